@@ -1,0 +1,61 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Direction of dependencies (see README "Module map"):
+//   quantscope -> Explorer -> {Exporter, Terminal, Engine}
+//   Exporter -> Engine -> {Safetensors, CQuantKernels}
+//   Terminal -> CNCurses
+let package = Package(
+  name: "QuantScope",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "quantscope", targets: ["quantscope"]),
+  ],
+  dependencies: [],
+  targets: [
+    // MARK: - C
+    .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
+    .target(
+      name: "CQuantKernels",
+      path: "Sources/CQuantKernels",
+      // Hot loops stay optimised in debug test runs too.
+      cSettings: [.unsafeFlags(["-O2", "-fno-fast-math", "-ffp-contract=off"])]
+    ),
+
+    // MARK: - Libraries
+    .target(name: "Safetensors", path: "Sources/Safetensors"),
+    .target(
+      name: "Engine",
+      dependencies: ["Safetensors", "CQuantKernels"],
+      path: "Sources/Engine",
+      exclude: ["CUDA/kernels.cu"],
+      resources: [.embedInCode("CUDA/kernels.cu")]
+    ),
+    .target(name: "Terminal", dependencies: ["CNCurses"], path: "Sources/Terminal"),
+    .target(name: "Exporter", dependencies: ["Engine", "Safetensors"], path: "Sources/Exporter"),
+    .target(
+      name: "Explorer",
+      dependencies: ["Engine", "Exporter", "Terminal", "Safetensors"],
+      path: "Sources/Explorer"
+    ),
+
+    // MARK: - Executable
+    .executableTarget(
+      name: "quantscope",
+      dependencies: ["Explorer", "Exporter", "Engine", "Safetensors"],
+      path: "Sources/quantscope"
+    ),
+
+    // MARK: - Tests
+    .target(name: "TestSupport", dependencies: ["Safetensors"], path: "Tests/TestSupport"),
+    .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "TestSupport"]),
+    .testTarget(name: "EngineTests", dependencies: ["Engine", "Safetensors", "TestSupport"]),
+    .testTarget(name: "TerminalTests", dependencies: ["Terminal", "TestSupport"]),
+    .testTarget(
+      name: "ExplorerTests",
+      dependencies: ["Explorer", "Terminal", "Engine", "Safetensors", "TestSupport"]
+    ),
+    .testTarget(name: "ExporterTests", dependencies: ["Exporter", "Engine", "TestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+  ]
+)

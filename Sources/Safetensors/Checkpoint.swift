@@ -1,0 +1,59 @@
+/// One `.safetensors` file of a checkpoint: its identity and parsed header summary.
+public struct SafetensorsFile: Sendable, Hashable {
+  /// Path as opened (joined from the user's path; not canonicalised).
+  public var path: String
+  /// File size in bytes at open time.
+  public var size: UInt64
+  /// Modification time at open time, seconds since the epoch (nanoseconds folded in as a fraction).
+  public var modificationTime: Double
+  /// N, the header length in bytes.
+  public var headerLength: UInt64
+  /// `__metadata__`, or nil when absent/null.
+  public var metadata: [String: String]?
+
+  public init(
+    path: String, size: UInt64, modificationTime: Double, headerLength: UInt64,
+    metadata: [String: String]?
+  ) {
+    self.path = path
+    self.size = size
+    self.modificationTime = modificationTime
+    self.headerLength = headerLength
+    self.metadata = metadata
+  }
+}
+
+/// A checkpoint opened header-only: one file or a sharded set.
+///
+/// Opening reads only the first 8 + N bytes of each file; listing touches no tensor data.
+public struct Checkpoint: Sendable {
+  /// The path the user gave.
+  public var path: String
+  /// The index file when the set came from `*.safetensors.index.json`.
+  public var indexPath: String?
+  /// `metadata.total_size` of the index when present (a hint, never validated).
+  public var totalSizeHint: UInt64?
+  /// The files, in shard order.
+  public var files: [SafetensorsFile]
+  /// Every tensor of every file, in natural name order (`layers.2` before `layers.10`).
+  public var tensors: [TensorInfo]
+  /// Non-fatal findings (duplicate names, unindexed tensors, ...), one line each.
+  public var warnings: [String]
+
+  public init(
+    path: String, indexPath: String?, totalSizeHint: UInt64?, files: [SafetensorsFile],
+    tensors: [TensorInfo], warnings: [String]
+  ) {
+    self.path = path
+    self.indexPath = indexPath
+    self.totalSizeHint = totalSizeHint
+    self.files = files
+    self.tensors = tensors
+    self.warnings = warnings
+  }
+
+  /// Total parameter count (elements) over all tensors.
+  public var parameterCount: Int { tensors.reduce(0) { $0 + $1.elementCount } }
+  /// Total data bytes over all tensors.
+  public var byteCount: UInt64 { tensors.reduce(0) { $0 + $1.byteCount } }
+}

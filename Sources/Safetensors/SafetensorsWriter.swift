@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes safetensors files: used by the demo and synthetic checkpoints, and by test fixtures.
+///
+/// Tensors are laid out in the order given; the header is padded with spaces to a multiple of 8,
+/// as the reference writer does. Data can be produced in chunks by a closure, so multi-GB files
+/// are written with bounded memory.
+public struct SafetensorsWriter {
+  /// A tensor to write: its header entry and a producer of its bytes.
+  public struct Entry {
+    public var name: String
+    public var dtype: DType
+    public var shape: [Int]
+    /// Writes the tensor's `byteCount` bytes by calling `sink` one or more times, in order.
+    public var produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+
+    public init(
+      name: String, dtype: DType, shape: [Int],
+      produce: @escaping (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) {
+      self.name = name
+      self.dtype = dtype
+      self.shape = shape
+      self.produce = produce
+    }
+
+    /// An entry whose bytes are already in memory.
+    public init(name: String, dtype: DType, shape: [Int], bytes: [UInt8]) {
+      self.init(name: name, dtype: dtype, shape: shape) { sink in
+        try bytes.withUnsafeBytes { try sink($0) }
+      }
+    }
+
+    /// Size in bytes implied by dtype and shape.
+    public var byteCount: Int { (shape.reduce(1, *) * dtype.bits + 7) / 8 }
+  }
+
+  /// Renders the header JSON (unpadded) for `entries` laid out back to back.
+  public static func headerJSON(_ entries: [Entry], metadata: [String: String]?) -> String {
+    var parts: [String] = []
+    if let metadata {
+      let items = metadata.sorted { $0.key < $1.key }
+        .map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+      parts.append("\"__metadata__\":{\(items.joined(separator: ","))}")
+    }
+    var offset = 0
+    for entry in entries {
+      let end = offset + entry.byteCount
+      let shape = entry.shape.map(String.init).joined(separator: ",")
+      parts.append(
+        "\(jsonString(entry.name)):{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
+      )
+      offset = end
+    }
+    return "{" + parts.joined(separator: ",") + "}"
+  }
+
+  /// Writes `entries` to `path` (created or truncated, mode 0644). Not atomic: callers that need
+  /// atomicity write to a temporary name and rename.
+  ///
+  /// - Throws: `SafetensorsWriterError` naming the path and the failing call.
+  public static func write(
+    _ entries: [Entry], metadata: [String: String]? = ["format": "pt"], to path: String
+  ) throws {
+    var header = Array(headerJSON(entries, metadata: metadata).utf8)
+    while header.count % 8 != 0 { header.append(0x20) }
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw SafetensorsWriterError(path: path, reason: errnoText("open")) }
+    defer { close(fd) }
+    var length = UInt64(header.count).littleEndian
+    try withUnsafeBytes(of: &length) { try writeAll(fd, $0, path) }
+    try header.withUnsafeBytes { try writeAll(fd, $0, path) }
+    for entry in entries {
+      var written = 0
+      try entry.produce { chunk in
+        written += chunk.count
+        try writeAll(fd, chunk, path)
+      }
+      guard written == entry.byteCount else {
+        throw SafetensorsWriterError(
+          path: path,
+          reason: "tensor \(entry.name): produced \(written) bytes, expected \(entry.byteCount)")
+      }
+    }
+  }
+
+  private static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, _ path: String) throws {
+    var done = 0
+    while done < buffer.count {
+      let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw SafetensorsWriterError(path: path, reason: errnoText("write"))
+      }
+      done += n
+    }
+  }
+
+  private static func errnoText(_ call: String) -> String {
+    "\(call): \(String(cString: strerror(errno)))"
+  }
+
+  /// A JSON string literal with the escapes RFC 8259 requires.
+  public static func jsonString(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      case _ where scalar.value < 0x20:
+        let hex = String(scalar.value, radix: 16)
+        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out + "\""
+  }
+}
+
+/// A failure writing a safetensors file.
+public struct SafetensorsWriterError: Error, CustomStringConvertible {
+  public var path: String
+  public var reason: String
+  public var description: String { "\(path): \(reason)" }
+}
+
+// MARK: - Float encodings used by writers
+
+/// Float32 → bfloat16 bits, round to nearest even (NaN stays a quiet NaN).
+public func bfloat16Bits(_ value: Float) -> UInt16 {
+  let bits = value.bitPattern
+  if value.isNaN { return UInt16(truncatingIfNeeded: bits >> 16) | 0x0040 }
+  let rounding = UInt32(0x7FFF) + ((bits >> 16) & 1)
+  return UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
+}
+
+/// Float32 → binary16 bits, round to nearest even (overflow → ±inf).
+public func float16Bits(_ value: Float) -> UInt16 {
+  Float16(value).bitPattern
+}
