@@ -1,0 +1,100 @@
+/// The subcommands, their one-line summaries and help texts, and dispatch.
+enum Command {
+  static let version = "0.1.0"
+
+  /// A subcommand: name, summary for `--help`, full usage for `help NAME`, and its entry point.
+  struct Entry: Sendable {
+    let name: String
+    let summary: String
+    let usage: String
+    let run: @Sendable ([String]) throws(CLIError) -> Int32
+  }
+
+  static let entries: [Entry] = [
+    Entry(name: "inspect", summary: "list the tensors of a checkpoint (header only)",
+          usage: InspectCommand.usage, run: InspectCommand.run),
+  ]
+
+  static var generalHelp: String {
+    var text = """
+    quantscope \(version): look inside a safetensors checkpoint before quantizing it.
+
+    usage: quantscope [MODEL] [--theme NAME|PATH] [--engine auto|cpu|cuda]
+           quantscope COMMAND [ARGS...]
+
+    With no command, opens the explorer on MODEL (a .safetensors file, an index.json, or a
+    directory), or on the built-in synthetic demo checkpoint when MODEL is omitted.
+
+    commands:
+
+    """
+    for entry in entries {
+      text += "  " + entry.name.padding(12) + entry.summary + "\n"
+    }
+    text += """
+      help        show help for a command: quantscope help COMMAND
+
+    options: --help, --version
+    """
+    return text + "\n"
+  }
+
+  /// Runs the command line; returns the process exit status.
+  static func main(_ arguments: [String]) -> Int32 {
+    do throws(CLIError) {
+      return try dispatch(arguments)
+    } catch {
+      switch error {
+      case .usage(let text):
+        Console.error("\(text) (see 'quantscope --help')")
+      case .failed(let text):
+        Console.error(text)
+      }
+      return 2
+    }
+  }
+
+  private static func dispatch(_ arguments: [String]) throws(CLIError) -> Int32 {
+    guard let first = arguments.first else { return try runExplorer([]) }
+    switch first {
+    case "--help", "-h":
+      Console.out(generalHelp)
+      return 0
+    case "--version", "-V":
+      Console.out("quantscope \(version)\n")
+      return 0
+    case "help":
+      guard arguments.count > 1 else {
+        Console.out(generalHelp)
+        return 0
+      }
+      guard let entry = entries.first(where: { $0.name == arguments[1] }) else {
+        throw .usage("unknown command '\(arguments[1])'")
+      }
+      Console.out(entry.usage + "\n")
+      return 0
+    default:
+      if let entry = entries.first(where: { $0.name == first }) {
+        let rest = Array(arguments.dropFirst())
+        if rest.contains("--help") || rest.contains("-h") {
+          Console.out(entry.usage + "\n")
+          return 0
+        }
+        return try entry.run(rest)
+      }
+      return try runExplorer(arguments)
+    }
+  }
+
+  /// The explorer (TUI). Until it lands, runs `inspect` on the model or the demo.
+  private static func runExplorer(_ arguments: [String]) throws(CLIError) -> Int32 {
+    try InspectCommand.run(arguments)
+  }
+}
+
+extension String {
+  /// Left-aligned in a field of `width` characters (never truncated).
+  func padding(_ width: Int) -> String {
+    count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+  }
+}
