@@ -30,3 +30,18 @@ public enum QuantFormat: String, CaseIterable, Sendable, Hashable, Codable {
     }
   }
 }
+
+extension QuantFormat {
+  /// Nominal storage cost in bits per parameter (spec §9; partial blocks and per-tensor constants
+  /// ignored): nf4, fp4, int4 4 + 32/bs; nf4-dq 4 + 8/bs + 32/(256·bs); dyn8 8 + 32/4096;
+  /// int8 8 + 32/cols.
+  public func bitsPerParam(blocksize: Int, cols: Int) -> Double {
+    let bs = Double(blocksize)
+    switch self {
+    case .nf4, .fp4, .int4: return 4 + 32 / bs
+    case .nf4dq: return 4 + 8 / bs + 32 / (256 * bs)
+    case .dyn8: return 8 + 32.0 / 4096
+    case .int8: return 8 + 32 / Double(max(cols, 1))
+    }
+  }
+}

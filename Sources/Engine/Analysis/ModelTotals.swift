@@ -1,0 +1,100 @@
+import Safetensors
+
+/// Model-level figures per format: param-weighted errors over the quantizable tensors and the
+/// memory footprint of the whole model when those tensors are stored in the format.
+///
+/// Errors are aggregated over analysed quantizable tensors only (what bitsandbytes would quantize);
+/// memory counts every tensor: quantizable ones at the format's nominal bits per parameter (or
+/// 16-bit when kept), all others at 16 bits per parameter as a loader would hold them for training.
+public struct ModelTotals: Sendable, Hashable {
+  /// Aggregate of one format.
+  public struct FormatTotal: Sendable, Hashable {
+    /// Parameters of the analysed quantizable tensors this total covers.
+    public var params: Int
+    /// Number of tensors covered.
+    public var tensors: Int
+    /// Σ(ŵ − w)² / params.
+    public var mse: Double
+    /// Param-weighted mean of the tensors' rel_err: Σ pᵢ·rel_errᵢ / Σ pᵢ.
+    public var relErr: Double
+    /// Pooled SQNR: 10·log10(ΣS_w / ΣS_e); +inf when exact.
+    public var sqnrDB: Double
+    /// Param-weighted nominal bits per parameter of the covered tensors.
+    public var bitsPerParam: Double
+    /// Estimated model size in bytes with every quantizable tensor in this format.
+    public var bytes: UInt64
+  }
+
+  /// Parameters of every tensor of the model.
+  public var params: Int
+  /// Parameters of the quantizable tensors (analysed or not).
+  public var quantizableParams: Int
+  /// Model size with every tensor in 16 bits.
+  public var bytes16: UInt64
+  public var formats: [QuantFormat: FormatTotal]
+
+  private let tensors: [TensorInfo]
+  private let quantizable: [Bool]
+  private let blocksize: Int
+
+  /// - Parameters:
+  ///   - tensors: the checkpoint's tensors.
+  ///   - analyses: results by tensor index (nil = not analysed yet, or not analysable).
+  /// - Complexity: O(tensors × formats).
+  public init(tensors: [TensorInfo], analyses: [TensorAnalysis?], settings: AnalysisSettings) {
+    self.tensors = tensors
+    self.blocksize = settings.blocksize
+    self.quantizable = tensors.map { Quantizability.isQuantizable(name: $0.name, shape: $0.shape) }
+    params = tensors.reduce(0) { $0 + $1.elementCount }
+    quantizableParams = zip(tensors, quantizable).reduce(0) { $0 + ($1.1 ? $1.0.elementCount : 0) }
+    bytes16 = UInt64(params) * 2
+    formats = [:]
+    for format in settings.formats {
+      var covered = 0
+      var count = 0
+      var sumError = 0.0
+      var sumWeight = 0.0
+      var weightedRel = 0.0
+      var weightedBits = 0.0
+      for (index, analysis) in analyses.enumerated() where index < tensors.count {
+        guard quantizable[index], let analysis, let metrics = analysis.formats[format] else {
+          continue
+        }
+        let p = analysis.params
+        covered += p
+        count += 1
+        sumError += metrics.sumSquaredError
+        sumWeight += metrics.sumSquaredWeight
+        weightedRel += Double(p) * metrics.relErr
+        weightedBits += Double(p) * metrics.bitsPerParam
+      }
+      let denominator = Double(max(covered, 1))
+      formats[format] = FormatTotal(
+        params: covered, tensors: count, mse: sumError / denominator,
+        relErr: weightedRel / denominator,
+        sqnrDB: sumError == 0 ? .infinity : 10 * log10(sumWeight / sumError),
+        bitsPerParam: weightedBits / denominator,
+        bytes: memoryBytes(format: format, keeping: []))
+    }
+  }
+
+  /// Estimated model size with the quantizable tensors in `format`, except the tensors named in
+  /// `kept`, which stay 16-bit like every non-quantizable tensor.
+  public func memoryBytes(format: QuantFormat, keeping kept: Set<String>) -> UInt64 {
+    var bits = 0.0
+    for (index, tensor) in tensors.enumerated() {
+      let count = Double(tensor.elementCount)
+      if quantizable[index] && !kept.contains(tensor.name) {
+        let cols = tensor.shape.dropFirst().reduce(1, *)
+        bits += count * format.bitsPerParam(blocksize: blocksize, cols: cols)
+      } else {
+        bits += count * 16
+      }
+    }
+    return UInt64((bits / 8).rounded(.up))
+  }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
