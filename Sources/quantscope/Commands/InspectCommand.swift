@@ -1,3 +1,4 @@
+import Explorer
 import Safetensors
 
 /// `quantscope inspect MODEL [--json]`: the tensors of a checkpoint, header only.
@@ -14,7 +15,7 @@ enum InspectCommand {
     let parsed = try Arguments(arguments, options: [], flags: ["--json"])
     let paths = try parsed.positionals(atMost: 1)
     let checkpoint = try ModelOpener.open(paths.first)
-    Console.out("\(checkpoint.tensors.count) tensors\n")
+    Console.out(parsed.flag("--json") ? InspectRenderer.json(checkpoint) : InspectRenderer.table(checkpoint))
     return 0
   }
 }

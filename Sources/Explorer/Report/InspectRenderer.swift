@@ -1,0 +1,139 @@
+import Safetensors
+
+/// Text and JSON renderings of a checkpoint's tensor list (`quantscope inspect`).
+public enum InspectRenderer {
+  /// One JSON document:
+  /// `{"model":{"path","files","tensors","params","bytes"},"tensors":[{"name","dtype","shape","params","bytes","file"}]}`.
+  public static func json(_ checkpoint: Checkpoint) -> String {
+    var json = JSONWriter()
+    json.beginObject()
+    modelObject(&json, checkpoint)
+    json.beginArray("tensors")
+    for tensor in checkpoint.tensors {
+      json.beginObject()
+      json.string("name", tensor.name)
+      json.string("dtype", tensor.dtype.rawValue)
+      json.integers("shape", tensor.shape)
+      json.integer("params", tensor.elementCount)
+      json.integer("bytes", tensor.byteCount)
+      json.string("file", fileName(checkpoint, tensor))
+      json.endObject()
+    }
+    json.endArray()
+    json.endObject()
+    return json.text + "\n"
+  }
+
+  /// Writes the `"model"` object shared by `inspect --json` and `report --format json`.
+  public static func modelObject(_ json: inout JSONWriter, _ checkpoint: Checkpoint) {
+    json.beginObject("model")
+    json.string("path", checkpoint.path)
+    json.beginArray("files")
+    for file in checkpoint.files { json.string(nil, file.path) }
+    json.endArray()
+    json.integer("tensors", checkpoint.tensors.count)
+    json.integer("params", checkpoint.parameterCount)
+    json.integer("bytes", checkpoint.byteCount)
+    if isSyntheticDemo(checkpoint) { json.bool("synthetic_demo", true) }
+    json.endObject()
+  }
+
+  /// The table: one row per tensor, then totals by dtype.
+  public static func table(_ checkpoint: Checkpoint) -> String {
+    let sharded = checkpoint.files.count > 1
+    var rows: [[String]] = [["name", "dtype", "shape", "params", "bytes"] + (sharded ? ["shard"] : [])]
+    for tensor in checkpoint.tensors {
+      var row = [
+        displayName(tensor.name), tensor.dtype.rawValue, shapeText(tensor.shape),
+        groupedDigits(tensor.elementCount), groupedDigits(Int(tensor.byteCount)),
+      ]
+      if sharded { row.append(fileName(checkpoint, tensor)) }
+      rows.append(row)
+    }
+    var text = TextTable.render(rows, rightAligned: [3, 4])
+    var byDType: [DType: (tensors: Int, params: Int, bytes: UInt64)] = [:]
+    for tensor in checkpoint.tensors {
+      var entry = byDType[tensor.dtype, default: (0, 0, 0)]
+      entry.tensors += 1
+      entry.params += tensor.elementCount
+      entry.bytes += tensor.byteCount
+      byDType[tensor.dtype] = entry
+    }
+    text += "\n"
+    var totals: [[String]] = [["dtype", "tensors", "params", "bytes"]]
+    for (dtype, entry) in byDType.sorted(by: { $0.value.bytes > $1.value.bytes }) {
+      totals.append([
+        dtype.rawValue, String(entry.tensors), groupedDigits(entry.params), byteText(entry.bytes),
+      ])
+    }
+    totals.append([
+      "total", String(checkpoint.tensors.count), groupedDigits(checkpoint.parameterCount),
+      byteText(checkpoint.byteCount),
+    ])
+    text += TextTable.render(totals, rightAligned: [1, 2, 3])
+    let label = isSyntheticDemo(checkpoint) ? " (synthetic demo)" : ""
+    text += "\n\(checkpoint.path)\(label): \(checkpoint.files.count) file(s)\n"
+    return text
+  }
+
+  // MARK: - Shared formatting
+
+  /// True when the checkpoint is QuantScope's built-in synthetic demo (marked in `__metadata__`).
+  public static func isSyntheticDemo(_ checkpoint: Checkpoint) -> Bool {
+    checkpoint.files.contains { $0.metadata?["quantscope"] == "synthetic demo" }
+  }
+
+  /// A tensor name as shown: the empty name becomes `""`.
+  public static func displayName(_ name: String) -> String { name.isEmpty ? "\"\"" : name }
+
+  /// `4096×14336`; a scalar is `[]`.
+  public static func shapeText(_ shape: [Int]) -> String {
+    shape.isEmpty ? "[]" : shape.map(String.init).joined(separator: "×")
+  }
+
+  /// 22713216 → "22,713,216".
+  public static func groupedDigits(_ value: Int) -> String {
+    let digits = String(value.magnitude)
+    var out = ""
+    for (index, character) in digits.enumerated() {
+      if index > 0 && (digits.count - index) % 3 == 0 { out += "," }
+      out.append(character)
+    }
+    return value < 0 ? "-" + out : out
+  }
+
+  /// Bytes in decimal units: "4.61 GB", "90.9 MB", "512 B".
+  public static func byteText(_ bytes: UInt64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB"]
+    var value = Double(bytes)
+    var unit = 0
+    while value >= 1000 && unit < units.count - 1 {
+      value /= 1000
+      unit += 1
+    }
+    if unit == 0 { return "\(bytes) B" }
+    return fixed(value, digits: value >= 100 ? 0 : value >= 10 ? 1 : 2) + " " + units[unit]
+  }
+
+  /// A fixed-point rendering without Foundation's String(format:).
+  public static func fixed(_ value: Double, digits: Int) -> String {
+    guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let scaled = (abs(value) * scale).rounded()
+    let whole = Int(scaled / scale)
+    let fraction = Int(scaled - Double(whole) * scale)
+    var text = String(whole)
+    if digits > 0 {
+      let fractionText = String(fraction)
+      text += "." + String(repeating: "0", count: digits - fractionText.count) + fractionText
+    }
+    return (value < 0 && scaled != 0 ? "-" : "") + text
+  }
+
+  private static func fileName(_ checkpoint: Checkpoint, _ tensor: TensorInfo) -> String {
+    guard checkpoint.files.indices.contains(tensor.fileIndex) else { return "" }
+    let path = checkpoint.files[tensor.fileIndex].path
+    return path.split(separator: "/").last.map(String.init) ?? path
+  }
+}

@@ -1,0 +1,250 @@
+import Engine
+import Safetensors
+
+/// The headless report (`quantscope report`) as a table, one JSON document, or CSV.
+public struct ReportRenderer {
+  public enum Format: String, CaseIterable, Sendable {
+    case table, json, csv
+  }
+
+  public var checkpoint: Checkpoint
+  /// Indices into `checkpoint.tensors` that the report covers (after `--match`).
+  public var selection: [Int]
+  /// Results by tensor index (nil: not analysable).
+  public var analyses: [TensorAnalysis?]
+  public var settings: AnalysisSettings
+  /// Backend identifier written as `"engine"`.
+  public var engine: String
+
+  public init(
+    checkpoint: Checkpoint, selection: [Int], analyses: [TensorAnalysis?],
+    settings: AnalysisSettings, engine: String
+  ) {
+    self.checkpoint = checkpoint
+    self.selection = selection
+    self.analyses = analyses
+    self.settings = settings
+    self.engine = engine
+  }
+
+  public func render(_ format: Format) -> String {
+    switch format {
+    case .table: table()
+    case .json: json()
+    case .csv: csv()
+    }
+  }
+
+  /// Totals over the selected tensors.
+  public var totals: ModelTotals {
+    ModelTotals(
+      tensors: selection.map { checkpoint.tensors[$0] },
+      analyses: selection.map { analyses.indices.contains($0) ? analyses[$0] : nil },
+      settings: settings)
+  }
+
+  // MARK: - JSON
+
+  public func json() -> String {
+    var json = JSONWriter()
+    json.beginObject()
+    InspectRenderer.modelObject(&json, checkpoint)
+    json.string("engine", engine)
+    json.beginObject("settings")
+    json.integer("blocksize", settings.blocksize)
+    json.number("threshold", Double(settings.threshold))
+    json.integer("bins", settings.bins)
+    json.beginArray("formats")
+    for format in settings.formats { json.string(nil, format.rawValue) }
+    json.endArray()
+    json.endObject()
+    json.beginArray("tensors")
+    for index in selection {
+      let tensor = checkpoint.tensors[index]
+      json.beginObject()
+      json.string("name", tensor.name)
+      json.string("dtype", tensor.dtype.rawValue)
+      json.integers("shape", tensor.shape)
+      json.integer("params", tensor.elementCount)
+      json.bool("quantizable", Quantizability.isQuantizable(name: tensor.name, shape: tensor.shape))
+      if let analysis = analyses[index] {
+        tensorBody(&json, analysis)
+      } else {
+        json.bool("analysed", false)
+        json.string("reason", "dtype \(tensor.dtype.rawValue) is not analysed")
+      }
+      json.endObject()
+    }
+    json.endArray()
+    let totals = self.totals
+    json.beginObject("totals")
+    json.integer("params", totals.params)
+    json.integer("quantizable_params", totals.quantizableParams)
+    json.integer("bytes_16bit", totals.bytes16)
+    json.beginObject("formats")
+    for format in settings.formats {
+      guard let total = totals.formats[format] else { continue }
+      json.beginObject(format.rawValue)
+      json.number("mse", total.mse)
+      json.number("rel_err", total.relErr)
+      json.number("sqnr_db", total.sqnrDB)
+      json.number("bits_per_param", total.bitsPerParam)
+      json.integer("bytes", total.bytes)
+      json.integer("tensors", total.tensors)
+      json.endObject()
+    }
+    json.endObject()
+    json.endObject()
+    json.endObject()
+    return json.text + "\n"
+  }
+
+  private func tensorBody(_ json: inout JSONWriter, _ analysis: TensorAnalysis) {
+    let stats = analysis.stats
+    json.beginObject("stats")
+    json.number("min", stats.min)
+    json.number("max", stats.max)
+    json.number("mean", stats.mean)
+    json.number("std", stats.std)
+    json.number("absmax", stats.absmax)
+    json.integer("zeros", stats.zeros)
+    json.integer("nonfinite", stats.nonfinite)
+    json.endObject()
+    json.beginObject("histogram")
+    json.number("lo", analysis.histogram.lo)
+    json.number("hi", analysis.histogram.hi)
+    json.integers("counts", analysis.histogram.counts)
+    json.endObject()
+    json.beginObject("normalized_histogram")
+    json.number("lo", analysis.normalizedHistogram.lo)
+    json.number("hi", analysis.normalizedHistogram.hi)
+    json.integers("counts", analysis.normalizedHistogram.counts)
+    json.endObject()
+    if let outliers = analysis.outliers {
+      json.beginObject("outlier_columns")
+      json.number("threshold", Double(outliers.threshold))
+      json.integer("count", outliers.indices.count)
+      json.integers("indices", outliers.indices)
+      json.endObject()
+    }
+    if !analysis.formats.isEmpty {
+      json.beginObject("formats")
+      for format in settings.formats {
+        guard let metrics = analysis.formats[format] else { continue }
+        json.beginObject(format.rawValue)
+        json.number("mse", metrics.mse)
+        json.number("rmse", metrics.rmse)
+        json.number("max_abs_err", metrics.maxAbsErr)
+        json.number("rel_err", metrics.relErr)
+        json.number("sqnr_db", metrics.sqnrDB)
+        json.number("bits_per_param", metrics.bitsPerParam)
+        json.number("code_entropy_bits", metrics.codeEntropyBits)
+        json.integers("code_counts", metrics.codeCounts)
+        json.endObject()
+      }
+      json.endObject()
+    }
+  }
+
+  // MARK: - CSV
+
+  /// One row per tensor and format (tensors without format metrics get one row with an empty format).
+  public func csv() -> String {
+    var text =
+      "name,dtype,shape,params,quantizable,outlier_columns,format,mse,rmse,max_abs_err,rel_err,sqnr_db,bits_per_param,code_entropy_bits\n"
+    for index in selection {
+      let tensor = checkpoint.tensors[index]
+      let analysis = analyses[index]
+      let prefix = [
+        csvField(tensor.name), tensor.dtype.rawValue, tensor.shape.map(String.init).joined(separator: "x"),
+        String(tensor.elementCount),
+        Quantizability.isQuantizable(name: tensor.name, shape: tensor.shape) ? "true" : "false",
+        analysis?.outliers.map { String($0.indices.count) } ?? "",
+      ].joined(separator: ",")
+      let rows = settings.formats.compactMap { format in
+        analysis?.formats[format].map { (format, $0) }
+      }
+      if rows.isEmpty {
+        text += prefix + ",,,,,,,,\n"
+        continue
+      }
+      for (format, metrics) in rows {
+        let numbers = [
+          metrics.mse, metrics.rmse, metrics.maxAbsErr, metrics.relErr, metrics.sqnrDB,
+          metrics.bitsPerParam, metrics.codeEntropyBits,
+        ].map(csvNumber)
+        text += prefix + "," + format.rawValue + "," + numbers.joined(separator: ",") + "\n"
+      }
+    }
+    return text
+  }
+
+  private func csvNumber(_ value: Double) -> String {
+    if value.isNaN { return "nan" }
+    if value.isInfinite { return value > 0 ? "inf" : "-inf" }
+    return "\(value)"
+  }
+
+  private func csvField(_ text: String) -> String {
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
+      return text
+    }
+    return "\"" + text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+  }
+
+  // MARK: - Table
+
+  /// One row per tensor (name, shape, dtype, rel_err per format, outlier columns), then the
+  /// param-weighted totals per format and the model's memory under each format.
+  public func table() -> String {
+    var header = ["tensor", "shape", "dtype"]
+    header += settings.formats.map(\.rawValue)
+    header.append("outliers")
+    var rows = [header]
+    for index in selection {
+      let tensor = checkpoint.tensors[index]
+      let analysis = analyses[index]
+      var row = [
+        InspectRenderer.displayName(tensor.name) + (Quantizability.isQuantizable(name: tensor.name, shape: tensor.shape) ? "" : " (16-bit)"),
+        InspectRenderer.shapeText(tensor.shape), tensor.dtype.rawValue,
+      ]
+      for format in settings.formats {
+        row.append(analysis?.formats[format].map { errorText($0.relErr) } ?? "-")
+      }
+      row.append(analysis?.outliers.map { String($0.indices.count) } ?? "-")
+      rows.append(row)
+    }
+    let numeric = Set(3..<(4 + settings.formats.count))
+    var text = TextTable.render(rows, rightAligned: numeric)
+    let totals = self.totals
+    text += "\nrel_err per tensor (‖ŵ−w‖/‖w‖); \"(16-bit)\" = not quantized by bitsandbytes.\n"
+    text += "\nmodel totals over \(totals.formats.values.map(\.tensors).max() ?? 0) quantizable tensors "
+    text += "(\(InspectRenderer.groupedDigits(totals.quantizableParams)) of \(InspectRenderer.groupedDigits(totals.params)) params):\n"
+    var totalRows: [[String]] = [["format", "rel_err", "sqnr_db", "mse", "bits/param", "memory"]]
+    for format in settings.formats {
+      guard let total = totals.formats[format] else { continue }
+      totalRows.append([
+        format.rawValue, errorText(total.relErr), InspectRenderer.fixed(total.sqnrDB, digits: 2),
+        scientific(total.mse), InspectRenderer.fixed(total.bitsPerParam, digits: 3),
+        InspectRenderer.byteText(total.bytes),
+      ])
+    }
+    totalRows.append(["16-bit", "0", "inf", "0", "16.000", InspectRenderer.byteText(totals.bytes16)])
+    text += TextTable.render(totalRows, rightAligned: [1, 2, 3, 4, 5])
+    return text
+  }
+
+  private func errorText(_ value: Double) -> String {
+    guard value.isFinite else { return value.isNaN ? "nan" : "inf" }
+    return InspectRenderer.fixed(value, digits: 4)
+  }
+
+  private func scientific(_ value: Double) -> String {
+    guard value.isFinite, value != 0 else { return value == 0 ? "0" : "\(value)" }
+    var exponent = 0
+    var mantissa = value
+    while abs(mantissa) >= 10 { mantissa /= 10; exponent += 1 }
+    while abs(mantissa) < 1 { mantissa *= 10; exponent -= 1 }
+    return InspectRenderer.fixed(mantissa, digits: 3) + "e" + String(exponent)
+  }
+}
