@@ -20,11 +20,13 @@ package enum LinearOutputSimulation {
     package var rowmax: [Float]
     /// The fp16-rounded values.
     package var values16: [Float]
+    /// Ascending outlier columns C (empty for threshold 0).
+    package var outlierColumns: [Int]
   }
 
   /// LLM.int8() row-wise quantization of `values` [rows, cols] (`int8_vectorwise_quant`): fp16
   /// cast, then per row the scale 127/rowmax, skipping elements with |fp16(v)| ≥ fp16(threshold)
-  /// (which get code 0). `threshold` 0 skips nothing: the weight path of §6.
+  /// (their whole column C gets code 0). `threshold` 0 skips nothing: the weight path of §6.
   package static func int8Rows(_ values: [Float], rows: Int, cols: Int, threshold: Float)
     -> Int8Rows
   {
@@ -44,7 +46,12 @@ package enum LinearOutputSimulation {
         }
       }
     }
-    return Int8Rows(codes: codes, rowmax: rowmax, values16: values16)
+    // Step 3: every element of an outlier column is 0 in qX, not only the outlier elements.
+    let outliers = outlierColumns(values16, rows: rows, cols: cols, cut: cut)
+    for r in 0..<rows {
+      for c in outliers { codes[r * cols + c] = 0 }
+    }
+    return Int8Rows(codes: codes, rowmax: rowmax, values16: values16, outlierColumns: outliers)
   }
 
   /// The smallest float32 c with fp16(|x|) ≥ fp16(threshold) ⇔ |x| ≥ c (+inf for threshold ≤ 0).
@@ -101,8 +108,7 @@ package enum LinearOutputSimulation {
         }
       }
     }
-    let outliers = outlierColumns(
-      xq.values16, rows: tokens, cols: features, cut: qs_act_outlier_cut(threshold))
+    let outliers = xq.outlierColumns
     guard !outliers.isEmpty else { return out }
     // Outlier part: X[:, C] in its own precision times the dequantized int8 weight columns.
     let n = outliers.count
