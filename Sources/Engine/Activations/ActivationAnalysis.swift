@@ -84,66 +84,129 @@ public struct ActivationAnalysis: Sendable, Hashable, Codable {
   ) throws -> ModuleActivation {
     let features = entry.features
     let outFeatures = entry.outFeatures
-    let cut = LinearOutputSimulation.outlierCut(settings.threshold)
-    var absmax = [Float](repeating: 0, count: features)
     guard let tokens = entry.tokens else {
-      try absmax.withUnsafeMutableBufferPointer { out throws in
+      var profile = [Float](repeating: 0, count: features)
+      try profile.withUnsafeMutableBufferPointer { out throws in
         try ActivationCapture.read(
           entry.capture, reader: captureReader, from: 0, count: features, into: out)
       }
-      // A per-feature max capture may hold signed values; its magnitude is what counts.
-      absmax = absmax.map { Swift.abs($0) }
-      return ModuleActivation(
-        module: entry.module, layer: entry.layer, tokens: nil, sampledTokens: 0, features: features,
-        outFeatures: outFeatures, threshold: settings.threshold, featureAbsmax: absmax,
-        outlierFeatures: absmax.indices.filter { absmax[$0] >= cut }, outlierTokens: nil,
-        outlierElements: nil, outputError: [:])
+      return analyze(module: entry.module, featureMax: profile, outFeatures: outFeatures, settings: settings)
     }
-    // Evenly spaced sample rows, strictly increasing since sampled ≤ tokens.
-    let sampled = settings.sampledTokens(
-      tokens: tokens, inFeatures: features, outFeatures: outFeatures)
-    var sampleRows: [Int] = (0..<sampled).map { $0 * tokens / sampled }
-    sampleRows.reverse()  // popped from the end in ascending order
-    var sample = [Float]()
-    sample.reserveCapacity(sampled * features)
-    var outlierTokens = 0
-    var outlierElements = 0
+    let cut = LinearOutputSimulation.outlierCut(settings.threshold)
+    var scan = FeatureScan(
+      tokens: tokens, features: features,
+      sampled: settings.sampledTokens(tokens: tokens, inFeatures: features, outFeatures: outFeatures),
+      cut: cut)
     try ActivationCapture.forEachRowChunk(
       of: entry, reader: captureReader, rowsPerChunk: settings.rowsPerChunk
     ) { rowStart, rowCount, values in
+      scan.add(rowStart: rowStart, rowCount: rowCount, values: values)
+    }
+    var weight: [Float] = []
+    if scan.sampled > 0 {
+      let weightCount = outFeatures * features
+      weight = [Float](repeating: 0, count: weightCount)
+      try weight.withUnsafeMutableBufferPointer { out throws in
+        try ActivationCapture.read(
+          entry.weight, reader: weightReader, from: 0, count: weightCount, into: out)
+      }
+    }
+    return finish(
+      scan, module: entry.module, weight: weight, weightDType: entry.weight.dtype,
+      outFeatures: outFeatures, settings: settings)
+  }
+
+  /// Analyses one module from in-memory values: x [tokens, features], weight [outFeatures, features].
+  package static func analyze(
+    module: String, x: [Float], tokens: Int, features: Int, weight: [Float], weightDType: DType,
+    outFeatures: Int, settings: ActivationSettings
+  ) -> ModuleActivation {
+    var scan = FeatureScan(
+      tokens: tokens, features: features,
+      sampled: settings.sampledTokens(tokens: tokens, inFeatures: features, outFeatures: outFeatures),
+      cut: LinearOutputSimulation.outlierCut(settings.threshold))
+    x.withUnsafeBufferPointer { scan.add(rowStart: 0, rowCount: tokens, values: $0) }
+    return finish(
+      scan, module: module, weight: weight, weightDType: weightDType, outFeatures: outFeatures,
+      settings: settings)
+  }
+
+  /// Analyses a 1-D capture: the per-feature max |x| (signs are ignored). No output error.
+  package static func analyze(
+    module: String, featureMax: [Float], outFeatures: Int, settings: ActivationSettings
+  ) -> ModuleActivation {
+    let absmax = featureMax.map { Swift.abs($0) }
+    let cut = LinearOutputSimulation.outlierCut(settings.threshold)
+    return ModuleActivation(
+      module: module, layer: ActivationCapture.layerIndex(of: module), tokens: nil,
+      sampledTokens: 0, features: absmax.count, outFeatures: outFeatures,
+      threshold: settings.threshold, featureAbsmax: absmax,
+      outlierFeatures: absmax.indices.filter { absmax[$0] >= cut }, outlierTokens: nil,
+      outlierElements: nil, outputError: [:])
+  }
+
+  private static func finish(
+    _ scan: FeatureScan, module: String, weight: [Float], weightDType: DType, outFeatures: Int,
+    settings: ActivationSettings
+  ) -> ModuleActivation {
+    var outputError: [LinearQuantization: OutputError] = [:]
+    if scan.sampled > 0 {
+      outputError = LinearOutputSimulation.outputErrors(
+        x: scan.sample, tokens: scan.sampled, features: scan.features, weight: weight,
+        weightDType: weightDType, outFeatures: outFeatures, settings: settings)
+    }
+    let absmax = scan.absmax
+    return ModuleActivation(
+      module: module, layer: ActivationCapture.layerIndex(of: module), tokens: scan.tokens,
+      sampledTokens: scan.sampled, features: scan.features, outFeatures: outFeatures,
+      threshold: settings.threshold, featureAbsmax: absmax,
+      outlierFeatures: absmax.indices.filter { absmax[$0] >= scan.cut },
+      outlierTokens: scan.outlierTokens, outlierElements: scan.outlierElements,
+      outputError: outputError)
+  }
+
+  /// One pass over the rows of a 2-D capture: per-feature max |x|, tokens and elements at or above
+  /// the threshold, and the evenly spaced token sample the output simulation uses.
+  private struct FeatureScan {
+    let tokens: Int
+    let features: Int
+    let sampled: Int
+    let cut: Float
+    var absmax: [Float]
+    var outlierTokens = 0
+    var outlierElements = 0
+    var sample: [Float] = []
+    /// Rows still to sample, descending (popped from the end).
+    private var pending: [Int]
+
+    init(tokens: Int, features: Int, sampled: Int, cut: Float) {
+      self.tokens = tokens
+      self.features = features
+      self.sampled = sampled
+      self.cut = cut
+      absmax = [Float](repeating: 0, count: features)
+      // Row i·T/n for i < n: strictly increasing since n ≤ T.
+      pending = (0..<sampled).map { $0 * tokens / sampled }.reversed()
+      sample.reserveCapacity(sampled * features)
+    }
+
+    mutating func add(rowStart: Int, rowCount: Int, values: UnsafeBufferPointer<Float>) {
       for r in 0..<rowCount {
         let base = r * features
         var rowOutliers = 0
         for k in 0..<features {
           let a = Swift.abs(values[base + k])
-          if a > absmax[k] || a.isNaN { absmax[k] = a.isNaN ? absmax[k] : a }
+          if a > absmax[k] { absmax[k] = a }  // NaN never compares greater
           if a >= cut { rowOutliers += 1 }
         }
         outlierElements += rowOutliers
         if rowOutliers > 0 { outlierTokens += 1 }
-        if let next = sampleRows.last, next == rowStart + r {
-          sampleRows.removeLast()
+        if let next = pending.last, next == rowStart + r {
+          pending.removeLast()
           sample.append(contentsOf: values[base..<(base + features)])
         }
       }
     }
-    var outputError: [LinearQuantization: OutputError] = [:]
-    if sampled > 0 {
-      let weightCount = outFeatures * features
-      var weight = [Float](repeating: 0, count: weightCount)
-      try weight.withUnsafeMutableBufferPointer { out throws in
-        try ActivationCapture.read(
-          entry.weight, reader: weightReader, from: 0, count: weightCount, into: out)
-      }
-      outputError = LinearOutputSimulation.outputErrors(
-        x: sample, tokens: sampled, features: features, weight: weight,
-        weightDType: entry.weight.dtype, outFeatures: outFeatures, settings: settings)
-    }
-    return ModuleActivation(
-      module: entry.module, layer: entry.layer, tokens: tokens, sampledTokens: sampled,
-      features: features, outFeatures: outFeatures, threshold: settings.threshold,
-      featureAbsmax: absmax, outlierFeatures: absmax.indices.filter { absmax[$0] >= cut },
-      outlierTokens: outlierTokens, outlierElements: outlierElements, outputError: outputError)
   }
 
   // MARK: - Views
