@@ -10,11 +10,12 @@ enum HeaderFixtures {
     "{\"dtype\":\"\(dtype)\",\"shape\":\(shape),\"data_offsets\":[\(begin),\(end)]}"
   }
 
-  /// Writes the file and opens it.
+  /// Writes the file and opens it. Pass `directory` to keep the file for reading afterwards (a
+  /// directory made here is removed on return).
   static func open(
-    _ header: String, data: [UInt8] = [], headerLength: UInt64? = nil
+    _ header: String, data: [UInt8] = [], headerLength: UInt64? = nil, in kept: TemporaryDirectory? = nil
   ) throws -> Checkpoint {
-    let directory = try TemporaryDirectory("hdr")
+    let directory = try kept ?? TemporaryDirectory("hdr")
     let path = try SafetensorsFixture.write(
       header: header, data: data, headerLength: headerLength, to: directory.file("f.safetensors"))
     return try Checkpoint.open(path)
