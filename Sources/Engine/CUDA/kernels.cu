@@ -745,12 +745,23 @@ extern "C" __global__ void qs_nf4dq_scales_kernel(
 
 // MARK: - int8 (mirror qs_int8_rows_ref, qs_int8_error_ref)
 
-/// q of one element given its row's rowmax = max |fp16(w)| (spec §6; a zero row gives 0).
-__device__ __forceinline__ int qs_int8_value(float w, float rowmax) {
-  if (rowmax == 0.0f) return 0;
-  float scale = __fmul_rn(__frcp_rn(rowmax), 127.0f);
-  float q = rintf(__fmul_rn(qs_round_f16(w), scale));
-  return (int)fminf(fmaxf(q, -127.0f), 127.0f);
+/// q = RNE(f32(h · scale)) clamped to ±127; h = ±0 gives 0 even for a zero row, where scale is
+/// +inf (mirrors `qs_int8_value` of int8.c).
+__device__ __forceinline__ int qs_int8_value(float h, float scale) {
+  if (h == 0.0f) return 0;
+  float q = rintf(__fmul_rn(h, scale));
+  q = fminf(fmaxf(q, -127.0f), 127.0f);
+  return (int)q;
+}
+
+/// scale = f32(f32(1 / rowmax) · 127) (mirrors `qs_int8_scale`).
+__device__ __forceinline__ float qs_int8_scale(float rowmax) {
+  return __fmul_rn(__frcp_rn(rowmax), 127.0f);
+}
+
+/// ŵ = f32(f32(q · rowmax) · f32(1/127)) (mirrors `qs_int8_decode`).
+__device__ __forceinline__ float qs_int8_decode(int q, float rowmax) {
+  return __fmul_rn(__fmul_rn((float)q, rowmax), QS_INT8_INV127);
 }
 
 /// Mirrors `qs_int8_rows_ref` (codes; rowmax from qs_row_absmax_kernel rounded to fp16).
@@ -758,7 +769,8 @@ extern "C" __global__ void qs_int8_rows_kernel(
     const u8* raw, int dtype, u64 first, u64 count, u64 cols, const float* rowmax, i8* codes) {
   for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < count;
        i += (u64)gridDim.x * blockDim.x)
-    codes[i] = (i8)qs_int8_value(qs_load(raw, dtype, i), rowmax[(first + i) / cols]);
+    codes[i] = (i8)qs_int8_value(
+        qs_round_f16(qs_load(raw, dtype, i)), qs_int8_scale(rowmax[(first + i) / cols]));
 }
 
 /// Mirrors `qs_int8_error_ref`: ŵ = f32(f32(q·rowmax)·f32(1/127)) (float32, not rounded),
@@ -782,9 +794,8 @@ extern "C" __global__ void qs_int8_error_kernel(
     for (; i < end; i += 32) {
       float w = qs_load(raw, dtype, i);
       float m = rowmax[row];
-      int q = qs_int8_value(w, m);
-      float dequantized = __fmul_rn(__fmul_rn((float)q, m), QS_INT8_INV127);
-      double e = __dsub_rn((double)dequantized, (double)w);
+      int q = qs_int8_value(qs_round_f16(w), qs_int8_scale(m));
+      double e = __dsub_rn((double)qs_int8_decode(q, m), (double)w);
       sumSquares = __dadd_rn(sumSquares, __dmul_rn(e, e));
       maxError = fmax(maxError, fabs(e));
       atomicAdd(local + (q + 127), 1u);
@@ -797,8 +808,8 @@ extern "C" __global__ void qs_int8_error_kernel(
   qs_flush_counts(local, codeCounts, 255);
 }
 
-/// Rounds each row absmax to fp16 in place (rowmax = max |fp16(w)|, spec §6); overflow → +inf,
-/// which the host reports as int8 undefined.
+/// Mirrors `qs_round_to_dtype_ref` with QS_DTYPE_F16, applied in place to the row maxima
+/// (rowmax = max |fp16(w)| = fp16(max |w|), spec §6); overflow → +inf: int8 undefined.
 extern "C" __global__ void qs_round_f16_kernel(float* values, u64 count) {
   for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < count;
        i += (u64)gridDim.x * blockDim.x)
@@ -807,24 +818,23 @@ extern "C" __global__ void qs_round_f16_kernel(float* values, u64 count) {
 
 // MARK: - Histograms (mirror qs_histogram_segment)
 
-/// Bin of a finite v over [lo, hi] with `bins` bins, last bin including hi; lo == hi gives
-/// bins/2 (mirrors the bin rule of `qs_histogram_segment`).
-__device__ __forceinline__ u32 qs_histogram_bin(double v, double lo, double hi, u32 bins) {
-  if (!(hi > lo)) return bins / 2;
-  double t = __dmul_rn(__ddiv_rn(__dsub_rn(v, lo), __dsub_rn(hi, lo)), (double)bins);
+/// `qs_bin` of analysis.c: bin of a scaled position t (NaN or t ≤ 0 → 0, t ≥ bins → bins − 1).
+__device__ __forceinline__ u32 qs_bin(double t, u32 bins) {
   if (!(t > 0.0)) return 0;
   if (t >= (double)bins) return bins - 1;
   return (u32)t;
 }
 
-/// Mirrors `qs_histogram_segment`: value histogram over [lo, hi], block-normalised histogram of
-/// x = w·f32(1/absmax_block) over [−1, 1] (x = 0 for w = ±0), and Σ(w − mean)² (float64 slot
+/// Mirrors `qs_histogram_segment`: value histogram over [lo, hi] (bin = qs_bin((v − lo)·scale),
+/// scale = bins / (hi − lo) computed by the host as the C code does, 0 when hi ≤ lo: every value
+/// in bin bins/2), block-normalised histogram of x = w·f32(1/absmax_block) (x = 0 for w = ±0),
+/// bin = qs_bin((x + 1)·halfBins) with halfBins = bins·0.5, and Σ(w − mean)² (float64 slot
 /// QS_SUM_DEV2). Non-finite values and non-finite x are skipped. `normalizedCounts` may be null.
-/// Dynamic shared memory: 2·bins u32 counters (the host falls back to global atomics with
-/// `useShared` = 0 when that exceeds the limit).
+/// Dynamic shared memory: 2·bins u32 counters when `useShared` (else global atomics).
 extern "C" __global__ void qs_histogram_segment_kernel(
-    const u8* raw, int dtype, u64 count, u64 blocksize, const float* absmax, double lo, double hi,
-    u32 bins, u64* valueCounts, u64* normalizedCounts, double mean, double* sums, int useShared) {
+    const u8* raw, int dtype, u64 count, u64 blocksize, const float* absmax, double lo,
+    double scale, double halfBins, u32 bins, u64* valueCounts, u64* normalizedCounts,
+    double mean, double* sums, int useShared) {
   extern __shared__ u32 shared[];
   u32* localValue = shared;
   u32* localNormalized = shared + bins;
@@ -840,13 +850,13 @@ extern "C" __global__ void qs_histogram_segment_kernel(
     double v = (double)w;
     double d = __dsub_rn(v, mean);
     deviation = __dadd_rn(deviation, __dmul_rn(d, d));
-    u32 bin = qs_histogram_bin(v, lo, hi, bins);
+    u32 bin = scale > 0.0 ? qs_bin(__dmul_rn(__dsub_rn(v, lo), scale), bins) : bins / 2;
     if (useShared) atomicAdd(localValue + bin, 1u);
     else atomicAdd(valueCounts + bin, 1ull);
     if (normalizedCounts) {
       float x = qs_scale(w, __frcp_rn(absmax[i / blocksize]));
       if (!isnan(x) && !isinf(x)) {
-        u32 nbin = qs_histogram_bin((double)x, -1.0, 1.0, bins);
+        u32 nbin = qs_bin(__dmul_rn(__dadd_rn((double)x, 1.0), halfBins), bins);
         if (useShared) atomicAdd(localNormalized + nbin, 1u);
         else atomicAdd(normalizedCounts + nbin, 1ull);
       }
@@ -865,7 +875,8 @@ extern "C" __global__ void qs_histogram_segment_kernel(
 
 // MARK: - Conversion (mirror qs_convert_f32 / qs_convert_f16 / qs_convert_bf16)
 
-/// Converts a raw chunk to float32 (exact).
+/// Mirrors `qs_convert_f32`, `qs_convert_f16` and `qs_convert_bf16`: a raw chunk to float32
+/// (exact).
 extern "C" __global__ void qs_convert_kernel(const u8* raw, int dtype, u64 count, float* out) {
   for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < count;
        i += (u64)gridDim.x * blockDim.x)
