@@ -151,6 +151,14 @@ extension ActivationOutputTests {
     #expect(LinearOutputSimulation.outlierCut(0) == .infinity)
   }
 
+  @Test(arguments: [Float(0.1), 1, 3.3, 6, 7.25, 100, 1e-6, 65504])
+  func outlierCutMatchesFp16Comparison(threshold: Float) {
+    let cut = LinearOutputSimulation.outlierCut(threshold)
+    let t16 = Float16(threshold)
+    #expect(Float16(cut) >= t16)
+    #expect(Float16(cut.nextDown) < t16)
+  }
+
   @Test func fixtureOutlierColumns() {
     let rows = LinearOutputSimulation.int8Rows(
       Array(Self.fixtureX.joined()), rows: 4, cols: 6, threshold: 6)
