@@ -11,7 +11,7 @@ enum AnalysisRunner {
   ) throws(CLIError) -> [TensorAnalysis?] {
     let wanted = Set(selection)
     if useCache,
-      let cached = AnalysisCache.load(checkpoint: checkpoint, settings: settings, engine: backend.identifier),
+      let cached = AnalysisCache().load(checkpoint: checkpoint, settings: settings, engine: backend.identifier),
       cached.count == checkpoint.tensors.count,
       selection.allSatisfy({ cached[$0] != nil || !checkpoint.tensors[$0].dtype.isAnalysable })
     {
@@ -35,7 +35,7 @@ enum AnalysisRunner {
       results[$0] != nil || !checkpoint.tensors[$0].dtype.isAnalysable || !wanted.contains($0)
     }
     if useCache && complete && wanted.count == checkpoint.tensors.count {
-      AnalysisCache.store(results, checkpoint: checkpoint, settings: settings, engine: backend.identifier)
+      AnalysisCache().store(results, checkpoint: checkpoint, settings: settings, engine: backend.identifier)
     }
     return results
   }
