@@ -1,0 +1,19 @@
+import Engine
+
+/// `--engine auto|cpu|cuda`: which backend analyses the tensors.
+enum EngineChoice {
+  /// - Throws: a usage error for an unknown name; `--engine cuda` where CUDA cannot run fails
+  ///   with the backend's reason.
+  static func backend(_ name: String?, jobs: Int) throws(CLIError) -> any Backend {
+    switch name ?? "auto" {
+    case "cpu":
+      return CPUBackend(threads: jobs)
+    case "cuda":
+      throw .failed("--engine cuda: GPU backend not built into this version yet")
+    case "auto":
+      return CPUBackend(threads: jobs)
+    default:
+      throw .usage("--engine must be auto, cpu or cuda")
+    }
+  }
+}
