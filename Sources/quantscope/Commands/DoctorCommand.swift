@@ -12,7 +12,11 @@ enum DoctorCommand {
   static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
     _ = try Arguments(arguments, options: [], flags: []).positionals(atMost: 0)
     Console.out("cpu   available: \(CPUBackend(threads: SystemInfo.coreCount).displayName)\n")
-    Console.out("cuda  not built into this version yet\n")
+    for line in CUDABackend.diagnose() { Console.out("cuda  \(line)\n") }
+    switch CUDABackend.load() {
+    case .success(let backend): Console.out("engine auto → \(backend.displayName)\n")
+    case .failure(let reason): Console.out("engine auto → cpu (\(reason))\n")
+    }
     return 0
   }
 }

@@ -9,8 +9,12 @@ enum EngineChoice {
     case "cpu":
       return CPUBackend(threads: jobs)
     case "cuda":
-      throw .failed("--engine cuda: GPU backend not built into this version yet")
+      switch CUDABackend.load() {
+      case .success(let backend): return backend
+      case .failure(let reason): throw .failed("--engine cuda: \(reason)")
+      }
     case "auto":
+      if case .success(let backend) = CUDABackend.load() { return backend }
       return CPUBackend(threads: jobs)
     default:
       throw .usage("--engine must be auto, cpu or cuda")
