@@ -10,16 +10,19 @@ public struct SafetensorsFile: Sendable, Hashable {
   public var headerLength: UInt64
   /// `__metadata__`, or nil when absent/null.
   public var metadata: [String: String]?
+  /// FNV-1a 64 of the N header bytes: identifies the header's content (the analysis cache keys on it).
+  public var headerHash: UInt64
 
   public init(
     path: String, size: UInt64, modificationTime: Double, headerLength: UInt64,
-    metadata: [String: String]?
+    metadata: [String: String]?, headerHash: UInt64 = 0
   ) {
     self.path = path
     self.size = size
     self.modificationTime = modificationTime
     self.headerLength = headerLength
     self.metadata = metadata
+    self.headerHash = headerHash
   }
 }
 

@@ -23,6 +23,29 @@ public struct TensorInfo: Sendable, Hashable {
     self.byteCount = byteCount
   }
 
-  /// Number of elements: the product of `shape` (1 for a scalar).
-  public var elementCount: Int { shape.reduce(1, *) }
+  /// Number of elements: the product of `shape` (1 for a scalar, 0 when any dimension is 0).
+  ///
+  /// A 0 dimension is checked first: the reader accepts shapes such as `[2^31, 2^32, 0]` whose
+  /// partial products would overflow `Int`; every other accepted shape fits (rule 8).
+  public var elementCount: Int {
+    if shape.contains(0) { return 0 }
+    var product = 1
+    for dimension in shape {
+      let (next, overflow) = product.multipliedReportingOverflow(by: dimension)
+      if overflow { return Int.max }
+      product = next
+    }
+    return product
+  }
+
+  /// The name as error lines and listings show it: `""` for the empty name, control characters
+  /// escaped so the line stays one line.
+  public var displayName: String { Self.displayName(name) }
+
+  /// `displayName` for any tensor name.
+  public static func displayName(_ name: String) -> String {
+    if name.isEmpty { return "\"\"" }
+    guard name.unicodeScalars.contains(where: { $0.value < 0x20 }) else { return name }
+    return SafetensorsWriter.jsonString(name)
+  }
 }

@@ -1,0 +1,380 @@
+import CQuantKernels
+import Dispatch
+import Safetensors
+import Synchronization
+
+// MARK: - Value sources
+
+/// Where a tensor's values come from: a checkpoint (streamed) or memory (tests).
+protocol ValueSource: Sendable {
+  var dtype: DType { get }
+  var shape: [Int] { get }
+  var count: Int { get }
+  /// Bytes of stored data per element (for progress reports).
+  var bytesPerElement: Double { get }
+  /// Fills `floats[0..<count]` with elements `start..<start+count`, converted exactly to float.
+  /// `scratch` holds at least `count * 8` bytes.
+  func load(
+    start: Int, count: Int, into floats: UnsafeMutablePointer<Float>,
+    scratch: UnsafeMutableRawBufferPointer
+  ) throws(EngineError)
+}
+
+/// A tensor of a checkpoint, read with `pread` through the shared `TensorDataReader`.
+struct TensorSource: ValueSource {
+  let reader: TensorDataReader
+  let tensor: TensorInfo
+  let checkpointPath: String
+
+  var dtype: DType { tensor.dtype }
+  var shape: [Int] { tensor.shape }
+  var count: Int { tensor.elementCount }
+  var bytesPerElement: Double { count > 0 ? Double(tensor.byteCount) / Double(count) : 0 }
+
+  func load(
+    start: Int, count: Int, into floats: UnsafeMutablePointer<Float>,
+    scratch: UnsafeMutableRawBufferPointer
+  ) throws(EngineError) {
+    do {
+      switch tensor.dtype {
+      case .F32, .F16, .BF16:
+        let size = tensor.dtype == .F32 ? 4 : 2
+        let bytes = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<(count * size)])
+        try reader.readBytes(of: tensor, at: UInt64(start * size), into: bytes)
+        guard let base = bytes.baseAddress else { return }
+        switch tensor.dtype {
+        case .F32: qs_convert_f32(base, floats, count)
+        case .F16: qs_convert_f16(base, floats, count)
+        default: qs_convert_bf16(base, floats, count)
+        }
+      default:
+        try reader.readFloats(of: tensor, from: start, count: count, into: floats)
+      }
+    } catch {
+      throw .read(file: checkpointPath, tensor: tensor.name, reason: error.description)
+    }
+  }
+}
+
+/// Values already in memory.
+struct MemorySource: ValueSource {
+  let values: [Float]
+  let dtype: DType
+  let shape: [Int]
+  var count: Int { values.count }
+  var bytesPerElement: Double { Double(dtype.bits) / 8 }
+
+  func load(
+    start: Int, count: Int, into floats: UnsafeMutablePointer<Float>,
+    scratch: UnsafeMutableRawBufferPointer
+  ) throws(EngineError) {
+    values.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return }
+      floats.update(from: base + start, count: count)
+    }
+  }
+}
+
+// MARK: - One tensor's analysis
+
+/// The two-pass analysis of one tensor (see `CPUBackend` for the design).
+struct TensorRun {
+  let source: any ValueSource
+  let settings: AnalysisSettings
+  let formatsEnabled: Bool
+  let threads: Int
+  let segmentElements: Int
+
+  init(
+    source: any ValueSource, settings: AnalysisSettings, formatsEnabled: Bool, threads: Int,
+    segmentElements: Int
+  ) {
+    self.source = source
+    self.settings = settings
+    self.formatsEnabled = formatsEnabled
+    self.threads = threads
+    self.segmentElements = segmentElements
+  }
+
+  func execute(
+    cancel: CancellationFlag?, progress: (@Sendable (UInt64) -> Void)?
+  ) throws(EngineError) -> TensorAnalysisParts {
+    let n = source.count
+    let shape = source.shape
+    let blocksize = settings.blocksize
+    let segment = segmentElements
+    let segments = (n + segment - 1) / segment
+    let cols = shape.count >= 2 ? shape.dropFirst().reduce(1, *) : 0
+    let rows = cols > 0 ? n / cols : 0
+    let blocks = (n + blocksize - 1) / blocksize
+    let workers = max(1, min(threads, segments))
+    let bins = settings.bins
+
+    // MARK: Pass 1: statistics, block/row/column maxima
+    let blockAbsmax = SharedBuffer<Float>(count: blocks)
+    let rowBits = SharedBuffer<UInt32>(count: rows)
+    let columnAbsmax = SharedBuffer<Float>(count: cols * workers)
+    let segmentStats = SharedBuffer<qs_stats_acc>(count: segments)
+    try forEachSegment(workers: workers, segments: segments, cancel: cancel) {
+      worker, index, floats, count in
+      var acc = qs_stats_acc()
+      qs_stats_init(&acc)
+      let start = index * segment
+      qs_stats_segment(
+        floats, count, start, blocksize, blockAbsmax.base, cols,
+        cols > 0 ? columnAbsmax.base + worker * cols : nil, rows > 0 ? rowBits.base : nil, &acc)
+      segmentStats.base[index] = acc
+    }
+    var sum = 0.0
+    var sumSquares = 0.0
+    var lo = Float.infinity
+    var hi = -Float.infinity
+    var zeros: UInt64 = 0
+    var nans: UInt64 = 0
+    var infinities: UInt64 = 0
+    for index in 0..<segments {
+      let acc = segmentStats.base[index]
+      sum += acc.sum
+      sumSquares += acc.sum_sq
+      lo = min(lo, acc.min)
+      hi = max(hi, acc.max)
+      zeros += acc.zeros
+      nans += acc.nans
+      infinities += acc.infs
+    }
+    let finiteCount = n - Int(nans + infinities)
+    if finiteCount == 0 {
+      lo = 0
+      hi = 0
+    }
+    let mean = finiteCount > 0 ? sum / Double(finiteCount) : 0
+    let isFinite = nans == 0 && infinities == 0
+
+    var outliers: OutlierColumns?
+    if cols > 0 {
+      var columns = [Float](repeating: 0, count: cols)
+      for worker in 0..<workers {
+        let base = columnAbsmax.base + worker * cols
+        for column in 0..<cols where base[column] > columns[column] { columns[column] = base[column] }
+      }
+      let threshold = settings.threshold
+      let indices = columns.indices.filter { columns[$0] >= threshold }
+      outliers = OutlierColumns(threshold: threshold, columnAbsmax: columns, indices: indices)
+    }
+
+    // MARK: Between the passes: derived scales
+    let requested = Set(settings.formats)
+    let formats = formatsEnabled && isFinite && n > 0 ? requested : []
+    let dyn8Blocks = (n + 4095) / 4096
+    let dyn8Absmax = SharedBuffer<Float>(count: formats.contains(.dyn8) ? dyn8Blocks : 0)
+    if formats.contains(.dyn8) {
+      let perDyn8 = 4096 / blocksize
+      for block in 0..<dyn8Blocks {
+        var m: Float = 0
+        for inner in (block * perDyn8)..<min((block + 1) * perDyn8, blocks) {
+          m = max(m, blockAbsmax.base[inner])
+        }
+        dyn8Absmax.base[block] = m
+      }
+    }
+    var int8Defined = true
+    let rowmax = SharedBuffer<Float>(count: formats.contains(.int8) ? rows : 0)
+    if formats.contains(.int8) {
+      for row in 0..<rows {
+        let value = qs_round_to_dtype_ref(Float(bitPattern: rowBits.base[row]), QS_DTYPE_F16)
+        if value.isInfinite { int8Defined = false }
+        rowmax.base[row] = value
+      }
+    }
+    let absmaxHat = SharedBuffer<Float>(count: formats.contains(.nf4dq) ? blocks : 0)
+    if formats.contains(.nf4dq) && blocks > 0 {
+      var offset: Float = 0
+      var qabsmax = [UInt8](repeating: 0, count: blocks)
+      var absmax2 = [Float](repeating: 0, count: (blocks + 255) / 256)
+      qs_nf4dq_scales_ref(blockAbsmax.base, blocks, &offset, &qabsmax, &absmax2, absmaxHat.base)
+    }
+
+    // MARK: Pass 2: histograms, deviation, round-trip errors
+    let slots = FormatSlot.allCases.count
+    let errors = SharedBuffer<qs_error_acc>(count: segments * slots)
+    let deviations = SharedBuffer<Double>(count: segments)
+    let valueCounts = SharedBuffer<UInt64>(count: bins * workers)
+    let normalizedCounts = SharedBuffer<UInt64>(count: bins * workers)
+    let dtype = KernelDType(source.dtype)
+    let wantNF4 = formats.contains(.nf4) || formats.contains(.nf4dq)
+    let wantDQ = formats.contains(.nf4dq)
+    let wantInt8 = formats.contains(.int8) && int8Defined
+    let bytesPerElement = source.bytesPerElement
+    let loValue = Double(lo)
+    let hiValue = Double(hi)
+    try forEachSegment(workers: workers, segments: segments, cancel: cancel) {
+      worker, index, floats, count in
+      let start = index * segment
+      var deviation = 0.0
+      qs_histogram_segment(
+        floats, count, start, blocksize, blockAbsmax.base, loValue, hiValue, bins,
+        valueCounts.base + worker * bins, normalizedCounts.base + worker * bins, mean, &deviation)
+      deviations.base[index] = deviation
+      let slot = errors.base + index * slots
+      if wantNF4 {
+        qs_nf4_error(
+          floats, count, start, blocksize, blockAbsmax.base, wantDQ ? absmaxHat.base : nil, dtype,
+          slot + FormatSlot.nf4.rawValue, wantDQ ? slot + FormatSlot.nf4dq.rawValue : nil)
+      }
+      if formats.contains(.fp4) {
+        qs_block_error(
+          QS_BLOCK_FP4, floats, count, start, blocksize, blockAbsmax.base, dtype,
+          slot + FormatSlot.fp4.rawValue)
+      }
+      if formats.contains(.int4) {
+        qs_block_error(
+          QS_BLOCK_INT4, floats, count, start, blocksize, blockAbsmax.base, dtype,
+          slot + FormatSlot.int4.rawValue)
+      }
+      if formats.contains(.dyn8) {
+        qs_block_error(
+          QS_BLOCK_DYN8, floats, count, start, 4096, dyn8Absmax.base, dtype,
+          slot + FormatSlot.dyn8.rawValue)
+      }
+      if wantInt8 {
+        qs_int8_error(floats, count, start, cols, rowmax.base, slot + FormatSlot.int8.rawValue)
+      }
+      progress?(UInt64((Double(count) * bytesPerElement).rounded()))
+    }
+
+    // MARK: Reduction in segment order
+    var deviation = 0.0
+    for index in 0..<segments { deviation += deviations.base[index] }
+    var histogramCounts = [UInt64](repeating: 0, count: bins)
+    var normalized = [UInt64](repeating: 0, count: bins)
+    for worker in 0..<workers {
+      for bin in 0..<bins {
+        histogramCounts[bin] += valueCounts.base[worker * bins + bin]
+        normalized[bin] += normalizedCounts.base[worker * bins + bin]
+      }
+    }
+    let stats = TensorStats(
+      min: Double(lo), max: Double(hi), mean: mean,
+      std: finiteCount > 0 ? (deviation / Double(finiteCount)).squareRoot() : 0,
+      absmax: Double(max(abs(lo), abs(hi))), zeros: Int(zeros), nans: Int(nans),
+      infinities: Int(infinities))
+
+    var metrics: [QuantFormat: FormatMetrics] = [:]
+    if formatsEnabled && n > 0 {
+      for format in settings.formats {
+        let bits = format.bitsPerParam(blocksize: blocksize, cols: cols)
+        guard formats.contains(format), format != .int8 || int8Defined else {
+          metrics[format] = MetricsMath.undefined(format: format, bitsPerParam: bits)
+          continue
+        }
+        let slot = FormatSlot(format).rawValue
+        var sumError = 0.0
+        var maxError = 0.0
+        var counts = [UInt64](repeating: 0, count: format.codeBinCount)
+        for index in 0..<segments {
+          let acc = errors.base[index * slots + slot]
+          sumError += acc.sum_sq_err
+          maxError = max(maxError, acc.max_abs_err)
+          withUnsafeBytes(of: acc.counts) { raw in
+            let source = raw.bindMemory(to: UInt64.self)
+            for bin in 0..<counts.count { counts[bin] += source[bin] }
+          }
+        }
+        metrics[format] = MetricsMath.finish(
+          sumSquaredError: sumError, sumSquaredWeight: sumSquares, maxAbsErr: maxError,
+          counts: counts, elements: n, bitsPerParam: bits)
+      }
+    }
+    return TensorAnalysisParts(
+      stats: stats, histogram: Histogram(lo: Double(lo), hi: Double(hi), counts: histogramCounts),
+      normalizedHistogram: Histogram(lo: -1, hi: 1, counts: normalized), outliers: outliers,
+      formats: metrics)
+  }
+
+  /// Runs `body(worker, segment, floats, count)` for every segment, shared out to `workers`
+  /// threads that each own one float buffer and one raw buffer, reused across segments.
+  private func forEachSegment(
+    workers: Int, segments: Int, cancel: CancellationFlag?,
+    _ body: @escaping @Sendable (Int, Int, UnsafeMutablePointer<Float>, Int) -> Void
+  ) throws(EngineError) {
+    guard segments > 0 else { return }
+    let queue = SegmentQueue()
+    let segment = segmentElements
+    let n = source.count
+    let source = self.source
+    let work: @Sendable (Int) -> Void = { worker in
+      let floats = UnsafeMutablePointer<Float>.allocate(capacity: segment)
+      let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: segment * 8, alignment: 64)
+      defer {
+        floats.deallocate()
+        scratch.deallocate()
+      }
+      while true {
+        if queue.failure.withLock({ $0 != nil }) { return }
+        if cancel?.isCancelled == true {
+          queue.fail(.cancelled)
+          return
+        }
+        let index = queue.next.add(1, ordering: .relaxed).oldValue
+        if index >= segments { return }
+        let start = index * segment
+        let count = min(segment, n - start)
+        do throws(EngineError) {
+          try source.load(start: start, count: count, into: floats, scratch: scratch)
+        } catch {
+          queue.fail(error)
+          return
+        }
+        body(worker, index, floats, count)
+      }
+    }
+    if workers == 1 {
+      work(0)
+    } else {
+      DispatchQueue.concurrentPerform(iterations: workers) { work($0) }
+    }
+    if let error = queue.failure.withLock({ $0 }) { throw error }
+  }
+}
+
+/// Work sharing state of one pass: the next segment to take and the first failure.
+private final class SegmentQueue: Sendable {
+  let next = Atomic<Int>(0)
+  let failure = Mutex<EngineError?>(nil)
+
+  func fail(_ error: EngineError) {
+    failure.withLock { if $0 == nil { $0 = error } }
+  }
+}
+
+/// Accumulator slot of each format within a segment's row of `qs_error_acc`.
+enum FormatSlot: Int, CaseIterable {
+  case nf4, nf4dq, fp4, int4, dyn8, int8
+
+  init(_ format: QuantFormat) {
+    switch format {
+    case .nf4: self = .nf4
+    case .nf4dq: self = .nf4dq
+    case .fp4: self = .fp4
+    case .int4: self = .int4
+    case .dyn8: self = .dyn8
+    case .int8: self = .int8
+    }
+  }
+}
+
+/// A zero-initialised buffer written by several workers at disjoint indices (or through the C
+/// kernels' atomics), freed with its owner.
+final class SharedBuffer<Element>: @unchecked Sendable {
+  let base: UnsafeMutablePointer<Element>
+  let count: Int
+
+  init(count: Int) {
+    self.count = count
+    base = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
+    UnsafeMutableRawPointer(base).initializeMemory(
+      as: UInt8.self, repeating: 0, count: max(count, 1) * MemoryLayout<Element>.stride)
+  }
+
+  deinit { base.deallocate() }
+}

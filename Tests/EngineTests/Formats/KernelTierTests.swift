@@ -1,0 +1,158 @@
+import CQuantKernels
+import Engine
+import Safetensors
+import Testing
+
+/// Every fast tier equals its `_ref` twin bit for bit, and the reference kernels keep the spec's
+/// invariants (idempotence, nearest level, tie rules) on seeded random data.
+@Suite struct KernelTierTests {}
+
+private let blockFormats: [(QuantFormat, qs_block_format)] = [
+  (.nf4, QS_BLOCK_NF4), (.fp4, QS_BLOCK_FP4), (.int4, QS_BLOCK_INT4), (.dyn8, QS_BLOCK_DYN8),
+]
+private let dtypes: [(DType, qs_dtype)] = [(.F32, QS_DTYPE_F32), (.F16, QS_DTYPE_F16), (.BF16, QS_DTYPE_BF16)]
+
+/// Bits of every field of an accumulator (sums compared as bit patterns; NaN-free inputs).
+private func fingerprint(_ acc: qs_error_acc) -> [UInt64] {
+  var out = [acc.sum_sq_err.bitPattern, acc.max_abs_err.bitPattern]
+  withUnsafeBytes(of: acc.counts) { out += $0.bindMemory(to: UInt64.self) }
+  return out
+}
+
+private func absmaxes(_ values: [Float], blocksize: Int) -> [Float] {
+  stride(from: 0, to: values.count, by: blocksize).map { begin in
+    values[begin..<min(begin + blocksize, values.count)].reduce(Float(0)) { max($0, abs($1)) }
+  }
+}
+
+extension KernelTierTests {
+  /// Lengths 0 ... 3 blocks + 1 around every block size, and longer random ones.
+  static let lengths: [Int] = [0, 1, 2, 3, 7, 8, 9, 31, 32, 33, 63, 64, 65, 127, 128, 129, 193, 4095, 4096, 4097, 12289, 20000]
+
+  @Test(arguments: [32, 64, 256, 4096])
+  func blockErrorTiersEqualReference(blocksize: Int) {
+    var data = SeededData(seed: UInt64(blocksize))
+    for length in Self.lengths {
+      let values = data.weights(length)
+      for (format, cFormat) in blockFormats {
+        let bs = format == .dyn8 ? 4096 : blocksize
+        let scales = absmaxes(values, blocksize: bs)
+        for (dtype, cDtype) in dtypes {
+          var reference = qs_error_acc()
+          var fast = qs_error_acc()
+          qs_block_error_ref(cFormat, values, length, 0, bs, scales, cDtype, &reference)
+          qs_block_error(cFormat, values, length, 0, bs, scales, cDtype, &fast)
+          #expect(fingerprint(reference) == fingerprint(fast), "\(format) \(dtype) n=\(length) bs=\(bs)")
+        }
+      }
+    }
+  }
+
+  @Test func nf4AndDoubleQuantTiersEqualReference() {
+    var data = SeededData(seed: 7)
+    for length in Self.lengths {
+      let values = data.weights(length)
+      let scales = absmaxes(values, blocksize: 64)
+      let hats = scales.map { $0 * 1.01 }
+      for (dtype, cDtype) in dtypes {
+        var reference = (qs_error_acc(), qs_error_acc())
+        var fast = (qs_error_acc(), qs_error_acc())
+        qs_nf4_error_ref(values, length, 0, 64, scales, hats, cDtype, &reference.0, &reference.1)
+        qs_nf4_error(values, length, 0, 64, scales, hats, cDtype, &fast.0, &fast.1)
+        #expect(fingerprint(reference.0) == fingerprint(fast.0), "nf4 \(dtype) n=\(length)")
+        #expect(fingerprint(reference.1) == fingerprint(fast.1), "nf4-dq \(dtype) n=\(length)")
+      }
+    }
+  }
+
+  @Test func int8TiersEqualReference() {
+    var data = SeededData(seed: 8)
+    for cols in [1, 3, 7, 8, 9, 64, 100, 257] {
+      for rows in [1, 2, 5, 17] {
+        let values = data.weights(rows * cols)
+        var q = [Int8](repeating: 0, count: rows * cols)
+        var rowmax = [Float](repeating: 0, count: rows)
+        _ = qs_int8_rows_ref(values, rows, cols, &q, &rowmax)
+        // Starting mid-row too: the streaming kernel sees segments at any offset.
+        for start in [0, min(5, rows * cols)] {
+          var reference = qs_error_acc()
+          var fast = qs_error_acc()
+          let count = rows * cols - start
+          values.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress.map { $0 + start }
+            qs_int8_error_ref(base, count, start, cols, rowmax, &reference)
+            qs_int8_error(base, count, start, cols, rowmax, &fast)
+          }
+          #expect(fingerprint(reference) == fingerprint(fast), "rows=\(rows) cols=\(cols) start=\(start)")
+        }
+      }
+    }
+  }
+
+  @Test func dtypeConversionAndRoundingTiersEqualReference() {
+    var data = SeededData(seed: 9)
+    // Every binary16 pattern converts identically through both tiers.
+    let halves = (0...UInt16.max).map { $0 }
+    var reference = [Float](repeating: 0, count: halves.count)
+    var fast = [Float](repeating: 0, count: halves.count)
+    qs_convert_f16_ref(halves, &reference, halves.count)
+    qs_convert_f16(halves, &fast, halves.count)
+    let finite = zip(reference, fast).filter { !$0.0.isNaN }
+    #expect(finite.allSatisfy { $0.0.bitPattern == $0.1.bitPattern })
+    #expect(zip(reference, fast).allSatisfy { $0.0.isNaN == $0.1.isNaN })
+    // F16 rounding of random floats over the whole binary16 range (normal, subnormal, overflow).
+    var values: [Float] = (0..<50_000).map { _ in
+      Float(bitPattern: UInt32(truncatingIfNeeded: data.next()) & 0x7fff_ffff) }
+      .filter { !$0.isNaN }
+    values += [65504, 65519.996, 65520, 65536, 0x1p-24, 0x1p-25, 0x1.8p-25, 0x1p-14, -0.0]
+    var rounded = values
+    qs_round_to_dtype(&rounded, rounded.count, QS_DTYPE_F16)
+    for (value, result) in zip(values, rounded) {
+      let expected = Float(Float16(value))
+      #expect(result.bitPattern == expected.bitPattern, "\(value)")
+      #expect(qs_round_to_dtype_ref(value, QS_DTYPE_F16).bitPattern == expected.bitPattern)
+    }
+  }
+}
+
+// MARK: - Reference invariants
+
+extension KernelTierTests {
+  @Test(arguments: [QuantFormat.nf4, .fp4, .int4, .dyn8])
+  func codesAreTheNearestLevel(format: QuantFormat) {
+    // With absmax 1 (the last element), x = w exactly: the chosen level must be a nearest one.
+    var data = SeededData(seed: 11)
+    var values = (0..<4095).map { _ in Float(data.uniform() * 2 - 1) }
+    values.append(1)
+    let result = FormatReference.roundTrip(format, values: values, dtype: .F32, shape: [values.count], blocksize: 4096)
+    let levels = format.levels
+    for (index, x) in values.enumerated() {
+      let chosen = result.dequantized[index]
+      let best = levels.map { abs(Double($0) - Double(x)) }.min() ?? 0
+      // fp4's CUDA literals sit up to 14 ulp from the true midpoints (spec §3): allow that slack.
+      let slack = format == .fp4 ? 1e-6 : 0
+      #expect(abs(Double(chosen) - Double(x)) <= best + slack, "\(format) x=\(x)")
+    }
+  }
+
+  @Test(arguments: [QuantFormat.nf4, .fp4, .int4, .dyn8, .nf4dq, .int8])
+  func dequantizeOfQuantizeIsIdempotent(format: QuantFormat) {
+    var data = SeededData(seed: 12)
+    let values = data.weights(64 * 40)
+    for (dtype, _) in dtypes {
+      let stored = values.map { dtype == .F16 ? Float(Float16($0)) : (dtype == .BF16 ? Float(bitPattern: UInt32(bfloat16Bits($0)) << 16) : $0) }
+      let first = FormatReference.roundTrip(format, values: stored, dtype: dtype, shape: [40, 64], blocksize: 64)
+      let second = FormatReference.roundTrip(format, values: first.dequantized, dtype: dtype, shape: [40, 64], blocksize: 64)
+      // Re-quantizing ŵ gives the same ŵ (values: fp4's −0 comes back as +0, spec §1 zero rule)
+      // and the same codes wherever ŵ ≠ 0. nf4-dq re-derives its scales, so it is exempt.
+      if format != .nf4dq {
+        let valueMismatches = zip(first.dequantized, second.dequantized).filter { $0.0 != $0.1 }.count
+        let codeMismatches = first.codes.indices.filter {
+          first.dequantized[$0] != 0 && first.codes[$0] != second.codes[$0]
+        }.count
+        #expect(valueMismatches == 0, "\(format) \(dtype)")
+        #expect(codeMismatches == 0, "\(format) \(dtype)")
+      }
+    }
+  }
+}
