@@ -111,7 +111,7 @@ public struct Canvas: Sendable, Equatable {
     if let title, width > 4 {
       put(" \(title) ", x: x + 1, y: y, style: CellStyle(.title, bold: true), maxWidth: width - 2)
     }
-    if let rightTitle, width > rightTitle.count + 6 {
+    if let rightTitle, width >= (title?.count ?? 0) + rightTitle.count + 8 {
       put(" \(rightTitle) ", x: right - rightTitle.count - 2, y: y, style: .muted)
     }
   }

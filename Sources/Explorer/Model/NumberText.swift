@@ -44,6 +44,12 @@ enum NumberText {
     return scientific(value, digits: 1)
   }
 
+  /// A threshold with one decimal (`6.0`, `0.5`), two when needed (`0.25`).
+  static func threshold(_ value: Float) -> String {
+    let scaled = Double(value) * 10
+    return InspectRenderer.fixed(Double(value), digits: scaled.rounded() == scaled ? 1 : 2)
+  }
+
   /// Parameter counts: `8.03 B`, `22.7 M`, `4.1 k`, `512`.
   static func count(_ value: Int) -> String {
     let units: [(Double, String)] = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")]
