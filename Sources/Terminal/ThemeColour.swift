@@ -55,8 +55,10 @@ public enum ThemeColour: Sendable, Hashable, CustomStringConvertible {
     case .index(let index) where Int(index) < colours: return Int(index)
     default:
       guard let (r, g, b) = rgbValue else { return -1 }
-      let candidates = colours >= 256 ? 256 : (colours >= 16 ? 16 : 8)
-      return ThemeColour.nearest(r, g, b, candidates: candidates)
+      // On 256-colour terminals only the fixed cube and grey ramp are used: entries 0-15 are
+      // whatever the user's palette makes them.
+      if colours >= 256 { return ThemeColour.nearest(r, g, b, in: 16..<256) }
+      return ThemeColour.nearest(r, g, b, in: 0..<(colours >= 16 ? 16 : 8))
     }
   }
 
@@ -86,11 +88,11 @@ public enum ThemeColour: Sendable, Hashable, CustomStringConvertible {
     return (grey, grey, grey)
   }
 
-  /// The nearest of the first `candidates` palette entries by squared RGB distance.
-  static func nearest(_ r: Int, _ g: Int, _ b: Int, candidates: Int) -> Int {
-    var best = 0
+  /// The nearest of the palette entries `candidates` by squared RGB distance.
+  static func nearest(_ r: Int, _ g: Int, _ b: Int, in candidates: Range<Int>) -> Int {
+    var best = candidates.lowerBound
     var bestDistance = Int.max
-    for index in 0..<candidates {
+    for index in candidates {
       let (pr, pg, pb) = xtermRGB(index)
       let distance = (pr - r) * (pr - r) + (pg - g) * (pg - g) + (pb - b) * (pb - b)
       if distance < bestDistance {

@@ -40,6 +40,7 @@ enum NumberText {
     if magnitude >= 1000 { return InspectRenderer.fixed(value, digits: 0) }
     if magnitude >= 100 { return InspectRenderer.fixed(value, digits: 1) }
     if magnitude >= 1 { return InspectRenderer.fixed(value, digits: 2) }
+    if magnitude >= 0.1 { return InspectRenderer.fixed(value, digits: 3) }
     if magnitude >= 0.001 { return InspectRenderer.fixed(value, digits: 4) }
     return scientific(value, digits: 1)
   }

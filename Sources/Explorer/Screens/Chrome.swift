@@ -53,7 +53,7 @@ enum Chrome {
   static func hintBar(_ canvas: inout Canvas, _ state: AppState) {
     let y = canvas.height - 1
     let hints = KeyBindings.hints(for: state.screen)
-    let pinned = hints.filter { $0.action == .help || $0.action == .quit }
+    let pinned = hints.filter { $0.action == .help || $0.action == .quit || $0.action == .back }
     let pinnedWidth = pinned.reduce(0) { $0 + ($1.hint?.count ?? 0) + 2 }
     var x = 1
     for binding in hints where !pinned.contains(where: { $0.action == binding.action }) {
@@ -94,6 +94,12 @@ enum Chrome {
       canvas.put("analysis failed: \(name): \(failure)\(more)", x: 1, y: y, style: CellStyle(.error),
                  maxWidth: canvas.width - 2)
     }
+  }
+
+  /// `text` cut to `width` columns, with `…` when cut.
+  static func fit(_ text: String, _ width: Int) -> String {
+    guard width > 0 else { return "" }
+    return text.count <= width ? text : String(text.prefix(width - 1)) + "…"
   }
 
   /// A shade glyph (monochrome) or a blank (colour) before a heat value.

@@ -13,11 +13,13 @@ enum CompareScreen {
              (state.metric == .relErr ? "  (lower is better)" : "  (higher is better)", .muted)],
       right: [("f format  m metric", .muted)])
     let labelWidth = max(10, min(18, (matrix.layers.map { LayerMatrix.label($0).count }.max() ?? 8) + 2))
-    let cellWidth = max(8, min(13, (matrix.labels.map(\.count).max() ?? 6) + 1))
+    let preferred = max(8, min(13, (matrix.labels.map(\.count).max() ?? 6) + 1))
+    let cellWidth = max(8, min(preferred, (canvas.width - labelWidth - 2) / max(1, matrix.kinds.count)))
     canvas.put("layer", x: 1, y: 2, style: .muted)
     let visibleKinds = max(0, (canvas.width - labelWidth - 2) / cellWidth)
     for (column, kind) in matrix.labels.prefix(visibleKinds).enumerated() {
-      canvas.putRight(String(kind.suffix(cellWidth - 1)), right: 1 + labelWidth + (column + 1) * cellWidth, y: 2, style: CellStyle(.title))
+      let short = kind.count >= cellWidth && kind.hasSuffix("_proj") ? String(kind.dropLast(5)) : kind
+      canvas.putRight(Chrome.fit(short, cellWidth - 1), right: 1 + labelWidth + (column + 1) * cellWidth, y: 2, style: CellStyle(.title))
     }
     if matrix.kinds.count > visibleKinds {
       canvas.put("+\(matrix.kinds.count - visibleKinds) more", x: canvas.width - 9, y: 1, style: .muted)

@@ -145,9 +145,9 @@ enum ModelScreen {
       let isKept = state.kept.contains(info.name)
       if isKept { canvas.set("■", x: left - 1, y: y, style: CellStyle(.kept, bold: true)) }
       var label = row.label
-      if !quantizable && info.shape.count == 2 { label += " (16-bit)" }
+      if !quantizable && info.shape.count == 2 && columns.nameWidth - indent - label.count >= 14 { label += " (16-bit)" }
       let style = isKept ? CellStyle(.kept) : (quantizable ? CellStyle.text : CellStyle.muted)
-      canvas.put("  " + label, x: left + indent, y: y, style: style, maxWidth: columns.nameWidth - indent - 1)
+      canvas.put("  " + Chrome.fit(label, columns.nameWidth - indent - 3), x: left + indent, y: y, style: style)
       let shape = InspectRenderer.shapeText(info.shape)
       if let shapeX = columns.shapeX {
         canvas.putRight(shape.count > 11 ? "…" + shape.suffix(10) : shape, right: 1 + shapeX + 11, y: y, style: .muted)
@@ -161,9 +161,9 @@ enum ModelScreen {
       }
     } else {
       let marker = row.isExpanded ? "▾ " : "▸ "
-      let label = marker + row.label + (row.isExpanded ? "" : " (\(row.leafCount))")
-      canvas.put(label, x: left + indent, y: y, style: CellStyle(.group, bold: row.depth == 0),
-                 maxWidth: columns.nameWidth - indent - 1)
+      let count = row.isExpanded ? "" : " (\(row.leafCount))"
+      let label = marker + Chrome.fit(row.label, columns.nameWidth - indent - 3 - count.count) + count
+      canvas.put(label, x: left + indent, y: y, style: CellStyle(.group, bold: row.depth == 0))
       drawOutliers(state.nodeOutliers(row.node), columns, &canvas, y: y)
       for (format, x) in zip(state.settings.formats, columns.formatX) {
         drawCell(state.nodeMetric(row.node, format), pending: false, dimmed: false, state, scales[format],

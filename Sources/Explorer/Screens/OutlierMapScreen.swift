@@ -20,7 +20,7 @@ enum OutlierMapScreen {
     Chrome.headerLine(
       &canvas, y: 0,
       left: [("outlier map", CellStyle(.title, bold: true)),
-             ("  hidden dimension (\(hidden), \(perCell) per cell) × layer · weights ≥ ", .muted),
+             ("  hidden dim \(hidden) (\(perCell)/cell) × layer · |w| ≥ ", .muted),
              (NumberText.threshold(state.threshold), CellStyle(.thresholdLine, bold: true))],
       right: [("+ - threshold", .muted)])
     let top = 2

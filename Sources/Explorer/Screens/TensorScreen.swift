@@ -120,7 +120,7 @@ enum TensorScreen {
   static func bins(_ state: AppState, _ analysis: TensorAnalysis, _ rect: Rect, _ canvas: inout Canvas) {
     let format = state.viewFormat
     let levels = format.levels
-    canvas.put("w / block absmax on [-1, 1]; │ = a level (\(levels.count))", x: rect.x + 1, y: rect.y, style: .muted, maxWidth: rect.width - 1)
+    canvas.put("w / block absmax, [-1, 1] · │ \(levels.count) levels", x: rect.x + 1, y: rect.y, style: .muted, maxWidth: rect.width - 1)
     let plotHeight = max(1, rect.height - 4)
     let counts = analysis.normalizedHistogram.counts.map(Double.init)
     let plot = HistogramPlot(values: counts, resolution: state.braille ? .braille : .blocks)
@@ -152,7 +152,7 @@ enum TensorScreen {
     canvas.put(bars, x: rect.x + 1 + label.count, y: tickY + 1, style: CellStyle(.codeUsage))
     let maxBits = log2(Double(max(2, format.codeBinCount)))
     canvas.put(
-      "entropy \(InspectRenderer.fixed(metrics.codeEntropyBits, digits: 2)) of \(InspectRenderer.fixed(maxBits, digits: maxBits.rounded() == maxBits ? 0 : 2)) bits · rel_err \(NumberText.error(metrics.relErr))",
+      "entropy \(InspectRenderer.fixed(metrics.codeEntropyBits, digits: 2))/\(InspectRenderer.fixed(maxBits, digits: maxBits.rounded() == maxBits ? 0 : 2)) bits · rel_err \(NumberText.error(metrics.relErr))",
       x: rect.x + 1, y: tickY + 2, style: .text, maxWidth: rect.width - 1)
   }
 
@@ -263,7 +263,7 @@ enum TensorScreen {
     }
     let footY = rect.y + 1 + state.settings.formats.count
     if footY < rect.y + rect.height {
-      canvas.put("● model format (F)   bold: in view (f)", x: rect.x + 1, y: footY, style: .muted, maxWidth: rect.width - 1)
+      canvas.put("● chosen (F) · bold: in view (f)", x: rect.x + 1, y: footY, style: .muted, maxWidth: rect.width - 1)
     }
   }
 }
