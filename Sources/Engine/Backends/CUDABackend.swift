@@ -24,7 +24,7 @@ public final class CUDABackend: Backend {
   /// Device memory the backend may hold, in bytes.
   public let deviceMemoryLimit: Int
 
-  private let session: Mutex<CUDASession>
+  let session: Mutex<CUDASession>
   private let fallback = CPUBackend()
   private let readerCache = Mutex<(key: String, reader: TensorDataReader)?>(nil)
 
@@ -238,7 +238,7 @@ public final class CUDABackend: Backend {
   }
 
   /// One `TensorDataReader` per checkpoint, reused across the tensors of a run.
-  private func reader(for checkpoint: Checkpoint) throws(EngineError) -> TensorDataReader {
+  func reader(for checkpoint: Checkpoint) throws(EngineError) -> TensorDataReader {
     let key = checkpoint.files.map { "\($0.path)|\($0.size)|\($0.modificationTime)" }
       .joined(separator: "\n")
     if let hit = readerCache.withLock({ $0?.key == key ? $0?.reader : nil }) { return hit }
