@@ -56,6 +56,6 @@ let package = Package(
       dependencies: ["Explorer", "Terminal", "Engine", "Safetensors", "TestSupport"]
     ),
     .testTarget(name: "ExporterTests", dependencies: ["Exporter", "Engine", "TestSupport"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Safetensors", "Engine"]),
   ]
 )

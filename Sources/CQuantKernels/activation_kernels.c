@@ -53,10 +53,12 @@ void qs_act_int8_rows(const float *values16, size_t rows, size_t cols, float cut
 
 void qs_act_matmul_f64(const float *x, const float *w, size_t rows, size_t inner, size_t cols,
                        double *out, int accumulate) {
-  for (size_t r = 0; r < rows; r++) {
-    const float *xr = x + r * inner;
-    for (size_t c = 0; c < cols; c++) {
-      const float *wc = w + c * inner;
+  // Weight rows outermost: each W row is read once from memory and reused from cache for every
+  // (sampled) token row, which is the small operand.
+  for (size_t c = 0; c < cols; c++) {
+    const float *wc = w + c * inner;
+    for (size_t r = 0; r < rows; r++) {
+      const float *xr = x + r * inner;
       double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
       size_t k = 0;
       for (; k + 4 <= inner; k += 4) {
@@ -74,10 +76,10 @@ void qs_act_matmul_f64(const float *x, const float *w, size_t rows, size_t inner
 
 void qs_act_matmul_int8(const int8_t *qx, const int8_t *qw, const float *rx, const float *rw,
                         size_t rows, size_t inner, size_t cols, double *out, int accumulate) {
-  for (size_t r = 0; r < rows; r++) {
-    const int8_t *xr = qx + r * inner;
-    for (size_t c = 0; c < cols; c++) {
-      const int8_t *wc = qw + c * inner;
+  for (size_t c = 0; c < cols; c++) {
+    const int8_t *wc = qw + c * inner;
+    for (size_t r = 0; r < rows; r++) {
+      const int8_t *xr = qx + r * inner;
       int64_t total = 0;
       size_t k = 0;
       // Blocks of 65536 products fit an int32 (65536 · 127² < 2³¹).

@@ -13,6 +13,12 @@ enum Command {
   static let entries: [Entry] = [
     Entry(name: "inspect", summary: "list the tensors of a checkpoint (header only)",
           usage: InspectCommand.usage, run: InspectCommand.run),
+    Entry(name: "report", summary: "analyse every tensor: errors per data type, outliers (table|json|csv)",
+          usage: ReportCommand.usage, run: ReportCommand.run),
+    Entry(name: "bench", summary: "time the analysis against a plain read pass over the same bytes",
+          usage: BenchCommand.usage, run: BenchCommand.run),
+    Entry(name: "doctor", summary: "show which engines (CPU, CUDA) can run here and why not",
+          usage: DoctorCommand.usage, run: DoctorCommand.run),
   ]
 
   static var generalHelp: String {

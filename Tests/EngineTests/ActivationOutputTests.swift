@@ -87,20 +87,22 @@ import Testing
 // MARK: - Worked examples
 
 extension ActivationOutputTests {
-  @Test func e9WeightInt8() {
-    let rows = LinearOutputSimulation.int8Rows(
-      Array(Self.e9.joined()), rows: 2, cols: 4, threshold: 0)
-    #expect(rows.rowmax == [2, 7])
-    #expect(rows.codes == [32, -64, 127, 16, 54, -127, 27, 2])
-    let wHat = rows.codes.enumerated().map {
-      LinearOutputSimulation.int8Dequantized(code: $0.element, rowmax: rows.rowmax[$0.offset / 4])
-    }
+  @Test func e9WeightInt8() throws {
+    let w = Array(Self.e9.joined())
+    let weight = try #require(
+      LinearOutputSimulation.int8Weight(w, outFeatures: 2, features: 4, dtype: .F32))
+    #expect(weight.rowmax == [2, 7])
+    #expect(weight.codes == [32, -64, 127, 16, 54, -127, 27, 2])
     let expected: [Double] = [
       0.50393701, -1.0078740, 2, 0.25196850, 2.9763780, -7, 1.4881890, 0.11023622,
     ]
-    for (a, b) in zip(wHat, expected) {
+    for (a, b) in zip(weight.dequantized, expected) {
       #expect(abs(Double(a) - b) <= Self.printedDigitsTolerance * abs(b))
     }
+    // The activation quantizer without threshold is the same rule (spec §6 = §7 step 3, C = ∅).
+    let rows = LinearOutputSimulation.int8Rows(w, rows: 2, cols: 4, threshold: 0)
+    #expect(rows.codes == weight.codes)
+    #expect(rows.rowmax == weight.rowmax)
   }
 
   @Test func e10ActivationInt8() {
@@ -112,10 +114,11 @@ extension ActivationOutputTests {
     #expect(LinearOutputSimulation.outlierColumns(rows.values16, rows: 2, cols: 4, cut: cut) == [1])
   }
 
-  @Test func e11Int8OutputWithAndWithoutDecomposition() {
+  @Test func e11Int8OutputWithAndWithoutDecomposition() throws {
     let x = Array(Self.e9.joined())
     let w = Array(Self.e11W.joined())
-    let wq = LinearOutputSimulation.int8Rows(w, rows: 3, cols: 4, threshold: 0)
+    let wq = try #require(
+      LinearOutputSimulation.int8Weight(w, outFeatures: 3, features: 4, dtype: .F32))
     #expect(wq.codes == [85, -42, 21, 127, -127, 79, 32, 0, 95, 95, -127, 32])
     #expect(wq.rowmax == [0.30004883, 0.39990234, 0.19995117])
     let y = LinearOutputSimulation.int8Output(
@@ -139,6 +142,35 @@ extension ActivationOutputTests {
   }
 }
 
+// MARK: - 4-bit weights
+
+extension ActivationOutputTests {
+  /// E1/E2 print ŵ with 8 significant digits.
+  static let e1DigitsTolerance = 1e-6
+
+  /// X·ŵᵀ for E1's block as a 1×8 weight, with ŵ taken from spec E1 (nf4) and E2 (fp4).
+  static let e1NF4: [Double] = [
+    0.07958030, -0.52507305, 1, 0.33791524, -1, 0, 0.72295684, -0.18477343,
+  ]
+  static let e2FP4: [Double] = [1.0 / 6, -0.5, 1, 1.0 / 3, -1, 0, 2.0 / 3, -1.0 / 6]
+
+  @Test(arguments: [LinearQuantization.nf4, .fp4])
+  func fourBitOutputUsesTheSpecDequantizedWeight(kind: LinearQuantization) {
+    // fp4 values are float32 in the spec: f32(1/6) etc.
+    let wHat = kind == .nf4 ? Self.e1NF4 : Self.e2FP4.map { Double(Float($0)) }
+    let w: [Float] = [0.1, -0.5, 1.0, 0.33, -1.0, 0.0, 0.7, -0.2]
+    let x: [Float] = [1, -2, 0.5, 3, 0.25, 7, -1.5, 2]
+    let errors = LinearOutputSimulation.outputErrors(
+      x: x, tokens: 1, features: 8, weight: w, weightDType: .F32, outFeatures: 1,
+      settings: ActivationSettings())
+    let exact = zip(x, w).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+    let y = zip(x, wHat).reduce(0.0) { $0 + Double($1.0) * $1.1 }
+    let expected = abs(y - exact) / abs(exact)
+    let rel = errors[kind]?.relErr ?? .nan
+    #expect(abs(rel - expected) <= Self.e1DigitsTolerance * max(expected, 1e-3))
+  }
+}
+
 // MARK: - Threshold and fixtures
 
 extension ActivationOutputTests {
@@ -151,6 +183,14 @@ extension ActivationOutputTests {
     #expect(LinearOutputSimulation.outlierCut(0) == .infinity)
   }
 
+  @Test(arguments: [Float(0.1), 1, 3.3, 6, 7.25, 100, 1e-6, 65504])
+  func outlierCutMatchesFp16Comparison(threshold: Float) {
+    let cut = LinearOutputSimulation.outlierCut(threshold)
+    let t16 = Float16(threshold)
+    #expect(Float16(cut) >= t16)
+    #expect(Float16(cut.nextDown) < t16)
+  }
+
   @Test func fixtureOutlierColumns() {
     let rows = LinearOutputSimulation.int8Rows(
       Array(Self.fixtureX.joined()), rows: 4, cols: 6, threshold: 6)
@@ -160,10 +200,11 @@ extension ActivationOutputTests {
   }
 
   @Test(arguments: [Float(6), 0, 1, 100])
-  func fixtureOutputMatchesIndependentReference(threshold: Float) {
+  func fixtureOutputMatchesIndependentReference(threshold: Float) throws {
     let x = Array(Self.fixtureX.joined())
     let w = Array(Self.fixtureW.joined())
-    let wq = LinearOutputSimulation.int8Rows(w, rows: 3, cols: 6, threshold: 0)
+    let wq = try #require(
+      LinearOutputSimulation.int8Weight(w, outFeatures: 3, features: 6, dtype: .F32))
     let y = LinearOutputSimulation.int8Output(
       x: x, tokens: 4, features: 6, weightInt8: wq, outFeatures: 3, threshold: threshold)
     let reference = Self.referenceInt8(x: Self.fixtureX, w: Self.fixtureW, threshold: threshold)

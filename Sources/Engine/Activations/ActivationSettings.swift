@@ -27,6 +27,11 @@ public struct ActivationSettings: Sendable, Hashable, Codable {
     self.rowsPerChunk = rowsPerChunk
   }
 
+  /// The threshold and block size of a weight analysis, other settings at their defaults.
+  public init(_ analysis: AnalysisSettings) {
+    self.init(threshold: analysis.threshold, blocksize: analysis.blocksize)
+  }
+
   /// Tokens simulated for a module with `tokens` captured rows and weight [out, in].
   public func sampledTokens(tokens: Int, inFeatures: Int, outFeatures: Int) -> Int {
     let perToken = max(1, inFeatures * outFeatures)

@@ -57,11 +57,6 @@ package enum LinearOutputSimulation {
   /// The smallest float32 c with fp16(|x|) ≥ fp16(threshold) ⇔ |x| ≥ c (+inf for threshold ≤ 0).
   package static func outlierCut(_ threshold: Float) -> Float { qs_act_outlier_cut(threshold) }
 
-  /// Dequantized int8 weight element: f32(f32(q · rowmax) · f32(1/127)) (`int8_vectorwise_dequant`).
-  package static func int8Dequantized(code: Int8, rowmax: Float) -> Float {
-    (Float(code) * rowmax) * (1 as Float / 127)
-  }
-
   /// Ascending columns of x [rows, cols] holding some |x| ≥ `cut`.
   package static func outlierColumns(_ x: [Float], rows: Int, cols: Int, cut: Float) -> [Int] {
     guard cut.isFinite else { return [] }
@@ -86,11 +81,32 @@ package enum LinearOutputSimulation {
     return out
   }
 
+  /// A weight quantized as LLM.int8() stores it (spec §6), from the engine's `FormatReference`.
+  package struct Int8Weight: Sendable, Hashable {
+    /// q[o, k], row-major.
+    package var codes: [Int8]
+    /// rowmax[o] of the fp16-converted weight.
+    package var rowmax: [Float]
+    /// ŵ[o, k] = f32(f32(q · rowmax) · f32(1/127)).
+    package var dequantized: [Float]
+
+    package init(codes: [Int8], rowmax: [Float], dequantized: [Float]) {
+      self.codes = codes
+      self.rowmax = rowmax
+      self.dequantized = dequantized
+    }
+  }
+
+  /// The engine's int8 weight quantization of W[outFeatures, features]; nil when undefined.
+  package static func int8Weight(_ weight: [Float], outFeatures: Int, features: Int, dtype: DType)
+    -> Int8Weight?
+  {
+    WeightRoundTrip.int8(weight, rows: outFeatures, cols: features, dtype: dtype)
+  }
+
   /// LLM.int8() output (§7 steps 1–5) with the decomposition at `threshold` (0: without).
-  ///
-  /// - Parameter weightInt8: the weight's int8 rows (`int8Rows(w, threshold: 0)`).
   package static func int8Output(
-    x: [Float], tokens: Int, features: Int, weightInt8: Int8Rows, outFeatures: Int,
+    x: [Float], tokens: Int, features: Int, weightInt8: Int8Weight, outFeatures: Int,
     threshold: Float
   ) -> [Double] {
     let xq = int8Rows(x, rows: tokens, cols: features, threshold: threshold)
@@ -119,8 +135,7 @@ package enum LinearOutputSimulation {
     }
     for o in 0..<outFeatures {
       for (j, k) in outliers.enumerated() {
-        wc[o * n + j] = int8Dequantized(
-          code: weightInt8.codes[o * features + k], rowmax: weightInt8.rowmax[o])
+        wc[o * n + j] = weightInt8.dequantized[o * features + k]
       }
     }
     matmul(xc, wc, tokens, n, outFeatures, into: &out, accumulate: true)
@@ -153,9 +168,7 @@ package enum LinearOutputSimulation {
       x: x, weight: weight, tokens: tokens, features: features, outFeatures: outFeatures)
     var result: [LinearQuantization: OutputError] = [:]
     // A weight that overflows fp16 makes int8 undefined (§6).
-    let int8Defined = weight.allSatisfy { $0.isFinite && Swift.abs($0) < 65520 }
-    if int8Defined {
-      let wq = int8Rows(weight, rows: outFeatures, cols: features, threshold: 0)
+    if let wq = int8Weight(weight, outFeatures: outFeatures, features: features, dtype: weightDType) {
       for (kind, threshold) in [(LinearQuantization.int8Decomposed, settings.threshold), (.int8, 0)] {
         let y = int8Output(
           x: x, tokens: tokens, features: features, weightInt8: wq, outFeatures: outFeatures,

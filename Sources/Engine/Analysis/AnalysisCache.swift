@@ -29,7 +29,10 @@ public struct AnalysisCache: Sendable {
   {
     let key = Self.key(checkpoint: checkpoint, settings: settings, engine: engine)
     guard let bytes = Self.readFile(path(forKey: key)) else { return nil }
-    guard let entry = try? JSONDecoder().decode(Entry.self, from: Data(bytes)),
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    guard let entry = try? decoder.decode(Entry.self, from: Data(bytes)),
       entry.key == key, entry.analyses.count == checkpoint.tensors.count
     else { return nil }
     return entry.analyses
@@ -76,7 +79,8 @@ public struct AnalysisCache: Sendable {
   static func key(checkpoint: Checkpoint, settings: AnalysisSettings, engine: String) -> String {
     var lines = ["quantscope-cache \(engineVersion) \(engine)"]
     for file in checkpoint.files {
-      lines.append("\(file.path)|\(file.size)|\(file.modificationTime)|\(file.headerLength)")
+      lines.append(
+        "\(file.path)|\(file.size)|\(file.modificationTime)|\(file.headerLength)|\(file.headerHash)")
     }
     lines.append("formats=\(settings.formats.map(\.rawValue).joined(separator: ","))")
     lines.append("blocksize=\(settings.blocksize) threshold=\(settings.threshold.bitPattern)")

@@ -1,0 +1,884 @@
+// QuantScope CUDA kernels: the GPU twins of the C reference functions in
+// Sources/CQuantKernels (include/quant_kernels.h). Compiled at run time by NVRTC (no CUDA
+// headers, no includes): CUDABackend passes --fmad=false --ftz=false --prec-div=true
+// --prec-sqrt=true --std=c++17, and every rounding-sensitive operation is spelled with an
+// explicit round-to-nearest intrinsic (__fmul_rn, __fadd_rn, __frcp_rn, __dadd_rn ...), so each
+// binary32 / binary64 operation rounds once, as in the C code compiled with -ffp-contract=off.
+//
+// Rules: shared/spec/QUANTIZATION.md. Tables: the same hex literals as quant_kernels.h
+// (KernelSourceTests compares them). Naming: `qs_<format>_<verb>_kernel` mirrors
+// `qs_<format>_<verb>_ref`; each kernel opens with a comment naming its C twin.
+//
+// Data layout: every kernel reads the tensor's raw little-endian bytes (F32, F16 or BF16) of one
+// chunk, `count` elements starting at flat index `first` (a multiple of 4096, so of every block
+// size); per-block arrays are passed already offset to the chunk's first block. Launches use
+// 256 threads per block and a fixed grid (grid-stride loops). Float64 sums go to per-block slots
+// `sums[blockIdx.x * QS_SUM_SLOTS + slot]` (each slot written by one block of one stream only),
+// which the host adds in float64; maxima go through atomicMax on order-preserving 64-bit keys;
+// counts through integer atomics. All of that is independent of scheduling order.
+
+typedef unsigned char u8;
+typedef signed char i8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+typedef long long i64;
+
+// MARK: - Tables (hex binary32; identical to quant_kernels.h)
+
+/// nf4 codebook, by code. bitsandbytes `functional.py` `get_4bit_type("nf4")`, = CUDA
+/// `nf4_dequantization_lut` (csrc/kernels.cu).
+__constant__ float QS_NF4_CODEBOOK[16] = {
+  -0x1p+0f, -0x1.647362p-1f, -0x1.0cd66p-1f, -0x1.94654p-2f,
+  -0x1.23449ap-2f, -0x1.7a6a7ep-3f, -0x1.74f0e2p-4f, 0x0p+0f,
+  0x1.45f5fep-4f, 0x1.4995c6p-3f, 0x1.f809bap-3f, 0x1.5a0674p-2f,
+  0x1.c3497p-2f, 0x1.200f56p-1f, 0x1.722766p-1f, 0x1p+0f,
+};
+
+/// nf4 thresholds t_k between code k and k+1 (exact float32 midpoints; the decimal literals of
+/// csrc/kernels.cu `dQuantizeNF4` round to these). Encode: code = #{k : x > t_k}.
+__constant__ float QS_NF4_THRESHOLDS[15] = {
+  -0x1.b239bp-1f, -0x1.38a4ep-1f, -0x1.d709p-2f, -0x1.5bd4ecp-2f,
+  -0x1.e079d8p-3f, -0x1.1a7178p-3f, -0x1.74f0e2p-5f, 0x1.45f5fep-5f,
+  0x1.ec90c4p-4f, 0x1.a0cfcp-3f, 0x1.2b05a8p-2f, 0x1.8ea7f2p-2f,
+  0x1.00da08p-1f, 0x1.491b5ep-1f, 0x1.b913b4p-1f,
+};
+
+/// fp4 magnitudes for codes 0...7 (code 8...15: the negatives; code 8 is -0.0).
+/// csrc/kernels.cu `dDequantizeFP4Tree` ({0, 0.0625, 8, 12, 4, 6, 2, 3} / 12 in float32).
+__constant__ float QS_FP4_MAGNITUDES[8] = {
+  0x0p+0f, 0x1.555556p-8f, 0x1.555556p-1f, 0x1p+0f,
+  0x1.555556p-2f, 0x1p-1f, 0x1.555556p-3f, 0x1p-2f,
+};
+
+/// fp4 decision literals L1...L7 of csrc/kernels.cu `dQuantizeFP4` (0.00260417f, 0.0859375f,
+/// 0.20833333f, 0.29166667f, 0.4166667f, 0.583333f, 0.8333333f), as written there, not the true
+/// midpoints. Magnitude code by interval (strict >): 0,1,6,7,4,5,2,3.
+__constant__ float QS_FP4_LITERALS[7] = {
+  0x1.555572p-9f, 0x1.6p-4f, 0x1.aaaaaap-3f, 0x1.2aaaaap-2f,
+  0x1.aaaaacp-2f, 0x1.2aaaap-1f, 0x1.aaaaaap-1f,
+};
+
+/// int4 levels L[c] = f32((c - 7) / 7), c = 0...14 (ours; spec §8).
+__constant__ float QS_INT4_LEVELS[15] = {
+  -0x1p+0f, -0x1.b6db6ep-1f, -0x1.6db6dcp-1f, -0x1.24924ap-1f,
+  -0x1.b6db6ep-2f, -0x1.24924ap-2f, -0x1.24924ap-3f, 0x0p+0f,
+  0x1.24924ap-3f, 0x1.24924ap-2f, 0x1.b6db6ep-2f, 0x1.24924ap-1f,
+  0x1.6db6dcp-1f, 0x1.b6db6ep-1f, 0x1p+0f,
+};
+
+/// dyn8 map: `create_dynamic_map(signed=True, max_exponent_bits=7, total_bits=8)`
+/// (bitsandbytes functional.py), bitsandbytes' own float32 output. Index 127 = 0, 255 = +1.
+__constant__ float QS_DYN8_MAP[256] = {
+  -0x1.fc6666p-1f, -0x1.f53334p-1f, -0x1.eep-1f, -0x1.e6ccccp-1f,  /* 0 */
+  -0x1.df999ap-1f, -0x1.d86666p-1f, -0x1.d13334p-1f, -0x1.cap-1f,  /* 4 */
+  -0x1.c2ccccp-1f, -0x1.bb999ap-1f, -0x1.b46666p-1f, -0x1.ad3334p-1f,  /* 8 */
+  -0x1.a6p-1f, -0x1.9eccccp-1f, -0x1.97999ap-1f, -0x1.906666p-1f,  /* 12 */
+  -0x1.893334p-1f, -0x1.82p-1f, -0x1.7accccp-1f, -0x1.73999ap-1f,  /* 16 */
+  -0x1.6c6668p-1f, -0x1.653334p-1f, -0x1.5ep-1f, -0x1.56ccccp-1f,  /* 20 */
+  -0x1.4f999ap-1f, -0x1.486668p-1f, -0x1.413334p-1f, -0x1.3ap-1f,  /* 24 */
+  -0x1.32ccccp-1f, -0x1.2b999ap-1f, -0x1.246668p-1f, -0x1.1d3334p-1f,  /* 28 */
+  -0x1.16p-1f, -0x1.0eccccp-1f, -0x1.079998p-1f, -0x1.006666p-1f,  /* 32 */
+  -0x1.f26664p-2f, -0x1.e4p-2f, -0x1.d59998p-2f, -0x1.c73334p-2f,  /* 36 */
+  -0x1.b8ccccp-2f, -0x1.aa6666p-2f, -0x1.9cp-2f, -0x1.8d9998p-2f,  /* 40 */
+  -0x1.7f3334p-2f, -0x1.70ccccp-2f, -0x1.626666p-2f, -0x1.54p-2f,  /* 44 */
+  -0x1.459998p-2f, -0x1.373334p-2f, -0x1.28ccccp-2f, -0x1.1a6668p-2f,  /* 48 */
+  -0x1.0cp-2f, -0x1.fb3332p-3f, -0x1.de6666p-3f, -0x1.c1999ap-3f,  /* 52 */
+  -0x1.a4ccccp-3f, -0x1.88p-3f, -0x1.6b3334p-3f, -0x1.4e6666p-3f,  /* 56 */
+  -0x1.31999ap-3f, -0x1.14ccccp-3f, -0x1.fp-4f, -0x1.b66668p-4f,  /* 60 */
+  -0x1.93d70ap-4f, -0x1.8851eep-4f, -0x1.7ccccep-4f, -0x1.7147aep-4f,  /* 64 */
+  -0x1.65c29p-4f, -0x1.5a3d7p-4f, -0x1.4eb854p-4f, -0x1.433334p-4f,  /* 68 */
+  -0x1.37ae14p-4f, -0x1.2c28f6p-4f, -0x1.20a3d6p-4f, -0x1.151ebap-4f,  /* 72 */
+  -0x1.09999ap-4f, -0x1.fc28f6p-5f, -0x1.e51ebap-5f, -0x1.ce147ap-5f,  /* 76 */
+  -0x1.b70a3ep-5f, -0x1.ap-5f, -0x1.88f5c2p-5f, -0x1.71eb86p-5f,  /* 80 */
+  -0x1.5ae146p-5f, -0x1.43d70ap-5f, -0x1.2ccccep-5f, -0x1.15c29p-5f,  /* 84 */
+  -0x1.fd70a4p-6f, -0x1.cf5c2ap-6f, -0x1.a147aep-6f, -0x1.733334p-6f,  /* 88 */
+  -0x1.451ebap-6f, -0x1.170a3ep-6f, -0x1.d1eb86p-7f, -0x1.75c29p-7f,  /* 92 */
+  -0x1.3e76c8p-7f, -0x1.2c083p-7f, -0x1.19999ap-7f, -0x1.072b02p-7f,  /* 96 */
+  -0x1.e978d4p-8f, -0x1.c49ba6p-8f, -0x1.9fbe76p-8f, -0x1.7ae148p-8f,  /* 100 */
+  -0x1.56041ap-8f, -0x1.3126e8p-8f, -0x1.0c49bap-8f, -0x1.ced914p-9f,  /* 104 */
+  -0x1.851eb8p-9f, -0x1.3b645ap-9f, -0x1.e353f8p-10f, -0x1.4fdf3ap-10f,  /* 108 */
+  -0x1.eecbfep-11f, -0x1.b3d07cp-11f, -0x1.78d5p-11f, -0x1.3dd982p-11f,  /* 112 */
+  -0x1.02de02p-11f, -0x1.8fc506p-12f, -0x1.19ce0ap-12f, -0x1.47ae16p-13f,  /* 116 */
+  -0x1.743e96p-14f, -0x1.15df66p-14f, -0x1.6f0068p-15f, -0x1.64840cp-16f,  /* 120 */
+  -0x1.040bfep-17f, -0x1.b43528p-19f, -0x1.27476ep-21f, 0x0p+0f,  /* 124 */
+  0x1.27476ep-21f, 0x1.b43528p-19f, 0x1.040bfep-17f, 0x1.64840cp-16f,  /* 128 */
+  0x1.6f0068p-15f, 0x1.15df66p-14f, 0x1.743e96p-14f, 0x1.47ae16p-13f,  /* 132 */
+  0x1.19ce0ap-12f, 0x1.8fc506p-12f, 0x1.02de02p-11f, 0x1.3dd982p-11f,  /* 136 */
+  0x1.78d5p-11f, 0x1.b3d07cp-11f, 0x1.eecbfep-11f, 0x1.4fdf3ap-10f,  /* 140 */
+  0x1.e353f8p-10f, 0x1.3b645ap-9f, 0x1.851eb8p-9f, 0x1.ced914p-9f,  /* 144 */
+  0x1.0c49bap-8f, 0x1.3126e8p-8f, 0x1.56041ap-8f, 0x1.7ae148p-8f,  /* 148 */
+  0x1.9fbe76p-8f, 0x1.c49ba6p-8f, 0x1.e978d4p-8f, 0x1.072b02p-7f,  /* 152 */
+  0x1.19999ap-7f, 0x1.2c083p-7f, 0x1.3e76c8p-7f, 0x1.75c29p-7f,  /* 156 */
+  0x1.d1eb86p-7f, 0x1.170a3ep-6f, 0x1.451ebap-6f, 0x1.733334p-6f,  /* 160 */
+  0x1.a147aep-6f, 0x1.cf5c2ap-6f, 0x1.fd70a4p-6f, 0x1.15c29p-5f,  /* 164 */
+  0x1.2ccccep-5f, 0x1.43d70ap-5f, 0x1.5ae146p-5f, 0x1.71eb86p-5f,  /* 168 */
+  0x1.88f5c2p-5f, 0x1.ap-5f, 0x1.b70a3ep-5f, 0x1.ce147ap-5f,  /* 172 */
+  0x1.e51ebap-5f, 0x1.fc28f6p-5f, 0x1.09999ap-4f, 0x1.151ebap-4f,  /* 176 */
+  0x1.20a3d6p-4f, 0x1.2c28f6p-4f, 0x1.37ae14p-4f, 0x1.433334p-4f,  /* 180 */
+  0x1.4eb854p-4f, 0x1.5a3d7p-4f, 0x1.65c29p-4f, 0x1.7147aep-4f,  /* 184 */
+  0x1.7ccccep-4f, 0x1.8851eep-4f, 0x1.93d70ap-4f, 0x1.b66668p-4f,  /* 188 */
+  0x1.fp-4f, 0x1.14ccccp-3f, 0x1.31999ap-3f, 0x1.4e6666p-3f,  /* 192 */
+  0x1.6b3334p-3f, 0x1.88p-3f, 0x1.a4ccccp-3f, 0x1.c1999ap-3f,  /* 196 */
+  0x1.de6666p-3f, 0x1.fb3332p-3f, 0x1.0cp-2f, 0x1.1a6668p-2f,  /* 200 */
+  0x1.28ccccp-2f, 0x1.373334p-2f, 0x1.459998p-2f, 0x1.54p-2f,  /* 204 */
+  0x1.626666p-2f, 0x1.70ccccp-2f, 0x1.7f3334p-2f, 0x1.8d9998p-2f,  /* 208 */
+  0x1.9cp-2f, 0x1.aa6666p-2f, 0x1.b8ccccp-2f, 0x1.c73334p-2f,  /* 212 */
+  0x1.d59998p-2f, 0x1.e4p-2f, 0x1.f26664p-2f, 0x1.006666p-1f,  /* 216 */
+  0x1.079998p-1f, 0x1.0eccccp-1f, 0x1.16p-1f, 0x1.1d3334p-1f,  /* 220 */
+  0x1.246668p-1f, 0x1.2b999ap-1f, 0x1.32ccccp-1f, 0x1.3ap-1f,  /* 224 */
+  0x1.413334p-1f, 0x1.486668p-1f, 0x1.4f999ap-1f, 0x1.56ccccp-1f,  /* 228 */
+  0x1.5ep-1f, 0x1.653334p-1f, 0x1.6c6668p-1f, 0x1.73999ap-1f,  /* 232 */
+  0x1.7accccp-1f, 0x1.82p-1f, 0x1.893334p-1f, 0x1.906666p-1f,  /* 236 */
+  0x1.97999ap-1f, 0x1.9eccccp-1f, 0x1.a6p-1f, 0x1.ad3334p-1f,  /* 240 */
+  0x1.b46666p-1f, 0x1.bb999ap-1f, 0x1.c2ccccp-1f, 0x1.cap-1f,  /* 244 */
+  0x1.d13334p-1f, 0x1.d86666p-1f, 0x1.df999ap-1f, 0x1.e6ccccp-1f,  /* 248 */
+  0x1.eep-1f, 0x1.f53334p-1f, 0x1.fc6666p-1f, 0x1p+0f,  /* 252 */
+};
+
+/// dyn8 midpoints m_i = f32(f32(map[i] + map[i+1]) * 0.5), i = 0...254 (csrc/kernels.cu `dQuantize`
+/// compares against these midpoints at the end of its binary search).
+__constant__ float QS_DYN8_MIDPOINTS[255] = {
+  -0x1.f8ccccp-1f, -0x1.f1999ap-1f, -0x1.ea6666p-1f, -0x1.e33334p-1f,  /* 0 */
+  -0x1.dcp-1f, -0x1.d4ccccp-1f, -0x1.cd999ap-1f, -0x1.c66666p-1f,  /* 4 */
+  -0x1.bf3334p-1f, -0x1.b8p-1f, -0x1.b0ccccp-1f, -0x1.a9999ap-1f,  /* 8 */
+  -0x1.a26666p-1f, -0x1.9b3334p-1f, -0x1.94p-1f, -0x1.8cccccp-1f,  /* 12 */
+  -0x1.85999ap-1f, -0x1.7e6666p-1f, -0x1.773334p-1f, -0x1.7p-1f,  /* 16 */
+  -0x1.68cccep-1f, -0x1.61999ap-1f, -0x1.5a6666p-1f, -0x1.533334p-1f,  /* 20 */
+  -0x1.4cp-1f, -0x1.44cccep-1f, -0x1.3d999ap-1f, -0x1.366666p-1f,  /* 24 */
+  -0x1.2f3334p-1f, -0x1.28p-1f, -0x1.20cccep-1f, -0x1.19999ap-1f,  /* 28 */
+  -0x1.126666p-1f, -0x1.0b3332p-1f, -0x1.04p-1f, -0x1.f99998p-2f,  /* 32 */
+  -0x1.eb3332p-2f, -0x1.dcccccp-2f, -0x1.ce6666p-2f, -0x1.cp-2f,  /* 36 */
+  -0x1.b19998p-2f, -0x1.a33334p-2f, -0x1.94ccccp-2f, -0x1.866666p-2f,  /* 40 */
+  -0x1.78p-2f, -0x1.699998p-2f, -0x1.5b3334p-2f, -0x1.4cccccp-2f,  /* 44 */
+  -0x1.3e6666p-2f, -0x1.3p-2f, -0x1.21999ap-2f, -0x1.133334p-2f,  /* 48 */
+  -0x1.04ccccp-2f, -0x1.ecccccp-3f, -0x1.dp-3f, -0x1.b33334p-3f,  /* 52 */
+  -0x1.966666p-3f, -0x1.79999ap-3f, -0x1.5cccccp-3f, -0x1.4p-3f,  /* 56 */
+  -0x1.233334p-3f, -0x1.066666p-3f, -0x1.d33334p-4f, -0x1.a51eb8p-4f,  /* 60 */
+  -0x1.8e147cp-4f, -0x1.828f5ep-4f, -0x1.770a3ep-4f, -0x1.6b852p-4f,  /* 64 */
+  -0x1.6p-4f, -0x1.547ae2p-4f, -0x1.48f5c4p-4f, -0x1.3d70a4p-4f,  /* 68 */
+  -0x1.31eb84p-4f, -0x1.266666p-4f, -0x1.1ae148p-4f, -0x1.0f5c2ap-4f,  /* 72 */
+  -0x1.03d70ap-4f, -0x1.f0a3d8p-5f, -0x1.d9999ap-5f, -0x1.c28f5cp-5f,  /* 76 */
+  -0x1.ab852p-5f, -0x1.947aep-5f, -0x1.7d70a4p-5f, -0x1.666666p-5f,  /* 80 */
+  -0x1.4f5c28p-5f, -0x1.3851ecp-5f, -0x1.2147bp-5f, -0x1.0a3d7p-5f,  /* 84 */
+  -0x1.e66668p-6f, -0x1.b851ecp-6f, -0x1.8a3d7p-6f, -0x1.5c28f8p-6f,  /* 88 */
+  -0x1.2e147cp-6f, -0x1p-6f, -0x1.a3d70cp-7f, -0x1.5a1cacp-7f,  /* 92 */
+  -0x1.353f7cp-7f, -0x1.22d0e4p-7f, -0x1.10624ep-7f, -0x1.fbe76cp-8f,  /* 96 */
+  -0x1.d70a3cp-8f, -0x1.b22d0ep-8f, -0x1.8d4fep-8f, -0x1.6872bp-8f,  /* 100 */
+  -0x1.43958p-8f, -0x1.1eb85p-8f, -0x1.f3b644p-9f, -0x1.a9fbe6p-9f,  /* 104 */
+  -0x1.604188p-9f, -0x1.16872cp-9f, -0x1.999998p-10f, -0x1.23a29cp-10f,  /* 108 */
+  -0x1.d14e3cp-11f, -0x1.9652bep-11f, -0x1.5b574p-11f, -0x1.205bc2p-11f,  /* 112 */
+  -0x1.cac084p-12f, -0x1.54c988p-12f, -0x1.bda514p-13f, -0x1.00e6bp-13f,  /* 116 */
+  -0x1.450efep-14f, -0x1.cd5f9ap-15f, -0x1.10a138p-15f, -0x1.e68a0cp-17f,  /* 120 */
+  -0x1.711948p-18f, -0x1.fe0704p-20f, -0x1.27476ep-22f, 0x1.27476ep-22f,  /* 124 */
+  0x1.fe0704p-20f, 0x1.711948p-18f, 0x1.e68a0cp-17f, 0x1.10a138p-15f,  /* 128 */
+  0x1.cd5f9ap-15f, 0x1.450efep-14f, 0x1.00e6bp-13f, 0x1.bda514p-13f,  /* 132 */
+  0x1.54c988p-12f, 0x1.cac084p-12f, 0x1.205bc2p-11f, 0x1.5b574p-11f,  /* 136 */
+  0x1.9652bep-11f, 0x1.d14e3cp-11f, 0x1.23a29cp-10f, 0x1.999998p-10f,  /* 140 */
+  0x1.16872cp-9f, 0x1.604188p-9f, 0x1.a9fbe6p-9f, 0x1.f3b644p-9f,  /* 144 */
+  0x1.1eb85p-8f, 0x1.43958p-8f, 0x1.6872bp-8f, 0x1.8d4fep-8f,  /* 148 */
+  0x1.b22d0ep-8f, 0x1.d70a3cp-8f, 0x1.fbe76cp-8f, 0x1.10624ep-7f,  /* 152 */
+  0x1.22d0e4p-7f, 0x1.353f7cp-7f, 0x1.5a1cacp-7f, 0x1.a3d70cp-7f,  /* 156 */
+  0x1p-6f, 0x1.2e147cp-6f, 0x1.5c28f8p-6f, 0x1.8a3d7p-6f,  /* 160 */
+  0x1.b851ecp-6f, 0x1.e66668p-6f, 0x1.0a3d7p-5f, 0x1.2147bp-5f,  /* 164 */
+  0x1.3851ecp-5f, 0x1.4f5c28p-5f, 0x1.666666p-5f, 0x1.7d70a4p-5f,  /* 168 */
+  0x1.947aep-5f, 0x1.ab852p-5f, 0x1.c28f5cp-5f, 0x1.d9999ap-5f,  /* 172 */
+  0x1.f0a3d8p-5f, 0x1.03d70ap-4f, 0x1.0f5c2ap-4f, 0x1.1ae148p-4f,  /* 176 */
+  0x1.266666p-4f, 0x1.31eb84p-4f, 0x1.3d70a4p-4f, 0x1.48f5c4p-4f,  /* 180 */
+  0x1.547ae2p-4f, 0x1.6p-4f, 0x1.6b852p-4f, 0x1.770a3ep-4f,  /* 184 */
+  0x1.828f5ep-4f, 0x1.8e147cp-4f, 0x1.a51eb8p-4f, 0x1.d33334p-4f,  /* 188 */
+  0x1.066666p-3f, 0x1.233334p-3f, 0x1.4p-3f, 0x1.5cccccp-3f,  /* 192 */
+  0x1.79999ap-3f, 0x1.966666p-3f, 0x1.b33334p-3f, 0x1.dp-3f,  /* 196 */
+  0x1.ecccccp-3f, 0x1.04ccccp-2f, 0x1.133334p-2f, 0x1.21999ap-2f,  /* 200 */
+  0x1.3p-2f, 0x1.3e6666p-2f, 0x1.4cccccp-2f, 0x1.5b3334p-2f,  /* 204 */
+  0x1.699998p-2f, 0x1.78p-2f, 0x1.866666p-2f, 0x1.94ccccp-2f,  /* 208 */
+  0x1.a33334p-2f, 0x1.b19998p-2f, 0x1.cp-2f, 0x1.ce6666p-2f,  /* 212 */
+  0x1.dcccccp-2f, 0x1.eb3332p-2f, 0x1.f99998p-2f, 0x1.04p-1f,  /* 216 */
+  0x1.0b3332p-1f, 0x1.126666p-1f, 0x1.19999ap-1f, 0x1.20cccep-1f,  /* 220 */
+  0x1.28p-1f, 0x1.2f3334p-1f, 0x1.366666p-1f, 0x1.3d999ap-1f,  /* 224 */
+  0x1.44cccep-1f, 0x1.4cp-1f, 0x1.533334p-1f, 0x1.5a6666p-1f,  /* 228 */
+  0x1.61999ap-1f, 0x1.68cccep-1f, 0x1.7p-1f, 0x1.773334p-1f,  /* 232 */
+  0x1.7e6666p-1f, 0x1.85999ap-1f, 0x1.8cccccp-1f, 0x1.94p-1f,  /* 236 */
+  0x1.9b3334p-1f, 0x1.a26666p-1f, 0x1.a9999ap-1f, 0x1.b0ccccp-1f,  /* 240 */
+  0x1.b8p-1f, 0x1.bf3334p-1f, 0x1.c66666p-1f, 0x1.cd999ap-1f,  /* 244 */
+  0x1.d4ccccp-1f, 0x1.dcp-1f, 0x1.e33334p-1f, 0x1.ea6666p-1f,  /* 248 */
+  0x1.f1999ap-1f, 0x1.f8ccccp-1f, 0x1.fe3334p-1f,  /* 252 */
+};
+
+/// f32(1/127): int8 dequantization factor (bitsandbytes `int8_vectorwise_dequant`).
+#define QS_INT8_INV127 0x1.020408p-7f
+
+// MARK: - Enumerations (values shared with quant_kernels.h and CUDABackend)
+
+/// Storage dtype of a tensor (`qs_dtype`).
+#define QS_DTYPE_F32 0
+#define QS_DTYPE_F16 1
+#define QS_DTYPE_BF16 2
+
+/// Block formats (`qs_block_format`).
+#define QS_BLOCK_NF4 0
+#define QS_BLOCK_FP4 1
+#define QS_BLOCK_INT4 2
+#define QS_BLOCK_DYN8 3
+
+/// Float64 sum slots per thread block (CUDABackend reads the same layout).
+#define QS_SUM_W 0
+#define QS_SUM_W2 1
+#define QS_SUM_DEV2 2
+#define QS_SUM_ERR_NF4 3
+#define QS_SUM_ERR_NF4DQ 4
+#define QS_SUM_ERR_FP4 5
+#define QS_SUM_ERR_INT8 6
+#define QS_SUM_ERR_DYN8 7
+#define QS_SUM_ERR_INT4 8
+#define QS_SUM_SLOTS 9
+
+/// Order-preserving 64-bit max keys (`qs_double_key`), all starting at 0.
+#define QS_KEY_MAX 0
+#define QS_KEY_NEG_MIN 1
+#define QS_KEY_ABSMAX 2
+#define QS_KEY_ERR_NF4 3
+#define QS_KEY_ERR_NF4DQ 4
+#define QS_KEY_ERR_FP4 5
+#define QS_KEY_ERR_INT8 6
+#define QS_KEY_ERR_DYN8 7
+#define QS_KEY_ERR_INT4 8
+#define QS_KEY_SLOTS 9
+
+/// Integer counters.
+#define QS_COUNT_ZEROS 0
+#define QS_COUNT_NANS 1
+#define QS_COUNT_INFS 2
+#define QS_COUNT_SLOTS 3
+
+/// ±infinity without math headers.
+#define QS_INFINITY __longlong_as_double(0x7ff0000000000000ll)
+
+#define QS_THREADS 256
+#define QS_WARPS (QS_THREADS / 32)
+
+// MARK: - Bits and conversions (mirror dtype_convert.c and kernels_internal.h)
+
+__device__ __forceinline__ u32 qs_bits(float x) { return __float_as_uint(x); }
+__device__ __forceinline__ float qs_from_bits(u32 u) { return __uint_as_float(u); }
+
+/// binary16 bits → float, exactly (mirrors `qs_convert_f16_ref`).
+__device__ __forceinline__ float qs_f16_to_f32(u16 h) {
+  u32 sign = ((u32)h & 0x8000u) << 16;
+  u32 exponent = ((u32)h >> 10) & 0x1fu;
+  u32 mantissa = (u32)h & 0x3ffu;
+  if (exponent == 0x1fu) return qs_from_bits(sign | 0x7f800000u | (mantissa << 13));
+  if (exponent == 0) {
+    // Subnormal or zero: mantissa · 2^-24, exact (an integer ≤ 1023 times a power of two).
+    float magnitude = __fmul_rn((float)mantissa, 0x1p-24f);
+    return qs_from_bits(sign | qs_bits(magnitude));
+  }
+  return qs_from_bits(sign | ((exponent + 112u) << 23) | (mantissa << 13));
+}
+
+/// bfloat16 bits → float (a 16-bit shift; mirrors `qs_convert_bf16`).
+__device__ __forceinline__ float qs_bf16_to_f32(u16 b) { return qs_from_bits((u32)b << 16); }
+
+/// Element `i` of a raw chunk, converted exactly to float.
+__device__ __forceinline__ float qs_load(const u8* raw, int dtype, u64 i) {
+  if (dtype == QS_DTYPE_F32) return ((const float*)raw)[i];
+  u16 h = ((const u16*)raw)[i];
+  return dtype == QS_DTYPE_F16 ? qs_f16_to_f32(h) : qs_bf16_to_f32(h);
+}
+
+/// Nearest binary16 value of x, as float (mirrors `qs_round_f16` in kernels_internal.h).
+__device__ __forceinline__ float qs_round_f16(float x) {
+  u32 u = qs_bits(x);
+  u32 sign = u & 0x80000000u;
+  u32 a = u ^ sign;
+  if (a >= 0x7f800000u) return x;
+  if (a >= 0x477ff000u) return qs_from_bits(sign | 0x7f800000u);
+  if (a >= 0x38800000u) {
+    a = (a + 0xfffu + ((a >> 13) & 1u)) & ~0x1fffu;
+  } else {
+    // ulp(0.5) = 2^-24, the binary16 subnormal quantum: one RNE addition, an exact subtraction.
+    const float big = 0.5f;
+    float f = qs_from_bits(a);
+    f = __fsub_rn(__fadd_rn(f, big), big);
+    a = qs_bits(f);
+  }
+  return qs_from_bits(a | sign);
+}
+
+/// Nearest bfloat16 value of x, as float (mirrors `qs_round_bf16`).
+__device__ __forceinline__ float qs_round_bf16(float x) {
+  u32 u = qs_bits(x);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return x;
+  u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+  return qs_from_bits(u);
+}
+
+/// ŵ = d rounded to the tensor's dtype (mirrors `qs_round_to_dtype_ref`).
+__device__ __forceinline__ float qs_round_dtype(float x, int dtype) {
+  if (dtype == QS_DTYPE_F16) return qs_round_f16(x);
+  if (dtype == QS_DTYPE_BF16) return qs_round_bf16(x);
+  return x;
+}
+
+// MARK: - Per-value rules (mirror kernels_internal.h)
+
+/// Spec §1: x = f32(w · inv), except x = +0 for w = ±0 (mirrors `qs_scale`).
+__device__ __forceinline__ float qs_scale(float w, float inv) {
+  return w == 0.0f ? 0.0f : __fmul_rn(w, inv);
+}
+
+/// nf4: code = #{k : x > t_k}, strict (mirrors `qs_nf4_value`; bitsandbytes `dQuantizeNF4`).
+__device__ __forceinline__ u32 qs_nf4_encode_value(float x) {
+  u32 code = 0;
+#pragma unroll
+  for (int k = 0; k < 15; k++) code += (x > QS_NF4_THRESHOLDS[k]) ? 1u : 0u;
+  return code;
+}
+
+/// fp4: sign 8 for x < 0; magnitude by the literals L1...L7, strict > (mirrors `qs_fp4_value`;
+/// bitsandbytes `dQuantizeFP4`).
+__device__ __forceinline__ u32 qs_fp4_encode_value(float x) {
+  u32 sign = x < 0.0f ? 8u : 0u;
+  float a = fabsf(x);
+  u32 m;
+  if (a > QS_FP4_LITERALS[6]) m = 3;
+  else if (a > QS_FP4_LITERALS[5]) m = 2;
+  else if (a > QS_FP4_LITERALS[4]) m = 5;
+  else if (a > QS_FP4_LITERALS[3]) m = 4;
+  else if (a > QS_FP4_LITERALS[2]) m = 7;
+  else if (a > QS_FP4_LITERALS[1]) m = 6;
+  else if (a > QS_FP4_LITERALS[0]) m = 1;
+  else m = 0;
+  return sign + m;
+}
+
+/// int4: clamp(RNE(f32(x · 7)), −7, 7) + 7 (mirrors `qs_int4_value`; rintf is RNE).
+__device__ __forceinline__ u32 qs_int4_encode_value(float x) {
+  float k = rintf(__fmul_rn(x, 7.0f));
+  k = fminf(fmaxf(k, -7.0f), 7.0f);
+  return (u32)((int)k + 7);
+}
+
+/// dyn8: code = #{i : x > m_i}; x exactly on m_i gives the even one of i, i+1 (mirrors
+/// `qs_dyn8_value`; bitsandbytes `dQuantize`, whose binary search ends on an even index).
+__device__ __forceinline__ u32 qs_dyn8_encode_value(float x) {
+  int lo = 0, hi = 255;
+  while (lo < hi) {
+    int mid = (lo + hi) >> 1;
+    if (QS_DYN8_MIDPOINTS[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo < 255 && x == QS_DYN8_MIDPOINTS[lo]) return (u32)((lo & 1) ? lo + 1 : lo);
+  return (u32)lo;
+}
+
+/// fp4 code → value (mirrors `qs_fp4_decode`; code 8 is −0).
+__device__ __forceinline__ float qs_fp4_decode_value(u32 code) {
+  float m = QS_FP4_MAGNITUDES[code & 7u];
+  return (code & 8u) ? -m : m;
+}
+
+__device__ __forceinline__ u32 qs_block_encode_value(int format, float x) {
+  switch (format) {
+  case QS_BLOCK_NF4: return qs_nf4_encode_value(x);
+  case QS_BLOCK_FP4: return qs_fp4_encode_value(x);
+  case QS_BLOCK_INT4: return qs_int4_encode_value(x);
+  default: return qs_dyn8_encode_value(x);
+  }
+}
+
+__device__ __forceinline__ float qs_block_decode_value(int format, u32 code) {
+  switch (format) {
+  case QS_BLOCK_NF4: return QS_NF4_CODEBOOK[code];
+  case QS_BLOCK_FP4: return qs_fp4_decode_value(code);
+  case QS_BLOCK_INT4: return QS_INT4_LEVELS[code];
+  default: return QS_DYN8_MAP[code];
+  }
+}
+
+// MARK: - Reductions
+
+/// Order-preserving key of a double: a < b ⇔ key(a) < key(b) (NaN excluded); key(-inf) > 0.
+__device__ __forceinline__ u64 qs_double_key(double v) {
+  u64 u = (u64)__double_as_longlong(v);
+  return (u >> 63) ? ~u : (u | 0x8000000000000000ull);
+}
+
+__device__ __forceinline__ double qs_warp_sum(double v) {
+#pragma unroll
+  for (int offset = 16; offset > 0; offset >>= 1)
+    v = __dadd_rn(v, __shfl_down_sync(0xffffffffu, v, offset));
+  return v;
+}
+
+__device__ __forceinline__ double qs_warp_max(double v) {
+#pragma unroll
+  for (int offset = 16; offset > 0; offset >>= 1)
+    v = fmax(v, __shfl_down_sync(0xffffffffu, v, offset));
+  return v;
+}
+
+__device__ __forceinline__ float qs_warp_max_f(float v) {
+#pragma unroll
+  for (int offset = 16; offset > 0; offset >>= 1)
+    v = fmaxf(v, __shfl_down_sync(0xffffffffu, v, offset));
+  return v;
+}
+
+/// Adds the block's total of `v` to `*slot` (thread 0; one writer per slot per stream).
+/// All threads of the block must call it.
+__device__ void qs_block_add(double v, double* slot) {
+  __shared__ double partial[QS_WARPS];
+  v = qs_warp_sum(v);
+  int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  __syncthreads();
+  if (lane == 0) partial[warp] = v;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    double total = 0.0;
+    for (int i = 0; i < QS_WARPS; i++) total = __dadd_rn(total, partial[i]);
+    *slot = __dadd_rn(*slot, total);
+  }
+}
+
+/// atomicMax of the block's maximum of `v` into `*key` (order-preserving key). All threads call it.
+__device__ void qs_block_max(double v, u64* key) {
+  __shared__ double partial[QS_WARPS];
+  v = qs_warp_max(v);
+  int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  __syncthreads();
+  if (lane == 0) partial[warp] = v;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    double best = partial[0];
+    for (int i = 1; i < QS_WARPS; i++) best = fmax(best, partial[i]);
+    atomicMax(key, qs_double_key(best));
+  }
+}
+
+/// Adds the block's total of `v` to `*counter`. All threads call it.
+__device__ void qs_block_count(u64 v, u64* counter) {
+  __shared__ u64 partial[QS_WARPS];
+#pragma unroll
+  for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_down_sync(0xffffffffu, v, offset);
+  int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  __syncthreads();
+  if (lane == 0) partial[warp] = v;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    u64 total = 0;
+    for (int i = 0; i < QS_WARPS; i++) total += partial[i];
+    if (total) atomicAdd(counter, total);
+  }
+}
+
+/// atomicMax for non-negative floats through their bits (the bit order is the value order).
+__device__ __forceinline__ void qs_atomic_max_nonnegative(float* address, float v) {
+  if (v > 0.0f) atomicMax((u32*)address, qs_bits(v));
+}
+
+// MARK: - Statistics (mirror qs_stats_segment)
+
+/// Mirrors the statistics part of `qs_stats_segment`: Σw, Σw² (float64), finite min/max, absmax,
+/// zero/NaN/inf counts of the chunk.
+extern "C" __global__ void qs_stats_segment_kernel(
+    const u8* raw, int dtype, u64 count, double* sums, u64* keys, u64* counters) {
+  double sum = 0.0, sumSquares = 0.0;
+  double maxValue = -QS_INFINITY, negMin = -QS_INFINITY, absmax = 0.0;
+  u64 zeros = 0, nans = 0, infs = 0;
+  u64 stride = (u64)gridDim.x * blockDim.x;
+  for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < count; i += stride) {
+    float w = qs_load(raw, dtype, i);
+    if (isnan(w)) { nans++; continue; }
+    if (isinf(w)) { infs++; continue; }
+    if (w == 0.0f) zeros++;
+    double v = (double)w;
+    sum = __dadd_rn(sum, v);
+    sumSquares = __dadd_rn(sumSquares, __dmul_rn(v, v));
+    maxValue = fmax(maxValue, v);
+    negMin = fmax(negMin, -v);
+    absmax = fmax(absmax, fabs(v));
+  }
+  double* slots = sums + (u64)blockIdx.x * QS_SUM_SLOTS;
+  qs_block_add(sum, slots + QS_SUM_W);
+  qs_block_add(sumSquares, slots + QS_SUM_W2);
+  qs_block_max(maxValue, keys + QS_KEY_MAX);
+  qs_block_max(negMin, keys + QS_KEY_NEG_MIN);
+  qs_block_max(absmax, keys + QS_KEY_ABSMAX);
+  qs_block_count(zeros, counters + QS_COUNT_ZEROS);
+  qs_block_count(nans, counters + QS_COUNT_NANS);
+  qs_block_count(infs, counters + QS_COUNT_INFS);
+}
+
+/// Mirrors the block-absmax part of `qs_stats_segment` (and of `qs_nf4_encode_ref` etc.):
+/// absmax[b] = max |w| over block b of the chunk (one warp per block; partial last block).
+extern "C" __global__ void qs_block_absmax_kernel(
+    const u8* raw, int dtype, u64 count, u64 blocksize, float* absmax) {
+  int lane = threadIdx.x & 31;
+  u64 warp = ((u64)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+  u64 warps = ((u64)gridDim.x * blockDim.x) >> 5;
+  u64 blocks = (count + blocksize - 1) / blocksize;
+  for (u64 b = warp; b < blocks; b += warps) {
+    u64 begin = b * blocksize, end = min(begin + blocksize, count);
+    float m = 0.0f;
+    for (u64 i = begin + lane; i < end; i += 32) m = fmaxf(m, fabsf(qs_load(raw, dtype, i)));
+    m = qs_warp_max_f(m);
+    if (lane == 0) absmax[b] = m;
+  }
+}
+
+/// Mirrors the row part of `qs_stats_segment`: atomic max of |w| per row of W[rows, cols] into
+/// rowAbsmax (float bits), r = (first + i) / cols. The caller rounds it to fp16 for int8
+/// (max |fp16(w)| = fp16(max |w|), fp16 rounding being monotonic).
+/// Each warp walks a run of 1024 consecutive elements, coalesced; a lane flushes its running
+/// maximum when its row changes.
+extern "C" __global__ void qs_row_absmax_kernel(
+    const u8* raw, int dtype, u64 first, u64 count, u64 cols, float* rowAbsmax) {
+  int lane = threadIdx.x & 31;
+  u64 warp = ((u64)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+  u64 warps = ((u64)gridDim.x * blockDim.x) >> 5;
+  u64 runs = (count + 1023) / 1024;
+  for (u64 run = warp; run < runs; run += warps) {
+    u64 i = run * 1024 + lane;
+    u64 end = min(run * 1024 + 1024, count);
+    if (i >= end) continue;
+    u64 row = (first + i) / cols, col = (first + i) % cols;
+    float m = 0.0f;
+    for (; i < end; i += 32) {
+      m = fmaxf(m, fabsf(qs_load(raw, dtype, i)));
+      col += 32;
+      if (col >= cols && i + 32 < end) {
+        qs_atomic_max_nonnegative(rowAbsmax + row, m);
+        m = 0.0f;
+        while (col >= cols) { col -= cols; row++; }
+      }
+    }
+    qs_atomic_max_nonnegative(rowAbsmax + row, m);
+  }
+}
+
+/// Mirrors the column part of `qs_stats_segment`: colAbsmax[c] = max |w| over the rows of the
+/// chunk (outlier columns, spec §7). Threads own columns (x), rows are split over blockIdx.y.
+extern "C" __global__ void qs_column_absmax_kernel(
+    const u8* raw, int dtype, u64 first, u64 count, u64 cols, float* colAbsmax) {
+  u64 end = first + count;
+  u64 rowBegin = first / cols, rowEnd = (end + cols - 1) / cols;
+  for (u64 col = (u64)blockIdx.x * blockDim.x + threadIdx.x; col < cols;
+       col += (u64)gridDim.x * blockDim.x) {
+    float m = 0.0f;
+    for (u64 row = rowBegin + blockIdx.y; row < rowEnd; row += gridDim.y) {
+      u64 g = row * cols + col;
+      if (g >= first && g < end) m = fmaxf(m, fabsf(qs_load(raw, dtype, g - first)));
+    }
+    qs_atomic_max_nonnegative(colAbsmax + col, m);
+  }
+}
+
+// MARK: - Block formats: codes (mirror qs_nf4_encode_ref, qs_fp4_encode_ref, ...)
+
+/// Codes of a block format for a chunk, given its block absmax (one warp per block).
+__device__ void qs_block_encode(
+    int format, const u8* raw, int dtype, u64 count, u64 blocksize, const float* absmax,
+    u8* codes) {
+  int lane = threadIdx.x & 31;
+  u64 warp = ((u64)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+  u64 warps = ((u64)gridDim.x * blockDim.x) >> 5;
+  u64 blocks = (count + blocksize - 1) / blocksize;
+  for (u64 b = warp; b < blocks; b += warps) {
+    float inv = __frcp_rn(absmax[b]);
+    u64 begin = b * blocksize, end = min(begin + blocksize, count);
+    for (u64 i = begin + lane; i < end; i += 32)
+      codes[i] = (u8)qs_block_encode_value(format, qs_scale(qs_load(raw, dtype, i), inv));
+  }
+}
+
+/// Mirrors `qs_nf4_encode_ref` (codes; the absmax comes from qs_block_absmax_kernel).
+extern "C" __global__ void qs_nf4_encode_kernel(
+    const u8* raw, int dtype, u64 count, u64 blocksize, const float* absmax, u8* codes) {
+  qs_block_encode(QS_BLOCK_NF4, raw, dtype, count, blocksize, absmax, codes);
+}
+
+/// Mirrors `qs_fp4_encode_ref`.
+extern "C" __global__ void qs_fp4_encode_kernel(
+    const u8* raw, int dtype, u64 count, u64 blocksize, const float* absmax, u8* codes) {
+  qs_block_encode(QS_BLOCK_FP4, raw, dtype, count, blocksize, absmax, codes);
+}
+
+/// Mirrors `qs_int4_encode_ref`.
+extern "C" __global__ void qs_int4_encode_kernel(
+    const u8* raw, int dtype, u64 count, u64 blocksize, const float* absmax, u8* codes) {
+  qs_block_encode(QS_BLOCK_INT4, raw, dtype, count, blocksize, absmax, codes);
+}
+
+/// Mirrors `qs_dyn8_encode_ref`.
+extern "C" __global__ void qs_dyn8_encode_kernel(
+    const u8* raw, int dtype, u64 count, u64 blocksize, const float* absmax, u8* codes) {
+  qs_block_encode(QS_BLOCK_DYN8, raw, dtype, count, blocksize, absmax, codes);
+}
+
+// MARK: - Block formats: round trip and error (mirror qs_block_error_ref, qs_nf4_error_ref)
+
+/// Flushes a block-shared code histogram into the global counts (256 bins).
+__device__ void qs_flush_counts(const u32* local, u64* counts, int bins) {
+  __syncthreads();
+  for (int c = threadIdx.x; c < bins; c += blockDim.x)
+    if (local[c]) atomicAdd(counts + c, (u64)local[c]);
+}
+
+/// Mirrors `qs_block_error_ref`: encode → decode d = f32(table[code]·absmax) → ŵ rounded to the
+/// dtype → e = ŵ − w in float64: Σe² into sums[slot], max|e| into keys[slot], code counts.
+/// One warp per block; `errorSlot` is the QS_SUM_ERR_* / QS_KEY_ERR_* index of the format.
+extern "C" __global__ void qs_block_error_kernel(
+    int format, const u8* raw, int dtype, u64 count, u64 blocksize, const float* absmax,
+    int errorSlot, double* sums, u64* keys, u64* codeCounts) {
+  __shared__ u32 local[256];
+  for (int c = threadIdx.x; c < 256; c += blockDim.x) local[c] = 0;
+  __syncthreads();
+  int lane = threadIdx.x & 31;
+  u64 warp = ((u64)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+  u64 warps = ((u64)gridDim.x * blockDim.x) >> 5;
+  u64 blocks = (count + blocksize - 1) / blocksize;
+  double sumSquares = 0.0, maxError = 0.0;
+  for (u64 b = warp; b < blocks; b += warps) {
+    float scale = absmax[b];
+    float inv = __frcp_rn(scale);
+    u64 begin = b * blocksize, end = min(begin + blocksize, count);
+    for (u64 i = begin + lane; i < end; i += 32) {
+      float w = qs_load(raw, dtype, i);
+      u32 code = qs_block_encode_value(format, qs_scale(w, inv));
+      float d = __fmul_rn(qs_block_decode_value(format, code), scale);
+      double e = __dsub_rn((double)qs_round_dtype(d, dtype), (double)w);
+      sumSquares = __dadd_rn(sumSquares, __dmul_rn(e, e));
+      maxError = fmax(maxError, fabs(e));
+      atomicAdd(local + code, 1u);
+    }
+  }
+  qs_block_add(sumSquares, sums + (u64)blockIdx.x * QS_SUM_SLOTS + errorSlot);
+  qs_block_max(maxError, keys + errorSlot);
+  qs_flush_counts(local, codeCounts, 256);
+}
+
+/// Mirrors `qs_nf4_error_ref`: nf4 and nf4-dq in one sweep. Codes from `absmax`; nf4 ŵ from
+/// absmax, nf4-dq ŵ from `absmaxHat` (may be null: nf4 only). nf4-dq counts are the nf4 codes.
+extern "C" __global__ void qs_nf4_error_kernel(
+    const u8* raw, int dtype, u64 count, u64 blocksize, const float* absmax,
+    const float* absmaxHat, double* sums, u64* keys, u64* codeCounts, u64* codeCountsDQ) {
+  __shared__ u32 local[16];
+  for (int c = threadIdx.x; c < 16; c += blockDim.x) local[c] = 0;
+  __syncthreads();
+  int lane = threadIdx.x & 31;
+  u64 warp = ((u64)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+  u64 warps = ((u64)gridDim.x * blockDim.x) >> 5;
+  u64 blocks = (count + blocksize - 1) / blocksize;
+  double sumSquares = 0.0, maxError = 0.0, sumSquaresDQ = 0.0, maxErrorDQ = 0.0;
+  for (u64 b = warp; b < blocks; b += warps) {
+    float scale = absmax[b];
+    float scaleDQ = absmaxHat ? absmaxHat[b] : 0.0f;
+    float inv = __frcp_rn(scale);
+    u64 begin = b * blocksize, end = min(begin + blocksize, count);
+    for (u64 i = begin + lane; i < end; i += 32) {
+      float w = qs_load(raw, dtype, i);
+      u32 code = qs_nf4_encode_value(qs_scale(w, inv));
+      float value = QS_NF4_CODEBOOK[code];
+      double e = __dsub_rn((double)qs_round_dtype(__fmul_rn(value, scale), dtype), (double)w);
+      sumSquares = __dadd_rn(sumSquares, __dmul_rn(e, e));
+      maxError = fmax(maxError, fabs(e));
+      if (absmaxHat) {
+        double eDQ =
+            __dsub_rn((double)qs_round_dtype(__fmul_rn(value, scaleDQ), dtype), (double)w);
+        sumSquaresDQ = __dadd_rn(sumSquaresDQ, __dmul_rn(eDQ, eDQ));
+        maxErrorDQ = fmax(maxErrorDQ, fabs(eDQ));
+      }
+      atomicAdd(local + code, 1u);
+    }
+  }
+  double* slots = sums + (u64)blockIdx.x * QS_SUM_SLOTS;
+  qs_block_add(sumSquares, slots + QS_SUM_ERR_NF4);
+  qs_block_max(maxError, keys + QS_KEY_ERR_NF4);
+  if (absmaxHat) {
+    qs_block_add(sumSquaresDQ, slots + QS_SUM_ERR_NF4DQ);
+    qs_block_max(maxErrorDQ, keys + QS_KEY_ERR_NF4DQ);
+  }
+  qs_flush_counts(local, codeCounts, 16);
+  if (codeCountsDQ) qs_flush_counts(local, codeCountsDQ, 16);
+}
+
+// MARK: - nf4-dq second level (mirror qs_nf4dq_scales_ref)
+
+/// Step 2 of `qs_nf4dq_scales_ref`: per-block float64 partial sums of the first-level scales
+/// (partials[blockIdx.x]); the host adds them and forms offset = f32(S / N).
+extern "C" __global__ void qs_absmax_sum_kernel(const float* absmax, u64 blocks, double* partials) {
+  double sum = 0.0;
+  for (u64 b = (u64)blockIdx.x * blockDim.x + threadIdx.x; b < blocks;
+       b += (u64)gridDim.x * blockDim.x)
+    sum = __dadd_rn(sum, (double)absmax[b]);
+  partials[blockIdx.x] = 0.0;
+  qs_block_add(sum, partials + blockIdx.x);
+}
+
+/// Steps 3–4 of `qs_nf4dq_scales_ref`: c = f32(absmax − offset), groups of 256 quantized with
+/// dyn8 (absmax2 = max |c|, x = c·f32(1/absmax2), zero rule), absmax_hat = f32(f32(dyn[q]·absmax2)
+/// + offset). One warp per group; qabsmax and absmax2 may be null.
+extern "C" __global__ void qs_nf4dq_scales_kernel(
+    const float* absmax, u64 blocks, float offset, u8* qabsmax, float* absmax2,
+    float* absmaxHat) {
+  int lane = threadIdx.x & 31;
+  u64 warp = ((u64)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+  u64 warps = ((u64)gridDim.x * blockDim.x) >> 5;
+  u64 groups = (blocks + 255) / 256;
+  for (u64 g = warp; g < groups; g += warps) {
+    u64 begin = g * 256, end = min(begin + 256, blocks);
+    float m = 0.0f;
+    for (u64 b = begin + lane; b < end; b += 32) m = fmaxf(m, fabsf(__fsub_rn(absmax[b], offset)));
+    m = qs_warp_max_f(m);
+    m = __shfl_sync(0xffffffffu, m, 0);
+    if (lane == 0 && absmax2) absmax2[g] = m;
+    float inv = __frcp_rn(m);
+    for (u64 b = begin + lane; b < end; b += 32) {
+      float c = __fsub_rn(absmax[b], offset);
+      u32 q = qs_dyn8_encode_value(qs_scale(c, inv));
+      if (qabsmax) qabsmax[b] = (u8)q;
+      absmaxHat[b] = __fadd_rn(__fmul_rn(QS_DYN8_MAP[q], m), offset);
+    }
+  }
+}
+
+// MARK: - int8 (mirror qs_int8_rows_ref, qs_int8_error_ref)
+
+/// q = RNE(f32(h · scale)) clamped to ±127; h = ±0 gives 0 even for a zero row, where scale is
+/// +inf (mirrors `qs_int8_value` of int8.c).
+__device__ __forceinline__ int qs_int8_value(float h, float scale) {
+  if (h == 0.0f) return 0;
+  float q = rintf(__fmul_rn(h, scale));
+  q = fminf(fmaxf(q, -127.0f), 127.0f);
+  return (int)q;
+}
+
+/// scale = f32(f32(1 / rowmax) · 127) (mirrors `qs_int8_scale`).
+__device__ __forceinline__ float qs_int8_scale(float rowmax) {
+  return __fmul_rn(__frcp_rn(rowmax), 127.0f);
+}
+
+/// ŵ = f32(f32(q · rowmax) · f32(1/127)) (mirrors `qs_int8_decode`).
+__device__ __forceinline__ float qs_int8_decode(int q, float rowmax) {
+  return __fmul_rn(__fmul_rn((float)q, rowmax), QS_INT8_INV127);
+}
+
+/// Mirrors `qs_int8_rows_ref` (codes; rowmax from qs_row_absmax_kernel rounded to fp16).
+extern "C" __global__ void qs_int8_rows_kernel(
+    const u8* raw, int dtype, u64 first, u64 count, u64 cols, const float* rowmax, i8* codes) {
+  for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < count;
+       i += (u64)gridDim.x * blockDim.x)
+    codes[i] = (i8)qs_int8_value(
+        qs_round_f16(qs_load(raw, dtype, i)), qs_int8_scale(rowmax[(first + i) / cols]));
+}
+
+/// Mirrors `qs_int8_error_ref`: ŵ = f32(f32(q·rowmax)·f32(1/127)) (float32, not rounded),
+/// e = ŵ − w in float64; code counts in bin q + 127. Same warp runs as qs_row_absmax_kernel.
+extern "C" __global__ void qs_int8_error_kernel(
+    const u8* raw, int dtype, u64 first, u64 count, u64 cols, const float* rowmax, double* sums,
+    u64* keys, u64* codeCounts) {
+  __shared__ u32 local[256];
+  for (int c = threadIdx.x; c < 256; c += blockDim.x) local[c] = 0;
+  __syncthreads();
+  int lane = threadIdx.x & 31;
+  u64 warp = ((u64)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+  u64 warps = ((u64)gridDim.x * blockDim.x) >> 5;
+  u64 runs = (count + 1023) / 1024;
+  double sumSquares = 0.0, maxError = 0.0;
+  for (u64 run = warp; run < runs; run += warps) {
+    u64 i = run * 1024 + lane;
+    u64 end = min(run * 1024 + 1024, count);
+    if (i >= end) continue;
+    u64 row = (first + i) / cols, col = (first + i) % cols;
+    for (; i < end; i += 32) {
+      float w = qs_load(raw, dtype, i);
+      float m = rowmax[row];
+      int q = qs_int8_value(qs_round_f16(w), qs_int8_scale(m));
+      double e = __dsub_rn((double)qs_int8_decode(q, m), (double)w);
+      sumSquares = __dadd_rn(sumSquares, __dmul_rn(e, e));
+      maxError = fmax(maxError, fabs(e));
+      atomicAdd(local + (q + 127), 1u);
+      col += 32;
+      while (col >= cols) { col -= cols; row++; }
+    }
+  }
+  qs_block_add(sumSquares, sums + (u64)blockIdx.x * QS_SUM_SLOTS + QS_SUM_ERR_INT8);
+  qs_block_max(maxError, keys + QS_KEY_ERR_INT8);
+  qs_flush_counts(local, codeCounts, 255);
+}
+
+/// Mirrors `qs_round_to_dtype_ref` with QS_DTYPE_F16, applied in place to the row maxima
+/// (rowmax = max |fp16(w)| = fp16(max |w|), spec §6); overflow → +inf: int8 undefined.
+extern "C" __global__ void qs_round_f16_kernel(float* values, u64 count) {
+  for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < count;
+       i += (u64)gridDim.x * blockDim.x)
+    values[i] = qs_round_f16(values[i]);
+}
+
+// MARK: - Histograms (mirror qs_histogram_segment)
+
+/// `qs_bin` of analysis.c: bin of a scaled position t (NaN or t ≤ 0 → 0, t ≥ bins → bins − 1).
+__device__ __forceinline__ u32 qs_bin(double t, u32 bins) {
+  if (!(t > 0.0)) return 0;
+  if (t >= (double)bins) return bins - 1;
+  return (u32)t;
+}
+
+/// Mirrors `qs_histogram_segment`: value histogram over [lo, hi] (bin = qs_bin((v − lo)·scale),
+/// scale = bins / (hi − lo) computed by the host as the C code does, 0 when hi ≤ lo: every value
+/// in bin bins/2), block-normalised histogram of x = w·f32(1/absmax_block) (x = 0 for w = ±0),
+/// bin = qs_bin((x + 1)·halfBins) with halfBins = bins·0.5, and Σ(w − mean)² (float64 slot
+/// QS_SUM_DEV2). Non-finite values and non-finite x are skipped. `normalizedCounts` may be null.
+/// Dynamic shared memory: 2·bins u32 counters when `useShared` (else global atomics).
+extern "C" __global__ void qs_histogram_segment_kernel(
+    const u8* raw, int dtype, u64 count, u64 blocksize, const float* absmax, double lo,
+    double scale, double halfBins, u32 bins, u64* valueCounts, u64* normalizedCounts,
+    double mean, double* sums, int useShared) {
+  extern __shared__ u32 shared[];
+  u32* localValue = shared;
+  u32* localNormalized = shared + bins;
+  if (useShared) {
+    for (u32 c = threadIdx.x; c < 2 * bins; c += blockDim.x) shared[c] = 0;
+    __syncthreads();
+  }
+  double deviation = 0.0;
+  u64 stride = (u64)gridDim.x * blockDim.x;
+  for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < count; i += stride) {
+    float w = qs_load(raw, dtype, i);
+    if (isnan(w) || isinf(w)) continue;
+    double v = (double)w;
+    double d = __dsub_rn(v, mean);
+    deviation = __dadd_rn(deviation, __dmul_rn(d, d));
+    u32 bin = scale > 0.0 ? qs_bin(__dmul_rn(__dsub_rn(v, lo), scale), bins) : bins / 2;
+    if (useShared) atomicAdd(localValue + bin, 1u);
+    else atomicAdd(valueCounts + bin, 1ull);
+    if (normalizedCounts) {
+      float x = qs_scale(w, __frcp_rn(absmax[i / blocksize]));
+      if (!isnan(x) && !isinf(x)) {
+        u32 nbin = qs_bin(__dmul_rn(__dadd_rn((double)x, 1.0), halfBins), bins);
+        if (useShared) atomicAdd(localNormalized + nbin, 1u);
+        else atomicAdd(normalizedCounts + nbin, 1ull);
+      }
+    }
+  }
+  qs_block_add(deviation, sums + (u64)blockIdx.x * QS_SUM_SLOTS + QS_SUM_DEV2);
+  if (useShared) {
+    __syncthreads();
+    for (u32 c = threadIdx.x; c < bins; c += blockDim.x) {
+      if (localValue[c]) atomicAdd(valueCounts + c, (u64)localValue[c]);
+      if (normalizedCounts && localNormalized[c])
+        atomicAdd(normalizedCounts + c, (u64)localNormalized[c]);
+    }
+  }
+}
+
+// MARK: - Conversion (mirror qs_convert_f32 / qs_convert_f16 / qs_convert_bf16)
+
+/// Mirrors `qs_convert_f32`, `qs_convert_f16` and `qs_convert_bf16`: a raw chunk to float32
+/// (exact).
+extern "C" __global__ void qs_convert_kernel(const u8* raw, int dtype, u64 count, float* out) {
+  for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < count;
+       i += (u64)gridDim.x * blockDim.x)
+    out[i] = qs_load(raw, dtype, i);
+}

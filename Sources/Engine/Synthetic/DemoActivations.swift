@@ -77,6 +77,8 @@ public enum DemoActivations {
           module: "model.layers.\(layer).mlp.down_proj", features: intermediate,
           values: intermediateInput(layer: layer, random: &random)))
     }
+    // The file stores F16: keep the in-memory values identical to what is written.
+    for i in result.indices { result[i].values = result[i].values.map { Float(Float16($0)) } }
     return result
   }
 
@@ -92,8 +94,8 @@ public enum DemoActivations {
     ]
     for o in outliers where o.magnitude > 0 {
       for t in stride(from: (o.dim + layer) % o.stride, to: tokens, by: o.stride) {
-        // Layer 0's dim 266 sits exactly on the threshold; the others vary by ±10%.
-        let jitter: Float = o.magnitude == 6 ? 1 : 0.9 + 0.2 * random.unit()
+        // Layer 0's dim 266 sits exactly on the threshold; the others are 90–100% of magnitude.
+        let jitter: Float = o.magnitude == 6 ? 1 : 0.9 + 0.1 * random.unit()
         x[t * hidden + o.dim] = o.sign * o.magnitude * jitter
       }
     }

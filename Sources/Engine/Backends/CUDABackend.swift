@@ -1,0 +1,257 @@
+import Safetensors
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The CUDA analysis engine: the CPU backend's numbers, computed on an NVIDIA GPU.
+///
+/// Built without CUDA: the driver (libcuda.so.1) and NVRTC are opened at run time
+/// (`CUDADriver`), the kernels (`CUDA/kernels.cu`, embedded in the binary) are compiled by NVRTC
+/// for the device once per process, and any failure is a one-line reason
+/// (`BackendUnavailable`) so the caller can stay on the CPU. Tensors are streamed from the file
+/// through pinned buffers and two streams (`CUDATensorPipeline`); dtypes other than F32, F16 and
+/// BF16 go to the CPU backend. GPU work is serialised: one tensor at a time per backend.
+public final class CUDABackend: Backend {
+  /// "cuda NVIDIA H200".
+  public let displayName: String
+  public var identifier: String { "cuda" }
+  /// The device's name, e.g. "NVIDIA H200".
+  public let deviceName: String
+  /// The NVRTC target in use: `sm_XY` (CUBIN) or `compute_XY` (PTX, JIT-compiled by the driver).
+  public let architecture: String
+  /// Device memory the backend may hold, in bytes.
+  public let deviceMemoryLimit: Int
+
+  let session: Mutex<CUDASession>
+  private let fallback = CPUBackend()
+  private let readerCache = Mutex<(key: String, reader: TensorDataReader)?>(nil)
+
+  private init(
+    session: sending CUDASession, deviceName: String, architecture: String, limit: Int
+  ) {
+    self.session = Mutex(session)
+    self.deviceName = deviceName
+    self.architecture = architecture
+    self.deviceMemoryLimit = limit
+    self.displayName = "cuda \(deviceName)"
+  }
+
+  deinit {
+    session.withLock { $0.release() }
+  }
+
+  // MARK: - Loading
+
+  /// Opens the driver and NVRTC, picks device 0, compiles the kernels for it and allocates the
+  /// streams and pinned buffers.
+  ///
+  /// - Parameter deviceMemoryLimit: bytes of device memory the backend may use (tensor data,
+  ///   per-tensor arrays); default: half the device's memory, at most 4 GiB. A tensor whose data
+  ///   fits is kept resident for its second pass; larger ones are streamed twice.
+  /// - Returns: the backend, or the one-line reason it cannot run here ("GPU: libcuda.so.1 not
+  ///   found", "GPU: no CUDA device", "GPU: NVRTC not found", "GPU: kernel compile failed: ...").
+  public static func load(deviceMemoryLimit: Int? = nil) -> Result<CUDABackend, BackendUnavailable> {
+    do throws(CUDAError) {
+      return .success(try make(deviceMemoryLimit: deviceMemoryLimit))
+    } catch {
+      return .failure(BackendUnavailable(error.unavailableReason))
+    }
+  }
+
+  /// True when `load()` succeeds on this machine (probed once per process).
+  public static var isAvailable: Bool {
+    if case .success = probe { return true }
+    return false
+  }
+
+  /// The first `load()` of the process, shared by `isAvailable` and the parity tests.
+  package static let probe: Result<CUDABackend, BackendUnavailable> = load()
+
+  private static func make(deviceMemoryLimit: Int?) throws(CUDAError) -> CUDABackend {
+    let api = try CUDADriver.driver.get()
+    let status = api.cuInit(0)
+    if status != 0 {
+      throw .driver(call: "cuInit", status: status, name: api.errorName(status))
+    }
+    guard try api.deviceCount() > 0 else { throw .noDevice }
+    let device = try api.device(0)
+    let name = try api.deviceName(device)
+    let major = try api.attribute(.computeCapabilityMajor, of: device)
+    let minor = try api.attribute(.computeCapabilityMinor, of: device)
+    let multiprocessors = try api.attribute(.multiprocessorCount, of: device)
+    let total = try api.totalMemory(of: device)
+    let nvrtc = try CUDADriver.nvrtc.get()
+    let arch = CUDACompiler.architecture(
+      major: major, minor: minor, supported: try nvrtc.supportedArchitectures())
+    let image = try CUDACompiler.image(arch: arch, nvrtc: nvrtc)
+    let limit = max(deviceMemoryLimit ?? min(total / 2, 4 << 30), 1 << 20)
+    // A chunk: ≤ 32 MiB, ≤ 1/8 of the limit, a multiple of 16 KiB (4096 elements of 4 bytes).
+    let chunkBytes = max(16 << 10, min(32 << 20, limit / 8) / (16 << 10) * (16 << 10))
+    let session = try CUDASession(
+      api: api, device: device, image: image, multiprocessors: multiprocessors, memoryLimit: limit,
+      chunkBytes: chunkBytes)
+    return CUDABackend(session: session, deviceName: name, architecture: arch, limit: limit)
+  }
+
+  // MARK: - Compiling without a GPU
+
+  /// Compiles the embedded kernel source for `arch` (`sm_80`, `compute_90`, ...) with NVRTC; needs
+  /// no GPU and no driver.
+  ///
+  /// - Returns: the size in bytes of the CUBIN (`sm_`) or PTX (`compute_`), or the reason
+  ///   ("GPU: NVRTC not found", "GPU: kernel compile failed: <first log lines>").
+  public static func compileKernelSource(arch: String) -> Result<Int, BackendUnavailable> {
+    do throws(CUDAError) {
+      let nvrtc = try CUDADriver.nvrtc.get()
+      return .success(try CUDACompiler.image(arch: arch, nvrtc: nvrtc).bytes.count)
+    } catch {
+      return .failure(BackendUnavailable(error.unavailableReason))
+    }
+  }
+
+  /// NVRTC's version and library, e.g. ("libnvrtc.so.11.2", 11, 8), or nil when it is absent.
+  public static var nvrtcVersion: (library: String, major: Int, minor: Int)? {
+    guard case .success(let nvrtc) = CUDADriver.nvrtc, let version = try? nvrtc.version() else {
+      return nil
+    }
+    return (nvrtc.libraryName, version.major, version.minor)
+  }
+
+  /// The architectures NVRTC compiles for, e.g. [35, ..., 90] (empty when NVRTC is absent).
+  public static var nvrtcArchitectures: [Int] {
+    guard case .success(let nvrtc) = CUDADriver.nvrtc else { return [] }
+    return (try? nvrtc.supportedArchitectures()) ?? []
+  }
+
+  /// The embedded `CUDA/kernels.cu` as text (for KernelSourceTests).
+  package static var embeddedKernelSource: String {
+    String(decoding: PackageResources.kernels_cu, as: UTF8.self)
+  }
+
+  /// Every kernel name the backend looks up in the compiled module.
+  package static var kernelNames: [String] { CUDAKernels.names }
+
+  // MARK: - Diagnosis
+
+  /// Lines for `quantscope doctor`: the driver, each device, NVRTC and its architectures, a test
+  /// compile, and whether the backend loads (or why not).
+  public static func diagnose() -> [String] {
+    var lines: [String] = []
+    var deviceArch: String?
+    switch CUDADriver.driver {
+    case .failure(let error):
+      lines.append("driver: \(error.description)")
+    case .success(let api):
+      let version = (try? api.driverVersion()).map { "\($0 / 1000).\($0 % 1000 / 10)" } ?? "?"
+      lines.append("driver: \(api.libraryName) loaded, CUDA \(version)")
+      let status = api.cuInit(0)
+      if status != 0 {
+        lines.append("devices: cuInit failed: \(api.errorName(status)) (\(status))")
+      } else {
+        do throws(CUDAError) {
+          let count = try api.deviceCount()
+          lines.append("devices: \(count)")
+          for ordinal in 0..<count {
+            let device = try api.device(ordinal)
+            let major = try api.attribute(.computeCapabilityMajor, of: device)
+            let minor = try api.attribute(.computeCapabilityMinor, of: device)
+            let sms = try api.attribute(.multiprocessorCount, of: device)
+            let memory = Double(try api.totalMemory(of: device)) / Double(1 << 30)
+            let gib = (memory * 10).rounded() / 10
+            lines.append(
+              "device \(ordinal): \(try api.deviceName(device)), sm_\(major)\(minor), \(sms) SMs, \(gib) GiB")
+            if ordinal == 0 { deviceArch = "\(major)\(minor)" }
+          }
+        } catch {
+          lines.append("devices: \(error.description)")
+        }
+      }
+    }
+    switch CUDADriver.nvrtc {
+    case .failure(let error):
+      lines.append("nvrtc: \(error.description)")
+    case .success(let nvrtc):
+      let version = (try? nvrtc.version()).map { "\($0.major).\($0.minor)" } ?? "?"
+      lines.append("nvrtc: \(nvrtc.libraryName), version \(version)")
+      let archs = (try? nvrtc.supportedArchitectures()) ?? []
+      lines.append("nvrtc archs: " + (archs.isEmpty ? "(not listed)" : archs.map { "sm_\($0)" }.joined(separator: " ")))
+      let target: String
+      if let deviceArch, let value = Int(deviceArch) {
+        target = CUDACompiler.architecture(major: value / 10, minor: value % 10, supported: archs)
+      } else {
+        target = archs.max().map { "sm_\($0)" } ?? "compute_80"
+      }
+      let start = Self.now()
+      switch compileKernelSource(arch: target) {
+      case .success(let bytes):
+        let seconds = ((Self.now() - start) * 100).rounded() / 100
+        lines.append("compile \(target): ok, \(bytes) bytes, \(seconds) s")
+      case .failure(let reason):
+        lines.append("compile \(target): \(reason.reason)")
+      }
+    }
+    switch probe {
+    case .success(let backend):
+      lines.append(
+        "backend: available (\(backend.displayName), \(backend.architecture), limit \(backend.deviceMemoryLimit >> 20) MiB)")
+    case .failure(let reason):
+      lines.append("backend: unavailable: \(reason.reason)")
+    }
+    return lines
+  }
+
+  private static func now() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+  }
+
+  // MARK: - Analysis
+
+  public func analyse(
+    _ tensor: TensorInfo, in checkpoint: Checkpoint, settings: AnalysisSettings,
+    cancel: CancellationFlag?, progress: (@Sendable (UInt64) -> Void)?
+  ) throws(EngineError) -> TensorAnalysis {
+    guard [.F32, .F16, .BF16].contains(tensor.dtype) else {
+      return try fallback.analyse(
+        tensor, in: checkpoint, settings: settings, cancel: cancel, progress: progress)
+    }
+    try CPUBackend.validate(settings)
+    let reader = try reader(for: checkpoint)
+    let parts = try session.withLock { (session) throws(EngineError) -> TensorAnalysisParts in
+      do throws(CUDAError) { try session.makeCurrent() } catch {
+        throw .backendUnavailable("GPU: \(error.description)")
+      }
+      let pipeline = CUDATensorPipeline(
+        session: session, tensor: tensor, reader: reader, checkpointPath: checkpoint.path,
+        settings: settings)
+      return try pipeline.run(cancel: cancel, progress: progress)
+    }
+    return TensorAnalysis(
+      name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, params: tensor.elementCount,
+      quantizable: Quantizability.isQuantizable(name: tensor.name, shape: tensor.shape),
+      stats: parts.stats, histogram: parts.histogram,
+      normalizedHistogram: parts.normalizedHistogram, outliers: parts.outliers,
+      formats: parts.formats)
+  }
+
+  /// One `TensorDataReader` per checkpoint, reused across the tensors of a run.
+  func reader(for checkpoint: Checkpoint) throws(EngineError) -> TensorDataReader {
+    let key = checkpoint.files.map { "\($0.path)|\($0.size)|\($0.modificationTime)" }
+      .joined(separator: "\n")
+    if let hit = readerCache.withLock({ $0?.key == key ? $0?.reader : nil }) { return hit }
+    let reader: TensorDataReader
+    do {
+      reader = try TensorDataReader(checkpoint: checkpoint)
+    } catch {
+      throw .read(file: checkpoint.path, tensor: "", reason: error.description)
+    }
+    readerCache.withLock { $0 = (key, reader) }
+    return reader
+  }
+}
+
+/// `Result<_, BackendUnavailable>` (`CUDABackend.load`) needs the failure type to be an `Error`.
+extension BackendUnavailable: Error {}

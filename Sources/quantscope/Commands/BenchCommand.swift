@@ -1,0 +1,65 @@
+import Engine
+import Explorer
+import Safetensors
+
+/// `quantscope bench`: the analysis speed against the floor of a plain read pass, in one run.
+enum BenchCommand {
+  static let usage = """
+  usage: quantscope bench [MODEL] [--engine auto|cpu|cuda] [--jobs N] [--formats LIST]
+                          [--blocksize N] [--repeat N]
+
+  Times, on the same bytes and in one run: a plain read pass over every tensor byte (the floor,
+  with the same number of threads), then the full analysis (all formats unless --formats; no cache).
+  Prints both, their ratio, GB/s and params/s. Run it twice to measure with the file in the page
+  cache; make a multi-GB model with `quantscope synth`.
+  """
+
+  static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
+    var options = AnalysisOptions.valueOptions
+    options.formUnion(["--engine", "--jobs", "--repeat"])
+    let parsed = try Arguments(arguments, options: options, flags: [])
+    let paths = try parsed.positionals(atMost: 1)
+    let settings = try AnalysisOptions.settings(parsed)
+    let jobs = try AnalysisOptions.jobs(parsed)
+    let repeats = try parsed.integer("--repeat", in: 1...100) ?? 1
+    let backend = try EngineChoice.backend(parsed.value("--engine"), jobs: jobs)
+    let checkpoint = try ModelOpener.open(paths.first)
+    let analysable = checkpoint.tensors.filter { $0.dtype.isAnalysable }
+    let params = analysable.reduce(0) { $0 + $1.elementCount }
+    let bytes = analysable.reduce(UInt64(0)) { $0 + $1.byteCount }
+
+    Console.out("model     \(checkpoint.path): \(analysable.count) analysable tensors, ")
+    Console.out("\(InspectRenderer.groupedDigits(params)) params, \(InspectRenderer.byteText(bytes))\n")
+    Console.out("engine    \(backend.displayName), \(jobs) thread(s); formats \(settings.formats.map(\.rawValue).joined(separator: ","))\n")
+    for round in 1...repeats {
+      let read = try measureRead(checkpoint, jobs: jobs)
+      let analyzer = Analyzer(checkpoint: checkpoint, settings: settings, backend: backend, jobs: jobs)
+      let start = SystemInfo.now()
+      do throws(EngineError) {
+        _ = try analyzer.run()
+      } catch {
+        throw .failed(error.description)
+      }
+      let seconds = SystemInfo.now() - start
+      let gb = Double(bytes) / 1e9
+      Console.out("round \(round)\n")
+      Console.out("  read pass  \(fixed(read, 3)) s  \(fixed(gb / read, 2)) GB/s\n")
+      Console.out("  analysis   \(fixed(seconds, 3)) s  \(fixed(gb / seconds, 2)) GB/s  ")
+      Console.out("\(fixed(Double(params) / seconds / 1e6, 1)) M params/s\n")
+      Console.out("  ratio      analysis / read pass = \(fixed(seconds / read, 2))×\n")
+    }
+    return 0
+  }
+
+  private static func measureRead(_ checkpoint: Checkpoint, jobs: Int) throws(CLIError) -> Double {
+    do {
+      return try Benchmark.readPass(checkpoint: checkpoint, threads: jobs).seconds
+    } catch {
+      throw .failed("\(checkpoint.path): \(error)")
+    }
+  }
+
+  private static func fixed(_ value: Double, _ digits: Int) -> String {
+    InspectRenderer.fixed(value, digits: digits)
+  }
+}

@@ -1,0 +1,65 @@
+import Engine
+import Explorer
+import Safetensors
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `quantscope report`: the per-tensor analysis, headless.
+enum ReportCommand {
+  static let usage = """
+  usage: quantscope report [MODEL] [--format table|json|csv] [--formats LIST] [--blocksize N]
+                           [--threshold X] [--bins N] [--match REGEX] [--engine auto|cpu|cuda]
+                           [--jobs N] [--no-cache]
+
+  Analyses every floating tensor of MODEL (the demo when omitted): statistics, histograms,
+  outlier columns, and the round-trip error of each data type, exactly as bitsandbytes computes
+  them. Prints a progress line on stderr when it is a terminal.
+    --format F       table (default), json (one document) or csv (one row per tensor and format)
+    --formats LIST   comma-separated subset of: \(QuantFormat.allCases.map(\.rawValue).joined(separator: ","))
+    --blocksize N    block size of nf4/nf4-dq/fp4/int4: 32, 64 (default), ..., 4096
+    --threshold X    outlier threshold on |w| (default 6.0)
+    --bins N         histogram bins (default 64)
+    --match REGEX    only tensors whose name contains a match
+    --engine E       auto (default: CUDA when available, else CPU), cpu, cuda
+    --jobs N         worker threads (default: all cores)
+    --no-cache       neither read nor write the analysis cache
+  """
+
+  static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
+    let parsed = try Arguments(
+      arguments,
+      options: ["--format", "--formats", "--blocksize", "--threshold", "--bins", "--match", "--engine", "--jobs"],
+      flags: ["--no-cache"])
+    let paths = try parsed.positionals(atMost: 1)
+    guard let format = ReportRenderer.Format(rawValue: parsed.value("--format") ?? "table") else {
+      throw .usage("--format must be table, json or csv")
+    }
+    let settings = try AnalysisOptions.settings(parsed)
+    let jobs = try AnalysisOptions.jobs(parsed)
+    let backend = try EngineChoice.backend(parsed.value("--engine"), jobs: jobs)
+    let checkpoint = try ModelOpener.open(paths.first)
+    let selection = try select(checkpoint, matching: parsed.value("--match"))
+    let analyses = try AnalysisRunner.run(
+      checkpoint: checkpoint, selection: selection, settings: settings, backend: backend,
+      jobs: jobs, useCache: !parsed.flag("--no-cache"))
+    let renderer = ReportRenderer(
+      checkpoint: checkpoint, selection: selection, analyses: analyses, settings: settings,
+      engine: backend.identifier)
+    Console.out(renderer.render(format))
+    return 0
+  }
+
+  /// Indices of the tensors whose names contain a match of `pattern` (all when nil).
+  static func select(_ checkpoint: Checkpoint, matching pattern: String?) throws(CLIError) -> [Int] {
+    guard let pattern else { return Array(checkpoint.tensors.indices) }
+    let regex: Regex<AnyRegexOutput>
+    do {
+      regex = try Regex(pattern)
+    } catch {
+      throw .usage("--match: invalid regular expression '\(pattern)'")
+    }
+    return checkpoint.tensors.indices.filter { checkpoint.tensors[$0].name.contains(regex) }
+  }
+}

@@ -1,0 +1,23 @@
+import Engine
+
+/// `--engine auto|cpu|cuda`: which backend analyses the tensors.
+enum EngineChoice {
+  /// - Throws: a usage error for an unknown name; `--engine cuda` where CUDA cannot run fails
+  ///   with the backend's reason.
+  static func backend(_ name: String?, jobs: Int) throws(CLIError) -> any Backend {
+    switch name ?? "auto" {
+    case "cpu":
+      return CPUBackend(threads: jobs)
+    case "cuda":
+      switch CUDABackend.load() {
+      case .success(let backend): return backend
+      case .failure(let reason): throw .failed("--engine cuda: \(reason)")
+      }
+    case "auto":
+      if case .success(let backend) = CUDABackend.load() { return backend }
+      return CPUBackend(threads: jobs)
+    default:
+      throw .usage("--engine must be auto, cpu or cuda")
+    }
+  }
+}
