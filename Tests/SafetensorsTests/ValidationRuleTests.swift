@@ -82,6 +82,7 @@ extension ValidationRuleTests {
     ("{\"a\" \(F.entry("U8", "[0]", 0, 0))}", "{\"dtype", "expected ':' after an object key, found '{'"),
     ("{'a':1}", "'", "expected a string key, found '''"),
     ("{\"a\":tru}", "tru", "invalid literal, expected true"),
+    ("{\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0],\"x\":-1e400}}", "-1e400", "number out of range"),
   ]
 
   @Test(arguments: rule5Cases)

@@ -244,6 +244,10 @@ struct StrictJSONParser {
       while let digit = peek(), Self.isDigit(digit) { position += 1 }
     }
     let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+    // serde_json reads such numbers as f64 and rejects those beyond its range.
+    if (!isBareDigits || integer == nil), let value = Double(text), value.isInfinite {
+      throw SyntaxError(offset: start, reason: "number out of range")
+    }
     return JSONNumber(text: text, isBareDigits: isBareDigits, unsignedValue: isBareDigits ? integer : nil)
   }
 
