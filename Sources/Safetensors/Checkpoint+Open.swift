@@ -187,7 +187,7 @@ extension Checkpoint {
 
   // MARK: - Paths
 
-  static func join(_ directory: String, _ name: String) -> String {
+  package static func join(_ directory: String, _ name: String) -> String {
     directory.hasSuffix("/") ? directory + name : directory + "/" + name
   }
 
@@ -197,7 +197,7 @@ extension Checkpoint {
     return String(path[..<slash])
   }
 
-  static func baseName(_ path: String) -> String {
+  package static func baseName(_ path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return path }
     return String(path[path.index(after: slash)...])
   }
