@@ -130,7 +130,8 @@ extension ActivationAnalysisTests {
     #expect(json.contains("\"outlier_features\":[2,3,4]"))
     #expect(json.contains("\"outlier_token_fraction\":0.75"))
     #expect(json.contains("\"int8-decomposed\":{\"rel_err\":"))
-    #expect(json.contains("\"feature_absmax\":["))
+    #expect(json.contains("\"feature_absmax\":[5.99,2.2,6.0,5.9999995,7.5,2.0]"))
+    #expect(json.hasPrefix("{\"capture\":\"acts.safetensors\",\"threshold\":6.0,"))
     #expect(json.contains("\"problems\":[\"model.x: no tensor model.x.weight in the weight checkpoint\"]"))
   }
 
