@@ -1,4 +1,4 @@
-/// The safetensors header schema (rule 5): turns a parsed JSON tree into tensor entries.
+/// The safetensors header schema (rule 5): parses the header and turns it into tensor entries.
 ///
 /// Mirrors the reference's serde types (`HashMetadata`, `TensorInfo` in safetensors `tensor.rs`):
 /// a repeated tensor name keeps the last entry, a repeated field or `__metadata__` is an error,
