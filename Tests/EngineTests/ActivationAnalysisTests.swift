@@ -170,3 +170,23 @@ extension ActivationAnalysisTests {
     #expect(peak <= 60)  // the largest designed magnitude
   }
 }
+
+extension ActivationAnalysisTests {
+  @Test func demoCaptureMatchesTheDemoCheckpointLayout() {
+    let weights = DemoCheckpoint.shape.tensors.map {
+      TensorInfo(name: $0.name, dtype: .BF16, shape: $0.shape, fileIndex: 0, fileOffset: 0, byteCount: 0)
+    }
+    let capture = DemoActivations.captures().map {
+      TensorInfo(
+        name: $0.module, dtype: .F16, shape: [DemoActivations.tokens, $0.features], fileIndex: 0,
+        fileOffset: 0, byteCount: 0)
+    }
+    let matched = ActivationCapture.match(
+      capture: Checkpoint(
+        path: "a", indexPath: nil, totalSizeHint: nil, files: [], tensors: capture, warnings: []),
+      weights: Checkpoint(
+        path: "w", indexPath: nil, totalSizeHint: nil, files: [], tensors: weights, warnings: []))
+    #expect(matched.problems.isEmpty)
+    #expect(matched.entries.count == DemoActivations.layers * 7)
+  }
+}
