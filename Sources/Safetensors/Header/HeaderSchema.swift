@@ -1,4 +1,4 @@
-/// The safetensors header schema (rule 5): turns a parsed JSON tree into tensor entries.
+/// The safetensors header schema (rule 5): parses the header and turns it into tensor entries.
 ///
 /// Mirrors the reference's serde types (`HashMetadata`, `TensorInfo` in safetensors `tensor.rs`):
 /// a repeated tensor name keeps the last entry, a repeated field or `__metadata__` is an error,
@@ -104,7 +104,22 @@ enum HeaderSchema {
 
   private static func readEntry(name: String, _ value: JSONNode) throws(Violation) -> Entry {
     let shown = TensorInfo.displayName(name)
-    guard case .object(let members) = value.kind else {
+    let members: [JSONNode.Member]
+    switch value.kind {
+    case .object(let fields):
+      members = fields
+    case .array(let elements):
+      // serde's derived struct visitor also reads a struct from a sequence of its fields in
+      // declaration order, so the reference accepts `["F32", [2], [0, 8]]`.
+      guard elements.count == 3 else {
+        throw Violation(
+          offset: value.offset,
+          reason: "tensor \(shown): an entry written as an array needs 3 elements (dtype, shape, data_offsets), found \(elements.count)")
+      }
+      members = zip(["dtype", "shape", "data_offsets"], elements).map {
+        JSONNode.Member(key: $0, keyOffset: $1.offset, value: $1)
+      }
+    default:
       throw Violation(
         offset: value.offset,
         reason: "tensor \(shown): expected an object with dtype, shape and data_offsets, found \(value.typeName)")
