@@ -127,6 +127,11 @@ public struct SafetensorsWriterError: Error, CustomStringConvertible {
   public var path: String
   public var reason: String
   public var description: String { "\(path): \(reason)" }
+
+  public init(path: String, reason: String) {
+    self.path = path
+    self.reason = reason
+  }
 }
 
 // MARK: - Float encodings used by writers

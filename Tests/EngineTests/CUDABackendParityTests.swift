@@ -133,3 +133,32 @@ extension CUDABackendParityTests {
     try Self.compareAll(try Checkpoint.open(path), backend: backend, settings: AnalysisSettings())
   }
 }
+
+// MARK: - Codes against the golden files
+
+extension CUDABackendParityTests {
+  /// Codes and scales of every golden input, bit for bit (golden README: blocksize 64).
+  @Test(arguments: QuantFormat.allCases)
+  func codesEqualGolden(format: QuantFormat) throws {
+    let backend = try CUDABackend.probe.get()
+    let inputs = try GoldenFiles.inputs
+    let expected = try GoldenFiles.expected
+    let key = format == .nf4dq ? "nf4dq" : format.rawValue
+    for name in inputs.names {
+      let codesName = format == .nf4dq ? "\(name).nf4dq.qabsmax" : "\(name).\(key).codes"
+      guard expected.contains(codesName) else { continue }  // int8: 2-D inputs only
+      let scalesName =
+        switch format {
+        case .nf4dq: "\(name).nf4dq.absmax_hat"
+        case .int8: "\(name).int8.rowmax"
+        default: "\(name).\(key).absmax"
+        }
+      let tensor = try inputs.tensor(name)
+      let result = try backend.codes(
+        of: tensor, in: inputs.checkpoint, format: format, blocksize: 64)
+      #expect(result.codes == (try expected.bytes(codesName)), "\(codesName)")
+      let scales = try expected.floats(scalesName)
+      #expect(result.scales.map(\.bitPattern) == scales.map(\.bitPattern), "\(scalesName)")
+    }
+  }
+}

@@ -155,3 +155,21 @@ extension KernelSourceTests {
     #expect(!CUDABackend.embeddedKernelSource.contains("#include"))
   }
 }
+
+// MARK: - Precompiled PTX
+
+extension KernelSourceTests {
+  /// Fails when kernels.cu changed without `python3 scripts/regen-ptx.py`.
+  @Test func precompiledPTXIsFromTheCurrentSource() {
+    #expect(
+      CUDAPrecompiledPTX.sourceHash == CUDACompiler.sourceHash,
+      "CUDAPrecompiledPTX.swift is stale: run python3 scripts/regen-ptx.py")
+    #expect(CUDACompiler.precompiledImage?.isPTX == true)
+  }
+
+  @Test func precompiledPTXHasEveryKernel() {
+    for name in CUDABackend.kernelNames {
+      #expect(CUDAPrecompiledPTX.text.contains(".entry \(name)("), "\(name)")
+    }
+  }
+}

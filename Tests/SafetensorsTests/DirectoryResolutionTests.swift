@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Safetensors
 import TestSupport
 import Testing
@@ -102,5 +105,29 @@ extension DirectoryResolutionTests {
     let missing = "/tmp/quantscope-tests-does-not-exist/model.safetensors"
     #expect(S.error(opening: missing)?.description == "\(missing): cannot open: No such file or directory")
     #expect(S.error(opening: "/dev/null")?.description == "/dev/null: not a .safetensors file, a .safetensors.index.json file or a directory")
+  }
+}
+
+extension DirectoryResolutionTests {
+  @Test func twoNonStandardIndexesFallThroughToTheFileRules() throws {
+    let directory = try TemporaryDirectory("rule2c")
+    try S.writeIndex([("a", "a.safetensors")], name: "a.safetensors.index.json", in: directory)
+    try S.writeIndex([("b", "b.safetensors")], name: "b.safetensors.index.json", in: directory)
+    #expect(
+      S.error(opening: directory.path)?.description
+        == "\(directory.path): no safetensors checkpoint (found: a.safetensors.index.json, b.safetensors.index.json)")
+    // Rule 3 then applies to a lone .safetensors file.
+    try S.writeShard("weights.safetensors", tensors: ["w"], in: directory)
+    #expect(try Checkpoint.open(directory.path).tensors.map(\.name) == ["w"])
+  }
+
+  @Test func symlinkedFilesAreFollowed() throws {
+    // Hugging Face caches hold symlinks to blobs.
+    let directory = try TemporaryDirectory("links")
+    let blobs = try directory.subdirectory("blobs")
+    let snapshot = try directory.subdirectory("snapshot")
+    try S.writeShard("blobs/abc123", tensors: ["w"], in: directory)
+    #expect(symlink(blobs + "/abc123", snapshot + "/model.safetensors") == 0)
+    #expect(try Checkpoint.open(snapshot).tensors.map(\.name) == ["w"])
   }
 }

@@ -24,7 +24,7 @@ public final class CUDABackend: Backend {
   /// Device memory the backend may hold, in bytes.
   public let deviceMemoryLimit: Int
 
-  private let session: Mutex<CUDASession>
+  let session: Mutex<CUDASession>
   private let fallback = CPUBackend()
   private let readerCache = Mutex<(key: String, reader: TensorDataReader)?>(nil)
 
@@ -82,10 +82,18 @@ public final class CUDABackend: Backend {
     let minor = try api.attribute(.computeCapabilityMinor, of: device)
     let multiprocessors = try api.attribute(.multiprocessorCount, of: device)
     let total = try api.totalMemory(of: device)
-    let nvrtc = try CUDADriver.nvrtc.get()
-    let arch = CUDACompiler.architecture(
-      major: major, minor: minor, supported: try nvrtc.supportedArchitectures())
-    let image = try CUDACompiler.image(arch: arch, nvrtc: nvrtc)
+    let image: CUDACompiler.Image
+    switch CUDADriver.nvrtc {
+    case .success(let nvrtc):
+      let arch = CUDACompiler.architecture(
+        major: major, minor: minor, supported: try nvrtc.supportedArchitectures())
+      image = try CUDACompiler.image(arch: arch, nvrtc: nvrtc)
+    case .failure(let error):
+      // No NVRTC: the driver can still JIT the PTX compiled ahead of time (compute_80 and newer).
+      guard let fallback = CUDACompiler.precompiledImage, major >= 8 else { throw error }
+      image = fallback
+    }
+    let arch = image.arch
     let limit = max(deviceMemoryLimit ?? min(total / 2, 4 << 30), 1 << 20)
     // A chunk: ≤ 32 MiB, ≤ 1/8 of the limit, a multiple of 16 KiB (4096 elements of 4 bytes).
     let chunkBytes = max(16 << 10, min(32 << 20, limit / 8) / (16 << 10) * (16 << 10))
@@ -172,6 +180,10 @@ public final class CUDABackend: Backend {
     switch CUDADriver.nvrtc {
     case .failure(let error):
       lines.append("nvrtc: \(error.description)")
+      if CUDACompiler.precompiledImage != nil {
+        lines.append(
+          "nvrtc fallback: embedded PTX \(CUDAPrecompiledPTX.arch) (NVRTC \(CUDAPrecompiledPTX.nvrtcVersion)), JIT-compiled by the driver")
+      }
     case .success(let nvrtc):
       let version = (try? nvrtc.version()).map { "\($0.major).\($0.minor)" } ?? "?"
       lines.append("nvrtc: \(nvrtc.libraryName), version \(version)")
@@ -238,7 +250,7 @@ public final class CUDABackend: Backend {
   }
 
   /// One `TensorDataReader` per checkpoint, reused across the tensors of a run.
-  private func reader(for checkpoint: Checkpoint) throws(EngineError) -> TensorDataReader {
+  func reader(for checkpoint: Checkpoint) throws(EngineError) -> TensorDataReader {
     let key = checkpoint.files.map { "\($0.path)|\($0.size)|\($0.modificationTime)" }
       .joined(separator: "\n")
     if let hit = readerCache.withLock({ $0?.key == key ? $0?.reader : nil }) { return hit }

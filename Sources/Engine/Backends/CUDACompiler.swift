@@ -28,6 +28,22 @@ enum CUDACompiler {
   /// The kernel source with the trailing NUL NVRTC needs.
   static var source: [UInt8] { PackageResources.kernels_cu + [0] }
 
+  /// FNV-1a 64 of the embedded kernels.cu (without the NUL): ties `CUDAPrecompiledPTX` to it.
+  static var sourceHash: UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in PackageResources.kernels_cu {
+      hash ^= UInt64(byte)
+      hash &*= 0x0000_0100_0000_01b3
+    }
+    return hash
+  }
+
+  /// The PTX compiled ahead of time (scripts/regen-ptx.py), when it matches the embedded source.
+  static var precompiledImage: Image? {
+    guard CUDAPrecompiledPTX.sourceHash == sourceHash else { return nil }
+    return Image(arch: CUDAPrecompiledPTX.arch, bytes: Array(CUDAPrecompiledPTX.text.utf8) + [0])
+  }
+
   /// The compiled image for `arch`, from the per-process cache or a fresh NVRTC compile.
   ///
   /// - Complexity: one NVRTC compile (about 2 s) the first time per architecture.

@@ -1,4 +1,6 @@
+import Dispatch
 import Safetensors
+import Synchronization
 
 /// The analysis of one tensor on the GPU: the same two passes as `TensorRun` (CPU), with the
 /// kernels of `CUDA/kernels.cu` in place of the C functions they mirror.
@@ -160,13 +162,7 @@ struct CUDATensorPipeline {
         let bytes = count * elementSize
         try api.check(api.cuEventSynchronize(session.copyEvents[s]), "cuEventSynchronize")
         if cancel?.isCancelled == true { throw .engine(.cancelled) }
-        do {
-          try reader.readBytes(
-            of: tensor, at: UInt64(first * elementSize),
-            into: UnsafeMutableRawBufferPointer(start: session.pinned[s], count: bytes))
-        } catch {
-          throw .engine(.read(file: checkpointPath, tensor: tensor.name, reason: error.description))
-        }
+        try read(at: first * elementSize, bytes: bytes, into: session.pinned[s])
         let address =
           resident ? store + UInt64(first * elementSize) : store + UInt64(s * session.chunkBytes)
         try api.check(
@@ -275,8 +271,9 @@ struct CUDATensorPipeline {
         "qs_nf4dq_scales_kernel", grid: (grid, 1), stream: stream0, api: api,
         [.pointer(absmax), .uint64(UInt64(blocks)), .float(offset), .pointer(0), .pointer(0),
          .pointer(absmaxHat)])
-      try api.check(api.cuStreamSynchronize(stream0), "cuStreamSynchronize")
     }
+    // Pass 2 runs on both streams: the rowmax rounding and nf4-dq scales (stream 0) must be done.
+    try api.check(api.cuStreamSynchronize(stream0), "cuStreamSynchronize")
 
     // MARK: Pass 2
     let loValue = Double(lo), hiValue = Double(hi)
@@ -356,6 +353,42 @@ struct CUDATensorPipeline {
       stats: stats, histogram: Histogram(lo: loValue, hi: hiValue, counts: histogramCounts),
       normalizedHistogram: Histogram(lo: -1, hi: 1, counts: normalizedCounts), outliers: outliers,
       formats: metrics)
+  }
+
+  /// Reads `bytes` of the tensor from byte `offset` into pinned memory, in parallel slices of at
+  /// least 4 MiB (one `pread` stream rarely keeps up with a host-to-device copy).
+  private func read(at offset: Int, bytes: Int, into destination: UnsafeMutableRawPointer)
+    throws(CUDAError)
+  {
+    let slice = max(4 << 20, (bytes + Self.readThreads - 1) / Self.readThreads)
+    let slices = (bytes + slice - 1) / slice
+    let target = PinnedAddress(base: destination)
+    let failure = Mutex<SafetensorsError?>(nil)
+    let reader = self.reader
+    let tensor = self.tensor
+    let work: @Sendable (Int) -> Void = { index in
+      let start = index * slice
+      let count = min(slice, bytes - start)
+      do throws(SafetensorsError) {
+        try reader.readBytes(
+          of: tensor, at: UInt64(offset + start),
+          into: UnsafeMutableRawBufferPointer(start: target.base + start, count: count))
+      } catch {
+        failure.withLock { if $0 == nil { $0 = error } }
+      }
+    }
+    if slices <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: slices, execute: work) }
+    if let error = failure.withLock({ $0 }) {
+      throw .engine(.read(file: checkpointPath, tensor: tensor.name, reason: error.description))
+    }
+  }
+
+  /// Threads reading one chunk (the machine's cores, at most 8).
+  static let readThreads = max(1, min(8, CPUBackend.coreCount))
+
+  /// A pinned host address handed to the reading threads (each writes its own slice).
+  private struct PinnedAddress: @unchecked Sendable {
+    let base: UnsafeMutableRawPointer
   }
 
   /// Adds the per-block float64 slots of both streams, slot by slot, in a fixed order.

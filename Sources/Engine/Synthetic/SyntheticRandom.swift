@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SplitMix64 (Steele, Lea & Flood 2014) with the samplers the synthetic checkpoints need.
+///
+/// Small, fast and reproducible on every platform: the same seed gives the same stream, so the
+/// demo checkpoint is byte-identical from run to run.
+struct SyntheticRandom {
+  private(set) var state: UInt64
+
+  init(seed: UInt64) { state = seed }
+
+  /// A seed for item `index` of a stream seeded with `seed`: streams of different items are
+  /// independent, so each tensor can be generated on its own, in any order.
+  static func derivedSeed(_ seed: UInt64, _ index: Int) -> UInt64 {
+    var mixer = SyntheticRandom(seed: seed ^ (UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03))
+    return mixer.next()
+  }
+
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+
+  /// Uniform in [0, 1) with 53 random bits.
+  mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+  /// Uniform integer in 0..<bound (bound > 0; the tiny modulo bias is irrelevant here).
+  mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
+
+  /// A pair of Student-t samples with ν = 5 (Bailey's polar method, Math. Comp. 62, 1994):
+  /// heavier tails than a Gaussian, as trained weights have. Variance ν/(ν−2) = 5/3.
+  ///
+  /// Both coordinates of one accepted point are used; they are uncorrelated (not independent),
+  /// which does not matter for synthetic weights and halves the `pow` calls.
+  mutating func studentT5Pair() -> (Double, Double) {
+    while true {
+      let u = 2 * unit() - 1
+      let v = 2 * unit() - 1
+      let w = u * u + v * v
+      guard w < 1, w > 0 else { continue }
+      let factor = (5 * (pow(w, -0.4) - 1) / w).squareRoot()
+      return (u * factor, v * factor)
+    }
+  }
+
+  /// A pair of independent N(0, 1) samples (Box–Muller).
+  mutating func gaussianPair() -> (Double, Double) {
+    let radius = (-2 * log(1 - unit())).squareRoot()
+    let angle = 2 * Double.pi * unit()
+    return (radius * cos(angle), radius * sin(angle))
+  }
+}
+
+/// Standard deviation of Student-t with ν = 5: √(5/3).
+let studentT5StandardDeviation = (5.0 / 3.0).squareRoot()
