@@ -1,3 +1,5 @@
+import Engine
+import Explorer
 /// The subcommands, their one-line summaries and help texts, and dispatch.
 enum Command {
   static let version = "0.1.0"
@@ -94,9 +96,17 @@ enum Command {
     }
   }
 
-  /// The explorer (TUI). Until it lands, runs `inspect` on the model or the demo.
+  /// The explorer (TUI) on MODEL, or on the synthetic demo when MODEL is omitted.
   private static func runExplorer(_ arguments: [String]) throws(CLIError) -> Int32 {
-    try InspectCommand.run(arguments)
+    let parsed = try Arguments(arguments, options: ["--theme", "--engine", "--jobs"], flags: [])
+    let paths = try parsed.positionals(atMost: 1)
+    let jobs = try AnalysisOptions.jobs(parsed)
+    let backend = try EngineChoice.backend(parsed.value("--engine"), jobs: jobs)
+    let checkpoint = try ModelOpener.open(paths.first)
+    let options = ExplorerOptions(
+      isDemo: paths.isEmpty, themeName: parsed.value("--theme"), settings: AnalysisSettings(),
+      makeBackend: { backend }, engineLabel: backend.displayName, jobs: 1)
+    return ExplorerApp.run(checkpoint: checkpoint, options: options)
   }
 }
 
