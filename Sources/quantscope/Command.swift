@@ -27,7 +27,8 @@ enum Command {
     var text = """
     quantscope \(version): look inside a safetensors checkpoint before quantizing it.
 
-    usage: quantscope [MODEL] [--theme NAME|PATH] [--engine auto|cpu|cuda]
+    usage: quantscope [MODEL] [--theme NAME|PATH] [--engine auto|cpu|cuda] [--jobs N]
+                      [--formats LIST] [--blocksize N] [--threshold X] [--bins N]
            quantscope COMMAND [ARGS...]
 
     With no command, opens the explorer on MODEL (a .safetensors file, an index.json, or a
@@ -94,9 +95,9 @@ enum Command {
     }
   }
 
-  /// The explorer (TUI). Until it lands, runs `inspect` on the model or the demo.
+  /// The explorer (TUI) on MODEL or the demo.
   private static func runExplorer(_ arguments: [String]) throws(CLIError) -> Int32 {
-    try InspectCommand.run(arguments)
+    try ExplorerCommand.run(arguments)
   }
 }
 
