@@ -13,7 +13,7 @@ void qs_stats_init(qs_stats_acc *acc) {
 }
 
 /// Atomic max of a non-negative float stored as bits (bit order = value order for |w|).
-static inline void qs_atomic_max_bits(uint32_t *slot, float value) {
+void qs_atomic_max_float_bits(uint32_t *slot, float value) {
   uint32_t bits = qs_bits(value);
   uint32_t seen = __atomic_load_n(slot, __ATOMIC_RELAXED);
   while (bits > seen &&
@@ -21,9 +21,9 @@ static inline void qs_atomic_max_bits(uint32_t *slot, float value) {
   }
 }
 
-void qs_stats_segment(const float *w, size_t n, size_t start, size_t blocksize,
-                      float *block_absmax, size_t cols, float *col_absmax,
-                      uint32_t *row_absmax_bits, qs_stats_acc *acc) {
+void qs_stats_segment_ref(const float *w, size_t n, size_t start, size_t blocksize,
+                          float *block_absmax, size_t cols, float *col_absmax,
+                          uint32_t *row_absmax_bits, qs_stats_acc *acc) {
   // Sums in 8 lanes (SIMD-friendly; the order is fixed for a given segment).
   double sum[8] = {0}, sum_sq[8] = {0};
   float lo = acc->min, hi = acc->max, absmax = acc->absmax;
@@ -82,7 +82,7 @@ void qs_stats_segment(const float *w, size_t n, size_t start, size_t blocksize,
         m = a > m ? a : m;
         if (col_absmax != NULL && a > col_absmax[col]) col_absmax[col] = a;
       }
-      if (row_absmax_bits != NULL) qs_atomic_max_bits(&row_absmax_bits[row], m);
+      if (row_absmax_bits != NULL) qs_atomic_max_float_bits(&row_absmax_bits[row], m);
     }
   }
 }
@@ -93,10 +93,10 @@ static inline size_t qs_bin(double t, size_t bins) {
   return b >= bins ? bins - 1 : b;
 }
 
-void qs_histogram_segment(const float *w, size_t n, size_t start, size_t blocksize,
-                          const float *block_absmax, double lo, double hi, size_t bins,
-                          uint64_t *value_counts, uint64_t *normalized_counts, double mean,
-                          double *sum_sq_dev) {
+void qs_histogram_segment_ref(const float *w, size_t n, size_t start, size_t blocksize,
+                              const float *block_absmax, double lo, double hi, size_t bins,
+                              uint64_t *value_counts, uint64_t *normalized_counts, double mean,
+                              double *sum_sq_dev) {
   if (bins == 0) return;
   double scale = hi > lo ? (double)bins / (hi - lo) : 0.0;
   double dev[8] = {0};
@@ -125,4 +125,41 @@ void qs_histogram_segment(const float *w, size_t n, size_t start, size_t blocksi
       }
     }
   }
+}
+
+// MARK: - Dispatchers
+
+void qs_stats_segment_avx2(const float *w, size_t n, size_t start, size_t blocksize,
+                           float *block_absmax, size_t cols, float *col_absmax,
+                           uint32_t *row_absmax_bits, qs_stats_acc *acc);
+void qs_histogram_segment_avx2(const float *w, size_t n, size_t start, size_t blocksize,
+                               const float *block_absmax, double lo, double hi, size_t bins,
+                               uint64_t *value_counts, uint64_t *normalized_counts, double mean,
+                               double *sum_sq_dev);
+
+void qs_stats_segment(const float *w, size_t n, size_t start, size_t blocksize,
+                      float *block_absmax, size_t cols, float *col_absmax,
+                      uint32_t *row_absmax_bits, qs_stats_acc *acc) {
+#if defined(__x86_64__)
+  if (qs_use_avx2()) {
+    qs_stats_segment_avx2(w, n, start, blocksize, block_absmax, cols, col_absmax, row_absmax_bits, acc);
+    return;
+  }
+#endif
+  qs_stats_segment_ref(w, n, start, blocksize, block_absmax, cols, col_absmax, row_absmax_bits, acc);
+}
+
+void qs_histogram_segment(const float *w, size_t n, size_t start, size_t blocksize,
+                          const float *block_absmax, double lo, double hi, size_t bins,
+                          uint64_t *value_counts, uint64_t *normalized_counts, double mean,
+                          double *sum_sq_dev) {
+#if defined(__x86_64__)
+  if (qs_use_avx2()) {
+    qs_histogram_segment_avx2(w, n, start, blocksize, block_absmax, lo, hi, bins, value_counts,
+                              normalized_counts, mean, sum_sq_dev);
+    return;
+  }
+#endif
+  qs_histogram_segment_ref(w, n, start, blocksize, block_absmax, lo, hi, bins, value_counts,
+                           normalized_counts, mean, sum_sq_dev);
 }

@@ -4,6 +4,51 @@
 #include "kernels_internal.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <pthread.h>
+
+// MARK: - dyn8 bucket table
+
+/// dyn8's fast encoder: the float's top 15 bits (sign, exponent, 6 mantissa bits) select a bucket;
+/// `qs_dyn8_bucket_base[b]` = #{i : m_i < the bucket's smallest value}. The map's spacing makes
+/// every bucket hold at most one midpoint (checked when the table is built; a bucket holding more
+/// is marked `QS_DYN8_BUCKET_SLOW` and its elements take the scalar binary search), so
+/// code = base + (x > m_base), with x == m_base resolved to the even index like the reference.
+#define QS_DYN8_BUCKETS 32768
+#define QS_DYN8_BUCKET_SLOW 0xffu
+static uint8_t qs_dyn8_bucket_base[QS_DYN8_BUCKETS + 4];
+static int qs_dyn8_bucket_slow_any = 0;
+static pthread_once_t qs_dyn8_bucket_once = PTHREAD_ONCE_INIT;
+
+static unsigned qs_midpoints_below(float x) {
+  unsigned count = 0;
+  for (int i = 0; i < 255; i++) count += QS_DYN8_MIDPOINTS[i] < x;
+  return count;
+}
+
+static unsigned qs_midpoints_at_or_below(float x) {
+  unsigned count = 0;
+  for (int i = 0; i < 255; i++) count += QS_DYN8_MIDPOINTS[i] <= x;
+  return count;
+}
+
+static void qs_dyn8_bucket_build(void) {
+  for (uint32_t bucket = 0; bucket < QS_DYN8_BUCKETS; bucket++) {
+    uint32_t first = bucket << 17, last = first | 0x1ffffu;
+    // Positive buckets run upwards from `first`; negative ones downwards (larger bits = more negative).
+    float low = (bucket & 0x4000u) ? qs_from_bits(last) : qs_from_bits(first);
+    float high = (bucket & 0x4000u) ? qs_from_bits(first) : qs_from_bits(last);
+    unsigned base = low != low ? 0 : qs_midpoints_below(low);
+    unsigned top = high != high ? base : qs_midpoints_at_or_below(high);
+    if (low != low || high != high) top = base;  // NaN buckets: codes unspecified (NaN metrics)
+    if (top > base + 1 || base > 255) {
+      qs_dyn8_bucket_base[bucket] = QS_DYN8_BUCKET_SLOW;
+      qs_dyn8_bucket_slow_any = 1;
+    } else {
+      qs_dyn8_bucket_base[bucket] = (uint8_t)(base == 255 ? 254 : base);
+      // base 255 (above every midpoint) is stored as 254 with m_254 < x, giving 255 below.
+    }
+  }
+}
 
 #define QS_AVX2 __attribute__((target("avx2,f16c"), always_inline)) static inline
 #define QS_AVX2_FN __attribute__((target("avx2,f16c")))
@@ -71,10 +116,43 @@ QS_AVX2 void qs_v_merge_max(__m256d max, qs_lanes *lanes) {
   }
 }
 
-QS_AVX2 void qs_v_count(__m256i code, uint64_t *counts) {
+/// Code counts go to 4 interleaved sub-histograms (lane k → k mod 4), which breaks the
+/// store-to-load chains of repeated codes; `qs_v_flush_counts` adds them up at the end.
+typedef struct {
+  uint64_t sub[4][256];
+} qs_counts4;
+
+QS_AVX2 void qs_v_count(__m256i code, qs_counts4 *counts) {
   uint32_t c[8];
   _mm256_storeu_si256((__m256i *)c, code);
-  for (int k = 0; k < 8; k++) counts[c[k]]++;
+  for (int k = 0; k < 8; k++) counts->sub[k & 3][c[k]]++;
+}
+
+/// 4-bit codes are counted in pairs: lanes (2j, 2j+1) form the byte c_2j | c_2j+1 << 4, so 8
+/// codes cost 4 increments; `qs_v_flush_pair_counts` splits the pair histogram back into codes.
+QS_AVX2 void qs_v_count_pairs(__m256i code, qs_counts4 *pairs) {
+  __m256i packed = _mm256_and_si256(_mm256_or_si256(code, _mm256_srli_epi64(code, 28)),
+                                    _mm256_set1_epi64x(0xff));
+  uint64_t p[4];
+  _mm256_storeu_si256((__m256i *)p, packed);
+  pairs->sub[0][p[0]]++;
+  pairs->sub[1][p[1]]++;
+  pairs->sub[2][p[2]]++;
+  pairs->sub[3][p[3]]++;
+}
+
+QS_AVX2 void qs_v_flush_pair_counts(const qs_counts4 *pairs, uint64_t *out) {
+  for (int p = 0; p < 256; p++) {
+    uint64_t total = pairs->sub[0][p] + pairs->sub[1][p] + pairs->sub[2][p] + pairs->sub[3][p];
+    out[p & 15] += total;
+    out[p >> 4] += total;
+  }
+}
+
+QS_AVX2 void qs_v_flush_counts(const qs_counts4 *counts, uint64_t *out) {
+  for (int c = 0; c < 256; c++) {
+    out[c] += counts->sub[0][c] + counts->sub[1][c] + counts->sub[2][c] + counts->sub[3][c];
+  }
 }
 
 // MARK: - Encoders (each mirrors the scalar rule in kernels_internal.h)
@@ -112,6 +190,33 @@ QS_AVX2 __m256i qs_v_int4(__m256 x) {
   return _mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(7));
 }
 
+/// dyn8 through the bucket table: one byte gather, one midpoint gather, the tie rule.
+/// Lanes in a `QS_DYN8_BUCKET_SLOW` bucket (none with the bitsandbytes map) are redone scalar.
+QS_AVX2 __m256i qs_v_dyn8_fast(__m256 x) {
+  __m256i bucket = _mm256_srli_epi32(_mm256_castps_si256(x), 17);
+  __m256i base = _mm256_and_si256(
+      _mm256_i32gather_epi32((const int *)qs_dyn8_bucket_base, bucket, 1), _mm256_set1_epi32(0xff));
+  __m256 m = _mm256_i32gather_ps(QS_DYN8_MIDPOINTS, _mm256_min_epi32(base, _mm256_set1_epi32(254)), 4);
+  __m256i above = _mm256_castps_si256(_mm256_cmp_ps(x, m, _CMP_GT_OQ));
+  __m256i tie = _mm256_castps_si256(_mm256_cmp_ps(x, m, _CMP_EQ_OQ));
+  __m256i code = _mm256_sub_epi32(base, above);
+  code = _mm256_add_epi32(code, _mm256_and_si256(tie, _mm256_and_si256(base, _mm256_set1_epi32(1))));
+  if (qs_dyn8_bucket_slow_any) {
+    int slow = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(base, _mm256_set1_epi32(0xff))));
+    if (slow) {
+      float xs[8];
+      uint32_t cs[8];
+      _mm256_storeu_ps(xs, x);
+      _mm256_storeu_si256((__m256i *)cs, code);
+      for (int k = 0; k < 8; k++) {
+        if (slow & (1 << k)) cs[k] = qs_dyn8_value(xs[k]);
+      }
+      code = _mm256_loadu_si256((const __m256i *)cs);
+    }
+  }
+  return code;
+}
+
 /// dyn8: branchless binary search counting midpoints < x (gathers), then the even-index tie rule.
 QS_AVX2 __m256i qs_v_dyn8(__m256 x) {
   __m256i pos = _mm256_setzero_si256();
@@ -136,6 +241,9 @@ QS_AVX2 void qs_block_error_avx2_impl(qs_block_format format, const float *w, si
                                        qs_dtype dtype, qs_error_acc *acc) {
   qs_lanes lanes;
   qs_lanes_init(&lanes);
+  qs_counts4 counts, pairs;
+  memset(&counts, 0, sizeof counts);
+  memset(&pairs, 0, sizeof pairs);
   __m256d sum0 = _mm256_setzero_pd(), sum1 = _mm256_setzero_pd(), max = _mm256_setzero_pd();
   const __m256 nf4_low = _mm256_loadu_ps(QS_NF4_CODEBOOK);
   const __m256 nf4_high = _mm256_loadu_ps(QS_NF4_CODEBOOK + 8);
@@ -180,11 +288,12 @@ QS_AVX2 void qs_block_error_avx2_impl(qs_block_format format, const float *w, si
         level = qs_v_lookup16(code, int4_low, int4_high);
         break;
       default:
-        code = qs_v_dyn8(x);
+        code = qs_v_dyn8_fast(x);
         level = _mm256_i32gather_ps(QS_DYN8_MAP, code, 4);
         break;
       }
-      qs_v_count(code, acc->counts);
+      if (format == QS_BLOCK_DYN8) qs_v_count(code, &counts);
+      else qs_v_count_pairs(code, &pairs);
       __m256 w_hat = qs_v_round_dtype(_mm256_mul_ps(level, scale), dtype);
       qs_v_accumulate(w_hat, wv, &sum0, &sum1, &max);
     }
@@ -205,6 +314,8 @@ QS_AVX2 void qs_block_error_avx2_impl(qs_block_format format, const float *w, si
   }
   qs_v_merge_max(max, &lanes);
   qs_lanes_finish(&lanes, acc);
+  qs_v_flush_counts(&counts, acc->counts);
+  qs_v_flush_pair_counts(&pairs, acc->counts);
 }
 
 QS_AVX2_FN static void qs_block_error_nf4(const float *w, size_t n, size_t start, size_t bs,
@@ -231,6 +342,7 @@ void qs_block_error_avx2(qs_block_format format, const float *w, size_t n, size_
     qs_block_error_ref(format, w, n, start, blocksize, absmax, dtype, acc);
     return;
   }
+  if (format == QS_BLOCK_DYN8) pthread_once(&qs_dyn8_bucket_once, qs_dyn8_bucket_build);
   switch (format) {
   case QS_BLOCK_NF4: qs_block_error_nf4(w, n, start, blocksize, absmax, dtype, acc); break;
   case QS_BLOCK_FP4: qs_block_error_fp4(w, n, start, blocksize, absmax, dtype, acc); break;
@@ -252,6 +364,8 @@ QS_AVX2_FN void qs_nf4_error_avx2(const float *w, size_t n, size_t start, size_t
   qs_lanes lanes, lanes_dq;
   qs_lanes_init(&lanes);
   qs_lanes_init(&lanes_dq);
+  qs_counts4 counts;
+  memset(&counts, 0, sizeof counts);
   __m256d sum0 = _mm256_setzero_pd(), sum1 = _mm256_setzero_pd(), max = _mm256_setzero_pd();
   __m256d dq0 = _mm256_setzero_pd(), dq1 = _mm256_setzero_pd(), dqmax = _mm256_setzero_pd();
   const __m256 low = _mm256_loadu_ps(QS_NF4_CODEBOOK);
@@ -273,10 +387,9 @@ QS_AVX2_FN void qs_nf4_error_avx2(const float *w, size_t n, size_t start, size_t
       __m256 wv = _mm256_loadu_ps(w + i);
       __m256i code = qs_v_nf4(qs_v_scale(wv, inv));
       __m256 level = qs_v_lookup16(code, low, high);
-      qs_v_count(code, acc->counts);
+      qs_v_count_pairs(code, &counts);
       qs_v_accumulate(qs_v_round_dtype(_mm256_mul_ps(level, scale), dtype), wv, &sum0, &sum1, &max);
       if (with_dq) {
-        qs_v_count(code, acc_dq->counts);
         qs_v_accumulate(qs_v_round_dtype(_mm256_mul_ps(level, scale_hat), dtype), wv, &dq0, &dq1,
                         &dqmax);
       }
@@ -296,9 +409,12 @@ QS_AVX2_FN void qs_nf4_error_avx2(const float *w, size_t n, size_t start, size_t
   }
   qs_v_merge_max(max, &lanes);
   qs_lanes_finish(&lanes, acc);
+  qs_v_flush_pair_counts(&counts, acc->counts);
   if (with_dq) {
     qs_v_merge_max(dqmax, &lanes_dq);
     qs_lanes_finish(&lanes_dq, acc_dq);
+    // nf4-dq uses the nf4 codes: the same vector counts.
+    qs_v_flush_pair_counts(&counts, acc_dq->counts);
   }
 }
 
@@ -309,6 +425,8 @@ QS_AVX2_FN void qs_int8_error_avx2(const float *w, size_t n, size_t start, size_
   if (cols == 0) return;
   qs_lanes lanes;
   qs_lanes_init(&lanes);
+  qs_counts4 counts;
+  memset(&counts, 0, sizeof counts);
   __m256d sum0 = _mm256_setzero_pd(), sum1 = _mm256_setzero_pd(), max = _mm256_setzero_pd();
   size_t i = 0;
   while (i < n) {
@@ -335,7 +453,7 @@ QS_AVX2_FN void qs_int8_error_avx2(const float *w, size_t n, size_t start, size_
       q = _mm256_min_ps(_mm256_max_ps(q, _mm256_set1_ps(-127.0f)), _mm256_set1_ps(127.0f));
       q = _mm256_andnot_ps(_mm256_cmp_ps(h, _mm256_setzero_ps(), _CMP_EQ_OQ), q);
       __m256i qi = _mm256_cvtps_epi32(q);
-      qs_v_count(_mm256_add_epi32(qi, _mm256_set1_epi32(127)), acc->counts);
+      qs_v_count(_mm256_add_epi32(qi, _mm256_set1_epi32(127)), &counts);
       __m256 w_hat = _mm256_mul_ps(_mm256_mul_ps(q, rm), _mm256_set1_ps(QS_INT8_INV127));
       qs_v_accumulate(w_hat, wv, &sum0, &sum1, &max);
     }
@@ -350,5 +468,6 @@ QS_AVX2_FN void qs_int8_error_avx2(const float *w, size_t n, size_t start, size_
   }
   qs_v_merge_max(max, &lanes);
   qs_lanes_finish(&lanes, acc);
+  qs_v_flush_counts(&counts, acc->counts);
 }
 #endif

@@ -17,6 +17,8 @@ enum Command {
           usage: ReportCommand.usage, run: ReportCommand.run),
     Entry(name: "bench", summary: "time the analysis against a plain read pass over the same bytes",
           usage: BenchCommand.usage, run: BenchCommand.run),
+    Entry(name: "synth", summary: "write a large synthetic LLaMA-shaped checkpoint for benchmarks",
+          usage: SynthCommand.usage, run: SynthCommand.run),
     Entry(name: "doctor", summary: "show which engines (CPU, CUDA) can run here and why not",
           usage: DoctorCommand.usage, run: DoctorCommand.run),
   ]

@@ -130,7 +130,8 @@ extension ActivationAnalysisTests {
     #expect(json.contains("\"outlier_features\":[2,3,4]"))
     #expect(json.contains("\"outlier_token_fraction\":0.75"))
     #expect(json.contains("\"int8-decomposed\":{\"rel_err\":"))
-    #expect(json.contains("\"feature_absmax\":["))
+    #expect(json.contains("\"feature_absmax\":[5.99,2.2,6.0,5.9999995,7.5,2.0]"))
+    #expect(json.hasPrefix("{\"capture\":\"acts.safetensors\",\"threshold\":6.0,"))
     #expect(json.contains("\"problems\":[\"model.x: no tensor model.x.weight in the weight checkpoint\"]"))
   }
 
@@ -168,5 +169,25 @@ extension ActivationAnalysisTests {
     #expect(hiddenSystematic.map(\.dim) == DemoActivations.systematicHiddenDims)
     let peak = captures.flatMap(\.values).map { abs($0) }.max() ?? 0
     #expect(peak <= 60)  // the largest designed magnitude
+  }
+}
+
+extension ActivationAnalysisTests {
+  @Test func demoCaptureMatchesTheDemoCheckpointLayout() {
+    let weights = DemoCheckpoint.shape.tensors.map {
+      TensorInfo(name: $0.name, dtype: .BF16, shape: $0.shape, fileIndex: 0, fileOffset: 0, byteCount: 0)
+    }
+    let capture = DemoActivations.captures().map {
+      TensorInfo(
+        name: $0.module, dtype: .F16, shape: [DemoActivations.tokens, $0.features], fileIndex: 0,
+        fileOffset: 0, byteCount: 0)
+    }
+    let matched = ActivationCapture.match(
+      capture: Checkpoint(
+        path: "a", indexPath: nil, totalSizeHint: nil, files: [], tensors: capture, warnings: []),
+      weights: Checkpoint(
+        path: "w", indexPath: nil, totalSizeHint: nil, files: [], tensors: weights, warnings: []))
+    #expect(matched.problems.isEmpty)
+    #expect(matched.entries.count == DemoActivations.layers * 7)
   }
 }

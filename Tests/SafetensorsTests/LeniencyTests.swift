@@ -137,4 +137,13 @@ extension LeniencyTests {
     for byte in "{}".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
     #expect(try F.open("{}").files[0].headerHash == hash)
   }
+
+  /// Not in the spec's table: serde's derived visitor (safetensors' `TensorInfo`) also reads a struct
+  /// from an array of its fields in declaration order, so the reference accepts this form.
+  @Test func entryWrittenAsAnArrayOfItsThreeFields() throws {
+    let checkpoint = try F.open("{\"a\":[\"U8\",[2],[0,2]]}", data: [1, 2])
+    #expect(checkpoint.tensors.map(\.shape) == [[2]])
+    #expect(try F.reason("{\"a\":[\"U8\",[2]]}", data: [1, 2])
+      == "invalid header JSON at header byte 5: tensor a: an entry written as an array needs 3 elements (dtype, shape, data_offsets), found 2")
+  }
 }

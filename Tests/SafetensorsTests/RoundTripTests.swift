@@ -189,3 +189,27 @@ extension RoundTripTests {
     #expect(results.count == 8 && results.allSatisfy { $0 })
   }
 }
+
+extension RoundTripTests {
+  /// Every one of the 22 dtypes round-trips its raw bytes, at odd offsets, read whole and in pieces.
+  @Test func everyDtypeRoundTripsItsBytes() throws {
+    let directory = try TemporaryDirectory("raw")
+    var generator = SplitMix64(seed: 22)
+    let tensors = DType.allCases.map { dtype in
+      // 24 elements fill whole bytes for every width (4, 6, 8, ... 64 bits).
+      let bytes = (0..<(24 * dtype.bits / 8)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+      return (name: "t_\(dtype.rawValue)", dtype: dtype, shape: [4, 6], bytes: bytes)
+    }
+    let reader = try Self.roundTrip(tensors, in: directory)
+    for expected in tensors {
+      let tensor = try #require(reader.checkpoint.tensors.first { $0.name == expected.name })
+      #expect(tensor.dtype == expected.dtype && tensor.shape == [4, 6])
+      var whole = [UInt8](repeating: 0, count: expected.bytes.count)
+      try whole.withUnsafeMutableBytes { try reader.readBytes(of: tensor, at: 0, into: $0) }
+      #expect(whole == expected.bytes, "\(expected.dtype)")
+      var tail = [UInt8](repeating: 0, count: 3)
+      try tail.withUnsafeMutableBytes { try reader.readBytes(of: tensor, at: tensor.byteCount - 3, into: $0) }
+      #expect(tail == Array(expected.bytes.suffix(3)), "\(expected.dtype)")
+    }
+  }
+}

@@ -82,6 +82,7 @@ extension ValidationRuleTests {
     ("{\"a\" \(F.entry("U8", "[0]", 0, 0))}", "{\"dtype", "expected ':' after an object key, found '{'"),
     ("{'a':1}", "'", "expected a string key, found '''"),
     ("{\"a\":tru}", "tru", "invalid literal, expected true"),
+    ("{\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0],\"x\":-1e400}}", "-1e400", "number out of range"),
   ]
 
   @Test(arguments: rule5Cases)
@@ -169,5 +170,24 @@ extension ValidationRuleTests {
   @Test func errorsNameTheFileAndTheEmptyTensorName() throws {
     let header = "{\"\":\(F.entry("U8", "[2]", 0, 1))}"
     #expect(try F.reason(header, data: [0]) == "tensor \"\": U8 [2] needs 2 bytes but data_offsets give 1")
+  }
+}
+
+// MARK: - Rule 5 order
+
+extension ValidationRuleTests {
+  /// The reference (serde's derived visitor over a streaming parser) meets `__metadata__` values as
+  /// it reads them, checks tensor entries after the closing brace, and trailing characters last.
+  @Test func rule5ReportsErrorsInTheReferenceOrder() throws {
+    let metadataBeforeEntries = "{\"a\":null,\"__metadata__\":5}"
+    #expect(try F.reason(metadataBeforeEntries) == "invalid header JSON at header byte 25: `__metadata__` must be null or an object of strings, found a number")
+    let metadataBeforeLaterSyntax = "{\"__metadata__\":5,\"a\":[1,"
+    #expect(try F.reason(metadataBeforeLaterSyntax) == "invalid header JSON at header byte 16: `__metadata__` must be null or an object of strings, found a number")
+    let syntaxBeforeEntries = "{\"a\":null,\"b\":[1,"
+    #expect(try F.reason(syntaxBeforeEntries) == "invalid header JSON at header byte 17: EOF while parsing a value")
+    let entriesBeforeTrailing = "{\"a\":null} x"
+    #expect(try F.reason(entriesBeforeTrailing) == "invalid header JSON at header byte 5: tensor a: expected an object with dtype, shape and data_offsets, found null")
+    let notAnObjectAtOnce = "[1,"
+    #expect(try F.reason(notAnObjectAtOnce) == "invalid header JSON at header byte 0: expected an object, found an array")
   }
 }

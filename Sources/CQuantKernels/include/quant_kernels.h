@@ -349,6 +349,9 @@ void qs_stats_init(qs_stats_acc *acc);
 void qs_stats_segment(const float *w, size_t n, size_t start, size_t blocksize,
                       float *block_absmax, size_t cols, float *col_absmax,
                       uint32_t *row_absmax_bits, qs_stats_acc *acc);
+void qs_stats_segment_ref(const float *w, size_t n, size_t start, size_t blocksize,
+                          float *block_absmax, size_t cols, float *col_absmax,
+                          uint32_t *row_absmax_bits, qs_stats_acc *acc);
 
 /// Second pass over a segment: value histogram over [lo, hi] (`bins` bins, last bin includes hi;
 /// lo == hi puts every finite value in bin bins/2), block-normalised histogram of
@@ -358,6 +361,10 @@ void qs_histogram_segment(const float *w, size_t n, size_t start, size_t blocksi
                           const float *block_absmax, double lo, double hi, size_t bins,
                           uint64_t *value_counts, uint64_t *normalized_counts, double mean,
                           double *sum_sq_dev);
+void qs_histogram_segment_ref(const float *w, size_t n, size_t start, size_t blocksize,
+                              const float *block_absmax, double lo, double hi, size_t bins,
+                              uint64_t *value_counts, uint64_t *normalized_counts, double mean,
+                              double *sum_sq_dev);
 
 /// A trivial reduction used by the read benchmark so the read is not optimised away.
 uint64_t qs_checksum_bytes(const void *bytes, size_t n);

@@ -91,16 +91,16 @@ public enum ActivationReport {
       fields.append("\"output_error\":{\(errors.joined(separator: ","))}")
       if includeProfiles {
         fields.append(
-          "\"feature_absmax\":[\(m.featureAbsmax.map { number(Double($0)) }.joined(separator: ","))]")
+          "\"feature_absmax\":[\(m.featureAbsmax.map(number).joined(separator: ","))]")
       }
       modules.append("{" + fields.joined(separator: ",") + "}")
     }
     let systematic = analysis.systematicDims.map { d in
-      "{\"dim\":\(d.dim),\"in_features\":\(d.features),\"layers\":[\(d.layers.map(String.init).joined(separator: ","))],\"modules\":\(d.modules),\"absmax\":\(number(Double(d.absmax)))}"
+      "{\"dim\":\(d.dim),\"in_features\":\(d.features),\"layers\":[\(d.layers.map(String.init).joined(separator: ","))],\"modules\":\(d.modules),\"absmax\":\(number(d.absmax))}"
     }
     let top: [String] = [
       "\"capture\":\(quote(analysis.path))",
-      "\"threshold\":\(number(Double(s.threshold)))",
+      "\"threshold\":\(number(s.threshold))",
       "\"blocksize\":\(s.blocksize)",
       "\"max_tokens\":\(s.maxTokens)",
       "\"modules\":[\(modules.joined(separator: ","))]",
@@ -145,6 +145,11 @@ public enum ActivationReport {
     if value.isNaN { return "null" }
     if value.isInfinite { return value > 0 ? "\"inf\"" : "\"-inf\"" }
     return "\(value)"
+  }
+
+  /// A float32 as its shortest round-trip decimal (`5.99`, not `5.989999771118164`).
+  static func number(_ value: Float) -> String {
+    value.isFinite ? "\(value)" : number(Double(value))
   }
 
   static func quote(_ text: String) -> String { SafetensorsWriter.jsonString(text) }

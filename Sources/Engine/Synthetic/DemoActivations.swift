@@ -29,12 +29,17 @@ public enum DemoActivations {
 
   // MARK: - Writing
 
+  /// The capture's path in a demo directory (`DemoCheckpoint.ensure()` writes it there).
+  public static func path(in demoDirectory: String) -> String {
+    demoDirectory.hasSuffix("/") ? demoDirectory + fileName : demoDirectory + "/" + fileName
+  }
+
   /// Writes `directory/activations.safetensors` and returns its path.
   ///
   /// - Throws: `SafetensorsWriterError` naming the path.
   @discardableResult
   public static func write(to directory: String) throws -> String {
-    let path = directory.hasSuffix("/") ? directory + fileName : directory + "/" + fileName
+    let path = path(in: directory)
     let entries = captures().map { capture in
       var bytes = [UInt8]()
       bytes.reserveCapacity(capture.values.count * 2)

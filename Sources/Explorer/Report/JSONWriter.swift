@@ -44,6 +44,14 @@ public struct JSONWriter {
     text += "null"
   }
 
+  /// A complete JSON value produced elsewhere, inserted as is.
+  public mutating func raw(_ key: String?, _ jsonText: String) {
+    prefix(key)
+    var trimmed = Substring(jsonText)
+    while let last = trimmed.last, last == "\n" || last == " " { trimmed.removeLast() }
+    text += trimmed
+  }
+
   /// An array of integers on one line.
   public mutating func integers<T: BinaryInteger>(_ key: String?, _ values: [T]) {
     prefix(key)

@@ -15,6 +15,8 @@ public struct ReportRenderer {
   public var settings: AnalysisSettings
   /// Backend identifier written as `"engine"`.
   public var engine: String
+  /// The activation-capture analysis (`--activations`), when one was loaded.
+  public var activations: ActivationAnalysis?
 
   public init(
     checkpoint: Checkpoint, selection: [Int], analyses: [TensorAnalysis?],
@@ -29,7 +31,7 @@ public struct ReportRenderer {
 
   public func render(_ format: Format) -> String {
     switch format {
-    case .table: table()
+    case .table: table() + (activations.map { "\nactivations (\($0.path)):\n" + ActivationReport.table($0) } ?? "")
     case .json: json()
     case .csv: csv()
     }
@@ -95,6 +97,7 @@ public struct ReportRenderer {
     }
     json.endObject()
     json.endObject()
+    if let activations { json.raw("activations", ActivationReport.json(activations)) }
     json.endObject()
     return json.text + "\n"
   }

@@ -1,4 +1,4 @@
-/// The safetensors header schema (rule 5): turns a parsed JSON tree into tensor entries.
+/// The safetensors header schema (rule 5): parses the header and turns it into tensor entries.
 ///
 /// Mirrors the reference's serde types (`HashMetadata`, `TensorInfo` in safetensors `tensor.rs`):
 /// a repeated tensor name keeps the last entry, a repeated field or `__metadata__` is an error,
@@ -23,33 +23,46 @@ enum HeaderSchema {
     var repeatedNames: [(name: String, count: Int)]
   }
 
-  /// A schema error: where and why (rendered as rule 5's line).
-  struct Violation: Error {
-    var offset: Int
-    var reason: String
-  }
+  /// A schema or syntax error: where and why (rendered as rule 5's line).
+  typealias Violation = StrictJSONParser.SyntaxError
 
   static let metadataKey = "__metadata__"
 
-  /// Applies the schema to the header's JSON tree.
-  static func read(_ root: JSONNode) throws(Violation) -> Content {
-    guard case .object(let members) = root.kind else {
-      throw Violation(offset: root.offset, reason: "expected an object, found \(root.typeName)")
-    }
+  /// Parses and applies the schema to the header bytes, in the reference's order: syntax and
+  /// `__metadata__` errors as the parser meets them, then tensor entries in document order, then
+  /// trailing characters.
+  static func read(_ header: UnsafeRawBufferPointer) throws(Violation) -> Content {
     var metadata: [String: String]?
     var sawMetadata = false
-    var entries: [Entry] = []
-    var positionOfName: [String: Int] = [:]
-    var counts: [String: Int] = [:]
-    for member in members {
-      if member.key == metadataKey {
+    var pending: [JSONNode.Member] = []
+    var content = Content(entries: [], metadata: nil, repeatedNames: [])
+    try StrictJSONParser.parseObjectDocument(
+      header,
+      visit: { member throws(Violation) in
+        guard member.key == metadataKey else {
+          pending.append(member)
+          return
+        }
         if sawMetadata {
           throw Violation(offset: member.keyOffset, reason: "duplicate field `__metadata__`")
         }
         sawMetadata = true
         metadata = try readMetadata(member.value)
-        continue
-      }
+      },
+      finish: { () throws(Violation) in
+        content = try readEntries(pending)
+      })
+    content.metadata = metadata
+    return content
+  }
+
+  /// Tensor entries in document order; a repeated name keeps the last entry (each entry is still
+  /// checked, as serde deserializes every one into the map).
+  private static func readEntries(_ members: [JSONNode.Member]) throws(Violation) -> Content {
+    var entries: [Entry] = []
+    var positionOfName: [String: Int] = [:]
+    var counts: [String: Int] = [:]
+    for member in members {
       let entry = try readEntry(name: member.key, member.value)
       counts[member.key, default: 0] += 1
       if let existing = positionOfName[member.key] {
@@ -63,7 +76,7 @@ enum HeaderSchema {
       let count = counts[entry.name] ?? 1
       return count > 1 ? (entry.name, count) : nil
     }
-    return Content(entries: entries, metadata: metadata, repeatedNames: repeated)
+    return Content(entries: entries, metadata: nil, repeatedNames: repeated)
   }
 
   // MARK: - Parts
@@ -91,7 +104,22 @@ enum HeaderSchema {
 
   private static func readEntry(name: String, _ value: JSONNode) throws(Violation) -> Entry {
     let shown = TensorInfo.displayName(name)
-    guard case .object(let members) = value.kind else {
+    let members: [JSONNode.Member]
+    switch value.kind {
+    case .object(let fields):
+      members = fields
+    case .array(let elements):
+      // serde's derived struct visitor also reads a struct from a sequence of its fields in
+      // declaration order, so the reference accepts `["F32", [2], [0, 8]]`.
+      guard elements.count == 3 else {
+        throw Violation(
+          offset: value.offset,
+          reason: "tensor \(shown): an entry written as an array needs 3 elements (dtype, shape, data_offsets), found \(elements.count)")
+      }
+      members = zip(["dtype", "shape", "data_offsets"], elements).map {
+        JSONNode.Member(key: $0, keyOffset: $1.offset, value: $1)
+      }
+    default:
       throw Violation(
         offset: value.offset,
         reason: "tensor \(shown): expected an object with dtype, shape and data_offsets, found \(value.typeName)")

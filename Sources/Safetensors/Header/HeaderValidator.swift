@@ -55,13 +55,7 @@ enum HeaderValidator {
     // Rule 5.
     let content: HeaderSchema.Content
     do throws(HeaderSchema.Violation) {
-      let root: JSONNode
-      do throws(StrictJSONParser.SyntaxError) {
-        root = try StrictJSONParser.parse(header)
-      } catch {
-        throw HeaderSchema.Violation(offset: error.offset, reason: error.reason)
-      }
-      content = try HeaderSchema.read(root)
+      content = try HeaderSchema.read(header)
     } catch {
       throw .invalidHeaderJSON(file: file, headerOffset: error.offset, reason: error.reason)
     }

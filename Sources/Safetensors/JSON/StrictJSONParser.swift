@@ -42,6 +42,42 @@ struct StrictJSONParser {
     return value
   }
 
+  /// Parses a document whose top level must be an object, in the order serde's derived struct
+  /// visitor reads it (safetensors' `HashMetadata`): `visit` runs on each member as soon as it is
+  /// parsed, so a bad member is reported before a syntax error further on; `finish` runs after the
+  /// closing brace; trailing characters are checked last.
+  ///
+  /// A top-level value that is not an object is reported at its first byte, without parsing it.
+  static func parseObjectDocument(
+    _ bytes: UnsafeRawBufferPointer,
+    visit: @escaping (JSONNode.Member) throws(SyntaxError) -> Void,
+    finish: () throws(SyntaxError) -> Void
+  ) throws(SyntaxError) {
+    var parser = StrictJSONParser(bytes)
+    parser.skipWhitespace()
+    guard let first = parser.peek() else {
+      throw SyntaxError(offset: parser.position, reason: "EOF while parsing a value")
+    }
+    if first != UInt8(ascii: "{") {
+      let found: String
+      switch first {
+      case UInt8(ascii: "["): found = "an array"
+      case UInt8(ascii: "\""): found = "a string"
+      case UInt8(ascii: "t"), UInt8(ascii: "f"): found = "a boolean"
+      case UInt8(ascii: "n"): found = "null"
+      case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): found = "a number"
+      default: throw SyntaxError(offset: parser.position, reason: "expected value, found \(Self.describe(first))")
+      }
+      throw SyntaxError(offset: parser.position, reason: "expected an object, found \(found)")
+    }
+    _ = try parser.parseObject(visit: visit)
+    try finish()
+    parser.skipWhitespace()
+    if parser.position < bytes.count {
+      throw SyntaxError(offset: parser.position, reason: "trailing characters after the top-level value")
+    }
+  }
+
   // MARK: - Values
 
   private mutating func parseValue() throws(SyntaxError) -> JSONNode {
@@ -68,7 +104,10 @@ struct StrictJSONParser {
     }
   }
 
-  private mutating func parseObject() throws(SyntaxError) -> [JSONNode.Member] {
+  /// Parses an object; with `visit`, hands each member to it instead of collecting them.
+  private mutating func parseObject(
+    visit: ((JSONNode.Member) throws(SyntaxError) -> Void)? = nil
+  ) throws(SyntaxError) -> [JSONNode.Member] {
     try enter()
     position += 1  // {
     var members: [JSONNode.Member] = []
@@ -93,7 +132,8 @@ struct StrictJSONParser {
       position += 1
       skipWhitespace()
       let value = try parseValue()
-      members.append(JSONNode.Member(key: key, keyOffset: keyOffset, value: value))
+      let member = JSONNode.Member(key: key, keyOffset: keyOffset, value: value)
+      if let visit { try visit(member) } else { members.append(member) }
       skipWhitespace()
       guard let next = peek() else { throw SyntaxError(offset: position, reason: "EOF while parsing an object") }
       if next == UInt8(ascii: ",") {
@@ -204,6 +244,10 @@ struct StrictJSONParser {
       while let digit = peek(), Self.isDigit(digit) { position += 1 }
     }
     let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+    // serde_json reads such numbers as f64 and rejects those beyond its range.
+    if (!isBareDigits || integer == nil), let value = Double(text), value.isInfinite {
+      throw SyntaxError(offset: start, reason: "number out of range")
+    }
     return JSONNumber(text: text, isBareDigits: isBareDigits, unsignedValue: isBareDigits ? integer : nil)
   }
 

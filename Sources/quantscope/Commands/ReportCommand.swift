@@ -11,7 +11,7 @@ enum ReportCommand {
   static let usage = """
   usage: quantscope report [MODEL] [--format table|json|csv] [--formats LIST] [--blocksize N]
                            [--threshold X] [--bins N] [--match REGEX] [--engine auto|cpu|cuda]
-                           [--jobs N] [--no-cache]
+                           [--jobs N] [--no-cache] [--activations FILE]
 
   Analyses every floating tensor of MODEL (the demo when omitted): statistics, histograms,
   outlier columns, and the round-trip error of each data type, exactly as bitsandbytes computes
@@ -25,12 +25,18 @@ enum ReportCommand {
     --engine E       auto (default: CUDA when available, else CPU), cpu, cuda
     --jobs N         worker threads (default: all cores)
     --no-cache       neither read nor write the analysis cache
+    --activations F  a safetensors capture of the inputs of each Linear module (see README):
+                     activation outlier features and the LLM.int8() output error per module;
+                     the demo's own capture is used when MODEL is omitted
   """
 
   static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
     let parsed = try Arguments(
       arguments,
-      options: ["--format", "--formats", "--blocksize", "--threshold", "--bins", "--match", "--engine", "--jobs"],
+      options: [
+        "--format", "--formats", "--blocksize", "--threshold", "--bins", "--match", "--engine", "--jobs",
+        "--activations",
+      ],
       flags: ["--no-cache"])
     let paths = try parsed.positionals(atMost: 1)
     guard let format = ReportRenderer.Format(rawValue: parsed.value("--format") ?? "table") else {
@@ -44,9 +50,14 @@ enum ReportCommand {
     let analyses = try AnalysisRunner.run(
       checkpoint: checkpoint, selection: selection, settings: settings, backend: backend,
       jobs: jobs, useCache: !parsed.flag("--no-cache"))
-    let renderer = ReportRenderer(
+    var renderer = ReportRenderer(
       checkpoint: checkpoint, selection: selection, analyses: analyses, settings: settings,
       engine: backend.identifier)
+    let capture = parsed.value("--activations") ?? (paths.isEmpty ? ModelOpener.demoCapturePath : nil)
+    if let capture {
+      guard format != .csv else { throw .usage("--activations works with --format table or json") }
+      renderer.activations = try ActivationRunner.run(capture: capture, weights: checkpoint, settings: settings)
+    }
     Console.out(renderer.render(format))
     return 0
   }

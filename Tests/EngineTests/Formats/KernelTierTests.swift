@@ -156,3 +156,85 @@ extension KernelTierTests {
     }
   }
 }
+
+// MARK: - Streaming passes and the dyn8 bucket table
+
+extension KernelTierTests {
+  @Test func statsAndHistogramTiersEqualReference() {
+    var data = SeededData(seed: 13)
+    for (length, cols) in [(0, 5), (7, 7), (4096, 64), (4096 + 100, 200), (12289, 97)] {
+      var values = data.weights(length)
+      if length > 10 {
+        values[3] = .nan
+        values[9] = .infinity
+        values[length - 1] = -.infinity
+      }
+      let blocks = (length + 63) / 64
+      let rows = (length + cols - 1) / cols
+      func stats(_ fast: Bool) -> (qs_stats_acc, [Float], [Float], [UInt32]) {
+        var acc = qs_stats_acc()
+        qs_stats_init(&acc)
+        var absmax = [Float](repeating: 0, count: blocks)
+        var columns = [Float](repeating: 0, count: cols)
+        var rowBits = [UInt32](repeating: 0, count: rows)
+        if fast {
+          qs_stats_segment(values, length, 0, 64, &absmax, cols, &columns, &rowBits, &acc)
+        } else {
+          qs_stats_segment_ref(values, length, 0, 64, &absmax, cols, &columns, &rowBits, &acc)
+        }
+        return (acc, absmax, columns, rowBits)
+      }
+      let (a, absmaxA, colsA, rowsA) = stats(false)
+      let (b, absmaxB, colsB, rowsB) = stats(true)
+      #expect(a.sum.bitPattern == b.sum.bitPattern && a.sum_sq.bitPattern == b.sum_sq.bitPattern, "n=\(length)")
+      #expect(a.min == b.min && a.max == b.max && a.absmax == b.absmax, "n=\(length)")
+      #expect(a.zeros == b.zeros && a.nans == b.nans && a.infs == b.infs, "n=\(length)")
+      #expect(absmaxA == absmaxB && colsA == colsB && rowsA == rowsB, "n=\(length)")
+      for (lo, hi, bins) in [(-0.1, 0.1, 64), (0.5, 0.5, 7), (-1.0, 1.0, 1), (-0.05, 0.2, 2000)] {
+        var countsA = [UInt64](repeating: 0, count: bins), countsB = countsA
+        var normA = countsA, normB = countsA
+        var devA = 0.0, devB = 0.0
+        qs_histogram_segment_ref(values, length, 0, 64, absmaxA, lo, hi, bins, &countsA, &normA, 0.001, &devA)
+        qs_histogram_segment(values, length, 0, 64, absmaxA, lo, hi, bins, &countsB, &normB, 0.001, &devB)
+        #expect(countsA == countsB && normA == normB, "n=\(length) bins=\(bins)")
+        #expect(devA.bitPattern == devB.bitPattern, "n=\(length) bins=\(bins)")
+      }
+    }
+  }
+
+  @Test func dyn8FastEncoderOnEveryMidpointAndASweep() {
+    // Blocks of 4096 holding 1.0, so x = w: every midpoint and its neighbours, then a sweep of
+    // float32 values over [-1, 1] (every 4099th bit pattern).
+    var values: [Float] = []
+    for midpoint in QuantFormat.dyn8.levels.indices.dropLast().map({ index -> Float in
+      let levels = QuantFormat.dyn8.levels
+      return (levels[index] + levels[index + 1]) * 0.5
+    }) {
+      values += [midpoint, midpoint.nextUp, midpoint.nextDown]
+    }
+    var pattern: UInt32 = 0
+    while values.count < 1_000_000 {
+      let x = Float(bitPattern: pattern)
+      if abs(x) <= 1 { values.append(x) }
+      let (next, overflow) = pattern.addingReportingOverflow(4099 * 97)
+      if overflow { break }
+      pattern = next
+    }
+    while values.count % 4096 != 0 { values.append(0.5) }
+    let blocks = values.count / 4096
+    for block in 0..<blocks { values[block * 4096 + 4095] = 1 }
+    let ones = [Float](repeating: 1, count: blocks)
+    var mismatched = 0
+    for block in 0..<blocks {
+      var reference = qs_error_acc()
+      var fast = qs_error_acc()
+      values.withUnsafeBufferPointer { buffer in
+        let base = buffer.baseAddress.map { $0 + block * 4096 }
+        qs_block_error_ref(QS_BLOCK_DYN8, base, 4096, block * 4096, 4096, ones, QS_DTYPE_F32, &reference)
+        qs_block_error(QS_BLOCK_DYN8, base, 4096, block * 4096, 4096, ones, QS_DTYPE_F32, &fast)
+      }
+      if fingerprint(reference) != fingerprint(fast) { mismatched += 1 }
+    }
+    #expect(mismatched == 0)
+  }
+}

@@ -1,0 +1,52 @@
+import Engine
+import Explorer
+
+/// `quantscope synth`: writes a large synthetic LLaMA-shaped checkpoint for benchmarks.
+enum SynthCommand {
+  static let usage = """
+  usage: quantscope synth DIR [--preset 1b|7b] [--layers N] [--shard-size BYTES] [--force]
+
+  Writes a sharded BF16 checkpoint with the tensor shapes of a LLaMA model (1b: hidden 2048,
+  MLP 5632, 22 layers; 7b: hidden 4096, MLP 11008, 32 layers) and Gaussian weights (std 0.02),
+  with model-0000K-of-0000N.safetensors shards, an index and config.json. Memory stays bounded;
+  use it to benchmark on several GB (`quantscope bench DIR`).
+    --preset P        1b or 7b (default 7b)
+    --layers N        fewer transformer blocks (e.g. 4 layers of 7b ≈ 1.9 GB)
+    --shard-size B    maximum shard size in bytes (default 2000000000)
+    --force           write into DIR even when it already holds files
+  """
+
+  static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
+    let parsed = try Arguments(
+      arguments, options: ["--preset", "--layers", "--shard-size"], flags: ["--force"])
+    let paths = try parsed.positionals(atMost: 1)
+    guard let directory = paths.first else { throw .usage("synth needs a target directory") }
+    var preset: SyntheticCheckpoint.Preset
+    switch parsed.value("--preset") ?? "7b" {
+    case "1b": preset = .llama1B
+    case "7b": preset = .llama7B
+    case let other: throw .usage("--preset must be 1b or 7b, got '\(other)'")
+    }
+    if let layers = try parsed.integer("--layers", in: 1...512) { preset = preset.layers(layers) }
+    let shardBytes = try parsed.integer("--shard-size", in: 1_000_000...Int.max) ?? 2_000_000_000
+    if !parsed.flag("--force") && FileChecks.isNonEmptyDirectory(directory) {
+      throw .failed("\(directory): directory is not empty (use --force to write into it)")
+    }
+    let total = UInt64(preset.parameterCount) * 2
+    Console.err("writing \(preset.name): \(InspectRenderer.groupedDigits(preset.parameterCount)) params, \(InspectRenderer.byteText(total))\n")
+    let showProgress = Console.isTerminal(2)
+    do {
+      try SyntheticCheckpoint.write(
+        shape: preset, to: directory, shardBytes: UInt64(shardBytes),
+        progress: showProgress
+          ? { written, all in
+            Console.err("\r\u{1B}[K\(InspectRenderer.byteText(written)) / \(InspectRenderer.byteText(all))")
+          } : nil)
+    } catch {
+      throw .failed("\(error)")
+    }
+    if showProgress { Console.err("\r\u{1B}[K") }
+    Console.out("\(directory)\n")
+    return 0
+  }
+}
