@@ -235,3 +235,30 @@ extension AxolotlExporterTests {
     }
   }
 }
+
+// MARK: - The demo, end to end through the engine
+
+extension AxolotlExporterTests {
+  @Test func demoExportKeepsTheHardModule() throws {
+    let directory = try TemporaryDirectory("export-demo")
+    try DemoCheckpoint.write(to: directory.path)
+    let checkpoint = try Checkpoint.open(directory.path)
+    let settings = AnalysisSettings(formats: [.nf4, .nf4dq, .fp4, .int8])
+    let analyses = try Analyzer(checkpoint: checkpoint, settings: settings, backend: CPUBackend(threads: 2), jobs: 1)
+      .run()
+    // The module with the worst nf4-dq error is the demo's hard module.
+    let worst = analyses.compactMap { $0 }.filter(\.quantizable)
+      .max { ($0.formats[.nf4dq]?.relErr ?? 0) < ($1.formats[.nf4dq]?.relErr ?? 0) }
+    #expect(worst?.name == DemoCheckpoint.hardModule + ".weight")
+    let choice = ExportChoice(quant: .nf4, skip: [try ModuleName(DemoCheckpoint.hardModule)])
+    let result = try AxolotlExporter.render(
+      choice: choice, checkpoint: checkpoint, analyses: analyses, settings: settings, date: ExporterFixtures.date)
+    #expect(result.warnings.isEmpty)
+    let doc = try PyYAMLDocument.load(result.yaml)
+    #expect(doc["base_model"]?.json == "\"quantscope/synthetic-demo\"")
+    #expect(doc["bnb_config_kwargs.llm_int8_skip_modules[0]"]?.json == "\"lm_head\"")
+    #expect(doc["bnb_config_kwargs.llm_int8_skip_modules[1]"]?.json == "\"\(DemoCheckpoint.hardModule)\"")
+    #expect(doc["bnb_config_kwargs.llm_int8_threshold"]?.type == "float")
+    #expect(result.yaml.contains("# Param-weighted rel_err (SQNR) over the 28 quantized tensors analysed:"))
+  }
+}
