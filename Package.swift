@@ -53,7 +53,8 @@ let package = Package(
     .testTarget(name: "TerminalTests", dependencies: ["Terminal", "TestSupport"]),
     .testTarget(
       name: "ExplorerTests",
-      dependencies: ["Explorer", "Terminal", "Engine", "Safetensors", "TestSupport"]
+      dependencies: ["Explorer", "Terminal", "Engine", "Safetensors", "TestSupport"],
+      exclude: ["Snapshots"]
     ),
     .testTarget(name: "ExporterTests", dependencies: ["Exporter", "Engine", "TestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Safetensors", "Engine"]),

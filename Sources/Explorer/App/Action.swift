@@ -1,0 +1,8 @@
+/// Everything a key can do.
+public enum Action: String, CaseIterable, Sendable, Hashable {
+  case moveUp, moveDown, pageUp, pageDown, top, bottom
+  case open, back, expand, collapse
+  case toggleKeep, cycleViewFormat, cycleGlobalFormat, toggleMetric, cycleSort, filter
+  case compare, outlierMap, help, export, quit
+  case nextPanel, toggleLog, zoom, toggleResolution, thresholdUp, thresholdDown
+}

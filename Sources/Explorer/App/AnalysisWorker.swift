@@ -1,0 +1,114 @@
+import Dispatch
+import Engine
+import Safetensors
+import Synchronization
+
+/// Runs the analysis sweep on background threads and hands results to the UI loop through a
+/// lock-protected inbox; the UI never waits on it.
+///
+/// Unlike `Analyzer.run`, the order can change while the sweep runs: `prioritise` moves the
+/// tensor the user is looking at to the front of the queue.
+final class AnalysisWorker: Sendable {
+  /// What arrived since the last `drain`.
+  struct Delivery: Sendable {
+    var results: [(Int, TensorAnalysis)] = []
+    var failures: [(Int, String)] = []
+    var backendName: String?
+    var progress: AnalysisProgress?
+  }
+
+  private struct State {
+    var queue: [Int]
+    var inbox = Delivery()
+    var done = 0
+  }
+
+  private let checkpoint: Checkpoint
+  private let settings: AnalysisSettings
+  private let makeBackend: @Sendable () -> any Backend
+  private let jobs: Int
+  private let state: Mutex<State>
+  private let bytesDone = Atomic<UInt64>(0)
+  private let cancel = CancellationFlag()
+  private let total: Int
+  private let bytesTotal: UInt64
+
+  init(checkpoint: Checkpoint, settings: AnalysisSettings, makeBackend: @escaping @Sendable () -> any Backend, jobs: Int) {
+    self.checkpoint = checkpoint
+    self.settings = settings
+    self.makeBackend = makeBackend
+    self.jobs = max(1, jobs)
+    let work = checkpoint.tensors.indices.filter { checkpoint.tensors[$0].dtype.isAnalysable }
+    total = work.count
+    bytesTotal = work.reduce(0) { $0 + checkpoint.tensors[$1].byteCount }
+    state = Mutex(State(queue: work))
+  }
+
+  /// Starts the sweep: the backend is made on a background thread, then `jobs` workers run.
+  func start() {
+    DispatchQueue.global(qos: .userInitiated).async { [self] in
+      let backend = makeBackend()
+      state.withLock {
+        $0.inbox.backendName = backend.displayName
+        $0.inbox.progress = currentProgress(done: 0)
+      }
+      for _ in 0..<jobs {
+        DispatchQueue.global(qos: .userInitiated).async { [self] in work(backend) }
+      }
+    }
+  }
+
+  /// Moves `tensor` to the front of the queue (no effect once it is taken).
+  func prioritise(_ tensor: Int) {
+    state.withLock { state in
+      guard let position = state.queue.firstIndex(of: tensor), position > 0 else { return }
+      state.queue.remove(at: position)
+      state.queue.insert(tensor, at: 0)
+    }
+  }
+
+  /// Takes everything delivered since the last call.
+  func drain() -> Delivery {
+    state.withLock { state in
+      let delivery = state.inbox
+      state.inbox = Delivery()
+      return delivery
+    }
+  }
+
+  /// Progress now (tensors finished, bytes read so far).
+  func progress() -> AnalysisProgress {
+    currentProgress(done: state.withLock { $0.done })
+  }
+
+  /// Stops the workers at their next segment.
+  func stop() { cancel.cancel() }
+
+  private func currentProgress(done: Int) -> AnalysisProgress {
+    AnalysisProgress(
+      tensorsDone: done, tensorsTotal: total,
+      bytesDone: min(bytesTotal, bytesDone.load(ordering: .relaxed)), bytesTotal: bytesTotal)
+  }
+
+  private func work(_ backend: any Backend) {
+    while !cancel.isCancelled {
+      guard let index = state.withLock({ $0.queue.isEmpty ? nil : $0.queue.removeFirst() }) else { return }
+      let tensor = checkpoint.tensors[index]
+      do throws(EngineError) {
+        let analysis = try backend.analyse(
+          tensor, in: checkpoint, settings: settings, cancel: cancel,
+          progress: { [self] bytes in self.bytesDone.add(bytes, ordering: .relaxed) })
+        state.withLock {
+          $0.inbox.results.append((index, analysis))
+          $0.done += 1
+        }
+      } catch {
+        if case .cancelled = error { return }
+        state.withLock {
+          $0.inbox.failures.append((index, error.description))
+          $0.done += 1
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import Engine
+import Safetensors
+
+/// Everything the explorer shows: the checkpoint, the results streamed in so far, and the user's
+/// choices. Screens are pure functions of it; key actions mutate it.
+public struct AppState: Sendable {
+  // MARK: - Data
+  public let checkpoint: Checkpoint
+  public let isDemo: Bool
+  public var settings: AnalysisSettings
+  /// Results by tensor index (nil: not analysed yet, or not analysable).
+  public private(set) var analyses: [TensorAnalysis?]
+  /// Per-tensor analysis failures, one line each.
+  public var failures: [Int: String] = [:]
+  public var engineLabel: String
+  public var progress: AnalysisProgress?
+  /// Seconds since the sweep started (for rate and ETA).
+  public var elapsedSeconds: Double = 0
+  /// A one-line message in the status line (errors, warnings, confirmations).
+  public var status: String?
+  let tree: ModelTree
+  /// Outlier column count per tensor at `threshold` (nil: unknown).
+  private(set) var outlierCounts: [Int?]
+
+  // MARK: - Choices
+  public var screen: ScreenKind = .model
+  /// Screen to return to from Help.
+  public var previousScreen: ScreenKind = .model
+  /// The format chosen for the model (what an export writes).
+  public var globalFormat: QuantFormat
+  /// The format the Model/Compare heat and sort use, and the Tensor screen's bins.
+  public var viewFormat: QuantFormat
+  public var metric: CellMetric = .relErr
+  public var sort: TreeSort = .name
+  public var filter: String = ""
+  public var isEditingFilter = false
+  /// The outlier threshold (`+`/`-`); counts are re-derived from `columnAbsmax`.
+  public private(set) var threshold: Float
+  /// Names of tensors to keep in 16-bit.
+  public var kept: Set<String> = []
+  /// Group ids that are collapsed.
+  public var collapsed: Set<String>
+  public var cursor = 0
+  public var scroll = 0
+  /// The tensor open on the Tensor screen.
+  public var openTensor: Int?
+  public var focus: TensorPanel = .values
+  public var histogramLog = true
+  /// Y zoom of the values histogram: 1, 4, 16 (clips the peak to show the tails).
+  public var histogramZoom = 1
+  public var braille = true
+  public var compareScroll = 0
+  public var mapScroll = 0
+  public var helpScroll = 0
+  public var quitRequested = false
+
+  public init(checkpoint: Checkpoint, isDemo: Bool, settings: AnalysisSettings, engineLabel: String) {
+    self.checkpoint = checkpoint
+    self.isDemo = isDemo
+    self.settings = settings
+    self.engineLabel = engineLabel
+    analyses = Array(repeating: nil, count: checkpoint.tensors.count)
+    outlierCounts = Array(repeating: nil, count: checkpoint.tensors.count)
+    tree = ModelTree(names: checkpoint.tensors.map(\.name))
+    collapsed = Set(tree.blockIDs.dropFirst())
+    threshold = settings.threshold
+    let first = settings.formats.first ?? .nf4
+    globalFormat = settings.formats.contains(.nf4) ? .nf4 : first
+    viewFormat = globalFormat
+  }
+
+  // MARK: - Results
+
+  /// Stores a result streamed in from the analysis.
+  public mutating func receive(_ analysis: TensorAnalysis, at index: Int) {
+    guard analyses.indices.contains(index) else { return }
+    analyses[index] = analysis
+    outlierCounts[index] = Self.countOutliers(analysis, threshold)
+  }
+
+  /// Sets the outlier threshold and re-derives every outlier count from `columnAbsmax`.
+  public mutating func setThreshold(_ value: Float) {
+    threshold = max(0.25, min(1000, value))
+    for index in analyses.indices {
+      outlierCounts[index] = analyses[index].flatMap { Self.countOutliers($0, threshold) }
+    }
+  }
+
+  static func countOutliers(_ analysis: TensorAnalysis, _ threshold: Float) -> Int? {
+    guard let outliers = analysis.outliers else { return nil }
+    return outliers.columnAbsmax.reduce(0) { $0 + ($1 >= threshold ? 1 : 0) }
+  }
+
+  /// Columns of `analysis` at or above the current threshold, ascending.
+  public func outlierColumns(_ analysis: TensorAnalysis) -> [Int] {
+    guard let outliers = analysis.outliers else { return [] }
+    return outliers.columnAbsmax.indices.filter { outliers.columnAbsmax[$0] >= threshold }
+  }
+
+  func outlierCount(_ tensor: Int) -> Int? { outlierCounts.indices.contains(tensor) ? outlierCounts[tensor] : nil }
+
+  /// Model-level totals over the results so far.
+  public var totals: ModelTotals {
+    ModelTotals(tensors: checkpoint.tensors, analyses: analyses, settings: settings)
+  }
+
+  /// Tensors whose dtype can be analysed.
+  var analysableCount: Int { checkpoint.tensors.filter { $0.dtype.isAnalysable }.count }
+
+  /// The value a heat cell shows for `format` on a tensor (nil: no metrics).
+  func metricValue(_ tensor: Int, _ format: QuantFormat) -> Double? {
+    guard analyses.indices.contains(tensor), let metrics = analyses[tensor]?.formats[format] else {
+      return nil
+    }
+    return metric == .relErr ? metrics.relErr : metrics.sqnrDB
+  }
+
+  /// True when a larger metric value is worse.
+  var higherIsWorse: Bool { metric == .relErr }
+
+  /// The worst of `values` under the current metric.
+  func worst(_ values: [Double]) -> Double? {
+    guard !values.isEmpty else { return nil }
+    if values.contains(where: \.isNaN) { return .nan }
+    return higherIsWorse ? values.max() : values.min()
+  }
+}

@@ -1,0 +1,127 @@
+import Engine
+import Safetensors
+import Terminal
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The explorer: opens at once on the checkpoint's header, analyses in the background, and
+/// redraws as results stream in.
+public enum ExplorerApp {
+  /// How long the loop waits for a key before looking at the inbox again.
+  static let pollMilliseconds: Int32 = 50
+
+  /// Runs the TUI until the user quits; returns the exit status (0, 2 on a start-up error,
+  /// 128 + signal when interrupted).
+  public static func run(checkpoint: Checkpoint, options: ExplorerOptions) -> Int32 {
+    let theme: Theme
+    do throws(TerminalError) {
+      theme = try resolveTheme(options.themeName)
+    } catch {
+      printError("quantscope: error: \(error)")
+      return 2
+    }
+    var state = AppState(
+      checkpoint: checkpoint, isDemo: options.isDemo, settings: options.settings,
+      engineLabel: options.engineLabel)
+    let worker = options.analyses && !checkpoint.tensors.isEmpty
+      ? AnalysisWorker(checkpoint: checkpoint, settings: options.settings, makeBackend: options.makeBackend, jobs: options.jobs)
+      : nil
+    let terminal = NCursesTerminal()
+    do throws(TerminalError) {
+      try terminal.start()
+    } catch {
+      printError("quantscope: error: \(error)")
+      return 2
+    }
+    // The one place the terminal is restored, whatever way the loop ends.
+    defer {
+      worker?.stop()
+      terminal.stop()
+    }
+    terminal.use(theme)
+    let context = RenderContext(isMonochrome: terminal.isMonochrome)
+    let clock = ContinuousClock()
+    let started = clock.now
+    if let first = state.firstTensorUnderCursor { worker?.prioritise(first) }
+    worker?.start()
+    var dirty = true
+    var lastProgress: AnalysisProgress?
+    var lastProgressDraw = clock.now
+    while true {
+      let signal = NCursesTerminal.interruptSignal
+      if signal != 0 { return 128 + signal }
+      if let worker {
+        let delivery = worker.drain()
+        for (index, analysis) in delivery.results { state.receive(analysis, at: index) }
+        for (index, failure) in delivery.failures { state.failures[index] = failure }
+        if let name = delivery.backendName { state.engineLabel = name }
+        if !delivery.results.isEmpty || !delivery.failures.isEmpty || delivery.backendName != nil { dirty = true }
+        if state.progress != nil || delivery.backendName != nil {
+          let progress = worker.progress()
+          if progress.tensorsDone < progress.tensorsTotal {
+            state.elapsedSeconds = seconds(clock.now - started)
+          } else if lastProgress.map({ $0.tensorsDone < $0.tensorsTotal }) ?? true {
+            state.elapsedSeconds = seconds(clock.now - started)
+          }
+          // The bar moves inside big tensors too, but a few redraws a second are enough.
+          if progress != lastProgress && (clock.now - lastProgressDraw > .milliseconds(200) || progress.tensorsDone != lastProgress?.tensorsDone) {
+            state.progress = progress
+            lastProgress = progress
+            lastProgressDraw = clock.now
+            dirty = true
+          }
+        }
+      }
+      if dirty {
+        let (width, height) = terminal.size
+        var canvas = Canvas(width: width, height: height)
+        state.clampCursor(listHeight: ModelScreen.listHeight(height))
+        Screens.render(state, into: &canvas, context: context)
+        terminal.present(canvas)
+        dirty = false
+      }
+      guard let key = terminal.readKey(timeoutMilliseconds: pollMilliseconds) else { continue }
+      dirty = true
+      if key == .resize { continue }
+      let height = terminal.size.height
+      state.handle(key, pageHeight: state.screen == .model ? ModelScreen.listHeight(height) : max(1, height - 8))
+      if state.quitRequested { return 0 }
+      state.clampCursor(listHeight: ModelScreen.listHeight(height))
+      if let tensor = state.screen == .tensor ? state.openTensor : state.firstTensorUnderCursor {
+        worker?.prioritise(tensor)
+      }
+    }
+  }
+
+  /// The theme for `--theme` (nil: `default`, or `mono` when NO_COLOR is set). Warnings of the
+  /// theme file are printed before the UI starts.
+  static func resolveTheme(_ name: String?) throws(TerminalError) -> Theme {
+    let noColour = getenv("NO_COLOR").map { String(cString: $0).isEmpty == false } ?? false
+    guard let name else { return noColour ? .monochrome : .builtIn }
+    let directories = ThemeLoader.executablePath().map(ThemeLoader.installedDirectories) ?? []
+    let result = try ThemeLoader.load(name, directories: directories)
+    for warning in result.warnings { printError("quantscope: warning: \(warning)") }
+    return result.theme
+  }
+
+  static func printError(_ line: String) {
+    let bytes = Array((line + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+  }
+
+  private static func seconds(_ duration: Duration) -> Double {
+    let (whole, fraction) = duration.components
+    return Double(whole) + Double(fraction) / 1e18
+  }
+}
+
+extension AppState {
+  /// The tensor under the cursor, or the first tensor of the group under it.
+  var firstTensorUnderCursor: Int? {
+    let current = rows
+    guard current.indices.contains(cursor) else { return nil }
+    return tree.leaves[current[cursor].node].first
+  }
+}

@@ -1,0 +1,72 @@
+import Engine
+import Terminal
+
+/// The key-binding table and the disabled reasons of actions: the one source for dispatch, the
+/// hint bar and the Help screen.
+public enum KeyBindings {
+  private static let lists: Set<ScreenKind> = [.model, .compare, .outlierMap, .help]
+
+  public static let table: [KeyBinding] = [
+    KeyBinding(keys: [.up, .character("k")], action: .moveUp, screens: lists, summary: "move up", hint: nil),
+    KeyBinding(keys: [.down, .character("j")], action: .moveDown, screens: lists, summary: "move down", hint: "↑↓ move"),
+    KeyBinding(keys: [.pageUp], action: .pageUp, screens: lists, summary: "page up", hint: nil),
+    KeyBinding(keys: [.pageDown], action: .pageDown, screens: lists, summary: "page down", hint: nil),
+    KeyBinding(keys: [.character("g"), .home], action: .top, screens: lists, summary: "go to the top", hint: nil),
+    KeyBinding(keys: [.character("G"), .end], action: .bottom, screens: lists, summary: "go to the bottom", hint: nil),
+    KeyBinding(keys: [.enter], action: .open, screens: [.model], summary: "open the tensor / fold the group", hint: "⏎ open"),
+    KeyBinding(keys: [.right, .character("l")], action: .expand, screens: [.model], summary: "unfold the group", hint: nil),
+    KeyBinding(keys: [.left, .character("h")], action: .collapse, screens: [.model], summary: "fold the group (or go to it)", hint: nil),
+    KeyBinding(keys: [.character("/")], action: .filter, screens: [.model], summary: "filter tensors by substring or regex", hint: "/ filter"),
+    KeyBinding(keys: [.character("s")], action: .cycleSort, screens: [.model], summary: "sort by name / error / outliers", hint: "s sort"),
+    KeyBinding(keys: [.character("m")], action: .toggleMetric, screens: [.model, .compare], summary: "show rel_err or SQNR", hint: "m metric"),
+    KeyBinding(keys: [.character("f")], action: .cycleViewFormat, screens: [.model, .compare, .tensor], summary: "cycle the format in view (heat, sort, bins)", hint: "f format"),
+    KeyBinding(keys: [.character("F")], action: .cycleGlobalFormat, screens: [], summary: "cycle the model's chosen format (export)", hint: "F choose"),
+    KeyBinding(keys: [.tab], action: .nextPanel, screens: [.tensor], summary: "focus the next panel", hint: "tab panel"),
+    KeyBinding(keys: [.character("l")], action: .toggleLog, screens: [.tensor], summary: "values histogram: log / linear counts", hint: "l log/lin"),
+    KeyBinding(keys: [.character("z")], action: .zoom, screens: [.tensor], summary: "values histogram: zoom into the tails (1×, 4×, 16×)", hint: "z zoom"),
+    KeyBinding(keys: [.character("b")], action: .toggleResolution, screens: [.tensor], summary: "histograms: Braille or block bars", hint: nil),
+    KeyBinding(keys: [.character("+"), .character("=")], action: .thresholdUp, screens: [.tensor, .outlierMap, .model], summary: "raise the outlier threshold by 0.5", hint: "+ - threshold"),
+    KeyBinding(keys: [.character("-")], action: .thresholdDown, screens: [.tensor, .outlierMap, .model], summary: "lower the outlier threshold by 0.5", hint: nil),
+    KeyBinding(keys: [.character(" ")], action: .toggleKeep, screens: [.model, .tensor], summary: "keep the tensor in 16-bit (toggle)", hint: "space keep 16-bit"),
+    KeyBinding(keys: [.character("c")], action: .compare, screens: [], summary: "compare formats over layers × modules", hint: "c compare"),
+    KeyBinding(keys: [.character("o")], action: .outlierMap, screens: [], summary: "outlier map: hidden dimension × layer", hint: "o outliers"),
+    KeyBinding(keys: [.character("e")], action: .export, screens: [], summary: "export an Axolotl config", hint: "e export"),
+    KeyBinding(keys: [.escape, .backspace], action: .back, screens: [.tensor, .compare, .outlierMap, .help], summary: "back", hint: "esc back"),
+    KeyBinding(keys: [.character("?")], action: .help, screens: [], summary: "help: every key", hint: "? help"),
+    KeyBinding(keys: [.character("q"), .control("c")], action: .quit, screens: [], summary: "quit", hint: "q quit"),
+  ]
+
+  /// The binding `key` triggers on `screen` (screen-specific bindings win over global ones).
+  public static func binding(for key: Key, on screen: ScreenKind) -> KeyBinding? {
+    let matching = table.filter { $0.keys.contains(key) && $0.applies(to: screen) }
+    return matching.first { !$0.screens.isEmpty } ?? matching.first
+  }
+
+  /// Why `action` cannot run now, or nil when it can.
+  public static func disabledReason(_ action: Action, _ state: AppState) -> String? {
+    switch action {
+    case .export:
+      return "export not available yet"
+    case .toggleKeep:
+      guard let tensor = state.screen == .tensor ? state.openTensor : state.selectedTensor else {
+        return "select a tensor row"
+      }
+      let info = state.checkpoint.tensors[tensor]
+      return Quantizability.isQuantizable(name: info.name, shape: info.shape)
+        ? nil : "stays 16-bit anyway: " + Quantizability.reason(name: info.name, shape: info.shape)
+    case .open:
+      return state.rows.isEmpty ? "no tensor matches the filter" : nil
+    case .cycleViewFormat, .cycleGlobalFormat:
+      return state.settings.formats.count > 1 ? nil : "only one format is analysed"
+    case .thresholdDown:
+      return state.threshold <= 0.5 ? "the threshold is at its minimum" : nil
+    default:
+      return nil
+    }
+  }
+
+  /// The hint bar of `screen`.
+  public static func hints(for screen: ScreenKind) -> [KeyBinding] {
+    table.filter { $0.hint != nil && $0.applies(to: screen) }
+  }
+}

@@ -1,0 +1,20 @@
+/// The explorer's screens.
+public enum ScreenKind: String, CaseIterable, Sendable, Hashable {
+  case model, tensor, compare, outlierMap = "outlier map", help
+}
+
+/// The panels of the Tensor screen, in Tab order.
+public enum TensorPanel: String, CaseIterable, Sendable, Hashable {
+  case values, bins, outliers, errors
+}
+
+/// The metric heat cells show.
+public enum CellMetric: String, Sendable, Hashable {
+  case relErr = "rel_err"
+  case sqnr = "SQNR dB"
+}
+
+/// Orders of the tensor tree.
+public enum TreeSort: String, CaseIterable, Sendable, Hashable {
+  case name, error, outliers
+}

@@ -1,0 +1,77 @@
+import Engine
+
+/// The checkpoint seen as layers × module kinds, for Compare and the outlier map.
+///
+/// A layer is a block of the tensor tree (`model.layers.2`); a module kind is the last name
+/// component before `weight` (`q_proj`, `down_proj`). Only quantizable tensors take part.
+struct LayerMatrix: Sendable {
+  /// Block ids, in order.
+  var layers: [String]
+  /// Module kinds in order of first appearance.
+  var kinds: [String]
+  /// Tensor index by layer and kind.
+  var cells: [[Int?]]
+
+  init(_ state: AppState) {
+    var layerIndex: [String: Int] = [:]
+    var kindIndex: [String: Int] = [:]
+    var layers: [String] = []
+    var kinds: [String] = []
+    var entries: [(Int, Int, Int)] = []
+    for (index, info) in state.checkpoint.tensors.enumerated()
+    where Quantizability.isQuantizable(name: info.name, shape: info.shape) {
+      guard let block = state.tree.blockIDs.first(where: { info.name.hasPrefix($0 + ".") }) else { continue }
+      var components = info.name.dropFirst(block.count + 1).split(separator: ".").map(String.init)
+      if components.last == "weight" { components.removeLast() }
+      guard !components.isEmpty else { continue }
+      let kind = components.joined(separator: ".")
+      let layer = layerIndex[block] ?? {
+        layers.append(block)
+        layerIndex[block] = layers.count - 1
+        return layers.count - 1
+      }()
+      let column = kindIndex[kind] ?? {
+        kinds.append(kind)
+        kindIndex[kind] = kinds.count - 1
+        return kinds.count - 1
+      }()
+      entries.append((layer, column, index))
+    }
+    var cells = Array(repeating: [Int?](repeating: nil, count: kinds.count), count: layers.count)
+    for (layer, column, index) in entries where cells[layer][column] == nil { cells[layer][column] = index }
+    self.layers = layers
+    self.kinds = kinds
+    self.cells = cells
+    labels = LayerMatrix.shortestUniqueSuffixes(kinds)
+  }
+
+  /// Column titles: the shortest name suffix that tells the kinds apart (`q_proj`,
+  /// `output.dense`).
+  var labels: [String] = []
+
+  static func shortestUniqueSuffixes(_ kinds: [String]) -> [String] {
+    let split = kinds.map { $0.split(separator: ".").map(String.init) }
+    return split.map { components in
+      var label = components.joined(separator: ".")
+      for length in 1...max(1, components.count) {
+        let suffix = components.suffix(length)
+        let clashes = split.filter { $0 != components && Array($0.suffix(length)) == Array(suffix) }
+        if clashes.isEmpty {
+          label = suffix.joined(separator: ".")
+          break
+        }
+      }
+      // Long labels keep their last component and the initials of the others (a.o.dense).
+      let parts = label.split(separator: ".")
+      if label.count > 12, let last = parts.last {
+        label = parts.dropLast().compactMap { $0.first.map(String.init) }.joined(separator: ".") + "." + last
+      }
+      return label
+    }
+  }
+
+  /// A short label of a layer: its last two components (`layers.2`).
+  static func label(_ layer: String) -> String {
+    layer.split(separator: ".").suffix(2).joined(separator: ".")
+  }
+}

@@ -1,0 +1,228 @@
+import Engine
+import Safetensors
+import Terminal
+
+/// The home screen: header, the tensor tree with one heat cell per format, model totals, memory.
+enum ModelScreen {
+  /// Rows of the tensor list for a terminal `height` rows tall (header 2, box borders and column
+  /// titles 3, totals 2, status 1, hints 1).
+  static func listHeight(_ height: Int) -> Int { max(1, height - 9) }
+
+  static func render(_ state: AppState, into canvas: inout Canvas, context: RenderContext) {
+    header(state, &canvas)
+    let listTop = 2
+    let boxHeight = canvas.height - 6
+    let sortMark = "sort: \(state.sort.rawValue)" + (state.sort == .error ? " (\(state.viewFormat.rawValue))" : "")
+    canvas.box(x: 0, y: listTop, width: canvas.width, height: boxHeight, title: "tensors", rightTitle: sortMark)
+    let columns = Columns(width: canvas.width - 2, formats: state.settings.formats)
+    columnTitles(state, columns, &canvas, y: listTop + 1)
+    let rows = state.rows
+    let scales = Chrome.heatScales(state)
+    let height = listHeight(canvas.height)
+    for line in 0..<height {
+      let index = state.scroll + line
+      guard rows.indices.contains(index) else { break }
+      let y = listTop + 2 + line
+      drawRow(rows[index], state, columns, scales, context, &canvas, y: y)
+      if index == state.cursor {
+        canvas.restyle(x: 1, y: y, width: canvas.width - 2) { $0.selected }
+      }
+    }
+    if rows.isEmpty {
+      canvas.put(state.filter.isEmpty ? "no tensors" : "no tensor matches '\(state.filter)'",
+                 x: 3, y: listTop + 2, style: .muted)
+    }
+    if rows.count > height {
+      let position = "\(state.cursor + 1)/\(rows.count)"
+      canvas.put(" \(position) ", x: canvas.width - position.count - 4, y: listTop + boxHeight - 1, style: .muted)
+    }
+    footer(state, &canvas, y: canvas.height - 4)
+    Chrome.statusLine(&canvas, y: canvas.height - 2, state)
+    Chrome.hintBar(&canvas, state)
+  }
+
+  // MARK: - Header
+
+  static func header(_ state: AppState, _ canvas: inout Canvas) {
+    let checkpoint = state.checkpoint
+    let dtypes = Dictionary(grouping: checkpoint.tensors, by: \.dtype)
+      .sorted { $0.value.count > $1.value.count }.map(\.key.rawValue).joined(separator: ",")
+    var facts = "\(checkpoint.tensors.count) tensors · \(NumberText.count(checkpoint.parameterCount)) params"
+    if checkpoint.files.count > 1 { facts = "\(checkpoint.files.count) shards · " + facts }
+    if !dtypes.isEmpty { facts += " · " + dtypes }
+    var left: [(String, CellStyle)] = [("QuantScope", CellStyle(.title, bold: true)), (" ▸ ", .muted), (checkpoint.path, .text)]
+    if state.isDemo { left.append(("  synthetic demo", CellStyle(.warning, bold: true))) }
+    left.append(("  " + facts, .muted))
+    Chrome.headerLine(&canvas, y: 0, left: left, right: [("engine: ", .muted), (state.engineLabel, CellStyle(.text, bold: true))])
+    progressLine(state, &canvas, y: 1)
+  }
+
+  static func progressLine(_ state: AppState, _ canvas: inout Canvas, y: Int) {
+    let right: [(String, CellStyle)] = [
+      ("format: ", .muted), (state.globalFormat.rawValue, CellStyle(.key, bold: true)),
+      ("  view: ", .muted), (state.viewFormat.rawValue + " " + state.metric.rawValue, .text),
+      ("  threshold: ", .muted), (NumberText.threshold(state.threshold), .text),
+    ]
+    Chrome.headerLine(&canvas, y: y, left: [], right: right)
+    guard let progress = state.progress else {
+      canvas.put("waiting for the engine…", x: 1, y: y, style: CellStyle(.muted, headerBar: true))
+      return
+    }
+    if progress.tensorsDone >= progress.tensorsTotal {
+      canvas.put("analysed \(progress.tensorsTotal) tensors" + (state.elapsedSeconds > 0 ? " in \(NumberText.duration(state.elapsedSeconds))" : ""),
+                 x: 1, y: y, style: CellStyle(.muted, headerBar: true))
+      return
+    }
+    let fraction = progress.bytesTotal > 0
+      ? Double(progress.bytesDone) / Double(progress.bytesTotal)
+      : Double(progress.tensorsDone) / Double(max(1, progress.tensorsTotal))
+    var x = canvas.put("analysing ", x: 1, y: y, style: CellStyle(.text, headerBar: true))
+    let barWidth = canvas.width >= 120 ? 28 : 12
+    ProgressBar.draw(into: &canvas, fraction: fraction, x: x, y: y, width: barWidth, background: true)
+    x += barWidth
+    var text = " \(Int((fraction * 100).rounded(.down)))%  \(progress.tensorsDone)/\(progress.tensorsTotal)"
+    if state.elapsedSeconds > 0.5 && progress.bytesDone > 0 {
+      let rate = Double(progress.bytesDone) / state.elapsedSeconds
+      let remaining = Double(progress.bytesTotal - min(progress.bytesTotal, progress.bytesDone)) / rate
+      text += "  " + InspectRenderer.byteText(UInt64(rate)) + "/s  ETA " + NumberText.duration(remaining)
+    }
+    canvas.put(text, x: x, y: y, style: CellStyle(.text, headerBar: true))
+  }
+
+  // MARK: - Columns
+
+  /// Column layout inside the box; the shape column appears from 100 columns on.
+  struct Columns {
+    static let cellWidth = 7
+    var nameX = 1
+    var nameWidth: Int
+    var shapeX: Int?
+    var dtypeX: Int
+    var outX: Int
+    var formatX: [Int]
+
+    init(width: Int, formats: [QuantFormat]) {
+      let formatsWidth = formats.count * Columns.cellWidth
+      let shapeWidth = width >= 98 ? 12 : 0
+      let fixed = shapeWidth + 6 + 5 + formatsWidth + 1
+      nameWidth = max(8, width - fixed)
+      var x = 1 + nameWidth
+      shapeX = shapeWidth > 0 ? x : nil
+      x += shapeWidth
+      dtypeX = x
+      x += 6
+      outX = x
+      x += 5
+      formatX = formats.indices.map { x + $0 * Columns.cellWidth }
+    }
+  }
+
+  static func columnTitles(_ state: AppState, _ columns: Columns, _ canvas: inout Canvas, y: Int) {
+    let title = CellStyle(.muted)
+    canvas.put("tensor" + (state.sort == .name ? " ▾" : ""), x: 1 + columns.nameX, y: y, style: title)
+    if let shapeX = columns.shapeX { canvas.putRight("shape", right: 1 + shapeX + 11, y: y, style: title) }
+    canvas.put("dtype", x: 1 + columns.dtypeX, y: y, style: title)
+    canvas.putRight((state.sort == .outliers ? "▾" : "") + "out", right: 1 + columns.outX + 4, y: y, style: title)
+    for (format, x) in zip(state.settings.formats, columns.formatX) {
+      let isView = format == state.viewFormat
+      let label = (isView && state.sort == .error ? "▾" : "") + format.rawValue
+      canvas.putRight(label, right: 1 + x + Columns.cellWidth, y: y,
+                      style: isView ? CellStyle(.title, bold: true, underlined: true) : title)
+    }
+  }
+
+  // MARK: - Rows
+
+  static func drawRow(
+    _ row: TreeRow, _ state: AppState, _ columns: Columns, _ scales: [QuantFormat: HeatScale],
+    _ context: RenderContext, _ canvas: inout Canvas, y: Int
+  ) {
+    let left = 1 + columns.nameX
+    let indent = row.depth * 2
+    if let tensor = row.tensorIndex {
+      let info = state.checkpoint.tensors[tensor]
+      let quantizable = Quantizability.isQuantizable(name: info.name, shape: info.shape)
+      let isKept = state.kept.contains(info.name)
+      if isKept { canvas.set("■", x: left - 1, y: y, style: CellStyle(.kept, bold: true)) }
+      var label = row.label
+      if !quantizable && info.shape.count == 2 && columns.nameWidth - indent - label.count >= 14 { label += " (16-bit)" }
+      let style = isKept ? CellStyle(.kept) : (quantizable ? CellStyle.text : CellStyle.muted)
+      canvas.put("  " + Chrome.fit(label, columns.nameWidth - indent - 3), x: left + indent, y: y, style: style)
+      let shape = InspectRenderer.shapeText(info.shape)
+      if let shapeX = columns.shapeX {
+        canvas.putRight(shape.count > 11 ? "…" + shape.suffix(10) : shape, right: 1 + shapeX + 11, y: y, style: .muted)
+      }
+      canvas.put(info.dtype.rawValue, x: 1 + columns.dtypeX, y: y, style: .muted, maxWidth: 5)
+      drawOutliers(state.outlierCount(tensor), columns, &canvas, y: y)
+      for (format, x) in zip(state.settings.formats, columns.formatX) {
+        let value = state.metricValue(tensor, format)
+        let pending = state.analyses[tensor] == nil && info.dtype.isAnalysable && state.failures[tensor] == nil
+        drawCell(value, pending: pending, dimmed: !quantizable, state, scales[format], context, &canvas, x: 1 + x, y: y)
+      }
+    } else {
+      let marker = row.isExpanded ? "▾ " : "▸ "
+      let count = row.isExpanded ? "" : " (\(row.leafCount))"
+      let label = marker + Chrome.fit(row.label, columns.nameWidth - indent - 3 - count.count) + count
+      canvas.put(label, x: left + indent, y: y, style: CellStyle(.group, bold: row.depth == 0))
+      drawOutliers(state.nodeOutliers(row.node), columns, &canvas, y: y)
+      for (format, x) in zip(state.settings.formats, columns.formatX) {
+        drawCell(state.nodeMetric(row.node, format), pending: false, dimmed: false, state, scales[format],
+                 context, &canvas, x: 1 + x, y: y)
+      }
+    }
+  }
+
+  static func drawOutliers(_ count: Int?, _ columns: Columns, _ canvas: inout Canvas, y: Int) {
+    guard let count else { return }
+    canvas.putRight(String(count), right: 1 + columns.outX + 4, y: y,
+                    style: count > 0 ? CellStyle(.outlier, bold: true) : .muted)
+  }
+
+  /// A heat cell: a lead (shade glyph without colour) and the value in 6 columns.
+  static func drawCell(
+    _ value: Double?, pending: Bool, dimmed: Bool, _ state: AppState, _ scale: HeatScale?,
+    _ context: RenderContext, _ canvas: inout Canvas, x: Int, y: Int
+  ) {
+    guard let value else {
+      canvas.putRight(pending ? "…" : "·", right: x + Columns.cellWidth, y: y, style: .muted)
+      return
+    }
+    let text = Chrome.metricText(value, state)
+    let position = scale?.position(value) ?? 0
+    if dimmed {
+      canvas.putRight(text, right: x + Columns.cellWidth, y: y, style: .muted)
+      return
+    }
+    let style = CellStyle.heat(position)
+    canvas.set(Chrome.heatLead(position, context), x: x, y: y, style: style)
+    canvas.putRight(text, right: x + Columns.cellWidth, y: y, style: style)
+  }
+
+  // MARK: - Footer
+
+  static func footer(_ state: AppState, _ canvas: inout Canvas, y: Int) {
+    let totals = state.totals
+    var x = canvas.put(
+      "model totals (param-weighted \(state.metric == .relErr ? "rel_err" : "SQNR dB")): ",
+      x: 1, y: y, style: .muted)
+    for format in state.settings.formats {
+      guard let total = totals.formats[format], total.tensors > 0 else { continue }
+      let value = state.metric == .relErr ? NumberText.error(total.relErr) : NumberText.decibels(total.sqnrDB)
+      let isChosen = format == state.globalFormat
+      let entry = "\(format.rawValue) \(value)  "
+      if x + entry.count > canvas.width - 1 { break }
+      x = canvas.put(entry, x: x, y: y, style: isChosen ? CellStyle(.key, bold: true) : .text)
+    }
+    if totals.formats.values.allSatisfy({ $0.tensors == 0 }) {
+      canvas.put("waiting for results", x: x, y: y, style: .muted)
+    }
+    let chosen = totals.memoryBytes(format: state.globalFormat, keeping: state.kept)
+    var memory = "memory: 16-bit \(InspectRenderer.byteText(totals.bytes16)) → \(state.globalFormat.rawValue) \(InspectRenderer.byteText(chosen))"
+    let keptCount = state.kept.count
+    if keptCount > 0 {
+      let extra = chosen - min(chosen, totals.memoryBytes(format: state.globalFormat, keeping: []))
+      memory += " (incl. \(keptCount) kept in 16-bit: +\(InspectRenderer.byteText(extra)))"
+    }
+    canvas.put(memory, x: 1, y: y + 1, style: .text, maxWidth: canvas.width - 2)
+  }
+}

@@ -1,0 +1,77 @@
+import Engine
+import Terminal
+
+/// Hidden dimension × layer: the input columns of each layer's weights that reach the threshold.
+/// Systematic outlier dimensions show as vertical stripes.
+enum OutlierMapScreen {
+  static func render(_ state: AppState, into canvas: inout Canvas, context: RenderContext) {
+    let matrix = LayerMatrix(state)
+    // The hidden size: the most common input width of the layers' weights.
+    var widthCounts: [Int: Int] = [:]
+    for tensor in matrix.cells.flatMap({ $0 }).compactMap({ $0 }) {
+      let shape = state.checkpoint.tensors[tensor].shape
+      if shape.count == 2 { widthCounts[shape[1], default: 0] += 1 }
+    }
+    let hidden = widthCounts.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key ?? 0
+    let labelWidth = 12
+    let mapWidth = max(1, canvas.width - labelWidth - 2)
+    let perCell = max(1, (hidden + mapWidth - 1) / max(1, mapWidth))
+    let cells = hidden > 0 ? (hidden + perCell - 1) / perCell : 0
+    Chrome.headerLine(
+      &canvas, y: 0,
+      left: [("outlier map", CellStyle(.title, bold: true)),
+             ("  hidden dim \(hidden) (\(perCell)/cell) × layer · |w| ≥ ", .muted),
+             (NumberText.threshold(state.threshold), CellStyle(.thresholdLine, bold: true))],
+      right: [("+ - threshold", .muted)])
+    let top = 2
+    let height = canvas.height - top - 4
+    let scroll = max(0, min(state.mapScroll, matrix.layers.count - height))
+    var hitsPerDimension = [Int: Int]()
+    var analysedLayers = 0
+    var rowsByLayer: [[Bool]?] = []
+    for (layer, tensors) in matrix.cells.enumerated() {
+      _ = layer
+      var marked = [Bool](repeating: false, count: cells)
+      var dims = Set<Int>()
+      var analysed = false
+      for tensor in tensors.compactMap({ $0 }) where state.checkpoint.tensors[tensor].shape.last == hidden {
+        guard let analysis = state.analyses[tensor] else { continue }
+        analysed = true
+        for column in state.outlierColumns(analysis) { dims.insert(column) }
+      }
+      for dim in dims where dim / perCell < cells { marked[dim / perCell] = true }
+      if analysed {
+        analysedLayers += 1
+        for dim in dims { hitsPerDimension[dim, default: 0] += 1 }
+      }
+      rowsByLayer.append(analysed ? marked : nil)
+    }
+    if matrix.layers.isEmpty || hidden == 0 {
+      canvas.put("no layered 2-D weights to map", x: 3, y: top, style: .muted)
+    }
+    for (line, layer) in matrix.layers.enumerated().dropFirst(scroll).prefix(height) {
+      let y = top + line - scroll
+      canvas.put(LayerMatrix.label(layer), x: 1, y: y, style: CellStyle(.group), maxWidth: labelWidth - 2)
+      canvas.set("▏", x: labelWidth, y: y, style: CellStyle(.border))
+      guard let marked = rowsByLayer[line] else {
+        canvas.put("…", x: labelWidth + 1, y: y, style: .muted)
+        continue
+      }
+      for (cell, isMarked) in marked.enumerated() where isMarked {
+        canvas.set("█", x: labelWidth + 1 + cell, y: y, style: CellStyle(.outlier, bold: true))
+      }
+    }
+    let systematic = hitsPerDimension.filter { analysedLayers >= 2 && $0.value * 2 >= analysedLayers }
+      .keys.sorted()
+    var summary = systematic.isEmpty
+      ? "no dimension reaches the threshold in half of the \(analysedLayers) analysed layers"
+      : "systematic: dims " + systematic.prefix(12).map(String.init).joined(separator: ", ")
+        + (systematic.count > 12 ? ", …" : "") + " reach the threshold in ≥ half of the \(analysedLayers) layers"
+    if matrix.layers.count > height {
+      summary += "  · \(scroll + 1)-\(min(matrix.layers.count, scroll + height)) of \(matrix.layers.count) (↑↓)"
+    }
+    canvas.put(summary, x: 1, y: canvas.height - 3, style: systematic.isEmpty ? .muted : CellStyle(.outlier), maxWidth: canvas.width - 2)
+    Chrome.statusLine(&canvas, y: canvas.height - 2, state)
+    Chrome.hintBar(&canvas, state)
+  }
+}

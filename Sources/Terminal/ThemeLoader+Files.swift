@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ThemeLoader {
+  /// Finds and loads a theme: `nameOrPath` is a path (contains `/` or ends in `.theme`) or a
+  /// name looked up in `$XDG_CONFIG_HOME/quantscope/themes/`, then each of `directories`, then
+  /// the built-in themes (`default`, `mono`).
+  ///
+  /// - Throws: `TerminalError.themeNotFound` or `.unreadable`.
+  public static func load(_ nameOrPath: String, directories: [String]) throws(TerminalError)
+    -> Result
+  {
+    if nameOrPath.contains("/") || nameOrPath.hasSuffix(".theme") {
+      return try loadFile(nameOrPath)
+    }
+    var candidates: [String] = []
+    if let config = environment("XDG_CONFIG_HOME"), !config.isEmpty {
+      candidates.append("\(config)/quantscope/themes")
+    } else if let home = environment("HOME"), !home.isEmpty {
+      candidates.append("\(home)/.config/quantscope/themes")
+    }
+    candidates += directories
+    for directory in candidates {
+      let path = "\(directory)/\(nameOrPath).theme"
+      if access(path, R_OK) == 0 { return try loadFile(path) }
+    }
+    switch nameOrPath {
+    case "default": return Result(theme: .builtIn, warnings: [])
+    case "mono": return Result(theme: .monochrome, warnings: [])
+    default: throw .themeNotFound(name: nameOrPath, searched: candidates)
+    }
+  }
+
+  /// Loads the theme file at `path`; its name is the file name without `.theme`.
+  public static func loadFile(_ path: String) throws(TerminalError) -> Result {
+    guard let text = readText(path) else {
+      throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+    }
+    var name = String(path.split(separator: "/").last ?? Substring(path))
+    if name.hasSuffix(".theme") { name.removeLast(6) }
+    return parse(text, name: name, file: path)
+  }
+
+  /// The theme directories installed beside an executable: `<bin>/../share/quantscope/themes`,
+  /// and for a SwiftPM build (`<package>/.build/<config>/quantscope`) the package's `Themes/`.
+  public static func installedDirectories(executable: String) -> [String] {
+    var parts = executable.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    guard parts.count > 1 else { return [] }
+    parts.removeLast()
+    let binDirectory = parts.joined(separator: "/")
+    return [
+      binDirectory + "/../share/quantscope/themes",
+      binDirectory + "/../../Themes",
+      binDirectory + "/../../../Themes",
+    ]
+  }
+
+  /// The path of the running executable (`/proc/self/exe`), or nil.
+  public static func executablePath() -> String? {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard length > 0 else { return nil }
+    return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  static func environment(_ name: String) -> String? {
+    getenv(name).map { String(cString: $0) }
+  }
+
+  /// The whole file as UTF-8 text, or nil (errno set) when it cannot be read.
+  static func readText(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        return nil
+      }
+      if count == 0 { break }
+      bytes += chunk[0..<count]
+      if bytes.count > 1 << 20 { break }  // a theme is a few hundred bytes; stop at 1 MiB
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+}
+
+extension Theme {
+  /// The built-in monochrome theme: every colour the terminal default, drawn with attributes.
+  public static let monochrome = Theme(
+    name: "mono",
+    colours: Dictionary(uniqueKeysWithValues: ThemeRole.allCases.map { ($0, .terminalDefault) }),
+    isMonochrome: true)
+
+  /// True when no role has a colour of its own: such a theme is drawn with attributes only.
+  public var hasNoColours: Bool {
+    ThemeRole.allCases.allSatisfy { colour($0) == .terminalDefault }
+  }
+}

@@ -1,0 +1,199 @@
+import Engine
+import Terminal
+import Testing
+
+@testable import Explorer
+
+@Suite struct AppStateTests {
+  func press(_ state: inout AppState, _ keys: Key...) {
+    for key in keys { state.handle(key, pageHeight: 5) }
+  }
+
+  func labels(_ state: AppState) -> [String] {
+    state.rows.map { String(repeating: " ", count: $0.depth) + $0.label }
+  }
+}
+
+// MARK: - Tree
+
+extension AppStateTests {
+  @Test func tensorsGroupByBlockThenModule() {
+    let state = Fixture.state()
+    #expect(Array(labels(state).prefix(6)) == [
+      "embed_tokens", "model.layers.0", " input_layernorm", " self_attn", "  q_proj", "  k_proj",
+    ].map { $0 == "embed_tokens" ? "model.embed_tokens" : $0 })
+    // Blocks after the first start folded; top-level leaves close the list.
+    #expect(Array(labels(state).suffix(4)) == ["model.layers.1", "model.layers.2", "model.norm", "lm_head"])
+  }
+
+  @Test func enterFoldsAndUnfoldsGroupsAndLeftGoesToTheParent() {
+    var state = Fixture.state()
+    press(&state, .down, .enter)
+    #expect(!state.rows[1].isExpanded)
+    press(&state, .character("l"), .down, .down, .down, .left)
+    #expect(state.rows[state.cursor].label == "self_attn")
+    press(&state, .left)
+    #expect(!state.rows[state.cursor].isExpanded)
+  }
+
+  @Test func groupRowsShowTheirWorstChild() throws {
+    let state = Fixture.state()
+    let group = try #require(state.rows.first { $0.label == "model.layers.2" })
+    let worst = try #require(state.nodeMetric(group.node, .nf4))
+    let downProj = try #require(state.metricValue(Fixture.index("model.layers.2.mlp.down_proj.weight"), .nf4))
+    #expect(worst == downProj)
+  }
+}
+
+// MARK: - Filter and sort
+
+extension AppStateTests {
+  @Test func filterMatchesSubstringsAndUnfoldsGroups() {
+    var state = Fixture.state()
+    press(&state, .character("/"))
+    for character in "q_proj" { press(&state, .character(character)) }
+    press(&state, .enter)
+    #expect(state.rows.compactMap(\.tensorIndex).count == 3)
+    #expect(!state.isEditingFilter)
+  }
+
+  @Test func filterIsARegexWhenItCompiles() {
+    var state = Fixture.state()
+    state.filter = #"layers\.[12]\..*down"#
+    #expect(state.rows.compactMap(\.tensorIndex).map { state.checkpoint.tensors[$0].name } == [
+      "model.layers.1.mlp.down_proj.weight", "model.layers.2.mlp.down_proj.weight",
+    ])
+    state.filter = "q_proj("  // not a regex: a substring
+    #expect(state.rows.isEmpty)
+  }
+
+  @Test func escapeClearsTheFilterBeingEdited() {
+    var state = Fixture.state()
+    press(&state, .character("/"), .character("x"), .escape)
+    #expect(state.filter.isEmpty && !state.isEditingFilter)
+  }
+
+  @Test func sortByErrorPutsTheWorstFirst() {
+    var state = Fixture.state()
+    press(&state, .character("s"))
+    #expect(state.sort == .error)
+    #expect(state.rows.first?.label == "model.layers.2")
+    press(&state, .character("s"))
+    #expect(state.sort == .outliers)
+    #expect(state.rows.first?.label == "model.layers.1")
+  }
+}
+
+// MARK: - Threshold, keep, formats
+
+extension AppStateTests {
+  @Test func thresholdRederivesOutlierCountsFromColumnAbsmax() {
+    var state = Fixture.state()
+    let q1 = Fixture.index("model.layers.1.self_attn.q_proj.weight")
+    #expect(state.outlierCount(q1) == 3)  // dims 7 (7.0), 20 (6.1), 40 (7.25)
+    state.screen = .tensor
+    state.openTensor = q1
+    press(&state, .character("+"))
+    #expect(state.threshold == 6.5)
+    #expect(state.outlierCount(q1) == 2)
+    press(&state, .character("+"))
+    #expect(state.outlierCount(q1) == 2)  // 7.0 reaches a threshold of 7.0
+    press(&state, .character("+"))
+    #expect(state.outlierCount(q1) == 0)
+    press(&state, .character("-"), .character("-"), .character("-"))
+    #expect(state.outlierCount(q1) == 3)
+  }
+
+  @Test func spaceKeepsATensorIn16BitAndMemoryFollows() throws {
+    var state = Fixture.state()
+    press(&state, .down, .down, .down, .down)
+    let name = try #require(state.selectedTensor.map { state.checkpoint.tensors[$0].name })
+    #expect(name == "model.layers.0.self_attn.q_proj.weight")
+    let before = state.totals.memoryBytes(format: state.globalFormat, keeping: state.kept)
+    press(&state, .character(" "))
+    #expect(state.kept == [name])
+    #expect(state.totals.memoryBytes(format: state.globalFormat, keeping: state.kept) > before)
+    press(&state, .character(" "))
+    #expect(state.kept.isEmpty)
+  }
+
+  @Test func keepingLmHeadIsDisabledWithAReason() {
+    var state = Fixture.state()
+    press(&state, .character("G"), .character(" "))
+    #expect(state.kept.isEmpty)
+    #expect(state.status?.contains("output embedding") == true)
+  }
+
+  @Test func formatKeysCycleViewAndChoiceSeparately() {
+    var state = Fixture.state()
+    press(&state, .character("f"))
+    #expect(state.viewFormat == .nf4dq && state.globalFormat == .nf4)
+    press(&state, .character("F"), .character("F"))
+    #expect(state.globalFormat == .fp4 && state.viewFormat == .nf4dq)
+  }
+
+  @Test func exportIsDisabledWithItsReason() {
+    var state = Fixture.state()
+    press(&state, .character("e"))
+    #expect(state.status == "export an Axolotl config: export not available yet")
+  }
+}
+
+// MARK: - Screens and key table
+
+extension AppStateTests {
+  @Test func enterOpensATensorAndEscapeComesBack() {
+    var state = Fixture.state()
+    press(&state, .down, .down, .down, .down, .enter)
+    #expect(state.screen == .tensor)
+    #expect(state.openTensor == Fixture.index("model.layers.0.self_attn.q_proj.weight"))
+    press(&state, .tab, .tab)
+    #expect(state.focus == .outliers)
+    press(&state, .escape)
+    #expect(state.screen == .model)
+  }
+
+  @Test func helpReturnsToTheScreenItWasOpenedFrom() {
+    var state = Fixture.state()
+    press(&state, .character("c"), .character("?"))
+    #expect(state.screen == .help && state.previousScreen == .compare)
+    press(&state, .escape)
+    #expect(state.screen == .compare)
+    press(&state, .character("q"))
+    #expect(state.quitRequested)
+  }
+
+  @Test(arguments: Action.allCases)
+  func everyActionHasAKey(action: Action) {
+    #expect(KeyBindings.table.contains { $0.action == action })
+  }
+
+  @Test(arguments: ScreenKind.allCases)
+  func noKeyMeansTwoThingsOnOneScreen(screen: ScreenKind) {
+    var seen: [Key: Action] = [:]
+    for binding in KeyBindings.table where binding.applies(to: screen) && !binding.screens.isEmpty {
+      for key in binding.keys {
+        #expect(seen[key] == nil, "\(key) on \(screen.rawValue): \(seen[key].map(\.rawValue) ?? "") and \(binding.action.rawValue)")
+        seen[key] = binding.action
+      }
+    }
+  }
+
+  @Test func helpListsEveryBindingFromTheTable() {
+    var state = Fixture.state()
+    state.screen = .help
+    state.previousScreen = .model
+    var canvas = Canvas(width: 160, height: 80)
+    Screens.render(state, into: &canvas, context: RenderContext(isMonochrome: false))
+    for binding in KeyBindings.table {
+      #expect(canvas.text.contains(binding.summary), "\(binding.summary)")
+    }
+    #expect(canvas.text.contains("(disabled: export not available yet)"))
+  }
+
+  @Test func compareLabelsTellModuleKindsApart() {
+    #expect(LayerMatrix.shortestUniqueSuffixes(["attention.output.dense", "intermediate.dense", "output.dense", "attention.self.key"])
+      == ["a.o.dense", "i.dense", "output.dense", "key"])
+    #expect(LayerMatrix.shortestUniqueSuffixes(["self_attn.q_proj", "mlp.down_proj"]) == ["q_proj", "down_proj"])
+  }
+}

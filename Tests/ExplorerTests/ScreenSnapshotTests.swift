@@ -1,0 +1,101 @@
+import Engine
+import TestSupport
+import Terminal
+import Testing
+
+@testable import Explorer
+
+/// Every screen rendered into a canvas at 80×24 and 160×50, compared with
+/// `Snapshots/<name>.txt` (characters, then a role map). `QUANTSCOPE_UPDATE_SNAPSHOTS=1` rewrites.
+@Suite struct ScreenSnapshotTests {
+  static let sizes = [(80, 24), (160, 50)]
+
+  func expectSnapshot(_ state: AppState, _ name: String, monochrome: Bool = false) {
+    for (width, height) in Self.sizes {
+      var state = state
+      var canvas = Canvas(width: width, height: height)
+      state.clampCursor(listHeight: ModelScreen.listHeight(height))
+      Screens.render(state, into: &canvas, context: RenderContext(isMonochrome: monochrome))
+      let path = TextSnapshot.packageRoot(#filePath) + "/Tests/ExplorerTests/Snapshots/\(name)_\(width)x\(height).txt"
+      if let problem = TextSnapshot.check(canvas.snapshot, path: path) {
+        Issue.record(Comment(rawValue: problem))
+      }
+    }
+  }
+
+  func press(_ state: inout AppState, _ keys: Key...) {
+    for key in keys { state.handle(key, pageHeight: 10) }
+  }
+}
+
+extension ScreenSnapshotTests {
+  @Test func modelWhileAnalysing() {
+    var state = Fixture.state(analysed: 9)
+    state.elapsedSeconds = 1
+    expectSnapshot(state, "model_analysing")
+  }
+
+  @Test func modelAnalysedWithKeptTensorAndSelection() {
+    var state = Fixture.state()
+    press(&state, .down, .down, .down, .character(" "), .down)
+    expectSnapshot(state, "model")
+  }
+
+  @Test func modelMonochromeShowsShadeGlyphs() {
+    expectSnapshot(Fixture.state(), "model_mono", monochrome: true)
+  }
+
+  @Test func modelSortedByErrorWithFilter() {
+    var state = Fixture.state()
+    press(&state, .character("s"), .character("/"), .character("p"), .character("r"), .character("o"), .character("j"), .enter)
+    expectSnapshot(state, "model_sorted_filtered")
+  }
+
+  @Test func tensorWithNF4BinsAndThresholdLine() {
+    var state = Fixture.state()
+    state.openTensor = Fixture.index("model.layers.1.self_attn.q_proj.weight")
+    state.screen = .tensor
+    expectSnapshot(state, "tensor_nf4")
+  }
+
+  @Test func tensorWithInt8BinsRaisedThresholdAndBlocks() {
+    var state = Fixture.state()
+    state.openTensor = Fixture.index("model.layers.1.self_attn.q_proj.weight")
+    state.screen = .tensor
+    press(&state, .character("f"), .character("f"), .character("f"), .character("+"), .character("+"), .character("b"), .tab)
+    #expect(state.viewFormat == .int8)
+    expectSnapshot(state, "tensor_int8")
+  }
+
+  @Test func tensorNotAnalysedYet() {
+    var state = Fixture.state(analysed: 0)
+    state.openTensor = Fixture.index("model.layers.0.mlp.down_proj.weight")
+    state.screen = .tensor
+    expectSnapshot(state, "tensor_pending")
+  }
+
+  @Test func compare() {
+    var state = Fixture.state()
+    press(&state, .character("c"))
+    expectSnapshot(state, "compare")
+  }
+
+  @Test func outlierMap() {
+    var state = Fixture.state()
+    press(&state, .character("o"))
+    expectSnapshot(state, "outlier_map")
+  }
+
+  @Test func help() {
+    var state = Fixture.state()
+    press(&state, .character("?"))
+    expectSnapshot(state, "help")
+  }
+
+  @Test func tooSmallTerminalSaysSo() {
+    var canvas = Canvas(width: 60, height: 20)
+    Screens.render(Fixture.state(), into: &canvas, context: RenderContext(isMonochrome: false))
+    #expect(canvas.text.contains("terminal too small: 60×20"))
+    #expect(canvas.text.contains("at least 80×24"))
+  }
+}
