@@ -15,6 +15,8 @@ enum Command {
           usage: InspectCommand.usage, run: InspectCommand.run),
     Entry(name: "report", summary: "analyse every tensor: errors per data type, outliers (table|json|csv)",
           usage: ReportCommand.usage, run: ReportCommand.run),
+    Entry(name: "export", summary: "write the quantization choice as an Axolotl config (QLoRA or 8-bit LoRA)",
+          usage: ExportCommand.usage, run: ExportCommand.run),
     Entry(name: "bench", summary: "time the analysis against a plain read pass over the same bytes",
           usage: BenchCommand.usage, run: BenchCommand.run),
     Entry(name: "synth", summary: "write a large synthetic LLaMA-shaped checkpoint for benchmarks",
