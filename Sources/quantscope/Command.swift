@@ -15,6 +15,8 @@ enum Command {
           usage: InspectCommand.usage, run: InspectCommand.run),
     Entry(name: "report", summary: "analyse every tensor: errors per data type, outliers (table|json|csv)",
           usage: ReportCommand.usage, run: ReportCommand.run),
+    Entry(name: "export", summary: "write the quantization choice as an Axolotl config (QLoRA or 8-bit LoRA)",
+          usage: ExportCommand.usage, run: ExportCommand.run),
     Entry(name: "bench", summary: "time the analysis against a plain read pass over the same bytes",
           usage: BenchCommand.usage, run: BenchCommand.run),
     Entry(name: "synth", summary: "write a large synthetic LLaMA-shaped checkpoint for benchmarks",
@@ -27,7 +29,8 @@ enum Command {
     var text = """
     quantscope \(version): look inside a safetensors checkpoint before quantizing it.
 
-    usage: quantscope [MODEL] [--theme NAME|PATH] [--engine auto|cpu|cuda]
+    usage: quantscope [MODEL] [--theme NAME|PATH] [--engine auto|cpu|cuda] [--jobs N]
+                      [--formats LIST] [--blocksize N] [--threshold X] [--bins N]
            quantscope COMMAND [ARGS...]
 
     With no command, opens the explorer on MODEL (a .safetensors file, an index.json, or a
@@ -94,9 +97,9 @@ enum Command {
     }
   }
 
-  /// The explorer (TUI). Until it lands, runs `inspect` on the model or the demo.
+  /// The explorer (TUI) on MODEL or the demo.
   private static func runExplorer(_ arguments: [String]) throws(CLIError) -> Int32 {
-    try InspectCommand.run(arguments)
+    try ExplorerCommand.run(arguments)
   }
 }
 
