@@ -167,7 +167,10 @@ struct TensorRun {
 
     // MARK: Between the passes: derived scales
     let requested = Set(settings.formats)
-    let formats = formatsEnabled && isFinite && n > 0 ? requested : []
+    // int8 is row-wise: it needs rows (≥ 2-D); without them it is reported undefined (NaN).
+    let formats = (formatsEnabled && isFinite && n > 0 ? requested : []).filter {
+      $0 != .int8 || cols > 0
+    }
     let dyn8Blocks = (n + 4095) / 4096
     let dyn8Absmax = SharedBuffer<Float>(count: formats.contains(.dyn8) ? dyn8Blocks : 0)
     if formats.contains(.dyn8) {
