@@ -320,3 +320,34 @@ private struct JSONNumber: Decodable {
     }
   }
 }
+
+// MARK: - demo and export
+
+extension CommandLineTests {
+  @Test func demoWriteThenExportWritesOnceAndParses() throws {
+    let cache = try TemporaryDirectory("cli")
+    let directory = cache.file("demo")
+    let demo = try quantscope(["demo", "--write", directory], cache: cache)
+    #expect(demo.status == 0, "\(demo.stderr)")
+    let again = try quantscope(["demo", "--write", directory], cache: cache)
+    #expect(again.status == 2 && again.stderr.contains("directory is not empty"))
+
+    let yaml = cache.file("qlora.yml")
+    let export = try quantscope(
+      ["export", directory, "--quant", "nf4", "--double-quant", "--skip-worst", "1", "-o", yaml], cache: cache)
+    #expect(export.status == 0, "\(export.stderr)")
+    let parsed = try ProcessRunner.run(
+      "python3",
+      ["-c", "import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); k = d['bnb_config_kwargs']; "
+        + "print(d['load_in_4bit'], d['adapter'], k['bnb_4bit_quant_type'], type(k['llm_int8_threshold']).__name__, "
+        + "','.join(k['llm_int8_skip_modules']))", yaml])
+    #expect(parsed.status == 0, "\(parsed.stderr)")
+    #expect(parsed.stdout == "True qlora nf4 float lm_head,model.layers.2.mlp.down_proj\n")
+
+    let before = try FileContents.bytes(yaml)
+    let overwrite = try quantscope(["export", directory, "-o", yaml], cache: cache)
+    #expect(overwrite.status == 2)
+    #expect(overwrite.stderr.hasPrefix("quantscope: error: "))
+    #expect(try FileContents.bytes(yaml) == before, "an existing file is never overwritten without --force")
+  }
+}
