@@ -70,14 +70,16 @@ extension CommandLineTests {
 
 // MARK: - inspect
 
+/// The `"model"` object shared by `inspect --json` and `report --format json`.
+private struct ModelObject: Decodable {
+  var path: String
+  var files: [String]
+  var tensors: Int
+  var params: Int
+  var bytes: Int
+}
+
 private struct InspectDocument: Decodable {
-  struct Model: Decodable {
-    var path: String
-    var files: [String]
-    var tensors: Int
-    var params: Int
-    var bytes: Int
-  }
   struct Tensor: Decodable {
     var name: String
     var dtype: String
@@ -86,7 +88,7 @@ private struct InspectDocument: Decodable {
     var bytes: Int
     var file: String
   }
-  var model: Model
+  var model: ModelObject
   var tensors: [Tensor]
 }
 
@@ -167,14 +169,7 @@ private struct ReportDocument: Decodable {
     var params: Int
     var formats: [String: Total]
   }
-  struct Model: Decodable {
-    var path: String
-    var files: [String]
-    var tensors: Int
-    var params: Int
-    var bytes: Int
-  }
-  var model: Model
+  var model: ModelObject
   var engine: String
   var settings: Settings
   var tensors: [Tensor]
