@@ -19,6 +19,8 @@ enum Command {
           usage: ExportCommand.usage, run: ExportCommand.run),
     Entry(name: "bench", summary: "time the analysis against a plain read pass over the same bytes",
           usage: BenchCommand.usage, run: BenchCommand.run),
+    Entry(name: "demo", summary: "write the built-in synthetic demo checkpoint: demo --write DIR",
+          usage: DemoCommand.usage, run: DemoCommand.run),
     Entry(name: "synth", summary: "write a large synthetic LLaMA-shaped checkpoint for benchmarks",
           usage: SynthCommand.usage, run: SynthCommand.run),
     Entry(name: "doctor", summary: "show which engines (CPU, CUDA) can run here and why not",

@@ -70,14 +70,16 @@ extension CommandLineTests {
 
 // MARK: - inspect
 
+/// The `"model"` object shared by `inspect --json` and `report --format json`.
+private struct ModelObject: Decodable {
+  var path: String
+  var files: [String]
+  var tensors: Int
+  var params: Int
+  var bytes: Int
+}
+
 private struct InspectDocument: Decodable {
-  struct Model: Decodable {
-    var path: String
-    var files: [String]
-    var tensors: Int
-    var params: Int
-    var bytes: Int
-  }
   struct Tensor: Decodable {
     var name: String
     var dtype: String
@@ -86,7 +88,7 @@ private struct InspectDocument: Decodable {
     var bytes: Int
     var file: String
   }
-  var model: Model
+  var model: ModelObject
   var tensors: [Tensor]
 }
 
@@ -167,14 +169,7 @@ private struct ReportDocument: Decodable {
     var params: Int
     var formats: [String: Total]
   }
-  struct Model: Decodable {
-    var path: String
-    var files: [String]
-    var tensors: Int
-    var params: Int
-    var bytes: Int
-  }
-  var model: Model
+  var model: ModelObject
   var engine: String
   var settings: Settings
   var tensors: [Tensor]
@@ -318,5 +313,36 @@ private struct JSONNumber: Decodable {
         throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a number: \(text)")
       }
     }
+  }
+}
+
+// MARK: - demo and export
+
+extension CommandLineTests {
+  @Test func demoWriteThenExportWritesOnceAndParses() throws {
+    let cache = try TemporaryDirectory("cli")
+    let directory = cache.file("demo")
+    let demo = try quantscope(["demo", "--write", directory], cache: cache)
+    #expect(demo.status == 0, "\(demo.stderr)")
+    let again = try quantscope(["demo", "--write", directory], cache: cache)
+    #expect(again.status == 2 && again.stderr.contains("directory is not empty"))
+
+    let yaml = cache.file("qlora.yml")
+    let export = try quantscope(
+      ["export", directory, "--quant", "nf4", "--double-quant", "--skip-worst", "1", "-o", yaml], cache: cache)
+    #expect(export.status == 0, "\(export.stderr)")
+    let parsed = try ProcessRunner.run(
+      "python3",
+      ["-c", "import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); k = d['bnb_config_kwargs']; "
+        + "print(d['load_in_4bit'], d['adapter'], k['bnb_4bit_quant_type'], type(k['llm_int8_threshold']).__name__, "
+        + "','.join(k['llm_int8_skip_modules']))", yaml])
+    #expect(parsed.status == 0, "\(parsed.stderr)")
+    #expect(parsed.stdout == "True qlora nf4 float lm_head,model.layers.2.mlp.down_proj\n")
+
+    let before = try FileContents.bytes(yaml)
+    let overwrite = try quantscope(["export", directory, "-o", yaml], cache: cache)
+    #expect(overwrite.status == 2)
+    #expect(overwrite.stderr.hasPrefix("quantscope: error: "))
+    #expect(try FileContents.bytes(yaml) == before, "an existing file is never overwritten without --force")
   }
 }
