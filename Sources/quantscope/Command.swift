@@ -1,5 +1,3 @@
-import Engine
-import Explorer
 /// The subcommands, their one-line summaries and help texts, and dispatch.
 enum Command {
   static let version = "0.1.0"
@@ -17,8 +15,12 @@ enum Command {
           usage: InspectCommand.usage, run: InspectCommand.run),
     Entry(name: "report", summary: "analyse every tensor: errors per data type, outliers (table|json|csv)",
           usage: ReportCommand.usage, run: ReportCommand.run),
+    Entry(name: "export", summary: "write the quantization choice as an Axolotl config (QLoRA or 8-bit LoRA)",
+          usage: ExportCommand.usage, run: ExportCommand.run),
     Entry(name: "bench", summary: "time the analysis against a plain read pass over the same bytes",
           usage: BenchCommand.usage, run: BenchCommand.run),
+    Entry(name: "demo", summary: "write the built-in synthetic demo checkpoint: demo --write DIR",
+          usage: DemoCommand.usage, run: DemoCommand.run),
     Entry(name: "synth", summary: "write a large synthetic LLaMA-shaped checkpoint for benchmarks",
           usage: SynthCommand.usage, run: SynthCommand.run),
     Entry(name: "doctor", summary: "show which engines (CPU, CUDA) can run here and why not",
@@ -29,7 +31,8 @@ enum Command {
     var text = """
     quantscope \(version): look inside a safetensors checkpoint before quantizing it.
 
-    usage: quantscope [MODEL] [--theme NAME|PATH] [--engine auto|cpu|cuda]
+    usage: quantscope [MODEL] [--theme NAME|PATH] [--engine auto|cpu|cuda] [--jobs N]
+                      [--formats LIST] [--blocksize N] [--threshold X] [--bins N]
            quantscope COMMAND [ARGS...]
 
     With no command, opens the explorer on MODEL (a .safetensors file, an index.json, or a
@@ -96,17 +99,9 @@ enum Command {
     }
   }
 
-  /// The explorer (TUI) on MODEL, or on the synthetic demo when MODEL is omitted.
+  /// The explorer (TUI) on MODEL or the demo.
   private static func runExplorer(_ arguments: [String]) throws(CLIError) -> Int32 {
-    let parsed = try Arguments(arguments, options: ["--theme", "--engine", "--jobs"], flags: [])
-    let paths = try parsed.positionals(atMost: 1)
-    let jobs = try AnalysisOptions.jobs(parsed)
-    let backend = try EngineChoice.backend(parsed.value("--engine"), jobs: jobs)
-    let checkpoint = try ModelOpener.open(paths.first)
-    let options = ExplorerOptions(
-      isDemo: paths.isEmpty, themeName: parsed.value("--theme"), settings: AnalysisSettings(),
-      makeBackend: { backend }, engineLabel: backend.displayName, jobs: 1)
-    return ExplorerApp.run(checkpoint: checkpoint, options: options)
+    try ExplorerCommand.run(arguments)
   }
 }
 

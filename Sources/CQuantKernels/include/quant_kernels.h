@@ -337,7 +337,9 @@ void qs_int8_error_ref(const float *w, size_t n, size_t start, size_t cols, cons
 
 // MARK: - Statistics and histograms (analysis.c)
 
-/// First pass over a segment w[0..n) at flat index `start` (a multiple of `blocksize`):
+/// First pass over a segment w[0..n) at flat index `start` (a multiple of `blocksize`).
+/// Tiered (`_ref` scalar, AVX2); every tier gives the same bits: float64 sums in 8 lanes by
+/// i mod 8 within the call, maxima and counts order-free.
 /// - adds sum, Σw², finite min/max, absmax, zero/NaN/inf counts to `acc` (initialise with
 ///   `qs_stats_init`);
 /// - writes block_absmax[b] = max |w| for the blocks of the segment (the last may be partial only
@@ -353,7 +355,9 @@ void qs_stats_segment_ref(const float *w, size_t n, size_t start, size_t blocksi
                           float *block_absmax, size_t cols, float *col_absmax,
                           uint32_t *row_absmax_bits, qs_stats_acc *acc);
 
-/// Second pass over a segment: value histogram over [lo, hi] (`bins` bins, last bin includes hi;
+/// Second pass over a segment (tiered like `qs_stats_segment`; bins = trunc(clamp(t, 0, bins−1))
+/// of t = (w − lo)·(bins/(hi − lo)) resp. (x + 1)·(bins/2), in float64): value histogram over
+/// [lo, hi] (`bins` bins, last bin includes hi;
 /// lo == hi puts every finite value in bin bins/2), block-normalised histogram of
 /// x = w·f32(1/absmax_block) (x = 0 for w = ±0) over [-1, 1], and Σ (w − mean)² in float64.
 /// Non-finite values (and non-finite x) are skipped.

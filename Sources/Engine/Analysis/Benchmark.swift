@@ -58,7 +58,7 @@ public enum Benchmark {
         }
         checksum &+= qs_checksum_bytes(target.baseAddress, chunk.count)
       }
-      _ = state.checksum.add(checksum, ordering: .relaxed)
+      _ = state.checksum.wrappingAdd(checksum, ordering: .relaxed)
     }
     let workers = max(1, min(threads, work.count))
     if workers == 1 {

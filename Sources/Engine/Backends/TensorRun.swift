@@ -113,9 +113,12 @@ struct TensorRun {
     // MARK: Pass 1: statistics, block/row/column maxima
     let blockAbsmax = SharedBuffer<Float>(count: blocks)
     let rowBits = SharedBuffer<UInt32>(count: rows)
-    let columnAbsmax = SharedBuffer<Float>(count: cols * workers)
+    // Column maxima are per worker; a very wide tensor keeps pass 1 on one worker so that memory
+    // stays at one column array.
+    let statsWorkers = cols > 1 << 20 ? 1 : workers
+    let columnAbsmax = SharedBuffer<Float>(count: cols * statsWorkers)
     let segmentStats = SharedBuffer<qs_stats_acc>(count: segments)
-    try forEachSegment(workers: workers, segments: segments, cancel: cancel) {
+    try forEachSegment(workers: statsWorkers, segments: segments, cancel: cancel) {
       worker, index, floats, count in
       var acc = qs_stats_acc()
       qs_stats_init(&acc)
@@ -153,7 +156,7 @@ struct TensorRun {
     var outliers: OutlierColumns?
     if cols > 0 {
       var columns = [Float](repeating: 0, count: cols)
-      for worker in 0..<workers {
+      for worker in 0..<statsWorkers {
         let base = columnAbsmax.base + worker * cols
         for column in 0..<cols where base[column] > columns[column] { columns[column] = base[column] }
       }
@@ -164,7 +167,10 @@ struct TensorRun {
 
     // MARK: Between the passes: derived scales
     let requested = Set(settings.formats)
-    let formats = formatsEnabled && isFinite && n > 0 ? requested : []
+    // int8 is row-wise: it needs rows (≥ 2-D); without them it is reported undefined (NaN).
+    let formats = (formatsEnabled && isFinite && n > 0 ? requested : []).filter {
+      $0 != .int8 || cols > 0
+    }
     let dyn8Blocks = (n + 4095) / 4096
     let dyn8Absmax = SharedBuffer<Float>(count: formats.contains(.dyn8) ? dyn8Blocks : 0)
     if formats.contains(.dyn8) {

@@ -82,6 +82,24 @@ extension AnalyzerTests {
     #expect(throws: EngineError.self) { try analyzer.run(cancel: flag) }
   }
 
+  @Test func float64TensorsGoThroughReadFloats() throws {
+    // The same values stored as F64 and F32 (exactly representable): identical analyses.
+    let directory = try TemporaryDirectory("f64")
+    var data = SeededData(seed: 43)
+    let values = data.weights(8 * 64)
+    let f32 = values.flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value.bitPattern >> (8 * $0)) } }
+    let f64 = values.flatMap { value in (0..<8).map { UInt8(truncatingIfNeeded: Double(value).bitPattern >> (8 * $0)) } }
+    let path = directory.file("mixed.safetensors")
+    try SafetensorsWriter.write(
+      [.init(name: "a", dtype: .F32, shape: [8, 64], bytes: f32), .init(name: "b", dtype: .F64, shape: [8, 64], bytes: f64)],
+      to: path)
+    let checkpoint = try Checkpoint.open(path)
+    let results = try Analyzer(checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(), jobs: 2).run()
+    let a = try #require(results[0])
+    let b = try #require(results[1])
+    #expect(a.formats == b.formats && a.stats == b.stats && a.histogram == b.histogram)
+  }
+
   @Test func readPassReadsEveryByte() throws {
     let directory = try TemporaryDirectory("bench")
     let checkpoint = try Checkpoint.open(try writeModel(in: directory))

@@ -145,6 +145,14 @@ extension CPUBackendTests {
     }
   }
 
+  @Test func emptyTensor() throws {
+    let parts = try CPUBackend.analyse(values: [], dtype: .BF16, shape: [0, 4], settings: AnalysisSettings())
+    #expect(parts.formats.isEmpty)
+    #expect(parts.stats.min == 0 && parts.stats.max == 0 && parts.stats.zeros == 0)
+    #expect(parts.histogram.counts.reduce(0, +) == 0)
+    #expect(parts.outliers?.indices == [])
+  }
+
   @Test func oneDimensionalTensorsHaveNoFormats() throws {
     let parts = try CPUBackend.analyse(values: [1, 2, 3], dtype: .F32, shape: [3], settings: AnalysisSettings())
     #expect(parts.formats.isEmpty)

@@ -218,6 +218,14 @@ extension GoldenVectorTests {
         let metrics = FormatReference.metrics(format, values: values, roundTrip: result, blocksize: 64, cols: values.count)
         expectMetrics(metrics, try #require(golden[format.rawValue]), "\(name) \(format) (reference)")
       }
+      // And the streaming kernels on the same values (in memory, formats forced on for 1-D).
+      let parts = try CPUBackend.analyse(
+        values: values, dtype: info.dtype, shape: info.shape, settings: settings,
+        formatsForAllRanks: true)
+      for format in QuantFormat.allCases where format != .int8 {
+        let metrics = try #require(parts.formats[format])
+        expectMetrics(metrics, try #require(golden[format.rawValue]), "\(name) \(format) (streaming)")
+      }
       #expect(golden["int8"] == nil)
     }
   }

@@ -1,0 +1,233 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Engine
+import Safetensors
+
+/// Renders a quantization choice as an Axolotl config (spec/AXOLOTL.md): QLoRA for 4-bit,
+/// 8-bit LoRA for int8, with `#` comments carrying the evidence behind the choice.
+public enum AxolotlExporter {
+  /// The version written in the header comment.
+  public static let toolVersion = "0.1.0"
+  /// The 4-bit block size bitsandbytes uses (no Axolotl key changes it).
+  static let bitsandbytesBlocksize = 64
+  /// Axolotl's (and bitsandbytes') default LLM.int8() threshold.
+  static let defaultThreshold: Float = 6.0
+
+  /// Renders the YAML for `choice`.
+  ///
+  /// - Parameters:
+  ///   - analyses: by tensor index of `checkpoint.tensors` (nil: not analysed); may be empty.
+  ///   - date: written in the header comment, e.g. "2026-11-29".
+  /// - Throws: `ExportError` for a skip entry that is no module of the checkpoint or that
+  ///   transformers would apply to several modules, 4-bit options with int8, and invalid values.
+  /// - Complexity: O(tensors × skip entries); reads `config.json` beside the checkpoint.
+  public static func render(
+    choice: ExportChoice, checkpoint: Checkpoint, analyses: [TensorAnalysis?],
+    settings: AnalysisSettings, date: String
+  ) throws(ExportError) -> ExportResult {
+    try validate(choice)
+    let catalog = ModuleCatalog(checkpoint)
+    var warnings: [String] = []
+    let skip = try resolveSkips(choice.skip, catalog: catalog, warnings: &warnings)
+    let directory = checkpointDirectory(checkpoint)
+    let config = ModelConfig.load(directory: directory)
+    let evidence = Evidence(
+      checkpoint: checkpoint, analyses: analyses, settings: settings, catalog: catalog)
+
+    var yaml = YAMLWriter()
+    header(&yaml, choice: choice, checkpoint: checkpoint, evidence: evidence, skip: skip, date: date)
+
+    // 8-bit: what cannot be expressed (spec "What Axolotl builds", 8-bit LoRA).
+    if !choice.quant.isFourBit {
+      let dropped = int8Dropped(choice, skip: skip, catalog: catalog)
+      if dropped.isEmpty {
+        yaml.comment("8-bit: Axolotl passes only load_in_8bit to bitsandbytes (threshold 6.0; lm_head stays")
+        yaml.comment("  16-bit). A skip list or another threshold cannot be expressed; export QLoRA for that.")
+      } else {
+        yaml.comment("NOT APPLIED: Axolotl's 8-bit path passes only load_in_8bit to bitsandbytes, so these")
+        yaml.comment("  cannot be expressed here (transformers still keeps lm_head in 16-bit):")
+        for item in dropped { yaml.comment("  - " + item) }
+        yaml.comment("  To keep layers out of quantization, export QLoRA (--quant nf4).")
+        warnings.append(
+          "int8: Axolotl's 8-bit path ignores " + dropped.joined(separator: "; ")
+            + ": not written (export QLoRA to keep layers in 16-bit)")
+      }
+    }
+    if config?.hasQuantizationConfig == true {
+      yaml.comment("WARNING: config.json has a quantization_config; Axolotl reuses it and ignores")
+      yaml.comment("  bnb_config_kwargs. Remove it (or export from unquantized weights) for this choice to apply.")
+      warnings.append(
+        "\(directory)/config.json has a quantization_config: Axolotl will use it and ignore bnb_config_kwargs")
+    }
+
+    // base_model
+    let (baseModel, baseComment) = baseModel(choice: choice, config: config, directory: directory)
+    yaml.pair("base_model", .string(baseModel), comment: baseComment)
+    yaml.pair("load_in_8bit", .bool(!choice.quant.isFourBit))
+    yaml.pair("load_in_4bit", .bool(choice.quant.isFourBit))
+    yaml.pair("adapter", .string(choice.quant.isFourBit ? "qlora" : "lora"))
+    yaml.pair("strict", .bool(false))
+    if choice.quant.isFourBit {
+      bnbConfig(&yaml, choice: choice, skip: skip, evidence: evidence, catalog: catalog)
+    }
+    yaml.pair("lora_r", .int(16))
+    yaml.pair("lora_alpha", .int(32))
+    yaml.pair("lora_target_linear", .bool(true))
+    yaml.pair("bf16", .string("auto"), comment: "bf16 where the GPU has it, else fp16")
+    yaml.comment("--- training: edit before use (Axolotl requires datasets and learning_rate) ---")
+    yaml.open("datasets")
+    yaml.itemPair("path", .string("mhenrichsen/alpaca_2k_test"), indent: 2)
+    yaml.pair("type", .string("alpaca"), indent: 4)
+    yaml.pair("learning_rate", .double(0.0002))
+    return ExportResult(yaml: yaml.render(), warnings: warnings)
+  }
+
+  // MARK: - Validation
+
+  private static func validate(_ choice: ExportChoice) throws(ExportError) {
+    guard choice.threshold.isFinite, choice.threshold > 0 else {
+      throw .invalidOption("threshold must be a positive number, got \(choice.threshold)")
+    }
+    if let dtype = choice.computeDType, !ExportChoice.computeDTypes.contains(dtype) {
+      throw .invalidOption("compute dtype must be bfloat16, float16 or float32, got '\(dtype)'")
+    }
+    if choice.quant == .int8 && choice.doubleQuant {
+      throw .conflictingQuantization(
+        "double quantization is a 4-bit (QLoRA) option and cannot be combined with int8 (8-bit)")
+    }
+  }
+
+  /// Checks every skip entry and returns the list to write: empty, or the output embedding first
+  /// and then the other modules in checkpoint order (spec/AXOLOTL.md trap 4).
+  private static func resolveSkips(
+    _ keys: [ModuleName], catalog: ModuleCatalog, warnings: inout [String]
+  ) throws(ExportError) -> [ModuleName] {
+    var unique: [ModuleName] = []
+    for key in keys where !unique.contains(key) { unique.append(key) }
+    for key in unique where key != catalog.outputEmbedding {
+      guard catalog.contains(key) else { throw .unknownModule(key.rawValue, hint: catalog.hint(for: key)) }
+      let (current, older) = SkipKeyMatcher.matches(of: key, among: catalog.candidates)
+      if current.count > 1 {
+        throw .ambiguousSkip(key: key.rawValue, matches: current, rule: SkipKeyMatcher.currentRule)
+      }
+      if older.count > 1 {
+        throw .ambiguousSkip(key: key.rawValue, matches: older, rule: SkipKeyMatcher.olderRule)
+      }
+      if !catalog.quantizable.contains(key) {
+        warnings.append("\(key.rawValue) is not quantized by bitsandbytes anyway; keeping it changes nothing")
+      }
+    }
+    guard !unique.isEmpty else { return [] }
+    let others = unique.filter { $0 != catalog.outputEmbedding }.sorted { a, b in
+      (catalog.weightIndex[a] ?? Int.max, a.rawValue) < (catalog.weightIndex[b] ?? Int.max, b.rawValue)
+    }
+    return [catalog.outputEmbedding] + others
+  }
+
+  /// What an int8 export cannot carry, as phrases for the comment and the warning.
+  private static func int8Dropped(_ choice: ExportChoice, skip: [ModuleName], catalog: ModuleCatalog) -> [String] {
+    var dropped: [String] = []
+    let kept = skip.filter { $0 != catalog.outputEmbedding }
+    if !kept.isEmpty {
+      dropped.append("keep \(kept.map(\.rawValue).joined(separator: ", ")) in 16-bit")
+    }
+    if choice.threshold != defaultThreshold {
+      dropped.append("threshold \(YAMLWriter.float(choice.threshold)) (Axolotl uses 6.0)")
+    }
+    if let dtype = choice.computeDType { dropped.append("compute dtype \(dtype)") }
+    return dropped
+  }
+
+  // MARK: - Sections
+
+  private static func header(
+    _ yaml: inout YAMLWriter, choice: ExportChoice, checkpoint: Checkpoint, evidence: Evidence,
+    skip: [ModuleName], date: String
+  ) {
+    let files = checkpoint.files.count == 1 ? "1 file" : "\(checkpoint.files.count) shards"
+    let dtypes = evidence.dtypeSummary
+    yaml.comment(
+      "Written by quantscope \(toolVersion) on \(date) from \(checkpoint.path) "
+        + "(\(files), \(checkpoint.tensors.count) tensors\(dtypes.isEmpty ? "" : ", " + dtypes)).")
+    let chosen = choice.quant.errorFormat(doubleQuant: choice.doubleQuant)
+    var name = choice.quant.rawValue
+    if choice.quant.isFourBit && choice.doubleQuant { name += " + double quant" }
+    let block = choice.quant.isFourBit ? ", block size \(bitsandbytesBlocksize)" : ", row-wise absmax"
+    yaml.comment("Choice: \(name)\(block). " + evidence.reason(for: chosen, quant: choice.quant))
+    if let line = evidence.formatLine {
+      yaml.comment("Param-weighted rel_err (SQNR) over the \(evidence.coveredTensors) quantized tensors analysed:")
+      yaml.comment("  " + line)
+      if choice.quant.isFourBit && evidence.settings.blocksize != bitsandbytesBlocksize {
+        yaml.comment("  (measured at block size \(evidence.settings.blocksize); bitsandbytes always uses 64)")
+      }
+      if choice.quant == .fp4 && choice.doubleQuant {
+        yaml.comment("  (double quant analysed for nf4 only; it changes 4-bit error by ~1e-4)")
+      }
+    } else {
+      yaml.comment("No analysis results: the errors behind this choice were not measured.")
+    }
+    let memoryFormat = choice.quant.memoryFormat(doubleQuant: choice.doubleQuant)
+    let keptTensors = Set(skip.map(\.weightTensor.rawValue))
+    let total = evidence.totals.memoryBytes(format: memoryFormat, keeping: keptTensors)
+    let base = evidence.totals.memoryBytes(format: memoryFormat, keeping: [])
+    var memory = "Memory: \(NumberText.bytes(evidence.totals.bytes16)) in 16-bit -> \(NumberText.bytes(total))"
+    if choice.quant.isFourBit && total > base {
+      memory += " (+\(NumberText.bytes(total - base)) kept 16-bit)"
+    }
+    yaml.comment(memory + ", estimated for the weights.")
+  }
+
+  private static func baseModel(
+    choice: ExportChoice, config: ModelConfig?, directory: String
+  ) -> (String, String) {
+    if let given = choice.baseModel { return (given, "as given") }
+    if let name = config?.nameOrPath, !name.isEmpty {
+      return (name, "from config.json _name_or_path: check it (a hub id, or a path on the training machine)")
+    }
+    return (directory, "the directory opened: check it, or put the hub id here to train elsewhere")
+  }
+
+  private static func bnbConfig(
+    _ yaml: inout YAMLWriter, choice: ExportChoice, skip: [ModuleName], evidence: Evidence,
+    catalog: ModuleCatalog
+  ) {
+    yaml.open("bnb_config_kwargs")
+    let other: QuantFormat = choice.quant == .nf4 ? .fp4 : (choice.doubleQuant ? .nf4dq : .nf4)
+    let otherComment = evidence.total(other).map { "\(other.rawValue) would give rel_err \(NumberText.relErr($0.relErr))" }
+    yaml.pair("bnb_4bit_quant_type", .string(choice.quant.rawValue), indent: 2, comment: otherComment)
+    let bs = bitsandbytesBlocksize
+    let single = QuantFormat.nf4.bitsPerParam(blocksize: bs, cols: 1)
+    let double = QuantFormat.nf4dq.bitsPerParam(blocksize: bs, cols: 1)
+    var doubleComment = choice.doubleQuant
+      ? "\(NumberText.fixed(double, 2)) instead of \(NumberText.fixed(single, 2)) bits/param"
+      : "\(NumberText.fixed(single, 2)) bits/param; true would give \(NumberText.fixed(double, 2))"
+    if choice.quant == .nf4, let plain = evidence.total(.nf4), let dq = evidence.total(.nf4dq) {
+      let delta = dq.relErr - plain.relErr
+      doubleComment += " for \(delta >= 0 ? "+" : "")\(NumberText.fixed(delta, 4)) rel_err"
+    }
+    yaml.pair("bnb_4bit_use_double_quant", .bool(choice.doubleQuant), indent: 2, comment: doubleComment)
+    if let dtype = choice.computeDType {
+      yaml.pair("bnb_4bit_compute_dtype", .string(dtype), indent: 2, comment: "as chosen")
+    }
+    yaml.pair("llm_int8_has_fp16_weight", .bool(false), indent: 2)
+    yaml.pair(
+      "llm_int8_threshold", .float(choice.threshold), indent: 2,
+      comment: "LLM.int8() outlier threshold; no effect on 4-bit layers")
+    guard !skip.isEmpty else { return }
+    yaml.open(
+      "llm_int8_skip_modules", indent: 2,
+      comment: "kept in 16-bit. A list replaces the default, so \(catalog.outputEmbedding.rawValue) is re-listed")
+    let chosen = choice.quant.errorFormat(doubleQuant: choice.doubleQuant)
+    for module in skip {
+      yaml.item(.string(module.rawValue), indent: 4, comment: evidence.skipReason(module, format: chosen))
+    }
+  }
+
+  /// The directory holding the checkpoint: the path itself, or the folder of the file opened.
+  static func checkpointDirectory(_ checkpoint: Checkpoint) -> String {
+    var info = stat()
+    if stat(checkpoint.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { return checkpoint.path }
+    return AtomicFile.directoryOf(checkpoint.path)
+  }
+}

@@ -1,1 +1,0 @@
-// Exporter module

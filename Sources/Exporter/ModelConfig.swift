@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
+
+/// The few fields of a Hugging Face `config.json` the export needs.
+struct ModelConfig: Sendable, Decodable {
+  /// `_name_or_path`: the hub id or path the model was saved from.
+  var nameOrPath: String?
+  var modelType: String?
+  /// True when the config carries a `quantization_config` (Axolotl then ignores `bnb_config_kwargs`).
+  var hasQuantizationConfig: Bool
+
+  private enum CodingKeys: String, CodingKey {
+    case nameOrPath = "_name_or_path"
+    case modelType = "model_type"
+    case quantizationConfig = "quantization_config"
+  }
+
+  init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    nameOrPath = try? container.decodeIfPresent(String.self, forKey: .nameOrPath)
+    modelType = try? container.decodeIfPresent(String.self, forKey: .modelType)
+    hasQuantizationConfig =
+      container.contains(.quantizationConfig) && !((try? container.decodeNil(forKey: .quantizationConfig)) ?? false)
+  }
+
+  /// Reads `directory/config.json`; nil when absent or not a JSON object (at most 4 MiB read).
+  static func load(directory: String) -> ModelConfig? {
+    let path = directory.hasSuffix("/") ? directory + "config.json" : directory + "/config.json"
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while bytes.count < 4 << 20 {
+      let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      if n <= 0 { break }
+      bytes += chunk[0..<n]
+    }
+    return try? JSONDecoder().decode(ModelConfig.self, from: Data(bytes))
+  }
+}

@@ -1,0 +1,39 @@
+import Engine
+import Explorer
+import Safetensors
+
+/// `quantscope [MODEL]`: the explorer (TUI) on a checkpoint, or on the demo when MODEL is omitted.
+enum ExplorerCommand {
+  static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
+    var options = AnalysisOptions.valueOptions
+    options.formUnion(["--theme", "--engine", "--jobs"])
+    let parsed = try Arguments(arguments, options: options, flags: [])
+    let paths = try parsed.positionals(atMost: 1)
+    let settings = try AnalysisOptions.settings(parsed)
+    let jobs = try AnalysisOptions.jobs(parsed)
+    let engine = parsed.value("--engine") ?? "auto"
+    let makeBackend: @Sendable () -> any Backend
+    switch engine {
+    case "cpu":
+      makeBackend = { CPUBackend(threads: jobs) }
+    case "cuda":
+      // Fail before the screen opens when the GPU cannot run, with the loader's reason.
+      let backend = try EngineChoice.backend("cuda", jobs: jobs)
+      makeBackend = { backend }
+    case "auto":
+      // Loading CUDA compiles kernels: done on the analysis thread, never before the first frame.
+      makeBackend = {
+        if case .success(let backend) = CUDABackend.load() { return backend }
+        return CPUBackend(threads: jobs)
+      }
+    default:
+      throw .usage("--engine must be auto, cpu or cuda")
+    }
+    let checkpoint = try ModelOpener.open(paths.first)
+    let explorerOptions = ExplorerOptions(
+      isDemo: paths.isEmpty || InspectRenderer.isSyntheticDemo(checkpoint),
+      themeName: parsed.value("--theme"), settings: settings, makeBackend: makeBackend,
+      engineLabel: engine == "cpu" ? "cpu ×\(jobs)" : engine, jobs: jobs)
+    return ExplorerApp.run(checkpoint: checkpoint, options: explorerOptions)
+  }
+}

@@ -1,0 +1,127 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Engine
+import Exporter
+import Safetensors
+
+/// `quantscope export`: the quantization choice as an Axolotl config.
+enum ExportCommand {
+  static let usage = """
+  usage: quantscope export [MODEL] [--quant nf4|fp4|int8] [--double-quant | --no-double-quant]
+                           [--skip NAME]... [--skip-worst N | --skip-above REL_ERR]
+                           [--base-model ID] [--compute-dtype bfloat16|float16|float32]
+                           [--threshold X] [-o FILE] [--force] [--engine auto|cpu|cuda] [--jobs N]
+                           [--no-cache]
+
+  Analyses MODEL (the demo when omitted) and writes an Axolotl YAML config that loads it the way
+  you chose: QLoRA (nf4, fp4) or 8-bit LoRA (int8), with the measured errors and the memory
+  estimate as comments. Modules kept in 16-bit go to llm_int8_skip_modules (4-bit only).
+    --quant Q            nf4 (default), fp4 or int8
+    --double-quant       quantize the 4-bit block scales too (default for nf4/fp4)
+    --no-double-quant    keep 32-bit block scales
+    --skip NAME          keep module NAME in 16-bit (full name, e.g. model.layers.7.mlp.down_proj;
+                         repeatable)
+    --skip-worst N       keep the N quantized modules with the highest error in the chosen format
+    --skip-above X       keep every quantized module whose rel_err in the chosen format exceeds X
+    --base-model ID      base_model (default: config.json's _name_or_path, else the directory)
+    --compute-dtype D    bnb_4bit_compute_dtype (default: left to Axolotl, which suits the GPU)
+    --threshold X        llm_int8_threshold (default 6.0)
+    -o FILE              write FILE atomically ('-' or no -o: standard output)
+    --force              replace FILE when it exists
+    --engine E, --jobs N, --no-cache, --blocksize N: as for 'report'
+  """
+
+  static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
+    let parsed = try Arguments(
+      arguments,
+      options: AnalysisOptions.valueOptions.union([
+        "--quant", "--skip", "--skip-worst", "--skip-above", "--base-model", "--compute-dtype", "-o",
+        "--engine", "--jobs",
+      ]),
+      flags: ["--double-quant", "--no-double-quant", "--force", "--no-cache"])
+    let paths = try parsed.positionals(atMost: 1)
+    let quant = try exportCall { () throws(ExportError) in try ExportQuant.parse(parsed.allValues("--quant")) } ?? .nf4
+    if parsed.flag("--double-quant") && parsed.flag("--no-double-quant") {
+      throw .usage("--double-quant and --no-double-quant exclude each other")
+    }
+    let doubleQuant: Bool? = parsed.flag("--double-quant") ? true : parsed.flag("--no-double-quant") ? false : nil
+    if parsed.value("--skip-worst") != nil && parsed.value("--skip-above") != nil {
+      throw .usage("--skip-worst and --skip-above exclude each other")
+    }
+    let worst = try parsed.integer("--skip-worst", in: 0...1_000_000)
+    let above = try parsed.float("--skip-above")
+    var skip: [ModuleName] = []
+    for name in parsed.allValues("--skip") {
+      skip.append(try exportCall { () throws(ExportError) in try ModuleName(name) })
+    }
+    let settings = try AnalysisOptions.settings(parsed)
+    let jobs = try AnalysisOptions.jobs(parsed)
+    let backend = try EngineChoice.backend(parsed.value("--engine"), jobs: jobs)
+    let output = parsed.value("-o").flatMap { $0 == "-" ? nil : $0 }
+
+    let checkpoint = try ModelOpener.open(paths.first)
+    let analyses = try AnalysisRunner.run(
+      checkpoint: checkpoint, selection: Array(checkpoint.tensors.indices), settings: settings,
+      backend: backend, jobs: jobs, useCache: !parsed.flag("--no-cache"))
+    let format = quant.errorFormat(doubleQuant: doubleQuant ?? quant.isFourBit)
+    skip += ranked(analyses, format: format, worst: worst, above: above)
+      .filter { !skip.contains($0) }
+
+    let choice = ExportChoice(
+      quant: quant, doubleQuant: doubleQuant, skip: skip, baseModel: parsed.value("--base-model"),
+      computeDType: parsed.value("--compute-dtype"), threshold: settings.threshold)
+    let result = try exportCall { () throws(ExportError) in
+      try AxolotlExporter.render(
+        choice: choice, checkpoint: checkpoint, analyses: analyses, settings: settings, date: today())
+    }
+    for warning in result.warnings { Console.warning(warning) }
+    if let output {
+      try exportCall { () throws(ExportError) in
+        try AtomicFile.write(result.yaml, to: output, overwrite: parsed.flag("--force"))
+      }
+      Console.err("wrote \(output)\n")
+    } else {
+      Console.out(result.yaml)
+    }
+    return 0
+  }
+
+  /// Modules picked by `--skip-worst N` / `--skip-above X`: quantizable analysed weights ranked
+  /// by their rel_err in `format`, worst first.
+  static func ranked(
+    _ analyses: [TensorAnalysis?], format: QuantFormat, worst: Int?, above: Float?
+  ) -> [ModuleName] {
+    guard worst != nil || above != nil else { return [] }
+    let scored = analyses.compactMap { analysis -> (ModuleName, Double)? in
+      guard let analysis, analysis.quantizable, let metrics = analysis.formats[format],
+        !metrics.relErr.isNaN, let module = ModuleName(tensor: TensorName(analysis.name))
+      else { return nil }
+      return (module, metrics.relErr)
+    }.sorted { ($0.1, $1.0.rawValue) > ($1.1, $0.0.rawValue) }
+    if let worst { return scored.prefix(worst).map(\.0) }
+    if let above { return scored.filter { $0.1 > Double(above) }.map(\.0) }
+    return []
+  }
+
+  /// Runs an exporter call, turning its error into a one-line CLI error (exit status 2).
+  private static func exportCall<T>(_ body: () throws(ExportError) -> T) throws(CLIError) -> T {
+    do throws(ExportError) {
+      return try body()
+    } catch {
+      switch error {
+      case .invalidOption, .conflictingQuantization, .invalidModuleName: throw .usage(error.description)
+      default: throw .failed(error.description)
+      }
+    }
+  }
+
+  /// Today's date (UTC), YYYY-MM-DD.
+  static func today() -> String {
+    var now = time(nil)
+    var parts = tm()
+    gmtime_r(&now, &parts)
+    func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))"
+  }
+}
