@@ -83,7 +83,7 @@ struct TmuxTests {
 
     // Help, generated from the key table.
     session.send("?")
-    #expect(session.waitFor("help", "export an Axolotl config", "(disabled: export not available yet)") != nil, "\(session.lastScreen)")
+    #expect(session.waitFor("help", "export an Axolotl config", "keep the tensor in 16-bit") != nil, "\(session.lastScreen)")
 
     // Resize: smaller than 80×24 says so; back to a size that fits redraws the screen.
     session.tmux("resize-window -t 0 -x 70 -y 20")
@@ -92,6 +92,15 @@ struct TmuxTests {
     let resized = session.waitFor { $0.contains("export an Axolotl config") && !$0.contains("too small") }
     #expect(resized != nil, "\(session.lastScreen)")
     #expect(resized.map { $0.split(separator: "\n", omittingEmptySubsequences: false).count <= 31 } == true)
+
+    // Export: the dialog previews the YAML; write it to a path typed in.
+    session.send("Escape", "Escape", "e")
+    #expect(session.waitFor("export Axolotl config", "load_in_4bit: true", "path: ./qlora-quantscope.yml") != nil, "\(session.lastScreen)")
+    session.send("C-u")
+    session.type(scratch.file("out.yml"))
+    session.send("Enter")
+    #expect(session.waitFor("wrote \(scratch.file("out.yml"))") != nil, "\(session.lastScreen)")
+    #expect(access(scratch.file("out.yml"), R_OK) == 0)
 
     // Quit.
     session.send("q")

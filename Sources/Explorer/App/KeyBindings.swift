@@ -46,7 +46,10 @@ public enum KeyBindings {
   public static func disabledReason(_ action: Action, _ state: AppState) -> String? {
     switch action {
     case .export:
-      return "export not available yet"
+      if ExportDialog.choice(for: state.globalFormat, kept: [], threshold: state.threshold) == nil {
+        return "Axolotl cannot load \(state.globalFormat.rawValue): choose nf4, nf4-dq, fp4 or int8 with F"
+      }
+      return nil
     case .toggleKeep:
       guard let tensor = state.screen == .tensor ? state.openTensor : state.selectedTensor else {
         return "select a tensor row"
