@@ -1,4 +1,5 @@
 import Engine
+import TestSupport
 import Terminal
 import Testing
 
@@ -132,10 +133,48 @@ extension AppStateTests {
     #expect(state.globalFormat == .fp4 && state.viewFormat == .nf4dq)
   }
 
-  @Test func exportIsDisabledWithItsReason() {
+  @Test func exportOfAFormatAxolotlCannotLoadIsDisabledWithItsReason() {
     var state = Fixture.state()
+    state.globalFormat = .int4
     press(&state, .character("e"))
-    #expect(state.status == "export an Axolotl config: export not available yet")
+    #expect(state.screen == .model)
+    #expect(state.status?.contains("Axolotl cannot load int4") == true)
+  }
+
+  @Test func exportDialogWritesTheChoiceAndAsksBeforeReplacing() throws {
+    let directory = try TemporaryDirectory("export")
+    var state = Fixture.state()
+    state.exportDate = "2026-01-02"
+    press(&state, .down, .down, .down, .down, .character(" "), .character("F"))  // keep q_proj, nf4-dq
+    press(&state, .character("e"))
+    #expect(state.screen == .export)
+    let dialog = try #require(state.exportDialog)
+    #expect(dialog.choice.quant == .nf4 && dialog.choice.doubleQuant)
+    #expect(dialog.choice.skip.map(\.rawValue) == ["model.layers.0.self_attn.q_proj"])
+    let yaml = try dialog.rendered.get().yaml
+    #expect(yaml.contains("load_in_4bit: true"))
+    #expect(yaml.contains("model.layers.0.self_attn.q_proj"))
+    // Type a path, write, then the same path again needs a second ⏎.
+    press(&state, .control("u"))
+    for character in directory.file("out.yml") { press(&state, .character(character)) }
+    press(&state, .enter)
+    #expect(state.screen == .model)
+    #expect(state.status == "wrote \(directory.file("out.yml"))")
+    #expect(TextSnapshot.read(directory.file("out.yml")) == yaml)
+    press(&state, .character("e"), .control("u"))
+    for character in directory.file("out.yml") { press(&state, .character(character)) }
+    press(&state, .enter)
+    #expect(state.screen == .export && state.exportDialog?.confirmOverwrite == true)
+    press(&state, .enter)
+    #expect(state.screen == .model)
+  }
+
+  @Test func escapeClosesTheExportDialogWithoutWriting() {
+    var state = Fixture.state()
+    press(&state, .character("c"), .character("e"))
+    #expect(state.screen == .export)
+    press(&state, .escape)
+    #expect(state.screen == .compare && state.exportDialog == nil)
   }
 }
 
@@ -183,12 +222,13 @@ extension AppStateTests {
     var state = Fixture.state()
     state.screen = .help
     state.previousScreen = .model
+    state.cursor = 1  // a group row: nothing to keep in 16-bit
     var canvas = Canvas(width: 160, height: 80)
     Screens.render(state, into: &canvas, context: RenderContext(isMonochrome: false))
     for binding in KeyBindings.table {
       #expect(canvas.text.contains(binding.summary), "\(binding.summary)")
     }
-    #expect(canvas.text.contains("(disabled: export not available yet)"))
+    #expect(canvas.text.contains("(disabled: select a tensor row)"))
   }
 
   @Test func compareLabelsTellModuleKindsApart() {

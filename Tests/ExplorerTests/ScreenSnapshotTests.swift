@@ -92,6 +92,13 @@ extension ScreenSnapshotTests {
     expectSnapshot(state, "help")
   }
 
+  @Test func exportDialog() {
+    var state = Fixture.state()
+    state.exportDate = "2026-01-02"
+    press(&state, .down, .down, .down, .down, .character(" "), .character("e"))
+    expectSnapshot(state, "export")
+  }
+
   @Test func tooSmallTerminalSaysSo() {
     var canvas = Canvas(width: 60, height: 20)
     Screens.render(Fixture.state(), into: &canvas, context: RenderContext(isMonochrome: false))

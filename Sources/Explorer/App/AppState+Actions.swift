@@ -11,6 +11,10 @@ extension AppState {
       editFilter(key)
       return
     }
+    if screen == .export {
+      editExport(key, pageHeight: pageHeight)
+      return
+    }
     guard let binding = KeyBindings.binding(for: key, on: screen) else { return }
     if let reason = KeyBindings.disabledReason(binding.action, self) {
       status = "\(binding.summary): \(reason)"
@@ -38,6 +42,42 @@ extension AppState {
     }
     cursor = 0
     scroll = 0
+  }
+
+  private mutating func editExport(_ key: Key, pageHeight: Int) {
+    guard var dialog = exportDialog else {
+      screen = previousScreen
+      return
+    }
+    switch key {
+    case .escape:
+      exportDialog = nil
+      screen = previousScreen == .export ? .model : previousScreen
+      return
+    case .enter:
+      if dialog.write() {
+        status = dialog.message
+        exportDialog = nil
+        screen = previousScreen == .export ? .model : previousScreen
+        return
+      }
+    case .up: dialog.scroll = max(0, dialog.scroll - 1)
+    case .down: dialog.scroll += 1
+    case .pageUp: dialog.scroll = max(0, dialog.scroll - max(1, pageHeight))
+    case .pageDown: dialog.scroll += max(1, pageHeight)
+    case .backspace, .delete:
+      if !dialog.path.isEmpty { dialog.path.removeLast() }
+      dialog.confirmOverwrite = false
+    case .control("u"):
+      dialog.path = ""
+      dialog.confirmOverwrite = false
+    case .character(let character):
+      dialog.path.append(character)
+      dialog.confirmOverwrite = false
+    default:
+      break
+    }
+    exportDialog = dialog
   }
 
   /// Performs `action` (its disabled reason has been checked).
@@ -78,7 +118,12 @@ extension AppState {
         screen = .help
         helpScroll = 0
       }
-    case .export: break
+    case .export:
+      if let dialog = ExportDialog.open(self, date: exportDate) {
+        exportDialog = dialog
+        if screen != .help { previousScreen = screen }
+        screen = .export
+      }
     case .quit: quitRequested = true
     case .nextPanel:
       focus = Self.next(focus, in: TensorPanel.allCases)
@@ -99,7 +144,7 @@ extension AppState {
   private mutating func goBack() {
     switch screen {
     case .help: screen = previousScreen == .help ? .model : previousScreen
-    case .tensor, .compare, .outlierMap: screen = .model
+    case .tensor, .compare, .outlierMap, .export: screen = .model
     case .model: break
     }
   }
@@ -112,7 +157,7 @@ extension AppState {
     case .compare: compareScroll = max(0, compareScroll &+ delta)
     case .outlierMap: mapScroll = max(0, mapScroll &+ delta)
     case .help: helpScroll = max(0, helpScroll &+ delta)
-    case .tensor: break
+    case .tensor, .export: break
     }
   }
 

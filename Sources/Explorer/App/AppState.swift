@@ -53,6 +53,10 @@ public struct AppState: Sendable {
   public var mapScroll = 0
   public var helpScroll = 0
   public var quitRequested = false
+  /// The export dialog while it is open.
+  public var exportDialog: ExportDialog?
+  /// The date written into exports (tests fix it).
+  public var exportDate = ExportDialog.today()
 
   public init(checkpoint: Checkpoint, isDemo: Bool, settings: AnalysisSettings, engineLabel: String) {
     self.checkpoint = checkpoint

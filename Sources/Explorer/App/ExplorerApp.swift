@@ -23,7 +23,7 @@ public enum ExplorerApp {
       return 2
     }
     var state = AppState(
-      checkpoint: checkpoint, isDemo: options.isDemo, settings: options.settings,
+      checkpoint: checkpoint, isDemo: options.isDemo || InspectRenderer.isSyntheticDemo(checkpoint), settings: options.settings,
       engineLabel: options.engineLabel)
     let worker = options.analyses && !checkpoint.tensors.isEmpty
       ? AnalysisWorker(checkpoint: checkpoint, settings: options.settings, makeBackend: options.makeBackend, jobs: options.jobs)

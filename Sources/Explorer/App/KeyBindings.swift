@@ -18,6 +18,9 @@ public enum KeyBindings {
     KeyBinding(keys: [.left, .character("h")], action: .collapse, screens: [.model], summary: "fold the group (or go to it)", hint: nil),
     KeyBinding(keys: [.character("/")], action: .filter, screens: [.model], summary: "filter tensors by substring or regex", hint: "/ filter"),
     KeyBinding(keys: [.character("s")], action: .cycleSort, screens: [.model], summary: "sort by name / error / outliers", hint: "s sort"),
+    KeyBinding(keys: [.character("c")], action: .compare, screens: [], summary: "compare formats over layers × modules", hint: "c compare"),
+    KeyBinding(keys: [.character("o")], action: .outlierMap, screens: [], summary: "outlier map: hidden dimension × layer", hint: "o outliers"),
+    KeyBinding(keys: [.character("e")], action: .export, screens: [], summary: "export an Axolotl config", hint: "e export"),
     KeyBinding(keys: [.character("m")], action: .toggleMetric, screens: [.model, .compare], summary: "show rel_err or SQNR", hint: "m metric"),
     KeyBinding(keys: [.character("f")], action: .cycleViewFormat, screens: [.model, .compare, .tensor], summary: "cycle the format in view (heat, sort, bins)", hint: "f format"),
     KeyBinding(keys: [.character("F")], action: .cycleGlobalFormat, screens: [], summary: "cycle the model's chosen format (export)", hint: "F choose"),
@@ -28,9 +31,6 @@ public enum KeyBindings {
     KeyBinding(keys: [.character("+"), .character("=")], action: .thresholdUp, screens: [.tensor, .outlierMap, .model], summary: "raise the outlier threshold by 0.5", hint: "+ - threshold"),
     KeyBinding(keys: [.character("-")], action: .thresholdDown, screens: [.tensor, .outlierMap, .model], summary: "lower the outlier threshold by 0.5", hint: nil),
     KeyBinding(keys: [.character(" ")], action: .toggleKeep, screens: [.model, .tensor], summary: "keep the tensor in 16-bit (toggle)", hint: "space keep 16-bit"),
-    KeyBinding(keys: [.character("c")], action: .compare, screens: [], summary: "compare formats over layers × modules", hint: "c compare"),
-    KeyBinding(keys: [.character("o")], action: .outlierMap, screens: [], summary: "outlier map: hidden dimension × layer", hint: "o outliers"),
-    KeyBinding(keys: [.character("e")], action: .export, screens: [], summary: "export an Axolotl config", hint: "e export"),
     KeyBinding(keys: [.escape, .backspace], action: .back, screens: [.tensor, .compare, .outlierMap, .help], summary: "back", hint: "esc back"),
     KeyBinding(keys: [.character("?")], action: .help, screens: [], summary: "help: every key", hint: "? help"),
     KeyBinding(keys: [.character("q"), .control("c")], action: .quit, screens: [], summary: "quit", hint: "q quit"),
@@ -46,7 +46,10 @@ public enum KeyBindings {
   public static func disabledReason(_ action: Action, _ state: AppState) -> String? {
     switch action {
     case .export:
-      return "export not available yet"
+      if ExportDialog.choice(for: state.globalFormat, kept: [], threshold: state.threshold) == nil {
+        return "Axolotl cannot load \(state.globalFormat.rawValue): choose nf4, nf4-dq, fp4 or int8 with F"
+      }
+      return nil
     case .toggleKeep:
       guard let tensor = state.screen == .tensor ? state.openTensor : state.selectedTensor else {
         return "select a tensor row"

@@ -14,6 +14,7 @@ public enum Screens {
     case .compare: CompareScreen.render(state, into: &canvas, context: context)
     case .outlierMap: OutlierMapScreen.render(state, into: &canvas, context: context)
     case .help: HelpScreen.render(state, into: &canvas, context: context)
+    case .export: ExportScreen.render(state, into: &canvas, context: context)
     }
   }
 }

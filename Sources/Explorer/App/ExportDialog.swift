@@ -1,0 +1,81 @@
+import Engine
+import Exporter
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The export dialog's state: the choice read from the app (global format, kept tensors,
+/// threshold), the rendered YAML, the output path being edited, and what happened last.
+public struct ExportDialog: Sendable {
+  /// The rendered config, or why it cannot be rendered.
+  public var rendered: Result<ExportResult, ExportError>
+  public var choice: ExportChoice
+  /// The output path (edited by typing).
+  public var path: String
+  /// First line of the preview shown.
+  public var scroll = 0
+  /// True after a write found the file existing: ⏎ again overwrites.
+  public var confirmOverwrite = false
+  /// The last outcome, one line.
+  public var message: String?
+
+  /// The export choice that the global format stands for, or nil for formats Axolotl cannot
+  /// express (int4, dyn8).
+  public static func choice(for format: QuantFormat, kept: Set<String>, threshold: Float) -> ExportChoice? {
+    let skip = kept.sorted().compactMap { ModuleName(tensor: TensorName($0)) }
+    switch format {
+    case .nf4: return ExportChoice(quant: .nf4, doubleQuant: false, skip: skip, threshold: threshold)
+    case .nf4dq: return ExportChoice(quant: .nf4, doubleQuant: true, skip: skip, threshold: threshold)
+    case .fp4: return ExportChoice(quant: .fp4, doubleQuant: false, skip: skip, threshold: threshold)
+    case .int8: return ExportChoice(quant: .int8, skip: skip, threshold: threshold)
+    case .int4, .dyn8: return nil
+    }
+  }
+
+  /// Opens the dialog for `state` (nil when the global format cannot be exported).
+  static func open(_ state: AppState, date: String) -> ExportDialog? {
+    guard let choice = choice(for: state.globalFormat, kept: state.kept, threshold: state.threshold) else {
+      return nil
+    }
+    let rendered: Result<ExportResult, ExportError>
+    do throws(ExportError) {
+      rendered = .success(try AxolotlExporter.render(
+        choice: choice, checkpoint: state.checkpoint, analyses: state.analyses, settings: state.settings,
+        date: date))
+    } catch {
+      rendered = .failure(error)
+    }
+    let path = choice.quant.isFourBit ? "./qlora-quantscope.yml" : "./lora-8bit-quantscope.yml"
+    return ExportDialog(rendered: rendered, choice: choice, path: path)
+  }
+
+  /// Writes the YAML to `path` atomically; an existing file needs a second ⏎.
+  mutating func write() -> Bool {
+    guard case .success(let result) = rendered else { return false }
+    do throws(ExportError) {
+      try AtomicFile.write(result.yaml, to: path, overwrite: confirmOverwrite)
+      message = "wrote \(path)"
+      confirmOverwrite = false
+      return true
+    } catch {
+      if case .fileExists = error {
+        confirmOverwrite = true
+        message = "\(path) exists: ⏎ again to replace it, or edit the path"
+      } else {
+        message = error.description
+        confirmOverwrite = false
+      }
+      return false
+    }
+  }
+
+  /// Today's date (UTC), YYYY-MM-DD, for the YAML's header comment.
+  static func today() -> String {
+    var now = time(nil)
+    var parts = tm()
+    gmtime_r(&now, &parts)
+    func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))"
+  }
+}

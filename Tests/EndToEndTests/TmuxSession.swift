@@ -1,0 +1,155 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A private tmux server (`tmux -L qs-<pid>-<n>`) running one program in a 120×40 window, driven
+/// like a user at the keyboard. Waits poll `capture-pane` every 25 ms; no fixed sleeps.
+final class TmuxSession {
+  /// Longest wait for one expected screen (a cold debug build analyses the demo in a few seconds).
+  static let waitLimitSeconds = 30.0
+  /// Poll interval of the waits.
+  static let pollMicroseconds: useconds_t = 25_000
+
+  let socket: String
+  private let configPath: String
+  private(set) var lastScreen = ""
+
+  /// Starts `command` (a shell command line) in a detached session of `width`×`height`.
+  init(command: String, width: Int = 120, height: Int = 40, scratch: String) throws {
+    socket = "qs-\(getpid())-\(TmuxSession.counter())"
+    configPath = scratch + "/tmux.conf"
+    // remain-on-exit keeps the dead pane, so its exit status and final screen can be read.
+    let config = "set -g remain-on-exit on\nset -g status off\nset -g default-terminal tmux-256color\n"
+    guard let file = fopen(configPath, "w") else { throw TmuxError("cannot write \(configPath)") }
+    fputs(config, file)
+    fclose(file)
+    let (status, output) = TmuxSession.shell(
+      "tmux -L \(socket) -f \(configPath) new-session -d -x \(width) -y \(height) \(TmuxSession.quote(command)) 2>&1")
+    guard status == 0 else { throw TmuxError("tmux new-session failed: \(output)") }
+  }
+
+  deinit {
+    _ = TmuxSession.shell("tmux -L \(socket) kill-server 2>/dev/null")
+  }
+
+  /// Runs a tmux command on this server; returns its output.
+  @discardableResult
+  func tmux(_ arguments: String) -> String {
+    TmuxSession.shell("tmux -L \(socket) \(arguments) 2>&1").output
+  }
+
+  /// Sends keys by tmux name (`Enter`, `Escape`, `q`, `C-c`); literal text with `literal`.
+  func send(_ keys: String...) {
+    for key in keys { tmux("send-keys -t 0 \(TmuxSession.quote(key))") }
+  }
+
+  func type(_ text: String) {
+    tmux("send-keys -t 0 -l \(TmuxSession.quote(text))")
+  }
+
+  /// The pane's text now.
+  func capture() -> String {
+    tmux("capture-pane -p -t 0")
+  }
+
+  /// A tmux format of the pane (`#{pane_dead_status}`).
+  func format(_ text: String) -> String {
+    var value = tmux("display-message -p -t 0 \(TmuxSession.quote(text))")
+    while value.hasSuffix("\n") { value.removeLast() }
+    return value
+  }
+
+  /// Waits until the screen satisfies `predicate` and then stops changing (two equal captures);
+  /// returns the screen, or nil after `waitLimitSeconds`.
+  func waitFor(_ predicate: (String) -> Bool) -> String? {
+    var start = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &start)
+    var previous: String?
+    while true {
+      let screen = capture()
+      lastScreen = screen
+      if predicate(screen) {
+        if screen == previous { return screen }
+        previous = screen
+      } else {
+        previous = nil
+      }
+      var now = timespec()
+      clock_gettime(CLOCK_MONOTONIC, &now)
+      if Double(now.tv_sec - start.tv_sec) > TmuxSession.waitLimitSeconds {
+        return nil
+      }
+      usleep(TmuxSession.pollMicroseconds)
+    }
+  }
+
+  /// Waits for a screen containing every one of `texts`.
+  func waitFor(_ texts: String...) -> String? {
+    waitFor { screen in texts.allSatisfy { screen.contains($0) } }
+  }
+
+  /// Waits until the program has exited; returns its exit status text. `nudge` keys are sent
+  /// again every second (a key can be lost while the pane's program changes).
+  func waitForExit(nudge: String? = nil) -> String? {
+    var start = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &start)
+    var polls = 0
+    while true {
+      if let nudge, polls % 40 == 0 { send(nudge) }
+      polls += 1
+      if format("#{pane_dead}") == "1" {
+        let status = format("#{pane_dead_status}")
+        if !status.isEmpty { return status }
+      }
+      var now = timespec()
+      clock_gettime(CLOCK_MONOTONIC, &now)
+      if Double(now.tv_sec - start.tv_sec) > TmuxSession.waitLimitSeconds { return nil }
+      usleep(TmuxSession.pollMicroseconds)
+    }
+  }
+
+  // MARK: - Shell
+
+  /// Runs `command` with /bin/sh; returns its exit status and standard output.
+  static func shell(_ command: String) -> (status: Int32, output: String) {
+    guard let pipe = popen(command, "r") else { return (-1, "") }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+      let count = fread(&buffer, 1, buffer.count, pipe)
+      if count <= 0 { break }
+      bytes += buffer[0..<count]
+    }
+    let status = pclose(pipe)
+    return ((status >> 8) & 0xFF, String(decoding: bytes, as: UTF8.self))
+  }
+
+  /// `text` in single quotes for /bin/sh.
+  static func quote(_ text: String) -> String {
+    "'" + text.replacingAll("'", with: "'\\''") + "'"
+  }
+
+  nonisolated(unsafe) private static var sessions = 0
+  private static func counter() -> Int {
+    sessions += 1
+    return sessions
+  }
+
+  /// True when `tmux` runs here.
+  static var isAvailable: Bool { shell("tmux -V >/dev/null 2>&1").status == 0 }
+}
+
+struct TmuxError: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
+}
+
+extension String {
+  func replacingAll(_ target: Character, with replacement: String) -> String {
+    var out = ""
+    for character in self {
+      if character == target { out += replacement } else { out.append(character) }
+    }
+    return out
+  }
+}
