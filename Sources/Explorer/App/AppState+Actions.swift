@@ -145,7 +145,10 @@ extension AppState {
     switch screen {
     case .help: screen = previousScreen == .help ? .model : previousScreen
     case .tensor, .compare, .outlierMap, .export: screen = .model
-    case .model: break
+    case .model:
+      filter = ""
+      cursor = 0
+      scroll = 0
     }
   }
 
