@@ -101,6 +101,9 @@ extension AppState {
       sort = Self.next(sort, in: TreeSort.allCases)
       cursor = 0
       scroll = 0
+    case .sortLayers:
+      compareWorstFirst.toggle()
+      compareScroll = 0
     case .toggleMetric:
       metric = metric == .relErr ? .sqnr : .relErr
     case .cycleViewFormat:

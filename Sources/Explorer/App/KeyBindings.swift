@@ -18,6 +18,7 @@ public enum KeyBindings {
     KeyBinding(keys: [.left, .character("h")], action: .collapse, screens: [.model], summary: "fold the group (or go to it)", hint: nil),
     KeyBinding(keys: [.character("/")], action: .filter, screens: [.model], summary: "filter tensors by substring or regex", hint: "/ filter"),
     KeyBinding(keys: [.character("s")], action: .cycleSort, screens: [.model], summary: "sort by name / error / outliers", hint: "s sort"),
+    KeyBinding(keys: [.character("s")], action: .sortLayers, screens: [.compare], summary: "order layers by position / worst first", hint: "s order"),
     KeyBinding(keys: [.character("c")], action: .compare, screens: [], summary: "compare formats over layers × modules", hint: "c compare"),
     KeyBinding(keys: [.character("o")], action: .outlierMap, screens: [], summary: "outlier map: hidden dimension × layer", hint: "o outliers"),
     KeyBinding(keys: [.character("e")], action: .export, screens: [], summary: "export an Axolotl config", hint: "e export"),
