@@ -22,7 +22,7 @@ root="$(cd "$here/.." && pwd)"
 bin="${1:-${QUANTSCOPE_BIN:-$root/.build/release/quantscope}}"
 work="${2:-/tmp/qs-gpu-parity}"
 golden="${QUANTSCOPE_SHARED:-$root/../shared}/golden/inputs.safetensors"
-layers="${SYNTH_LAYERS:-4}"
+layers="${SYNTH_LAYERS:-10}"  # 7b: ~0.4 GB per layer + 0.5 GB embeddings (BF16)
 mkdir -p "$work"
 [ -x "$bin" ] || { echo "gpu-parity: no executable quantscope at $bin" >&2; exit 2; }
 
@@ -35,15 +35,15 @@ echo "== quantscope doctor"
 # The synthetic checkpoint (made once; at least 4 GB: more layers when the preset is smaller).
 synth="$work/synth-7b-$layers"
 if [ ! -d "$synth" ] || [ -z "$(ls -A "$synth" 2>/dev/null)" ]; then
-  echo "== quantscope synth --preset 7b --layers $layers $synth"
-  "$bin" synth --preset 7b --layers "$layers" "$synth" || { echo "gpu-parity: synth failed" >&2; status=1; }
+  echo "== quantscope synth $synth --preset 7b --layers $layers"
+  "$bin" synth "$synth" --preset 7b --layers "$layers" || { echo "gpu-parity: synth failed" >&2; status=1; }
 fi
 size=$(du -sb "$synth" 2>/dev/null | cut -f1)
 if [ -n "${size:-}" ] && [ "$size" -lt 4000000000 ] && [ -z "${SYNTH_LAYERS:-}" ]; then
   more=$(( (4000000000 * layers + size - 1) / size + 1 ))
   synth="$work/synth-7b-$more"
-  echo "== $size bytes is under 4 GB: quantscope synth --preset 7b --layers $more $synth"
-  [ -d "$synth" ] || "$bin" synth --preset 7b --layers "$more" "$synth" || status=1
+  echo "== $size bytes is under 4 GB: quantscope synth $synth --preset 7b --layers $more"
+  [ -d "$synth" ] || "$bin" synth "$synth" --preset 7b --layers "$more" || status=1
 fi
 
 echo "== host-to-device copy (pinned, 256 MiB buffers)"

@@ -69,8 +69,26 @@ public final class CUDABackend: Backend {
   /// The first `load()` of the process, shared by `isAvailable` and the parity tests.
   package static let probe: Result<CUDABackend, BackendUnavailable> = load()
 
+  /// `load` with the driver opened from `driverLibrary` (a path): for tests against the CPU
+  /// emulation of the kernels (scripts/fake-cuda), which stands in for libcuda.so.1.
+  package static func load(deviceMemoryLimit: Int? = nil, driverLibrary: String)
+    -> Result<CUDABackend, BackendUnavailable>
+  {
+    do throws(CUDAError) {
+      let api = try CUDADriverAPI(try CUDALibrary.open([driverLibrary]).get())
+      return .success(try make(deviceMemoryLimit: deviceMemoryLimit, api: api))
+    } catch {
+      return .failure(BackendUnavailable(error.unavailableReason))
+    }
+  }
+
   private static func make(deviceMemoryLimit: Int?) throws(CUDAError) -> CUDABackend {
-    let api = try CUDADriver.driver.get()
+    try make(deviceMemoryLimit: deviceMemoryLimit, api: try CUDADriver.driver.get())
+  }
+
+  private static func make(deviceMemoryLimit: Int?, api: CUDADriverAPI) throws(CUDAError)
+    -> CUDABackend
+  {
     let status = api.cuInit(0)
     if status != 0 {
       throw .driver(call: "cuInit", status: status, name: api.errorName(status))
