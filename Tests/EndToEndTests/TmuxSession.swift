@@ -88,11 +88,15 @@ final class TmuxSession {
     waitFor { screen in texts.allSatisfy { screen.contains($0) } }
   }
 
-  /// Waits until the program has exited; returns its exit status text.
-  func waitForExit() -> String? {
+  /// Waits until the program has exited; returns its exit status text. `nudge` keys are sent
+  /// again every second (a key can be lost while the pane's program changes).
+  func waitForExit(nudge: String? = nil) -> String? {
     var start = timespec()
     clock_gettime(CLOCK_MONOTONIC, &start)
+    var polls = 0
     while true {
+      if let nudge, polls % 40 == 0 { send(nudge) }
+      polls += 1
       if format("#{pane_dead}") == "1" {
         let status = format("#{pane_dead_status}")
         if !status.isEmpty { return status }

@@ -47,8 +47,7 @@ struct TmuxTests {
     #expect(session.format("#{cursor_flag}") == "1", "cursor left hidden")
     #expect(session.format("#{keypad_cursor_flag}") == "0", "keypad mode left on")
     #expect(screen?.contains("QuantScope ▸") == false, "the explorer's screen was left behind")
-    session.send("Enter")
-    #expect(session.waitForExit() == "\(status)")
+    #expect(session.waitForExit(nudge: "Enter") == "\(status)")
   }
 
   @Test func userSession() throws {
@@ -127,7 +126,6 @@ struct TmuxTests {
     let session = try start(scratch, extra: "--theme no-such-theme")
     let screen = session.waitFor("quantscope exited: 2")
     #expect(screen?.contains("quantscope: error: theme 'no-such-theme' not found") == true, "\(session.lastScreen)")
-    session.send("Enter")
-    #expect(session.waitForExit() == "2")
+    #expect(session.waitForExit(nudge: "Enter") == "2")
   }
 }

@@ -85,7 +85,11 @@ extension CUDABackendParityTests {
 
   /// Tensors larger than a tiny memory limit: streamed in many chunks over both streams, twice.
   @Test func streamedTensorsMatch() throws {
-    let backend = try CUDABackend.load(deviceMemoryLimit: 2 << 20).get()
+    try Self.compareStreamed(backend: try CUDABackend.load(deviceMemoryLimit: 2 << 20).get(), rows: 1024)
+  }
+
+  /// Writes BF16, F16, F32 and 1-D tensors (with sparse large values) and compares them.
+  static func compareStreamed(backend: CUDABackend, rows: Int, blocksize: Int = 64) throws {
     let directory = try TemporaryDirectory("cuda-parity")
     var random = SplitMix64(seed: 20261129)
     func values(_ count: Int) -> [Float] {
@@ -109,14 +113,15 @@ extension CUDABackendParityTests {
       return out
     }
     let tensors: [(name: String, dtype: DType, shape: [Int], bytes: [UInt8])] = [
-      ("a.bf16", .BF16, [1024, 1000], bytes(values(1_024_000), .BF16)),
-      ("b.f16", .F16, [300, 4097], bytes(values(300 * 4097), .F16)),
-      ("c.f32", .F32, [513, 1100], bytes(values(513 * 1100), .F32)),
+      ("a.bf16", .BF16, [rows, 1000], bytes(values(rows * 1000), .BF16)),
+      ("b.f16", .F16, [rows / 4, 4097], bytes(values(rows / 4 * 4097), .F16)),
+      ("c.f32", .F32, [rows / 2, 1100], bytes(values(rows / 2 * 1100), .F32)),
       ("d.vector", .F32, [70_001], bytes(values(70_001), .F32)),
     ]
     let path = directory.file("streamed.safetensors")
     try SafetensorsFixture.write(SafetensorsFixture.valid(tensors), to: path)
-    try Self.compareAll(try Checkpoint.open(path), backend: backend, settings: AnalysisSettings())
+    try compareAll(
+      try Checkpoint.open(path), backend: backend, settings: AnalysisSettings(blocksize: blocksize))
   }
 
   @Test func nonFiniteTensorGivesNaNMetrics() throws {
@@ -140,25 +145,30 @@ extension CUDABackendParityTests {
   /// Codes and scales of every golden input, bit for bit (golden README: blocksize 64).
   @Test(arguments: QuantFormat.allCases)
   func codesEqualGolden(format: QuantFormat) throws {
-    let backend = try CUDABackend.probe.get()
+    try Self.compareCodes(backend: try CUDABackend.probe.get(), formats: [format])
+  }
+
+  static func compareCodes(backend: CUDABackend, formats: [QuantFormat]) throws {
     let inputs = try GoldenFiles.inputs
     let expected = try GoldenFiles.expected
-    let key = format == .nf4dq ? "nf4dq" : format.rawValue
-    for name in inputs.names {
-      let codesName = format == .nf4dq ? "\(name).nf4dq.qabsmax" : "\(name).\(key).codes"
-      guard expected.contains(codesName) else { continue }  // int8: 2-D inputs only
-      let scalesName =
-        switch format {
-        case .nf4dq: "\(name).nf4dq.absmax_hat"
-        case .int8: "\(name).int8.rowmax"
-        default: "\(name).\(key).absmax"
-        }
-      let tensor = try inputs.tensor(name)
-      let result = try backend.codes(
-        of: tensor, in: inputs.checkpoint, format: format, blocksize: 64)
-      #expect(result.codes == (try expected.bytes(codesName)), "\(codesName)")
-      let scales = try expected.floats(scalesName)
-      #expect(result.scales.map(\.bitPattern) == scales.map(\.bitPattern), "\(scalesName)")
+    for format in formats {
+      let key = format == .nf4dq ? "nf4dq" : format.rawValue
+      for name in inputs.names {
+        let codesName = format == .nf4dq ? "\(name).nf4dq.qabsmax" : "\(name).\(key).codes"
+        guard expected.contains(codesName) else { continue }  // int8: 2-D inputs only
+        let scalesName =
+          switch format {
+          case .nf4dq: "\(name).nf4dq.absmax_hat"
+          case .int8: "\(name).int8.rowmax"
+          default: "\(name).\(key).absmax"
+          }
+        let tensor = try inputs.tensor(name)
+        let result = try backend.codes(
+          of: tensor, in: inputs.checkpoint, format: format, blocksize: 64)
+        #expect(result.codes == (try expected.bytes(codesName)), "\(codesName)")
+        let scales = try expected.floats(scalesName)
+        #expect(result.scales.map(\.bitPattern) == scales.map(\.bitPattern), "\(scalesName)")
+      }
     }
   }
 }

@@ -231,6 +231,15 @@ extension AppStateTests {
     #expect(canvas.text.contains("(disabled: select a tensor row)"))
   }
 
+  @Test func compareOrdersLayersWorstFirst() {
+    var state = Fixture.state()
+    press(&state, .character("c"), .character("s"))
+    #expect(state.compareWorstFirst)
+    var matrix = LayerMatrix(state)
+    matrix.sortWorstFirst(state, state.viewFormat)
+    #expect(matrix.layers == ["model.layers.2", "model.layers.1", "model.layers.0"])
+  }
+
   @Test func compareLabelsTellModuleKindsApart() {
     #expect(LayerMatrix.shortestUniqueSuffixes(["attention.output.dense", "intermediate.dense", "output.dense", "attention.self.key"])
       == ["a.o.dense", "i.dense", "output.dense", "key"])

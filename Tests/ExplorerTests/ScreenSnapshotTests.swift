@@ -106,3 +106,43 @@ extension ScreenSnapshotTests {
     #expect(canvas.text.contains("at least 80×24"))
   }
 }
+
+// MARK: - Data that must not break drawing
+
+extension ScreenSnapshotTests {
+  /// A tensor holding NaN and ±inf (metrics NaN, columns inf/NaN) and one with huge values: every
+  /// screen draws, at both sizes, without trapping.
+  @Test func nonFiniteAndHugeValuesDraw() throws {
+    var state = Fixture.state()
+    let index = Fixture.index("model.layers.1.self_attn.q_proj.weight")
+    var analysis = Fixture.analysis(state.checkpoint.tensors[index], settings: state.settings)
+    analysis.stats = TensorStats(min: -.infinity, max: .infinity, mean: .nan, std: .nan, absmax: .infinity,
+                                 zeros: 0, nans: 3, infinities: 2)
+    analysis.histogram = Histogram(lo: -3e38, hi: 3e38, counts: analysis.histogram.counts)
+    for format in analysis.formats.keys {
+      analysis.formats[format]?.relErr = .nan
+      analysis.formats[format]?.sqnrDB = .nan
+      analysis.formats[format]?.maxAbsErr = 1e30
+      analysis.formats[format]?.mse = .infinity
+    }
+    analysis.outliers?.columnAbsmax[3] = .infinity
+    analysis.outliers?.columnAbsmax[5] = .nan
+    state.receive(analysis, at: index)
+    state.openTensor = index
+    for screen in ScreenKind.allCases where screen != .export {
+      for (width, height) in Self.sizes {
+        var copy = state
+        copy.screen = screen
+        var canvas = Canvas(width: width, height: height)
+        Screens.render(copy, into: &canvas, context: RenderContext(isMonochrome: true))
+        #expect(!canvas.text.isEmpty)
+      }
+    }
+    var tensor = state
+    tensor.screen = .tensor
+    var canvas = Canvas(width: 160, height: 50)
+    Screens.render(tensor, into: &canvas, context: RenderContext(isMonochrome: false))
+    #expect(canvas.text.contains("nan 3 inf 2"))
+    #expect(canvas.text.contains("4 columns ≥ 6.0"))  // 7, 20, 40 and the inf column 3
+  }
+}

@@ -9,7 +9,8 @@ import Glibc
 ///
 /// Built without CUDA: the driver (libcuda.so.1) and NVRTC are opened at run time
 /// (`CUDADriver`), the kernels (`CUDA/kernels.cu`, embedded in the binary) are compiled by NVRTC
-/// for the device once per process, and any failure is a one-line reason
+/// for the device once per process (without NVRTC: the PTX compiled ahead of time,
+/// `CUDAPrecompiledPTX`, which the driver JIT-compiles), and any failure is a one-line reason
 /// (`BackendUnavailable`) so the caller can stay on the CPU. Tensors are streamed from the file
 /// through pinned buffers and two streams (`CUDATensorPipeline`); dtypes other than F32, F16 and
 /// BF16 go to the CPU backend. GPU work is serialised: one tensor at a time per backend.
@@ -69,8 +70,26 @@ public final class CUDABackend: Backend {
   /// The first `load()` of the process, shared by `isAvailable` and the parity tests.
   package static let probe: Result<CUDABackend, BackendUnavailable> = load()
 
+  /// `load` with the driver opened from `driverLibrary` (a path): for tests against the CPU
+  /// emulation of the kernels (scripts/fake-cuda), which stands in for libcuda.so.1.
+  package static func load(deviceMemoryLimit: Int? = nil, driverLibrary: String)
+    -> Result<CUDABackend, BackendUnavailable>
+  {
+    do throws(CUDAError) {
+      let api = try CUDADriverAPI(try CUDALibrary.open([driverLibrary]).get())
+      return .success(try make(deviceMemoryLimit: deviceMemoryLimit, api: api))
+    } catch {
+      return .failure(BackendUnavailable(error.unavailableReason))
+    }
+  }
+
   private static func make(deviceMemoryLimit: Int?) throws(CUDAError) -> CUDABackend {
-    let api = try CUDADriver.driver.get()
+    try make(deviceMemoryLimit: deviceMemoryLimit, api: try CUDADriver.driver.get())
+  }
+
+  private static func make(deviceMemoryLimit: Int?, api: CUDADriverAPI) throws(CUDAError)
+    -> CUDABackend
+  {
     let status = api.cuInit(0)
     if status != 0 {
       throw .driver(call: "cuInit", status: status, name: api.errorName(status))

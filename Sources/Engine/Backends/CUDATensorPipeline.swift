@@ -249,7 +249,8 @@ struct CUDATensorPipeline {
     let mean = finiteCount > 0 ? pass1Sums[SumSlot.weight.rawValue] / Double(finiteCount) : 0
     let sumSquares = pass1Sums[SumSlot.weightSquared.rawValue]
     let isFinite = nans == 0 && infinities == 0
-    let computed = formatsEnabled && isFinite ? requested : []
+    // int8 is row-wise: it needs rows (≥ 2-D), as in TensorRun.
+    let computed = (formatsEnabled && isFinite ? requested : []).filter { $0 != .int8 || cols > 0 }
 
     var int8Defined = true
     if computed.contains(.int8) {

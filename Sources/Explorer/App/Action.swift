@@ -2,7 +2,7 @@
 public enum Action: String, CaseIterable, Sendable, Hashable {
   case moveUp, moveDown, pageUp, pageDown, top, bottom
   case open, back, expand, collapse
-  case toggleKeep, cycleViewFormat, cycleGlobalFormat, toggleMetric, cycleSort, filter
+  case toggleKeep, cycleViewFormat, cycleGlobalFormat, toggleMetric, cycleSort, sortLayers, filter
   case compare, outlierMap, help, export, quit
   case nextPanel, toggleLog, zoom, toggleResolution, thresholdUp, thresholdDown
 }

@@ -21,6 +21,10 @@ final class AnalysisWorker: Sendable {
     var queue: [Int]
     var inbox = Delivery()
     var done = 0
+    var failed = false
+    var runningWorkers = 0
+    /// Every result so far, for the analysis cache.
+    var results: [TensorAnalysis?]
   }
 
   private let checkpoint: Checkpoint
@@ -41,20 +45,53 @@ final class AnalysisWorker: Sendable {
     let work = checkpoint.tensors.indices.filter { checkpoint.tensors[$0].dtype.isAnalysable }
     total = work.count
     bytesTotal = work.reduce(0) { $0 + checkpoint.tensors[$1].byteCount }
-    state = Mutex(State(queue: work))
+    state = Mutex(State(queue: work, results: Array(repeating: nil, count: checkpoint.tensors.count)))
   }
 
-  /// Starts the sweep: the backend is made on a background thread, then `jobs` workers run.
+  /// At most this many tensors at once: the CPU backend already splits each tensor over every
+  /// core, so more workers would only multiply threads and buffers.
+  static let maximumWorkers = 2
+
+  /// Starts the sweep on a background thread: makes the backend, answers from the analysis cache
+  /// when it holds this checkpoint (same files, settings and engine), else starts the workers.
   func start() {
     DispatchQueue.global(qos: .userInitiated).async { [self] in
       let backend = makeBackend()
+      if let cached = AnalysisCache().load(checkpoint: checkpoint, settings: settings, engine: backend.identifier) {
+        state.withLock {
+          for (index, analysis) in cached.enumerated() {
+            if let analysis { $0.inbox.results.append((index, analysis)) }
+          }
+          $0.queue = []
+          $0.done = total
+          $0.inbox.backendName = backend.displayName + " (cached)"
+        }
+        bytesDone.store(bytesTotal, ordering: .relaxed)
+        return
+      }
+      let workers = min(jobs, Self.maximumWorkers)
       state.withLock {
         $0.inbox.backendName = backend.displayName
-        $0.inbox.progress = currentProgress(done: 0)
+        $0.runningWorkers = workers
       }
-      for _ in 0..<jobs {
-        DispatchQueue.global(qos: .userInitiated).async { [self] in work(backend) }
+      for _ in 0..<workers {
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+          work(backend)
+          finishWorker(backend)
+        }
       }
+    }
+  }
+
+  /// The last worker to finish a complete, failure-free sweep stores the results in the cache.
+  private func finishWorker(_ backend: any Backend) {
+    let results: [TensorAnalysis?]? = state.withLock { state in
+      state.runningWorkers -= 1
+      guard state.runningWorkers == 0 && !state.failed && state.done == total && !cancel.isCancelled else { return nil }
+      return state.results
+    }
+    if let results {
+      AnalysisCache().store(results, checkpoint: checkpoint, settings: settings, engine: backend.identifier)
     }
   }
 
@@ -100,12 +137,14 @@ final class AnalysisWorker: Sendable {
           progress: { [self] bytes in self.bytesDone.add(bytes, ordering: .relaxed) })
         state.withLock {
           $0.inbox.results.append((index, analysis))
+          $0.results[index] = analysis
           $0.done += 1
         }
       } catch {
         if case .cancelled = error { return }
         state.withLock {
           $0.inbox.failures.append((index, error.description))
+          $0.failed = true
           $0.done += 1
         }
       }

@@ -101,6 +101,9 @@ extension AppState {
       sort = Self.next(sort, in: TreeSort.allCases)
       cursor = 0
       scroll = 0
+    case .sortLayers:
+      compareWorstFirst.toggle()
+      compareScroll = 0
     case .toggleMetric:
       metric = metric == .relErr ? .sqnr : .relErr
     case .cycleViewFormat:
@@ -145,7 +148,10 @@ extension AppState {
     switch screen {
     case .help: screen = previousScreen == .help ? .model : previousScreen
     case .tensor, .compare, .outlierMap, .export: screen = .model
-    case .model: break
+    case .model:
+      filter = ""
+      cursor = 0
+      scroll = 0
     }
   }
 

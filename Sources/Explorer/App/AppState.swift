@@ -50,6 +50,8 @@ public struct AppState: Sendable {
   public var histogramZoom = 1
   public var braille = true
   public var compareScroll = 0
+  /// Compare lists the worst layers (in the view format) first.
+  public var compareWorstFirst = false
   public var mapScroll = 0
   public var helpScroll = 0
   public var quitRequested = false

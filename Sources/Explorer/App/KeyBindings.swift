@@ -18,6 +18,7 @@ public enum KeyBindings {
     KeyBinding(keys: [.left, .character("h")], action: .collapse, screens: [.model], summary: "fold the group (or go to it)", hint: nil),
     KeyBinding(keys: [.character("/")], action: .filter, screens: [.model], summary: "filter tensors by substring or regex", hint: "/ filter"),
     KeyBinding(keys: [.character("s")], action: .cycleSort, screens: [.model], summary: "sort by name / error / outliers", hint: "s sort"),
+    KeyBinding(keys: [.character("s")], action: .sortLayers, screens: [.compare], summary: "order layers by position / worst first", hint: "s order"),
     KeyBinding(keys: [.character("c")], action: .compare, screens: [], summary: "compare formats over layers × modules", hint: "c compare"),
     KeyBinding(keys: [.character("o")], action: .outlierMap, screens: [], summary: "outlier map: hidden dimension × layer", hint: "o outliers"),
     KeyBinding(keys: [.character("e")], action: .export, screens: [], summary: "export an Axolotl config", hint: "e export"),
@@ -31,7 +32,7 @@ public enum KeyBindings {
     KeyBinding(keys: [.character("+"), .character("=")], action: .thresholdUp, screens: [.tensor, .outlierMap, .model], summary: "raise the outlier threshold by 0.5", hint: "+ - threshold"),
     KeyBinding(keys: [.character("-")], action: .thresholdDown, screens: [.tensor, .outlierMap, .model], summary: "lower the outlier threshold by 0.5", hint: nil),
     KeyBinding(keys: [.character(" ")], action: .toggleKeep, screens: [.model, .tensor], summary: "keep the tensor in 16-bit (toggle)", hint: "space keep 16-bit"),
-    KeyBinding(keys: [.escape, .backspace], action: .back, screens: [.tensor, .compare, .outlierMap, .help], summary: "back", hint: "esc back"),
+    KeyBinding(keys: [.escape, .backspace], action: .back, screens: [.model, .tensor, .compare, .outlierMap, .help], summary: "back (on the model screen: clear the filter)", hint: "esc back"),
     KeyBinding(keys: [.character("?")], action: .help, screens: [], summary: "help: every key", hint: "? help"),
     KeyBinding(keys: [.character("q"), .control("c")], action: .quit, screens: [], summary: "quit", hint: "q quit"),
   ]
@@ -61,6 +62,8 @@ public enum KeyBindings {
       return state.rows.isEmpty ? "no tensor matches the filter" : nil
     case .cycleViewFormat, .cycleGlobalFormat:
       return state.settings.formats.count > 1 ? nil : "only one format is analysed"
+    case .back:
+      return state.screen == .model && state.filter.isEmpty ? "nothing to go back to" : nil
     case .thresholdDown:
       return state.threshold <= 0.5 ? "the threshold is at its minimum" : nil
     default:

@@ -70,6 +70,24 @@ struct LayerMatrix: Sendable {
     }
   }
 
+  /// Reorders the layers by their worst cell in `format` (worst first; unanalysed last).
+  mutating func sortWorstFirst(_ state: AppState, _ format: QuantFormat) {
+    let keys = cells.map { row in state.worst(row.compactMap { $0.flatMap { state.metricValue($0, format) } }) }
+    let order = layers.indices.sorted { a, b in
+      switch (keys[a], keys[b]) {
+      case (let x?, let y?) where x != y && !(x.isNaN && y.isNaN):
+        if x.isNaN { return true }
+        if y.isNaN { return false }
+        return state.higherIsWorse ? x > y : x < y
+      case (.some, nil): return true
+      case (nil, .some): return false
+      default: return a < b
+      }
+    }
+    layers = order.map { layers[$0] }
+    cells = order.map { cells[$0] }
+  }
+
   /// A short label of a layer: its last two components (`layers.2`).
   static func label(_ layer: String) -> String {
     layer.split(separator: ".").suffix(2).joined(separator: ".")

@@ -4,6 +4,7 @@ enum NumberText {
   static func error(_ value: Double) -> String {
     guard value.isFinite else { return value.isNaN ? "nan" : "inf" }
     if value == 0 { return "0" }
+    if abs(value) >= 1e6 { return scientific(value, digits: 1) }
     if value >= 100 { return InspectRenderer.fixed(value, digits: 0) }
     if value >= 10 { return InspectRenderer.fixed(value, digits: 2) }
     if value >= 1 { return InspectRenderer.fixed(value, digits: 3) }
@@ -14,6 +15,7 @@ enum NumberText {
   /// SQNR in dB with one decimal (`33.6`, `inf`).
   static func decibels(_ value: Double) -> String {
     guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
+    if abs(value) >= 1e6 { return scientific(value, digits: 1) }
     return InspectRenderer.fixed(value, digits: 1)
   }
 
@@ -37,6 +39,7 @@ enum NumberText {
     guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
     let magnitude = abs(value)
     if magnitude == 0 { return "0" }
+    if magnitude >= 1e6 { return scientific(value, digits: 2) }
     if magnitude >= 1000 { return InspectRenderer.fixed(value, digits: 0) }
     if magnitude >= 100 { return InspectRenderer.fixed(value, digits: 1) }
     if magnitude >= 1 { return InspectRenderer.fixed(value, digits: 2) }
@@ -47,6 +50,7 @@ enum NumberText {
 
   /// A threshold with one decimal (`6.0`, `0.5`), two when needed (`0.25`).
   static func threshold(_ value: Float) -> String {
+    guard value.isFinite && abs(value) < 1e6 else { return short(Double(value)) }
     let scaled = Double(value) * 10
     return InspectRenderer.fixed(Double(value), digits: scaled.rounded() == scaled ? 1 : 2)
   }
@@ -64,7 +68,7 @@ enum NumberText {
 
   /// `m:ss` or `h:mm:ss`.
   static func duration(_ seconds: Double) -> String {
-    guard seconds.isFinite && seconds >= 0 else { return "–" }
+    guard seconds.isFinite && seconds >= 0 && seconds < 1e7 else { return "–" }
     let total = Int(seconds.rounded())
     let (hours, minutes, secs) = (total / 3600, (total / 60) % 60, total % 60)
     let two = { (value: Int) in value < 10 ? "0\(value)" : "\(value)" }

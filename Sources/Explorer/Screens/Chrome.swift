@@ -52,7 +52,7 @@ enum Chrome {
   /// stay at the right edge; the others fill the rest in table order.
   static func hintBar(_ canvas: inout Canvas, _ state: AppState) {
     let y = canvas.height - 1
-    let hints = KeyBindings.hints(for: state.screen)
+    let hints = KeyBindings.hints(for: state.screen).filter { isShown($0, state) }
     let pinned = hints.filter { $0.action == .help || $0.action == .quit || $0.action == .back }
     let pinnedWidth = pinned.reduce(0) { $0 + ($1.hint?.count ?? 0) + 2 }
     var x = 1
@@ -63,6 +63,11 @@ enum Chrome {
     }
     x = max(x, canvas.width - pinnedWidth - 1)
     for binding in pinned { x = hintEntry(&canvas, binding, state, x: x, y: y) }
+  }
+
+  /// Back is only worth a hint where it does something.
+  private static func isShown(_ binding: KeyBinding, _ state: AppState) -> Bool {
+    binding.action != .back || KeyBindings.disabledReason(.back, state) == nil
   }
 
   private static func hintEntry(_ canvas: inout Canvas, _ binding: KeyBinding, _ state: AppState, x: Int, y: Int) -> Int {
@@ -86,6 +91,13 @@ enum Chrome {
     }
     if let status = state.status {
       canvas.put(status, x: 1, y: y, style: CellStyle(.warning), maxWidth: canvas.width - 2)
+      return
+    }
+    if !state.filter.isEmpty && state.screen == .model {
+      let count = state.rows.compactMap(\.tensorIndex).count
+      var x = canvas.put("filter ", x: 1, y: y, style: .muted)
+      x = canvas.put(state.filter, x: x, y: y, style: CellStyle(.key, bold: true))
+      canvas.put("  \(count) tensor\(count == 1 ? "" : "s") · / edit · esc clear", x: x, y: y, style: .muted)
       return
     }
     if let (index, failure) = state.failures.min(by: { $0.key < $1.key }) {

@@ -4,14 +4,15 @@ import Terminal
 /// Layers × module kinds heat matrix of the format in view, totals per format, and memory.
 enum CompareScreen {
   static func render(_ state: AppState, into canvas: inout Canvas, context: RenderContext) {
-    let matrix = LayerMatrix(state)
     let format = state.viewFormat
+    var matrix = LayerMatrix(state)
+    if state.compareWorstFirst { matrix.sortWorstFirst(state, format) }
     Chrome.headerLine(
       &canvas, y: 0,
       left: [("compare formats", CellStyle(.title, bold: true)),
              ("  \(state.metric.rawValue) of ", .muted), (format.rawValue, CellStyle(.key, bold: true)),
              (state.metric == .relErr ? "  (lower is better)" : "  (higher is better)", .muted)],
-      right: [("f format  m metric", .muted)])
+      right: [(state.compareWorstFirst ? "order: worst \(format.rawValue) first" : "order: by layer", .muted)])
     let labelWidth = max(10, min(18, (matrix.layers.map { LayerMatrix.label($0).count }.max() ?? 8) + 2))
     let preferred = max(8, min(13, (matrix.labels.map(\.count).max() ?? 6) + 1))
     let cellWidth = max(8, min(preferred, (canvas.width - labelWidth - 2) / max(1, matrix.kinds.count)))

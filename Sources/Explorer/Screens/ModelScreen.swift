@@ -50,9 +50,11 @@ enum ModelScreen {
     var facts = "\(checkpoint.tensors.count) tensors · \(NumberText.count(checkpoint.parameterCount)) params"
     if checkpoint.files.count > 1 { facts = "\(checkpoint.files.count) shards · " + facts }
     if !dtypes.isEmpty { facts += " · " + dtypes }
-    var left: [(String, CellStyle)] = [("QuantScope", CellStyle(.title, bold: true)), (" ▸ ", .muted), (checkpoint.path, .text)]
+    let room = canvas.width - 16 - state.engineLabel.count - 14 - (state.isDemo ? 16 : 0)
+    let path = checkpoint.path.count > max(24, room - facts.count) ? "…" + checkpoint.path.suffix(max(23, room - facts.count - 1)) : checkpoint.path
+    var left: [(String, CellStyle)] = [("QuantScope", CellStyle(.title, bold: true)), (" ▸ ", .muted), (path, .text)]
     if state.isDemo { left.append(("  synthetic demo", CellStyle(.warning, bold: true))) }
-    left.append(("  " + facts, .muted))
+    left.append(("  " + Chrome.fit(facts, max(0, room - path.count)), .muted))
     Chrome.headerLine(&canvas, y: 0, left: left, right: [("engine: ", .muted), (state.engineLabel, CellStyle(.text, bold: true))])
     progressLine(state, &canvas, y: 1)
   }

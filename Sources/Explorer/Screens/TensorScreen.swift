@@ -109,7 +109,7 @@ enum TensorScreen {
   static func axis(lo: Double, hi: Double, _ rect: Rect, _ canvas: inout Canvas, y: Int) {
     canvas.put(NumberText.short(lo), x: rect.x, y: y, style: .muted)
     canvas.putRight(NumberText.short(hi), right: rect.x + rect.width, y: y, style: .muted)
-    if lo < 0 && hi > 0 {
+    if lo < 0 && hi > 0 && lo.isFinite && hi.isFinite {
       let column = rect.x + Int(((0 - lo) / (hi - lo) * Double(rect.width - 1)).rounded())
       if column > rect.x + 6 && column < rect.x + rect.width - 7 { canvas.set("0", x: column, y: y, style: .muted) }
     }
@@ -165,7 +165,8 @@ enum TensorScreen {
     }
     let threshold = Double(state.threshold)
     let absmax = outliers.columnAbsmax.map(Double.init)
-    let peak = absmax.max() ?? 0
+    // NaN and ±inf columns (a tensor holding them) are drawn full height, never scaled by.
+    let peak = absmax.filter(\.isFinite).max() ?? 0
     let ceiling = max(peak, threshold) * 1.1
     let labelWidth = 5
     let plotX = rect.x + labelWidth
@@ -174,7 +175,7 @@ enum TensorScreen {
     let bars = HistogramPlot.resampleMax(absmax, to: plotWidth)
     let steps = plotHeight * 8
     for (column, value) in bars.enumerated() {
-      let filled = value > 0 ? max(1, Int((value / ceiling * Double(steps)).rounded())) : 0
+      let filled = !value.isFinite ? steps : value > 0 ? max(1, min(steps, Int((value / ceiling * Double(steps)).rounded()))) : 0
       let style = value >= threshold ? CellStyle(.outlier, bold: true) : CellStyle(.histogram)
       for row in 0..<plotHeight {
         let base = (plotHeight - 1 - row) * 8
@@ -183,7 +184,7 @@ enum TensorScreen {
       }
     }
     // The threshold line sits in the row whose band holds the threshold.
-    let thresholdStep = Int((threshold / ceiling * Double(steps)).rounded(.down))
+    let thresholdStep = ceiling > 0 && ceiling.isFinite ? Int((threshold / ceiling * Double(steps)).rounded(.down)) : 0
     let lineRow = rect.y + plotHeight - 1 - min(plotHeight - 1, thresholdStep / 8)
     for column in 0..<plotWidth where canvas[plotX + column, lineRow].character == " " {
       canvas.set("─", x: plotX + column, y: lineRow, style: CellStyle(.thresholdLine, bold: true))
@@ -196,7 +197,7 @@ enum TensorScreen {
       canvas.putRight("0┤", right: plotX, y: rect.y + plotHeight - 1, style: .muted)
     }
     // The list of columns at or above the threshold, largest first.
-    let columns = state.outlierColumns(analysis).sorted { absmax[$0] > absmax[$1] }
+    let columns = state.outlierColumns(analysis).sorted { absmax[$0] > absmax[$1] || absmax[$0].isNaN }
     var x = canvas.put(
       "\(columns.count) column\(columns.count == 1 ? "" : "s") ≥ \(NumberText.threshold(Float(threshold)))\(columns.isEmpty ? "" : ":")",
       x: rect.x + 1, y: rect.y + rect.height - 2, style: CellStyle(columns.isEmpty ? .muted : .outlier, bold: !columns.isEmpty))

@@ -34,10 +34,11 @@ public struct HistogramPlot: Sendable {
   public func draw(into canvas: inout Canvas, x: Int, y: Int, width: Int, height: Int) {
     guard width > 0 && height > 0 else { return }
     let bars = HistogramPlot.resample(values, to: width * resolution.barsPerCell)
-    let top = ceiling ?? (bars.max() ?? 0)
+    let top = ceiling ?? (bars.filter(\.isFinite).max() ?? 0)
     let totalSteps = height * resolution.stepsPerCell
     let steps: [Int] = bars.map { value in
-      guard value > 0 && top > 0 else { return 0 }
+      guard top > 0 && top.isFinite && value > 0 else { return 0 }
+      guard value.isFinite else { return totalSteps }
       return max(1, min(totalSteps, Int((value / top * Double(totalSteps)).rounded())))
     }
     for column in 0..<width {
