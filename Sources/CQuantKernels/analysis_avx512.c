@@ -34,6 +34,105 @@ QS_512 void qs_z_count(uint32_t *sub, size_t stride, __m512i index) {
   for (int k = 0; k < 16; k++) sub[(k & 3) * stride + idx[k]]++;
 }
 
+/// Both histograms through one increment per element: for bins ≤ 64 the pair (value bin,
+/// normalised bin) indexes a joint table of (bins+1)² counters (slot `bins` = skipped), summed
+/// into the two histograms at the end. Needs blocksize % 16 == 0 (16-wide steps stay in a block).
+QS_512_FN static void qs_histogram_joint_avx512(const float *w, size_t n, size_t start,
+                                                size_t blocksize, const float *block_absmax,
+                                                double lo, double hi, size_t bins,
+                                                uint64_t *value_counts,
+                                                uint64_t *normalized_counts, double mean,
+                                                double *sum_sq_dev) {
+  const size_t stride = bins + 1;
+  uint32_t joint[65 * 65];
+  memset(joint, 0, stride * stride * sizeof(uint32_t));
+  const __m512 inf = _mm512_set1_ps(INFINITY);
+  const __m512d top = _mm512_set1_pd((double)(bins - 1));
+  const __m512i skip = _mm512_set1_epi32((int)bins);
+  const __m512i stride_v = _mm512_set1_epi32((int)stride);
+  const double scale = hi > lo ? (double)bins / (hi - lo) : 0.0;
+  const int flat = !(hi > lo);
+  const __m512d lo_v = _mm512_set1_pd(lo), scale_v = _mm512_set1_pd(scale);
+  const __m512d mean_v = _mm512_set1_pd(mean);
+  const __m512i middle = _mm512_set1_epi32((int)(bins / 2));
+  const __m512d half_bins = _mm512_set1_pd((double)bins * 0.5);
+  const __m512d one = _mm512_set1_pd(1.0);
+  __m512d dev = _mm512_setzero_pd();
+  size_t i = 0;
+  while (i + 16 <= n) {
+    size_t block_end = (i / blocksize + 1) * blocksize;
+    if (block_end > n) block_end = n;
+    __m512 inv = _mm512_set1_ps(1.0f / block_absmax[(start + i) / blocksize]);
+    for (; i + 16 <= block_end; i += 16) {
+      __m512 v = _mm512_loadu_ps(w + i);
+      __mmask16 finite = _mm512_cmp_ps_mask(_mm512_abs_ps(v), inf, _CMP_LT_OQ);
+      __m512 f = _mm512_maskz_mov_ps(finite, v);
+      __m512d d0 = _mm512_cvtps_pd(_mm512_castps512_ps256(f));
+      __m512d d1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(f, 1));
+      __m512d c0 = _mm512_maskz_sub_pd((__mmask8)finite, d0, mean_v);
+      __m512d c1 = _mm512_maskz_sub_pd((__mmask8)(finite >> 8), d1, mean_v);
+      dev = _mm512_add_pd(dev, _mm512_mul_pd(c0, c0));
+      dev = _mm512_add_pd(dev, _mm512_mul_pd(c1, c1));
+      __m512i vb;
+      if (flat) {
+        vb = middle;
+      } else {
+        vb = qs_z_join(qs_z_bins8(_mm512_mul_pd(_mm512_sub_pd(d0, lo_v), scale_v), top),
+                       qs_z_bins8(_mm512_mul_pd(_mm512_sub_pd(d1, lo_v), scale_v), top));
+      }
+      vb = _mm512_mask_blend_epi32(finite, skip, vb);
+      __mmask16 zero = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_EQ_OQ);
+      __m512 x = _mm512_maskz_mul_ps((__mmask16)~zero, v, inv);
+      __mmask16 finite_x = _mm512_cmp_ps_mask(_mm512_abs_ps(x), inf, _CMP_LT_OQ);
+      __m512 fx = _mm512_maskz_mov_ps(finite_x, x);
+      __m512d x0 = _mm512_cvtps_pd(_mm512_castps512_ps256(fx));
+      __m512d x1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(fx, 1));
+      __m512i nb = qs_z_join(qs_z_bins8(_mm512_mul_pd(_mm512_add_pd(x0, one), half_bins), top),
+                             qs_z_bins8(_mm512_mul_pd(_mm512_add_pd(x1, one), half_bins), top));
+      nb = _mm512_mask_blend_epi32(finite_x, skip, nb);
+      uint32_t idx[16];
+      _mm512_storeu_si512(idx, _mm512_add_epi32(_mm512_mullo_epi32(vb, stride_v), nb));
+      for (int k = 0; k < 16; k++) joint[idx[k]]++;
+    }
+  }
+  double lanes[8];
+  _mm512_storeu_pd(lanes, dev);
+  // Tail (< 16 elements, all in the last block): the scalar rules.
+  if (i < n) {
+    float inv_s = 1.0f / block_absmax[(start + i) / blocksize];
+    for (; i < n; i++) {
+      float v = w[i];
+      size_t vb = bins, nb = bins;
+      if (isfinite(v)) {
+        double d = (double)v;
+        double c = d - mean;
+        lanes[i & 7] += c * c;
+        if (flat) vb = bins / 2;
+        else {
+          double t = (d - lo) * scale;
+          vb = !(t > 0.0) ? 0 : ((size_t)t >= bins ? bins - 1 : (size_t)t);
+        }
+      }
+      float x = qs_scale(v, inv_s);
+      if (isfinite(x)) {
+        double t = ((double)x + 1.0) * ((double)bins * 0.5);
+        nb = !(t > 0.0) ? 0 : ((size_t)t >= bins ? bins - 1 : (size_t)t);
+      }
+      joint[vb * stride + nb]++;
+    }
+  }
+  for (int k = 0; k < 8; k++) *sum_sq_dev += lanes[k];
+  for (size_t a = 0; a < bins; a++) {
+    uint64_t value_total = 0, norm_total = 0;
+    for (size_t b = 0; b < stride; b++) {
+      value_total += joint[a * stride + b];
+      norm_total += joint[b * stride + a];
+    }
+    value_counts[a] += value_total;
+    normalized_counts[a] += norm_total;
+  }
+}
+
 QS_512_FN void qs_histogram_segment_avx512(const float *w, size_t n, size_t start,
                                            size_t blocksize, const float *block_absmax, double lo,
                                            double hi, size_t bins, uint64_t *value_counts,
@@ -44,6 +143,12 @@ QS_512_FN void qs_histogram_segment_avx512(const float *w, size_t n, size_t star
   if (bins == 0 || bins > 1024) {
     qs_histogram_segment_ref(w, n, start, blocksize, block_absmax, lo, hi, bins, value_counts,
                              normalized_counts, mean, sum_sq_dev);
+    return;
+  }
+  if (bins <= 64 && blocksize > 0 && blocksize % 16 == 0 && value_counts != NULL &&
+      normalized_counts != NULL && block_absmax != NULL) {
+    qs_histogram_joint_avx512(w, n, start, blocksize, block_absmax, lo, hi, bins, value_counts,
+                              normalized_counts, mean, sum_sq_dev);
     return;
   }
   size_t stride = bins + 1;

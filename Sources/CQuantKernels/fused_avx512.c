@@ -410,3 +410,69 @@ QS_512_FN void qs_dyn8_error_avx512(const float *w, size_t n, size_t start, size
   for (int c = 0; c < 256; c++) acc->counts[c] += sub[0][c] + sub[1][c] + sub[2][c] + sub[3][c];
 }
 #endif
+
+// MARK: - int8
+
+#if defined(__x86_64__)
+/// One int8 element the scalar way (heads and tails of rows), as the reference loop.
+static inline void qs_int8_scalar_step(const float *w, size_t i, float m, float scale,
+                                       qs_lanes *lanes, qs_error_acc *acc) {
+  float h = qs_round_f16(w[i]);
+  int q = 0;
+  if (h != 0.0f) q = (int)fminf(fmaxf(rintf(h * scale), -127.0f), 127.0f);
+  acc->counts[q + 127]++;
+  qs_lanes_add(lanes, i, ((float)q * m) * QS_INT8_INV127, w[i]);
+}
+
+QS_512_FN void qs_int8_error_avx512(const float *w, size_t n, size_t start, size_t cols,
+                                    const float *rowmax, qs_error_acc *acc) {
+  if (cols == 0) return;
+  qs_lanes lanes;
+  qs_lanes_init(&lanes);
+  uint64_t sub[4][256];
+  memset(sub, 0, sizeof sub);
+  __m512d sum = _mm512_setzero_pd(), max = _mm512_setzero_pd();
+  const __m512 low = _mm512_set1_ps(-127.0f), high = _mm512_set1_ps(127.0f);
+  const __m512 inv127 = _mm512_set1_ps(QS_INT8_INV127);
+  const __m512i bias = _mm512_set1_epi32(127);
+  size_t i = 0;
+  while (i < n) {
+    size_t row = (start + i) / cols;
+    size_t end = (row + 1) * cols - start;
+    if (end > n) end = n;
+    float m = rowmax[row];
+    float scale_scalar = (1.0f / m) * 127.0f;
+    const __m512 scale = _mm512_set1_ps(scale_scalar);
+    const __m512 rm = _mm512_set1_ps(m);
+    if ((i & 7) != 0) {
+      // Scalar head until i is a multiple of 8, so vector lanes match i mod 8.
+      qs_z_store_lanes(sum, &lanes);
+      for (; i < end && (i & 7) != 0; i++) qs_int8_scalar_step(w, i, m, scale_scalar, &lanes, acc);
+      sum = qs_z_load_lanes(&lanes);
+    }
+    for (; i + 16 <= end; i += 16) {
+      __m512 wv = _mm512_loadu_ps(w + i);
+      __m512 h = _mm512_cvtph_ps(_mm512_cvtps_ph(wv, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+      __m512 q = _mm512_roundscale_ps(_mm512_mul_ps(h, scale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      q = _mm512_min_ps(_mm512_max_ps(q, low), high);
+      __mmask16 zero = _mm512_cmp_ps_mask(h, _mm512_setzero_ps(), _CMP_EQ_OQ);
+      q = _mm512_maskz_mov_ps((__mmask16)~zero, q);
+      uint32_t c[16];
+      _mm512_storeu_si512(c, _mm512_add_epi32(_mm512_cvtps_epi32(q), bias));
+      for (int k = 0; k < 16; k++) sub[k & 3][c[k]]++;
+      __m512 w_hat = _mm512_mul_ps(_mm512_mul_ps(q, rm), inv127);
+      qs_z_accumulate(w_hat, _mm512_cvtps_pd(_mm512_castps512_ps256(wv)),
+                      _mm512_cvtps_pd(_mm512_extractf32x8_ps(wv, 1)), &sum, &max);
+    }
+    if (i < end) {
+      qs_z_store_lanes(sum, &lanes);
+      for (; i < end; i++) qs_int8_scalar_step(w, i, m, scale_scalar, &lanes, acc);
+      sum = qs_z_load_lanes(&lanes);
+    }
+  }
+  qs_z_store_lanes(sum, &lanes);
+  qs_z_merge_max(max, &lanes);
+  qs_lanes_finish(&lanes, acc);
+  for (int c = 0; c < 256; c++) acc->counts[c] += sub[0][c] + sub[1][c] + sub[2][c] + sub[3][c];
+}
+#endif

@@ -67,10 +67,16 @@ void qs_int8_error_ref(const float *w, size_t n, size_t start, size_t cols, cons
 
 void qs_int8_error_avx2(const float *w, size_t n, size_t start, size_t cols, const float *rowmax,
                         qs_error_acc *acc);
+void qs_int8_error_avx512(const float *w, size_t n, size_t start, size_t cols,
+                          const float *rowmax, qs_error_acc *acc);
 
 void qs_int8_error(const float *w, size_t n, size_t start, size_t cols, const float *rowmax,
                    qs_error_acc *acc) {
 #if defined(__x86_64__)
+  if (qs_use_avx512()) {
+    qs_int8_error_avx512(w, n, start, cols, rowmax, acc);
+    return;
+  }
   if (qs_use_avx2()) {
     qs_int8_error_avx2(w, n, start, cols, rowmax, acc);
     return;

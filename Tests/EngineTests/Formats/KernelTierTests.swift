@@ -84,7 +84,7 @@ extension KernelTierTests {
 
   @Test func int8TiersEqualReference() {
     var data = SeededData(seed: 8)
-    for cols in [1, 3, 7, 8, 9, 64, 100, 257] {
+    for cols in [1, 3, 7, 8, 9, 15, 16, 17, 24, 33, 64, 100, 257, 1000] {
       for rows in [1, 2, 5, 17] {
         let values = data.weights(rows * cols)
         var q = [Int8](repeating: 0, count: rows * cols)
@@ -93,14 +93,17 @@ extension KernelTierTests {
         // Starting mid-row too: the streaming kernel sees segments at any offset.
         for start in [0, min(5, rows * cols)] {
           var reference = qs_error_acc()
-          var fast = qs_error_acc()
           let count = rows * cols - start
           values.withUnsafeBufferPointer { buffer in
-            let base = buffer.baseAddress.map { $0 + start }
-            qs_int8_error_ref(base, count, start, cols, rowmax, &reference)
-            qs_int8_error(base, count, start, cols, rowmax, &fast)
+            qs_int8_error_ref(buffer.baseAddress.map { $0 + start }, count, start, cols, rowmax, &reference)
           }
-          #expect(fingerprint(reference) == fingerprint(fast), "rows=\(rows) cols=\(cols) start=\(start)")
+          forEachTier { tier in
+            var fast = qs_error_acc()
+            values.withUnsafeBufferPointer { buffer in
+              qs_int8_error(buffer.baseAddress.map { $0 + start }, count, start, cols, rowmax, &fast)
+            }
+            #expect(fingerprint(reference) == fingerprint(fast), "\(tier) rows=\(rows) cols=\(cols) start=\(start)")
+          }
         }
       }
     }
