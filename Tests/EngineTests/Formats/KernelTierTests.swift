@@ -348,3 +348,41 @@ extension KernelTierTests {
     }
   }
 }
+
+// MARK: - Histogram pass over block sizes
+
+extension KernelTierTests {
+  /// The histogram tiers (the AVX-512 one counts both histograms through a joint table for
+  /// ≤ 64 bins) over block sizes, tails, non-finite values and a block whose tiny absmax makes
+  /// x non-finite for finite w.
+  @Test(arguments: [16, 24, 32, 4096])
+  func histogramTiersEqualReferenceOverBlockSizes(blocksize: Int) {
+    var data = SeededData(seed: UInt64(200 + blocksize))
+    for length in [5, 16, 17, 4096, 4096 + 13, 9000] {
+      var values = data.weights(length)
+      if length > 100 {
+        values[2] = .nan
+        values[40] = .infinity
+        values[41] = -.infinity
+        // A block of subnormals: f32(1/absmax) overflows to inf, so x = ±inf (skipped) or NaN.
+        let begin = (length / blocksize / 2) * blocksize
+        for index in begin..<min(begin + blocksize, length) { values[index] = index % 3 == 0 ? 0 : 0x1p-140 }
+      }
+      let scales = absmaxes(values, blocksize: blocksize)
+      for (lo, hi, bins) in [(-0.1, 0.1, 64), (-0.05, 0.07, 63), (0.0, 0.0, 2), (-1.0, 1.0, 100)] {
+        var countsA = [UInt64](repeating: 0, count: bins)
+        var normA = countsA
+        var devA = 0.0
+        qs_histogram_segment_ref(values, length, 0, blocksize, scales, lo, hi, bins, &countsA, &normA, -0.002, &devA)
+        forEachTier { tier in
+          var countsB = [UInt64](repeating: 0, count: bins)
+          var normB = countsB
+          var devB = 0.0
+          qs_histogram_segment(values, length, 0, blocksize, scales, lo, hi, bins, &countsB, &normB, -0.002, &devB)
+          #expect(countsA == countsB && normA == normB, "\(tier) n=\(length) bins=\(bins) bs=\(blocksize)")
+          #expect(devA.bitPattern == devB.bitPattern, "\(tier) n=\(length) bins=\(bins) bs=\(blocksize)")
+        }
+      }
+    }
+  }
+}
