@@ -167,6 +167,15 @@ extension KernelSourceTests {
     #expect(CUDACompiler.precompiledImage?.isPTX == true)
   }
 
+  /// What cuModuleLoadData gets: NUL-terminated PTX text for sm_80 and newer.
+  @Test func precompiledImageIsLoadablePTX() throws {
+    let image = try #require(CUDACompiler.precompiledImage)
+    #expect(image.bytes.last == 0)
+    #expect(image.bytes.dropLast().allSatisfy { $0 != 0 })
+    #expect(CUDAPrecompiledPTX.text.contains("\n.target sm_80"))
+    #expect(CUDAPrecompiledPTX.text.contains("\n.address_size 64"))
+  }
+
   @Test func precompiledPTXHasEveryKernel() {
     for name in CUDABackend.kernelNames {
       #expect(CUDAPrecompiledPTX.text.contains(".entry \(name)("), "\(name)")

@@ -9,7 +9,8 @@ import Glibc
 ///
 /// Built without CUDA: the driver (libcuda.so.1) and NVRTC are opened at run time
 /// (`CUDADriver`), the kernels (`CUDA/kernels.cu`, embedded in the binary) are compiled by NVRTC
-/// for the device once per process, and any failure is a one-line reason
+/// for the device once per process (without NVRTC: the PTX compiled ahead of time,
+/// `CUDAPrecompiledPTX`, which the driver JIT-compiles), and any failure is a one-line reason
 /// (`BackendUnavailable`) so the caller can stay on the CPU. Tensors are streamed from the file
 /// through pinned buffers and two streams (`CUDATensorPipeline`); dtypes other than F32, F16 and
 /// BF16 go to the CPU backend. GPU work is serialised: one tensor at a time per backend.
