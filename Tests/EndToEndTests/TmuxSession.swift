@@ -26,10 +26,16 @@ final class TmuxSession {
     let (status, output) = TmuxSession.shell(
       "tmux -L \(socket) -f \(configPath) new-session -d -x \(width) -y \(height) \(TmuxSession.quote(command)) 2>&1")
     guard status == 0 else { throw TmuxError("tmux new-session failed: \(output)") }
+    socketPath = TmuxSession.shell("tmux -L \(socket) display-message -p '#{socket_path}'").output
+      .split(separator: "\n").first.map(String.init) ?? ""
   }
+
+  /// The server's socket file, removed with the server (tmux 3.3a leaves it behind).
+  private var socketPath = ""
 
   deinit {
     _ = TmuxSession.shell("tmux -L \(socket) kill-server 2>/dev/null")
+    if socketPath.hasSuffix("/" + socket) { unlink(socketPath) }
   }
 
   /// Runs a tmux command on this server; returns its output.
