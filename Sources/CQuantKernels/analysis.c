@@ -136,6 +136,10 @@ void qs_histogram_segment_avx2(const float *w, size_t n, size_t start, size_t bl
                                const float *block_absmax, double lo, double hi, size_t bins,
                                uint64_t *value_counts, uint64_t *normalized_counts, double mean,
                                double *sum_sq_dev);
+void qs_histogram_segment_avx512(const float *w, size_t n, size_t start, size_t blocksize,
+                                 const float *block_absmax, double lo, double hi, size_t bins,
+                                 uint64_t *value_counts, uint64_t *normalized_counts, double mean,
+                                 double *sum_sq_dev);
 
 void qs_stats_segment(const float *w, size_t n, size_t start, size_t blocksize,
                       float *block_absmax, size_t cols, float *col_absmax,
@@ -154,6 +158,11 @@ void qs_histogram_segment(const float *w, size_t n, size_t start, size_t blocksi
                           uint64_t *value_counts, uint64_t *normalized_counts, double mean,
                           double *sum_sq_dev) {
 #if defined(__x86_64__)
+  if (qs_use_avx512()) {
+    qs_histogram_segment_avx512(w, n, start, blocksize, block_absmax, lo, hi, bins, value_counts,
+                                normalized_counts, mean, sum_sq_dev);
+    return;
+  }
   if (qs_use_avx2()) {
     qs_histogram_segment_avx2(w, n, start, blocksize, block_absmax, lo, hi, bins, value_counts,
                               normalized_counts, mean, sum_sq_dev);

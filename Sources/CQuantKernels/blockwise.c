@@ -175,6 +175,22 @@ void qs_nf4_error_ref(const float *w, size_t n, size_t start, size_t blocksize,
   if (with_dq) qs_lanes_finish(&lanes_dq, acc_dq);
 }
 
+// MARK: - Fused 4-bit formats
+
+void qs_block4_error_ref(const float *w, size_t n, size_t start, size_t blocksize,
+                         const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                         qs_error_acc *acc_nf4, qs_error_acc *acc_nf4dq, qs_error_acc *acc_fp4,
+                         qs_error_acc *acc_int4) {
+  if (acc_nf4 != NULL || acc_nf4dq != NULL) {
+    qs_error_acc scratch;
+    memset(&scratch, 0, sizeof scratch);
+    qs_nf4_error_ref(w, n, start, blocksize, absmax, acc_nf4dq != NULL ? absmax_hat : NULL, dtype,
+                     acc_nf4 != NULL ? acc_nf4 : &scratch, acc_nf4dq);
+  }
+  if (acc_fp4 != NULL) qs_block_error_ref(QS_BLOCK_FP4, w, n, start, blocksize, absmax, dtype, acc_fp4);
+  if (acc_int4 != NULL) qs_block_error_ref(QS_BLOCK_INT4, w, n, start, blocksize, absmax, dtype, acc_int4);
+}
+
 // MARK: - Dispatchers
 
 void qs_block_error_avx2(qs_block_format format, const float *w, size_t n, size_t start,
@@ -183,10 +199,24 @@ void qs_block_error_avx2(qs_block_format format, const float *w, size_t n, size_
 void qs_nf4_error_avx2(const float *w, size_t n, size_t start, size_t blocksize,
                        const float *absmax, const float *absmax_hat, qs_dtype dtype,
                        qs_error_acc *acc, qs_error_acc *acc_dq);
+void qs_block4_error_avx512(const float *w, size_t n, size_t start, size_t blocksize,
+                            const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                            qs_error_acc *acc_nf4, qs_error_acc *acc_nf4dq, qs_error_acc *acc_fp4,
+                            qs_error_acc *acc_int4);
+void qs_dyn8_error_avx512(const float *w, size_t n, size_t start, size_t blocksize,
+                          const float *absmax, qs_dtype dtype, qs_error_acc *acc);
 
 void qs_block_error(qs_block_format format, const float *w, size_t n, size_t start,
                     size_t blocksize, const float *absmax, qs_dtype dtype, qs_error_acc *acc) {
 #if defined(__x86_64__)
+  if (qs_use_avx512()) {
+    switch (format) {
+    case QS_BLOCK_NF4: qs_block4_error_avx512(w, n, start, blocksize, absmax, NULL, dtype, acc, NULL, NULL, NULL); return;
+    case QS_BLOCK_FP4: qs_block4_error_avx512(w, n, start, blocksize, absmax, NULL, dtype, NULL, NULL, acc, NULL); return;
+    case QS_BLOCK_INT4: qs_block4_error_avx512(w, n, start, blocksize, absmax, NULL, dtype, NULL, NULL, NULL, acc); return;
+    default: qs_dyn8_error_avx512(w, n, start, blocksize, absmax, dtype, acc); return;
+    }
+  }
   if (qs_use_avx2()) {
     qs_block_error_avx2(format, w, n, start, blocksize, absmax, dtype, acc);
     return;
@@ -199,10 +229,37 @@ void qs_nf4_error(const float *w, size_t n, size_t start, size_t blocksize, cons
                   const float *absmax_hat, qs_dtype dtype, qs_error_acc *acc,
                   qs_error_acc *acc_dq) {
 #if defined(__x86_64__)
+  if (qs_use_avx512()) {
+    int with_dq = absmax_hat != NULL && acc_dq != NULL;
+    qs_block4_error_avx512(w, n, start, blocksize, absmax, absmax_hat, dtype, acc,
+                           with_dq ? acc_dq : NULL, NULL, NULL);
+    return;
+  }
   if (qs_use_avx2()) {
     qs_nf4_error_avx2(w, n, start, blocksize, absmax, absmax_hat, dtype, acc, acc_dq);
     return;
   }
 #endif
   qs_nf4_error_ref(w, n, start, blocksize, absmax, absmax_hat, dtype, acc, acc_dq);
+}
+
+void qs_block4_error(const float *w, size_t n, size_t start, size_t blocksize,
+                     const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                     qs_error_acc *acc_nf4, qs_error_acc *acc_nf4dq, qs_error_acc *acc_fp4,
+                     qs_error_acc *acc_int4) {
+#if defined(__x86_64__)
+  if (qs_use_avx512()) {
+    qs_block4_error_avx512(w, n, start, blocksize, absmax, absmax_hat, dtype, acc_nf4, acc_nf4dq,
+                           acc_fp4, acc_int4);
+    return;
+  }
+#endif
+  if (acc_nf4 != NULL || acc_nf4dq != NULL) {
+    qs_error_acc scratch;
+    memset(&scratch, 0, sizeof scratch);
+    qs_nf4_error(w, n, start, blocksize, absmax, acc_nf4dq != NULL ? absmax_hat : NULL, dtype,
+                 acc_nf4 != NULL ? acc_nf4 : &scratch, acc_nf4dq);
+  }
+  if (acc_fp4 != NULL) qs_block_error(QS_BLOCK_FP4, w, n, start, blocksize, absmax, dtype, acc_fp4);
+  if (acc_int4 != NULL) qs_block_error(QS_BLOCK_INT4, w, n, start, blocksize, absmax, dtype, acc_int4);
 }

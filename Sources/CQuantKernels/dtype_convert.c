@@ -21,9 +21,37 @@ int qs_cpu_has_avx2(void) {
 #endif
 }
 
+int qs_cpu_has_avx512(void) {
+#if defined(__x86_64__)
+  static int cached = -1;
+  if (cached < 0) {
+    __builtin_cpu_init();
+    cached = qs_cpu_has_avx2() && __builtin_cpu_supports("avx512f") &&
+                     __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+                     __builtin_cpu_supports("avx512vl")
+                 ? 1
+                 : 0;
+  }
+  return cached;
+#else
+  return 0;
+#endif
+}
+
 void qs_force_scalar(int force) { qs_forced_scalar = force; }
 
-int qs_use_avx2(void) { return !qs_forced_scalar && qs_cpu_has_avx2(); }
+/// Per thread, so that tests comparing tiers may run in parallel.
+static _Thread_local int qs_tier_cap = QS_TIER_BEST;
+
+void qs_set_tier_cap(int cap) { qs_tier_cap = cap; }
+
+int qs_use_avx2(void) {
+  return !qs_forced_scalar && qs_tier_cap != QS_TIER_SCALAR && qs_cpu_has_avx2();
+}
+
+int qs_use_avx512(void) {
+  return !qs_forced_scalar && qs_tier_cap == QS_TIER_BEST && qs_cpu_has_avx512();
+}
 
 // MARK: - Scalar conversions
 

@@ -50,6 +50,14 @@ static void qs_dyn8_bucket_build(void) {
   }
 }
 
+/// The bucket table for the other tiers (built on first use); `*slow_any` tells whether any
+/// bucket is `QS_DYN8_BUCKET_SLOW`.
+const uint8_t *qs_dyn8_bucket_table(int *slow_any) {
+  pthread_once(&qs_dyn8_bucket_once, qs_dyn8_bucket_build);
+  *slow_any = qs_dyn8_bucket_slow_any;
+  return qs_dyn8_bucket_base;
+}
+
 #define QS_AVX2 __attribute__((target("avx2,f16c"), always_inline)) static inline
 #define QS_AVX2_FN __attribute__((target("avx2,f16c")))
 

@@ -135,5 +135,7 @@ static inline void qs_lanes_finish(const qs_lanes *lanes, qs_error_acc *acc) {
 
 /// Tier selection shared by the dispatchers: 1 when AVX2+F16C may be used.
 int qs_use_avx2(void);
+/// 1 when the AVX-512 tiers may be used (CPU support and the thread's tier cap).
+int qs_use_avx512(void);
 
 #endif

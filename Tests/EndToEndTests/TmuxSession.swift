@@ -26,10 +26,16 @@ final class TmuxSession {
     let (status, output) = TmuxSession.shell(
       "tmux -L \(socket) -f \(configPath) new-session -d -x \(width) -y \(height) \(TmuxSession.quote(command)) 2>&1")
     guard status == 0 else { throw TmuxError("tmux new-session failed: \(output)") }
+    socketPath = TmuxSession.shell("tmux -L \(socket) display-message -p '#{socket_path}'").output
+      .split(separator: "\n").first.map(String.init) ?? ""
   }
+
+  /// The server's socket file, removed with the server (tmux 3.3a leaves it behind).
+  private var socketPath = ""
 
   deinit {
     _ = TmuxSession.shell("tmux -L \(socket) kill-server 2>/dev/null")
+    if socketPath.hasSuffix("/" + socket) { unlink(socketPath) }
   }
 
   /// Runs a tmux command on this server; returns its output.
@@ -88,18 +94,23 @@ final class TmuxSession {
     waitFor { screen in texts.allSatisfy { screen.contains($0) } }
   }
 
-  /// Waits until the program has exited; returns its exit status text. `nudge` keys are sent
-  /// again every second (a key can be lost while the pane's program changes).
+  /// Waits until the pane's program has exited; returns `#{pane_dead_status}`. `nudge` keys are
+  /// sent again every second. tmux 3.3a sometimes marks a pane dead before it has reaped the
+  /// process and then never shows a status: after 2 s dead without one, returns "" (the caller
+  /// has the status printed by the pane's shell as well).
   func waitForExit(nudge: String? = nil) -> String? {
     var start = timespec()
     clock_gettime(CLOCK_MONOTONIC, &start)
     var polls = 0
+    var deadPolls = 0
     while true {
-      if let nudge, polls % 40 == 0 { send(nudge) }
+      if let nudge, polls % 40 == 0, format("#{pane_dead}") != "1" { send(nudge) }
       polls += 1
       if format("#{pane_dead}") == "1" {
         let status = format("#{pane_dead_status}")
         if !status.isEmpty { return status }
+        deadPolls += 1
+        if deadPolls >= 80 { return "" }
       }
       var now = timespec()
       clock_gettime(CLOCK_MONOTONIC, &now)

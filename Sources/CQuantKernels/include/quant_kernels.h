@@ -263,6 +263,14 @@ void qs_round_to_dtype_ref_array(float *values, size_t n, qs_dtype dtype);
 int qs_cpu_has_avx2(void);
 /// Forces the scalar tiers (1) or the best available ones (0): for tests comparing tiers.
 void qs_force_scalar(int force);
+/// 1 when the AVX-512 tiers (F, BW, DQ, VL) are in use on this CPU, 0 otherwise.
+int qs_cpu_has_avx512(void);
+/// Highest tier the calling thread may use (tests compare each tier with `_ref`; per thread, so
+/// parallel tests don't interfere): `QS_TIER_BEST`, `QS_TIER_SCALAR` or `QS_TIER_AVX2`.
+void qs_set_tier_cap(int cap);
+#define QS_TIER_BEST 0
+#define QS_TIER_SCALAR 1
+#define QS_TIER_AVX2 2
 
 // MARK: - Block formats: whole-array reference (blockwise.c)
 
@@ -295,6 +303,19 @@ uint8_t qs_dyn8_encode_value_ref(float x);
 /// absmax2[⌈nblocks/256⌉] and absmax_hat[nblocks]. `offset` = f32(Σ absmax (float64) / nblocks).
 void qs_nf4dq_scales_ref(const float *absmax, size_t nblocks, float *offset, uint8_t *qabsmax,
                          float *absmax2, float *absmax_hat);
+
+/// nf4 (+ nf4-dq), fp4 and int4 of one block size in one sweep over w (x = w·f32(1/absmax) is
+/// shared): the same results, bit for bit, as `qs_nf4_error` + `qs_block_error(FP4)` +
+/// `qs_block_error(INT4)` on the same range. Any accumulator may be NULL (format skipped);
+/// `absmax_hat` is needed only with `acc_nf4dq`. Tiered: AVX-512, AVX2, scalar (`_ref`).
+void qs_block4_error(const float *w, size_t n, size_t start, size_t blocksize,
+                     const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                     qs_error_acc *acc_nf4, qs_error_acc *acc_nf4dq, qs_error_acc *acc_fp4,
+                     qs_error_acc *acc_int4);
+void qs_block4_error_ref(const float *w, size_t n, size_t start, size_t blocksize,
+                         const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                         qs_error_acc *acc_nf4, qs_error_acc *acc_nf4dq, qs_error_acc *acc_fp4,
+                         qs_error_acc *acc_int4);
 
 // MARK: - int8 (int8.c)
 

@@ -208,6 +208,8 @@ struct TensorRun {
     let normalizedCounts = SharedBuffer<UInt64>(count: bins * workers)
     let dtype = KernelDType(source.dtype)
     let wantNF4 = formats.contains(.nf4) || formats.contains(.nf4dq)
+    let wantFP4 = formats.contains(.fp4)
+    let wantInt4 = formats.contains(.int4)
     let wantDQ = formats.contains(.nf4dq)
     let wantInt8 = formats.contains(.int8) && int8Defined
     let bytesPerElement = source.bytesPerElement
@@ -222,20 +224,14 @@ struct TensorRun {
         valueCounts.base + worker * bins, normalizedCounts.base + worker * bins, mean, &deviation)
       deviations.base[index] = deviation
       let slot = errors.base + index * slots
-      if wantNF4 {
-        qs_nf4_error(
+      // nf4, nf4-dq, fp4 and int4 share the block absmax and x: one fused sweep.
+      if wantNF4 || wantFP4 || wantInt4 {
+        qs_block4_error(
           floats, count, start, blocksize, blockAbsmax.base, wantDQ ? absmaxHat.base : nil, dtype,
-          slot + FormatSlot.nf4.rawValue, wantDQ ? slot + FormatSlot.nf4dq.rawValue : nil)
-      }
-      if formats.contains(.fp4) {
-        qs_block_error(
-          QS_BLOCK_FP4, floats, count, start, blocksize, blockAbsmax.base, dtype,
-          slot + FormatSlot.fp4.rawValue)
-      }
-      if formats.contains(.int4) {
-        qs_block_error(
-          QS_BLOCK_INT4, floats, count, start, blocksize, blockAbsmax.base, dtype,
-          slot + FormatSlot.int4.rawValue)
+          formats.contains(.nf4) ? slot + FormatSlot.nf4.rawValue : nil,
+          wantDQ ? slot + FormatSlot.nf4dq.rawValue : nil,
+          wantFP4 ? slot + FormatSlot.fp4.rawValue : nil,
+          wantInt4 ? slot + FormatSlot.int4.rawValue : nil)
       }
       if formats.contains(.dyn8) {
         qs_block_error(

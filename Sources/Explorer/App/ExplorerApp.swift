@@ -16,8 +16,9 @@ public enum ExplorerApp {
   /// 128 + signal when interrupted).
   public static func run(checkpoint: Checkpoint, options: ExplorerOptions) -> Int32 {
     let theme: Theme
+    var themeWarnings: [String] = []
     do throws(TerminalError) {
-      theme = try resolveTheme(options.themeName)
+      (theme, themeWarnings) = try resolveTheme(options.themeName)
     } catch {
       printError("quantscope: error: \(error)")
       return 2
@@ -25,6 +26,9 @@ public enum ExplorerApp {
     var state = AppState(
       checkpoint: checkpoint, isDemo: options.isDemo || InspectRenderer.isSyntheticDemo(checkpoint), settings: options.settings,
       engineLabel: options.engineLabel)
+    if let first = themeWarnings.first {
+      state.status = "theme: " + first + (themeWarnings.count > 1 ? " (+\(themeWarnings.count - 1) more, printed on exit)" : "")
+    }
     let worker = options.analyses && !checkpoint.tensors.isEmpty
       ? AnalysisWorker(checkpoint: checkpoint, settings: options.settings, makeBackend: options.makeBackend, jobs: options.jobs)
       : nil
@@ -97,13 +101,13 @@ public enum ExplorerApp {
 
   /// The theme for `--theme` (nil: `default`, or `mono` when NO_COLOR is set). Warnings of the
   /// theme file are printed before the UI starts.
-  static func resolveTheme(_ name: String?) throws(TerminalError) -> Theme {
+  static func resolveTheme(_ name: String?) throws(TerminalError) -> (Theme, [String]) {
     let noColour = getenv("NO_COLOR").map { String(cString: $0).isEmpty == false } ?? false
-    guard let name else { return noColour ? .monochrome : .builtIn }
+    guard let name else { return (noColour ? .monochrome : .builtIn, []) }
     let directories = ThemeLoader.executablePath().map(ThemeLoader.installedDirectories) ?? []
     let result = try ThemeLoader.load(name, directories: directories)
     for warning in result.warnings { printError("quantscope: warning: \(warning)") }
-    return result.theme
+    return (result.theme, result.warnings)
   }
 
   static func printError(_ line: String) {

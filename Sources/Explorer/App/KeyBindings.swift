@@ -22,7 +22,7 @@ public enum KeyBindings {
     KeyBinding(keys: [.character("c")], action: .compare, screens: [], summary: "compare formats over layers × modules", hint: "c compare"),
     KeyBinding(keys: [.character("o")], action: .outlierMap, screens: [], summary: "outlier map: hidden dimension × layer", hint: "o outliers"),
     KeyBinding(keys: [.character("e")], action: .export, screens: [], summary: "export an Axolotl config", hint: "e export"),
-    KeyBinding(keys: [.character("m")], action: .toggleMetric, screens: [.model, .compare], summary: "show rel_err or SQNR", hint: "m metric"),
+    KeyBinding(keys: [.character("m")], action: .toggleMetric, screens: [.model, .compare], summary: "show rel_err or SQNR", hint: nil),
     KeyBinding(keys: [.character("f")], action: .cycleViewFormat, screens: [.model, .compare, .tensor], summary: "cycle the format in view (heat, sort, bins)", hint: "f format"),
     KeyBinding(keys: [.character("F")], action: .cycleGlobalFormat, screens: [], summary: "cycle the model's chosen format (export)", hint: "F choose"),
     KeyBinding(keys: [.tab], action: .nextPanel, screens: [.tensor], summary: "focus the next panel", hint: "tab panel"),

@@ -37,8 +37,18 @@ struct LayerMatrix: Sendable {
       }()
       entries.append((layer, column, index))
     }
+    // Transformer modules in their usual order (attention, then MLP); others after, as they come.
+    let order = kinds.indices.sorted { a, b in
+      let (x, y) = (LayerMatrix.rank(kinds[a]), LayerMatrix.rank(kinds[b]))
+      return x != y ? x < y : a < b
+    }
+    let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+    kinds = order.map { kinds[$0] }
     var cells = Array(repeating: [Int?](repeating: nil, count: kinds.count), count: layers.count)
-    for (layer, column, index) in entries where cells[layer][column] == nil { cells[layer][column] = index }
+    for (layer, column, index) in entries {
+      let target = position[column] ?? column
+      if cells[layer][target] == nil { cells[layer][target] = index }
+    }
     self.layers = layers
     self.kinds = kinds
     self.cells = cells
@@ -86,6 +96,17 @@ struct LayerMatrix: Sendable {
     }
     layers = order.map { layers[$0] }
     cells = order.map { cells[$0] }
+  }
+
+  static let usualOrder = [
+    "q_proj", "k_proj", "v_proj", "o_proj", "query", "key", "value", "gate_proj", "up_proj",
+    "down_proj", "w1", "w3", "w2", "fc1", "fc2",
+  ]
+
+  /// Place of a module kind in `usualOrder` (by its last component), unknown kinds last.
+  static func rank(_ kind: String) -> Int {
+    let leaf = kind.split(separator: ".").last.map(String.init) ?? kind
+    return usualOrder.firstIndex(of: leaf) ?? usualOrder.count
   }
 
   /// A short label of a layer: its last two components (`layers.2`).

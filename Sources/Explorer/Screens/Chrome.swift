@@ -52,7 +52,9 @@ enum Chrome {
   /// stay at the right edge; the others fill the rest in table order.
   static func hintBar(_ canvas: inout Canvas, _ state: AppState) {
     let y = canvas.height - 1
-    let hints = KeyBindings.hints(for: state.screen).filter { isShown($0, state) }
+    // This screen's own keys first, then the global ones.
+    let all = KeyBindings.hints(for: state.screen).filter { isShown($0, state) }
+    let hints = all.filter { !$0.screens.isEmpty } + all.filter { $0.screens.isEmpty }
     let pinned = hints.filter { $0.action == .help || $0.action == .quit || $0.action == .back }
     let pinnedWidth = pinned.reduce(0) { $0 + ($1.hint?.count ?? 0) + 2 }
     var x = 1

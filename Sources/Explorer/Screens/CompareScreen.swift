@@ -73,9 +73,10 @@ enum CompareScreen {
     for format in state.settings.formats {
       entries.append("\(format.rawValue) \(InspectRenderer.byteText(totals.memoryBytes(format: format, keeping: [])))")
     }
-    for entry in entries {
-      if x + entry.count + 3 >= canvas.width { break }
-      x = canvas.put(entry + " · ", x: x, y: y + 2, style: .text)
+    for (offset, entry) in entries.enumerated() {
+      let text = (offset > 0 ? " · " : "") + entry
+      if x + text.count >= canvas.width { break }
+      x = canvas.put(text, x: x, y: y + 2, style: .text)
     }
     let chosen = totals.memoryBytes(format: state.globalFormat, keeping: state.kept)
     canvas.put(

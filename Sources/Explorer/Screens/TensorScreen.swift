@@ -199,7 +199,8 @@ enum TensorScreen {
     // The list of columns at or above the threshold, largest first.
     let columns = state.outlierColumns(analysis).sorted { absmax[$0] > absmax[$1] || absmax[$0].isNaN }
     var x = canvas.put(
-      "\(columns.count) column\(columns.count == 1 ? "" : "s") ≥ \(NumberText.threshold(Float(threshold)))\(columns.isEmpty ? "" : ":")",
+      "\(columns.count) column\(columns.count == 1 ? "" : "s") ≥ \(NumberText.threshold(Float(threshold)))"
+        + (columns.isEmpty ? " (largest |w| \(NumberText.short(peak)))" : ":"),
       x: rect.x + 1, y: rect.y + rect.height - 2, style: CellStyle(columns.isEmpty ? .muted : .outlier, bold: !columns.isEmpty))
     for column in columns {
       let entry = " \(column) (\(NumberText.short(absmax[column])))"

@@ -10,6 +10,19 @@ import Testing
 private let blockFormats: [(QuantFormat, qs_block_format)] = [
   (.nf4, QS_BLOCK_NF4), (.fp4, QS_BLOCK_FP4), (.int4, QS_BLOCK_INT4), (.dyn8, QS_BLOCK_DYN8),
 ]
+/// The fast tiers each test compares with `_ref` (the dispatcher picks the best one the CPU has;
+/// the cap is per thread, so parallel tests don't interfere).
+private let fastTiers: [(String, Int32)] = [("avx2", QS_TIER_AVX2), ("best", QS_TIER_BEST)]
+
+/// Runs `body` once under each fast tier cap, then restores the best tier.
+private func forEachTier(_ body: (String) -> Void) {
+  for (name, cap) in fastTiers {
+    qs_set_tier_cap(cap)
+    body(name)
+  }
+  qs_set_tier_cap(QS_TIER_BEST)
+}
+
 private let dtypes: [(DType, qs_dtype)] = [(.F32, QS_DTYPE_F32), (.F16, QS_DTYPE_F16), (.BF16, QS_DTYPE_BF16)]
 
 /// Bits of every field of an accumulator (sums compared as bit patterns; NaN-free inputs).
@@ -39,10 +52,12 @@ extension KernelTierTests {
         let scales = absmaxes(values, blocksize: bs)
         for (dtype, cDtype) in dtypes {
           var reference = qs_error_acc()
-          var fast = qs_error_acc()
           qs_block_error_ref(cFormat, values, length, 0, bs, scales, cDtype, &reference)
-          qs_block_error(cFormat, values, length, 0, bs, scales, cDtype, &fast)
-          #expect(fingerprint(reference) == fingerprint(fast), "\(format) \(dtype) n=\(length) bs=\(bs)")
+          forEachTier { tier in
+            var fast = qs_error_acc()
+            qs_block_error(cFormat, values, length, 0, bs, scales, cDtype, &fast)
+            #expect(fingerprint(reference) == fingerprint(fast), "\(tier) \(format) \(dtype) n=\(length) bs=\(bs)")
+          }
         }
       }
     }
@@ -56,11 +71,13 @@ extension KernelTierTests {
       let hats = scales.map { $0 * 1.01 }
       for (dtype, cDtype) in dtypes {
         var reference = (qs_error_acc(), qs_error_acc())
-        var fast = (qs_error_acc(), qs_error_acc())
         qs_nf4_error_ref(values, length, 0, 64, scales, hats, cDtype, &reference.0, &reference.1)
-        qs_nf4_error(values, length, 0, 64, scales, hats, cDtype, &fast.0, &fast.1)
-        #expect(fingerprint(reference.0) == fingerprint(fast.0), "nf4 \(dtype) n=\(length)")
-        #expect(fingerprint(reference.1) == fingerprint(fast.1), "nf4-dq \(dtype) n=\(length)")
+        forEachTier { tier in
+          var fast = (qs_error_acc(), qs_error_acc())
+          qs_nf4_error(values, length, 0, 64, scales, hats, cDtype, &fast.0, &fast.1)
+          #expect(fingerprint(reference.0) == fingerprint(fast.0), "\(tier) nf4 \(dtype) n=\(length)")
+          #expect(fingerprint(reference.1) == fingerprint(fast.1), "\(tier) nf4-dq \(dtype) n=\(length)")
+        }
       }
     }
   }
@@ -191,13 +208,18 @@ extension KernelTierTests {
       #expect(a.zeros == b.zeros && a.nans == b.nans && a.infs == b.infs, "n=\(length)")
       #expect(absmaxA == absmaxB && colsA == colsB && rowsA == rowsB, "n=\(length)")
       for (lo, hi, bins) in [(-0.1, 0.1, 64), (0.5, 0.5, 7), (-1.0, 1.0, 1), (-0.05, 0.2, 2000)] {
-        var countsA = [UInt64](repeating: 0, count: bins), countsB = countsA
-        var normA = countsA, normB = countsA
-        var devA = 0.0, devB = 0.0
+        var countsA = [UInt64](repeating: 0, count: bins)
+        var normA = countsA
+        var devA = 0.0
         qs_histogram_segment_ref(values, length, 0, 64, absmaxA, lo, hi, bins, &countsA, &normA, 0.001, &devA)
-        qs_histogram_segment(values, length, 0, 64, absmaxA, lo, hi, bins, &countsB, &normB, 0.001, &devB)
-        #expect(countsA == countsB && normA == normB, "n=\(length) bins=\(bins)")
-        #expect(devA.bitPattern == devB.bitPattern, "n=\(length) bins=\(bins)")
+        forEachTier { tier in
+          var countsB = [UInt64](repeating: 0, count: bins)
+          var normB = countsB
+          var devB = 0.0
+          qs_histogram_segment(values, length, 0, 64, absmaxA, lo, hi, bins, &countsB, &normB, 0.001, &devB)
+          #expect(countsA == countsB && normA == normB, "\(tier) n=\(length) bins=\(bins)")
+          #expect(devA.bitPattern == devB.bitPattern, "\(tier) n=\(length) bins=\(bins)")
+        }
       }
     }
   }
@@ -224,17 +246,102 @@ extension KernelTierTests {
     let blocks = values.count / 4096
     for block in 0..<blocks { values[block * 4096 + 4095] = 1 }
     let ones = [Float](repeating: 1, count: blocks)
-    var mismatched = 0
-    for block in 0..<blocks {
-      var reference = qs_error_acc()
-      var fast = qs_error_acc()
-      values.withUnsafeBufferPointer { buffer in
-        let base = buffer.baseAddress.map { $0 + block * 4096 }
-        qs_block_error_ref(QS_BLOCK_DYN8, base, 4096, block * 4096, 4096, ones, QS_DTYPE_F32, &reference)
-        qs_block_error(QS_BLOCK_DYN8, base, 4096, block * 4096, 4096, ones, QS_DTYPE_F32, &fast)
+    forEachTier { tier in
+      var mismatched = 0
+      for block in 0..<blocks {
+        var reference = qs_error_acc()
+        var fast = qs_error_acc()
+        values.withUnsafeBufferPointer { buffer in
+          let base = buffer.baseAddress.map { $0 + block * 4096 }
+          qs_block_error_ref(QS_BLOCK_DYN8, base, 4096, block * 4096, 4096, ones, QS_DTYPE_F32, &reference)
+          qs_block_error(QS_BLOCK_DYN8, base, 4096, block * 4096, 4096, ones, QS_DTYPE_F32, &fast)
+        }
+        if fingerprint(reference) != fingerprint(fast) { mismatched += 1 }
       }
-      if fingerprint(reference) != fingerprint(fast) { mismatched += 1 }
+      #expect(mismatched == 0, "\(tier)")
     }
-    #expect(mismatched == 0)
+  }
+}
+
+// MARK: - The fused 4-bit sweep
+
+/// nf4, nf4-dq, fp4, int4 accumulators of one `qs_block4_error(_ref)` call over all of `values`;
+/// bit k of `mask` passes accumulator k (the others are NULL and stay zero).
+private func block4(
+  reference: Bool, _ values: [Float], _ blocksize: Int, _ scales: [Float], _ hats: [Float],
+  _ dtype: qs_dtype, mask: Int
+) -> [qs_error_acc] {
+  var accs = [qs_error_acc](repeating: qs_error_acc(), count: 4)
+  accs.withUnsafeMutableBufferPointer { buffer in
+    let p = buffer.baseAddress
+    let a0 = mask & 1 != 0 ? p : nil
+    let a1 = mask & 2 != 0 ? p.map { $0 + 1 } : nil
+    let a2 = mask & 4 != 0 ? p.map { $0 + 2 } : nil
+    let a3 = mask & 8 != 0 ? p.map { $0 + 3 } : nil
+    if reference {
+      qs_block4_error_ref(values, values.count, 0, blocksize, scales, hats, dtype, a0, a1, a2, a3)
+    } else {
+      qs_block4_error(values, values.count, 0, blocksize, scales, hats, dtype, a0, a1, a2, a3)
+    }
+  }
+  return accs
+}
+
+extension KernelTierTests {
+  /// Values that sit on every decision point (absmax 1 in each block, so x = w): nf4 thresholds,
+  /// fp4 literals, int4 half steps, their neighbours, ±0 and subnormals, then seeded weights.
+  static func edgeValues(_ data: inout SeededData, count: Int) -> [Float] {
+    var points: [Float] = [0, -0.0, 0x1p-149, -0x1p-149, 0x1p-126, 1, -1]
+    let nf4 = QuantFormat.nf4.levels
+    for k in 0..<(nf4.count - 1) { points.append((nf4[k] + nf4[k + 1]) * 0.5) }
+    points += [0x1.555572p-9, 0x1.6p-4, 0x1.aaaaaap-3, 0x1.2aaaaap-2, 0x1.aaaaacp-2, 0x1.2aaaap-1, 0x1.aaaaaap-1]
+    for k in -7..<7 { points.append((Float(k) + 0.5) / 7) }
+    var values: [Float] = []
+    for p in points { values += [p, p.nextUp, p.nextDown, -p] }
+    values += data.weights(max(0, count - values.count))
+    return values
+  }
+
+  @Test(arguments: [8, 24, 32, 64, 256, 4096])
+  func fusedBlock4EqualsReferencePerFormat(blocksize: Int) {
+    var data = SeededData(seed: UInt64(100 + blocksize))
+    for length in Self.lengths + [70_000] {
+      var values = Self.edgeValues(&data, count: length)
+      values = Array(values.prefix(length))
+      // One element of ±1 per block, so most blocks have absmax 1 (x = w on the edge values).
+      for begin in stride(from: 0, to: length, by: blocksize) where begin + 1 < length { values[begin + 1] = begin % 2 == 0 ? 1 : -1 }
+      let scales = absmaxes(values, blocksize: blocksize)
+      let hats = scales.map { $0 * 1.01 }
+      for (dtype, cDtype) in dtypes {
+        let reference = block4(reference: true, values, blocksize, scales, hats, cDtype, mask: 15)
+        forEachTier { tier in
+          // Every subset of the four accumulators.
+          for mask in 1..<16 {
+            let fast = block4(reference: false, values, blocksize, scales, hats, cDtype, mask: mask)
+            for k in 0..<4 where mask & (1 << k) != 0 {
+              #expect(fingerprint(reference[k]) == fingerprint(fast[k]), "\(tier) acc \(k) mask \(mask) \(dtype) n=\(length) bs=\(blocksize)")
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test func fusedBlock4CountsCodesOfNonFiniteValuesLikeReference() {
+    var data = SeededData(seed: 77)
+    var values = data.weights(4096)
+    values[5] = .nan
+    values[77] = .infinity
+    values[300] = -.infinity
+    let scales = absmaxes(values, blocksize: 64)
+    let reference = block4(reference: true, values, 64, scales, scales, QS_DTYPE_BF16, mask: 15)
+    forEachTier { tier in
+      let fast = block4(reference: false, values, 64, scales, scales, QS_DTYPE_BF16, mask: 15)
+      for k in 0..<4 {
+        // Sums are NaN there (the caller reports NaN metrics); codes must still agree.
+        #expect(fingerprint(reference[k]).dropFirst(2) == fingerprint(fast[k]).dropFirst(2), "\(tier) acc \(k)")
+        #expect(reference[k].sum_sq_err.isNaN == fast[k].sum_sq_err.isNaN, "\(tier) acc \(k)")
+      }
+    }
   }
 }

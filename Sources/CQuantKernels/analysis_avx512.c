@@ -1,0 +1,146 @@
+// AVX-512 tier of the histogram pass (analysis.c): the AVX2 tier's arithmetic 16 values at a time.
+// Same results as the scalar loop: identical lane-wise float64 sums (lane = i mod 8; a 16-wide
+// step adds elements i...i+7, then i+8...i+15; non-finite elements add +0), order-free counts,
+// and the same float64 bin formulas.
+#include "kernels_internal.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define QS_512_TARGET "avx512f,avx512bw,avx512dq,avx512vl,avx2,f16c"
+#define QS_512 __attribute__((target(QS_512_TARGET), always_inline)) static inline
+#define QS_512_FN __attribute__((target(QS_512_TARGET)))
+
+void qs_histogram_segment_ref(const float *w, size_t n, size_t start, size_t blocksize,
+                              const float *block_absmax, double lo, double hi, size_t bins,
+                              uint64_t *value_counts, uint64_t *normalized_counts, double mean,
+                              double *sum_sq_dev);
+
+/// Bins of 8 float64 positions t (already scaled): clamp to [0, bins−1] then truncate, as
+/// `qs_bin` (t ≤ 0 or NaN → 0: max_pd returns its second operand for NaN).
+QS_512 __m256i qs_z_bins8(__m512d t, __m512d top) {
+  t = _mm512_max_pd(t, _mm512_setzero_pd());
+  t = _mm512_min_pd(t, top);
+  return _mm512_cvttpd_epi32(t);
+}
+
+QS_512 __m512i qs_z_join(__m256i low, __m256i high) {
+  return _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1);
+}
+
+/// 16 increments into 4 interleaved sub-histograms (`stride` apart).
+QS_512 void qs_z_count(uint32_t *sub, size_t stride, __m512i index) {
+  uint32_t idx[16];
+  _mm512_storeu_si512(idx, index);
+  for (int k = 0; k < 16; k++) sub[(k & 3) * stride + idx[k]]++;
+}
+
+QS_512_FN void qs_histogram_segment_avx512(const float *w, size_t n, size_t start,
+                                           size_t blocksize, const float *block_absmax, double lo,
+                                           double hi, size_t bins, uint64_t *value_counts,
+                                           uint64_t *normalized_counts, double mean,
+                                           double *sum_sq_dev) {
+  // 4 interleaved sub-histograms break the store-to-load chains of repeated bins; slot `bins`
+  // swallows skipped (non-finite) elements.
+  if (bins == 0 || bins > 1024) {
+    qs_histogram_segment_ref(w, n, start, blocksize, block_absmax, lo, hi, bins, value_counts,
+                             normalized_counts, mean, sum_sq_dev);
+    return;
+  }
+  size_t stride = bins + 1;
+  uint32_t value_sub[4 * 1025];
+  uint32_t norm_sub[4 * 1025];
+  memset(value_sub, 0, 4 * stride * sizeof(uint32_t));
+  memset(norm_sub, 0, 4 * stride * sizeof(uint32_t));
+  const __m512 inf = _mm512_set1_ps(INFINITY);
+  const __m512d top = _mm512_set1_pd((double)(bins - 1));
+  const __m512i skip = _mm512_set1_epi32((int)bins);
+  const double scale = hi > lo ? (double)bins / (hi - lo) : 0.0;
+  const int flat = !(hi > lo);
+  const __m512d lo_v = _mm512_set1_pd(lo), scale_v = _mm512_set1_pd(scale);
+  const __m512d mean_v = _mm512_set1_pd(mean);
+  const __m512i middle = _mm512_set1_epi32((int)(bins / 2));
+  __m512d dev = _mm512_setzero_pd();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m512 v = _mm512_loadu_ps(w + i);
+    __mmask16 finite = _mm512_cmp_ps_mask(_mm512_abs_ps(v), inf, _CMP_LT_OQ);
+    __m512 f = _mm512_maskz_mov_ps(finite, v);
+    __m512d d0 = _mm512_cvtps_pd(_mm512_castps512_ps256(f));
+    __m512d d1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(f, 1));
+    // Non-finite elements contribute (0 − mean)² unless c is masked to +0.
+    __m512d c0 = _mm512_maskz_sub_pd((__mmask8)finite, d0, mean_v);
+    __m512d c1 = _mm512_maskz_sub_pd((__mmask8)(finite >> 8), d1, mean_v);
+    dev = _mm512_add_pd(dev, _mm512_mul_pd(c0, c0));
+    dev = _mm512_add_pd(dev, _mm512_mul_pd(c1, c1));
+    if (value_counts != NULL) {
+      __m512i b;
+      if (flat) {
+        b = middle;
+      } else {
+        b = qs_z_join(qs_z_bins8(_mm512_mul_pd(_mm512_sub_pd(d0, lo_v), scale_v), top),
+                      qs_z_bins8(_mm512_mul_pd(_mm512_sub_pd(d1, lo_v), scale_v), top));
+      }
+      qs_z_count(value_sub, stride, _mm512_mask_blend_epi32(finite, skip, b));
+    }
+  }
+  double lanes[8];
+  _mm512_storeu_pd(lanes, dev);
+  for (; i < n; i++) {
+    float v = w[i];
+    if (!isfinite(v)) continue;
+    double d = (double)v;
+    double c = d - mean;
+    lanes[i & 7] += c * c;
+    if (value_counts != NULL) {
+      size_t b;
+      if (flat) b = bins / 2;
+      else {
+        double t = (d - lo) * scale;
+        b = !(t > 0.0) ? 0 : ((size_t)t >= bins ? bins - 1 : (size_t)t);
+      }
+      value_sub[b]++;
+    }
+  }
+  for (int k = 0; k < 8; k++) *sum_sq_dev += lanes[k];
+
+  if (normalized_counts != NULL && blocksize > 0 && block_absmax != NULL) {
+    const __m512d half_bins = _mm512_set1_pd((double)bins * 0.5);
+    const __m512d one = _mm512_set1_pd(1.0);
+    for (size_t begin = 0; begin < n; begin += blocksize) {
+      size_t end = begin + blocksize < n ? begin + blocksize : n;
+      float inv_s = 1.0f / block_absmax[(start + begin) / blocksize];
+      __m512 inv = _mm512_set1_ps(inv_s);
+      size_t j = begin;
+      for (; j + 16 <= end; j += 16) {
+        __m512 v = _mm512_loadu_ps(w + j);
+        __mmask16 zero = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_EQ_OQ);
+        __m512 x = _mm512_maskz_mul_ps((__mmask16)~zero, v, inv);
+        __mmask16 finite = _mm512_cmp_ps_mask(_mm512_abs_ps(x), inf, _CMP_LT_OQ);
+        __m512 f = _mm512_maskz_mov_ps(finite, x);
+        __m512d x0 = _mm512_cvtps_pd(_mm512_castps512_ps256(f));
+        __m512d x1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(f, 1));
+        __m512i b = qs_z_join(qs_z_bins8(_mm512_mul_pd(_mm512_add_pd(x0, one), half_bins), top),
+                              qs_z_bins8(_mm512_mul_pd(_mm512_add_pd(x1, one), half_bins), top));
+        qs_z_count(norm_sub, stride, _mm512_mask_blend_epi32(finite, skip, b));
+      }
+      for (; j < end; j++) {
+        float x = qs_scale(w[j], inv_s);
+        if (!isfinite(x)) continue;
+        double t = ((double)x + 1.0) * ((double)bins * 0.5);
+        size_t b = !(t > 0.0) ? 0 : ((size_t)t >= bins ? bins - 1 : (size_t)t);
+        norm_sub[b]++;
+      }
+    }
+  }
+  for (size_t b = 0; b < bins; b++) {
+    if (value_counts != NULL) {
+      value_counts[b] += (uint64_t)value_sub[b] + value_sub[stride + b] + value_sub[2 * stride + b] +
+                         value_sub[3 * stride + b];
+    }
+    if (normalized_counts != NULL) {
+      normalized_counts[b] += (uint64_t)norm_sub[b] + norm_sub[stride + b] + norm_sub[2 * stride + b] +
+                              norm_sub[3 * stride + b];
+    }
+  }
+}
+#endif

@@ -1,0 +1,412 @@
+// AVX-512 tiers of the fused round-trip error kernels (16 floats per operation). Each equals its
+// `_ref` twin bit for bit: the same per-element arithmetic, and Σe² in the 8 lanes of
+// kernels_internal.h `qs_lanes` (lane = i mod 8): a 16-wide step adds elements i...i+7 to lanes
+// 0...7, then i+8...i+15, in element order. Scalar tails use the same per-value functions.
+#include "kernels_internal.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define QS_512_TARGET "avx512f,avx512bw,avx512dq,avx512vl,avx2,f16c"
+#define QS_512 __attribute__((target(QS_512_TARGET), always_inline)) static inline
+#define QS_512_FN __attribute__((target(QS_512_TARGET)))
+
+#define QS_DYN8_BUCKET_SLOW 0xffu
+const uint8_t *qs_dyn8_bucket_table(int *slow_any);
+
+// MARK: - Vector pieces
+
+/// x = w · inv, and +0 where w = ±0 (spec §1).
+QS_512 __m512 qs_z_scale(__m512 w, __m512 inv) {
+  __mmask16 zero = _mm512_cmp_ps_mask(w, _mm512_setzero_ps(), _CMP_EQ_OQ);
+  return _mm512_maskz_mul_ps((__mmask16)~zero, w, inv);
+}
+
+QS_512 __m512 qs_z_round_dtype(__m512 d, qs_dtype dtype) {
+  if (dtype == QS_DTYPE_F16) {
+    return _mm512_cvtph_ps(_mm512_cvtps_ph(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
+  if (dtype == QS_DTYPE_BF16) {
+    __m512i u = _mm512_castps_si512(d);
+    __m512i odd = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+    u = _mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7fff)), odd);
+    return _mm512_castsi512_ps(_mm512_and_si512(u, _mm512_set1_epi32((int)0xffff0000u)));
+  }
+  return d;
+}
+
+/// Σe² into the 8 lanes (elements 0...7 of the step, then 8...15) and max |e|, with w already
+/// widened to float64 (`w0`, `w1`) once for every format.
+QS_512 void qs_z_accumulate(__m512 w_hat, __m512d w0, __m512d w1, __m512d *sum, __m512d *max) {
+  __m512d e0 = _mm512_sub_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(w_hat)), w0);
+  __m512d e1 = _mm512_sub_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(w_hat, 1)), w1);
+  *sum = _mm512_add_pd(*sum, _mm512_mul_pd(e0, e0));
+  *sum = _mm512_add_pd(*sum, _mm512_mul_pd(e1, e1));
+  *max = _mm512_max_pd(*max, _mm512_abs_pd(e0));
+  *max = _mm512_max_pd(*max, _mm512_abs_pd(e1));
+}
+
+QS_512 void qs_z_store_lanes(__m512d sum, qs_lanes *lanes) { _mm512_storeu_pd(lanes->sum, sum); }
+QS_512 __m512d qs_z_load_lanes(const qs_lanes *lanes) { return _mm512_loadu_pd(lanes->sum); }
+
+/// max |e| is order-free: merged once at the end.
+QS_512 void qs_z_merge_max(__m512d max, qs_lanes *lanes) {
+  double m[8];
+  _mm512_storeu_pd(m, max);
+  for (int k = 0; k < 8; k++) {
+    if (m[k] > lanes->max_abs) lanes->max_abs = m[k];
+  }
+}
+
+/// table[index] over a sorted 16-entry table (entries after the real ones = +inf): the count of
+/// entries < x (strict, as `x > t_k` summed over k) by a 4-step branchless binary search.
+QS_512 __m512i qs_z_count_below16(__m512 x, __m512 table, int steps) {
+  __m512i pos = _mm512_setzero_si512();
+  for (int step = 1 << (steps - 1); step >= 1; step >>= 1) {
+    __m512 t = _mm512_permutexvar_ps(_mm512_add_epi32(pos, _mm512_set1_epi32(step - 1)), table);
+    __mmask16 gt = _mm512_cmp_ps_mask(x, t, _CMP_GT_OQ);
+    pos = _mm512_mask_add_epi32(pos, gt, pos, _mm512_set1_epi32(step));
+  }
+  return pos;
+}
+
+// MARK: - 4-bit code counters in registers
+
+/// Per-lane counters of 16 codes without memory increments: code c adds 1 << 4(c mod 8) to the
+/// nibble accumulator `lo` (c < 8) or `hi`; every 15 steps the nibbles move to byte fields
+/// (`bytes`: lo even, lo odd, hi even, hi odd nibbles), and every 17 such moves (≤ 255 per byte)
+/// the bytes move to 32-bit per-lane counters in memory (`wide[accumulator][byte][lane]`).
+typedef struct {
+  __m512i lo, hi;
+  __m512i bytes[4];
+  uint32_t wide[4][4][16];
+} qs_codes16;
+
+QS_512 void qs_codes16_init(qs_codes16 *c) {
+  c->lo = c->hi = _mm512_setzero_si512();
+  for (int a = 0; a < 4; a++) c->bytes[a] = _mm512_setzero_si512();
+  memset(c->wide, 0, sizeof c->wide);
+}
+
+QS_512 void qs_codes16_add(qs_codes16 *c, __m512i code) {
+  __m512i shift = _mm512_slli_epi32(_mm512_and_si512(code, _mm512_set1_epi32(7)), 2);
+  __m512i bit = _mm512_sllv_epi32(_mm512_set1_epi32(1), shift);
+  __mmask16 high = _mm512_test_epi32_mask(code, _mm512_set1_epi32(8));
+  c->lo = _mm512_mask_add_epi32(c->lo, (__mmask16)~high, c->lo, bit);
+  c->hi = _mm512_mask_add_epi32(c->hi, high, c->hi, bit);
+}
+
+QS_512 void qs_codes16_nibbles(qs_codes16 *c) {
+  const __m512i m = _mm512_set1_epi32(0x0f0f0f0f);
+  c->bytes[0] = _mm512_add_epi8(c->bytes[0], _mm512_and_si512(c->lo, m));
+  c->bytes[1] = _mm512_add_epi8(c->bytes[1], _mm512_and_si512(_mm512_srli_epi32(c->lo, 4), m));
+  c->bytes[2] = _mm512_add_epi8(c->bytes[2], _mm512_and_si512(c->hi, m));
+  c->bytes[3] = _mm512_add_epi8(c->bytes[3], _mm512_and_si512(_mm512_srli_epi32(c->hi, 4), m));
+  c->lo = c->hi = _mm512_setzero_si512();
+}
+
+QS_512 void qs_codes16_bytes(qs_codes16 *c) {
+  for (int a = 0; a < 4; a++) {
+    for (int k = 0; k < 4; k++) {
+      __m512i v = _mm512_and_si512(_mm512_srli_epi32(c->bytes[a], 8 * k), _mm512_set1_epi32(0xff));
+      __m512i *slot = (__m512i *)c->wide[a][k];
+      _mm512_storeu_si512(slot, _mm512_add_epi32(_mm512_loadu_si512(slot), v));
+    }
+    c->bytes[a] = _mm512_setzero_si512();
+  }
+}
+
+/// Adds the counts to `out` (call after the last nibble/byte moves).
+QS_512 void qs_codes16_finish(qs_codes16 *c, uint64_t *out) {
+  qs_codes16_nibbles(c);
+  qs_codes16_bytes(c);
+  for (int a = 0; a < 4; a++) {
+    for (int k = 0; k < 4; k++) {
+      uint64_t total = 0;
+      for (int lane = 0; lane < 16; lane++) total += c->wide[a][k][lane];
+      out[(a >> 1) * 8 + 2 * k + (a & 1)] += total;
+    }
+  }
+}
+
+// MARK: - nf4, nf4-dq, fp4, int4 in one sweep
+
+typedef struct {
+  qs_lanes lanes;
+  __m512d sum, max;
+  qs_codes16 codes;
+} qs_z_format;
+
+QS_512 void qs_z_format_init(qs_z_format *f) {
+  qs_lanes_init(&f->lanes);
+  f->sum = _mm512_setzero_pd();
+  f->max = _mm512_setzero_pd();
+  qs_codes16_init(&f->codes);
+}
+
+QS_512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, size_t blocksize,
+                                  const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                                  qs_error_acc *acc_nf4, qs_error_acc *acc_dq,
+                                  qs_error_acc *acc_fp4, qs_error_acc *acc_int4, int want_nf4,
+                                  int want_dq, int want_fp4, int want_int4) {
+  qs_z_format nf4, dq, fp4, int4;
+  qs_z_format_init(&nf4);
+  qs_z_format_init(&dq);
+  qs_z_format_init(&fp4);
+  qs_z_format_init(&int4);
+  float nf4_t[16], fp4_l[16];
+  for (int k = 0; k < 16; k++) {
+    nf4_t[k] = k < 15 ? QS_NF4_THRESHOLDS[k] : INFINITY;
+    fp4_l[k] = k < 7 ? QS_FP4_LITERALS[k] : INFINITY;
+  }
+  const __m512 nf4_thresholds = _mm512_loadu_ps(nf4_t);
+  const __m512 fp4_literals = _mm512_loadu_ps(fp4_l);
+  const __m512 nf4_codebook = _mm512_loadu_ps(QS_NF4_CODEBOOK);
+  float int4_table[16], fp4_by_rank[16];
+  int32_t fp4_code_by_rank[16];
+  const int rank_code[8] = {0, 1, 6, 7, 4, 5, 2, 3};
+  for (int k = 0; k < 16; k++) {
+    int4_table[k] = k < 15 ? QS_INT4_LEVELS[k] : 0.0f;
+    fp4_code_by_rank[k] = rank_code[k & 7];
+    fp4_by_rank[k] = QS_FP4_MAGNITUDES[rank_code[k & 7]];
+  }
+  const __m512 int4_levels = _mm512_loadu_ps(int4_table);
+  const __m512 fp4_magnitudes = _mm512_loadu_ps(fp4_by_rank);
+  const __m512i fp4_codes = _mm512_loadu_si512(fp4_code_by_rank);
+  unsigned steps = 0, moves = 0;
+  size_t i = 0;
+  while (i < n) {
+    size_t block = (start + i) / blocksize;
+    size_t end = (block + 1) * blocksize - start;
+    if (end > n) end = n;
+    float a = absmax[block];
+    float inv_scalar = 1.0f / a;
+    float a_hat = want_dq ? absmax_hat[block] : 0.0f;
+    const __m512 inv = _mm512_set1_ps(inv_scalar);
+    const __m512 scale = _mm512_set1_ps(a);
+    const __m512 scale_hat = _mm512_set1_ps(a_hat);
+    // i is a multiple of 8 here (start and blocksize are multiples of 8): lanes line up.
+    for (; i + 16 <= end; i += 16) {
+      __m512 wv = _mm512_loadu_ps(w + i);
+      __m512d w0 = _mm512_cvtps_pd(_mm512_castps512_ps256(wv));
+      __m512d w1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(wv, 1));
+      __m512 x = qs_z_scale(wv, inv);
+      if (want_nf4 || want_dq) {
+        __m512i code = qs_z_count_below16(x, nf4_thresholds, 4);
+        __m512 level = _mm512_permutexvar_ps(code, nf4_codebook);
+        if (want_nf4) {
+          qs_codes16_add(&nf4.codes, code);
+          qs_z_accumulate(qs_z_round_dtype(_mm512_mul_ps(level, scale), dtype), w0, w1, &nf4.sum, &nf4.max);
+        } else {
+          qs_codes16_add(&dq.codes, code);
+        }
+        if (want_dq) {
+          qs_z_accumulate(qs_z_round_dtype(_mm512_mul_ps(level, scale_hat), dtype), w0, w1, &dq.sum, &dq.max);
+        }
+      }
+      if (want_fp4) {
+        __m512 magnitude_x = _mm512_abs_ps(x);
+        __m512i rank = qs_z_count_below16(magnitude_x, fp4_literals, 3);
+        __mmask16 negative = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+        __m512i code = _mm512_permutexvar_epi32(rank, fp4_codes);
+        code = _mm512_mask_add_epi32(code, negative, code, _mm512_set1_epi32(8));
+        __m512 level = _mm512_permutexvar_ps(rank, fp4_magnitudes);
+        level = _mm512_mask_xor_ps(level, negative, level, _mm512_set1_ps(-0.0f));  // code 8: −0
+        qs_codes16_add(&fp4.codes, code);
+        qs_z_accumulate(qs_z_round_dtype(_mm512_mul_ps(level, scale), dtype), w0, w1, &fp4.sum, &fp4.max);
+      }
+      if (want_int4) {
+        __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(7.0f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        // max_ps returns its second operand when the first is NaN: NaN → −7, as fmaxf.
+        k = _mm512_max_ps(k, _mm512_set1_ps(-7.0f));
+        k = _mm512_min_ps(k, _mm512_set1_ps(7.0f));
+        __m512i code = _mm512_add_epi32(_mm512_cvtps_epi32(k), _mm512_set1_epi32(7));
+        __m512 level = _mm512_permutexvar_ps(code, int4_levels);
+        qs_codes16_add(&int4.codes, code);
+        qs_z_accumulate(qs_z_round_dtype(_mm512_mul_ps(level, scale), dtype), w0, w1, &int4.sum, &int4.max);
+      }
+      if (++steps == 15) {
+        steps = 0;
+        qs_codes16_nibbles(&nf4.codes);
+        qs_codes16_nibbles(&dq.codes);
+        qs_codes16_nibbles(&fp4.codes);
+        qs_codes16_nibbles(&int4.codes);
+        if (++moves == 17) {
+          moves = 0;
+          qs_codes16_bytes(&nf4.codes);
+          qs_codes16_bytes(&dq.codes);
+          qs_codes16_bytes(&fp4.codes);
+          qs_codes16_bytes(&int4.codes);
+        }
+      }
+    }
+    if (i < end) {
+      // Block tail (< 16 elements): through the lane arrays, in element order.
+      qs_z_store_lanes(nf4.sum, &nf4.lanes);
+      qs_z_store_lanes(dq.sum, &dq.lanes);
+      qs_z_store_lanes(fp4.sum, &fp4.lanes);
+      qs_z_store_lanes(int4.sum, &int4.lanes);
+      for (; i < end; i++) {
+        float x = qs_scale(w[i], inv_scalar);
+        if (want_nf4 || want_dq) {
+          uint8_t code = qs_nf4_value(x);
+          float level = QS_NF4_CODEBOOK[code];
+          if (want_nf4) {
+            acc_nf4->counts[code]++;
+            qs_lanes_add(&nf4.lanes, i, qs_round_dtype(level * a, dtype), w[i]);
+          }
+          if (want_dq) {
+            acc_dq->counts[code]++;
+            qs_lanes_add(&dq.lanes, i, qs_round_dtype(level * a_hat, dtype), w[i]);
+          }
+        }
+        if (want_fp4) {
+          uint8_t code = qs_fp4_value(x);
+          acc_fp4->counts[code]++;
+          qs_lanes_add(&fp4.lanes, i, qs_round_dtype(qs_fp4_decode(code) * a, dtype), w[i]);
+        }
+        if (want_int4) {
+          uint8_t code = qs_int4_value(x);
+          acc_int4->counts[code]++;
+          qs_lanes_add(&int4.lanes, i, qs_round_dtype(QS_INT4_LEVELS[code] * a, dtype), w[i]);
+        }
+      }
+      nf4.sum = qs_z_load_lanes(&nf4.lanes);
+      dq.sum = qs_z_load_lanes(&dq.lanes);
+      fp4.sum = qs_z_load_lanes(&fp4.lanes);
+      int4.sum = qs_z_load_lanes(&int4.lanes);
+    }
+  }
+  if (want_nf4) {
+    qs_z_store_lanes(nf4.sum, &nf4.lanes);
+    qs_z_merge_max(nf4.max, &nf4.lanes);
+    qs_lanes_finish(&nf4.lanes, acc_nf4);
+    qs_codes16_finish(&nf4.codes, acc_nf4->counts);
+  }
+  if (want_dq) {
+    qs_z_store_lanes(dq.sum, &dq.lanes);
+    qs_z_merge_max(dq.max, &dq.lanes);
+    qs_lanes_finish(&dq.lanes, acc_dq);
+    // nf4-dq counts the nf4 codes: nf4's counters (finishing twice adds the same totals again:
+    // the moves are then empty and `wide` keeps the totals), or its own when nf4 is off.
+    qs_codes16_finish(want_nf4 ? &nf4.codes : &dq.codes, acc_dq->counts);
+  }
+  if (want_fp4) {
+    qs_z_store_lanes(fp4.sum, &fp4.lanes);
+    qs_z_merge_max(fp4.max, &fp4.lanes);
+    qs_lanes_finish(&fp4.lanes, acc_fp4);
+    qs_codes16_finish(&fp4.codes, acc_fp4->counts);
+  }
+  if (want_int4) {
+    qs_z_store_lanes(int4.sum, &int4.lanes);
+    qs_z_merge_max(int4.max, &int4.lanes);
+    qs_lanes_finish(&int4.lanes, acc_int4);
+    qs_codes16_finish(&int4.codes, acc_int4->counts);
+  }
+}
+
+QS_512_FN static void qs_block4_all(const float *w, size_t n, size_t start, size_t bs,
+                                    const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                                    qs_error_acc *nf4, qs_error_acc *dq, qs_error_acc *fp4,
+                                    qs_error_acc *int4) {
+  qs_block4_avx512_impl(w, n, start, bs, absmax, absmax_hat, dtype, nf4, dq, fp4, int4, 1, 1, 1, 1);
+}
+
+QS_512_FN static void qs_block4_some(const float *w, size_t n, size_t start, size_t bs,
+                                     const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                                     qs_error_acc *nf4, qs_error_acc *dq, qs_error_acc *fp4,
+                                     qs_error_acc *int4) {
+  qs_block4_avx512_impl(w, n, start, bs, absmax, absmax_hat, dtype, nf4, dq, fp4, int4,
+                        nf4 != NULL, dq != NULL, fp4 != NULL, int4 != NULL);
+}
+
+void qs_block4_error_avx512(const float *w, size_t n, size_t start, size_t blocksize,
+                            const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                            qs_error_acc *acc_nf4, qs_error_acc *acc_nf4dq, qs_error_acc *acc_fp4,
+                            qs_error_acc *acc_int4) {
+  if (absmax_hat == NULL) acc_nf4dq = NULL;
+  if (blocksize == 0 || blocksize % 8 != 0 || start % 8 != 0) {
+    qs_block4_error_ref(w, n, start, blocksize, absmax, absmax_hat, dtype, acc_nf4, acc_nf4dq,
+                        acc_fp4, acc_int4);
+    return;
+  }
+  if (acc_nf4 != NULL && acc_nf4dq != NULL && acc_fp4 != NULL && acc_int4 != NULL) {
+    qs_block4_all(w, n, start, blocksize, absmax, absmax_hat, dtype, acc_nf4, acc_nf4dq, acc_fp4, acc_int4);
+  } else {
+    qs_block4_some(w, n, start, blocksize, absmax, absmax_hat, dtype, acc_nf4, acc_nf4dq, acc_fp4, acc_int4);
+  }
+}
+
+// MARK: - dyn8
+
+QS_512_FN void qs_dyn8_error_avx512(const float *w, size_t n, size_t start, size_t blocksize,
+                                    const float *absmax, qs_dtype dtype, qs_error_acc *acc) {
+  if (blocksize == 0 || blocksize % 8 != 0 || start % 8 != 0) {
+    qs_block_error_ref(QS_BLOCK_DYN8, w, n, start, blocksize, absmax, dtype, acc);
+    return;
+  }
+  int slow_any = 0;
+  const uint8_t *buckets = qs_dyn8_bucket_table(&slow_any);
+  qs_lanes lanes;
+  qs_lanes_init(&lanes);
+  // 4 interleaved sub-histograms break the store-to-load chains of repeated codes.
+  uint64_t sub[4][256];
+  memset(sub, 0, sizeof sub);
+  __m512d sum = _mm512_setzero_pd(), max = _mm512_setzero_pd();
+  const __m512i byte = _mm512_set1_epi32(0xff);
+  const __m512i one = _mm512_set1_epi32(1);
+  size_t i = 0;
+  while (i < n) {
+    size_t block = (start + i) / blocksize;
+    size_t end = (block + 1) * blocksize - start;
+    if (end > n) end = n;
+    float a = absmax[block];
+    float inv_scalar = 1.0f / a;
+    const __m512 inv = _mm512_set1_ps(inv_scalar);
+    const __m512 scale = _mm512_set1_ps(a);
+    for (; i + 16 <= end; i += 16) {
+      __m512 wv = _mm512_loadu_ps(w + i);
+      __m512 x = qs_z_scale(wv, inv);
+      __m512i bucket = _mm512_srli_epi32(_mm512_castps_si512(x), 17);
+      __m512i base = _mm512_and_si512(_mm512_i32gather_epi32(bucket, (const void *)buckets, 1), byte);
+      __m512 m = _mm512_i32gather_ps(_mm512_min_epi32(base, _mm512_set1_epi32(254)), QS_DYN8_MIDPOINTS, 4);
+      __mmask16 above = _mm512_cmp_ps_mask(x, m, _CMP_GT_OQ);
+      __mmask16 tie = _mm512_cmp_ps_mask(x, m, _CMP_EQ_OQ) & _mm512_test_epi32_mask(base, one);
+      __m512i code = _mm512_mask_add_epi32(base, above | tie, base, one);
+      if (slow_any) {
+        __mmask16 slow = _mm512_cmpeq_epi32_mask(base, byte);
+        if (slow) {
+          float xs[16];
+          uint32_t cs[16];
+          _mm512_storeu_ps(xs, x);
+          _mm512_storeu_si512(cs, code);
+          for (int k = 0; k < 16; k++) {
+            if (slow & (1u << k)) cs[k] = qs_dyn8_value(xs[k]);
+          }
+          code = _mm512_loadu_si512(cs);
+        }
+      }
+      uint32_t c[16];
+      _mm512_storeu_si512(c, code);
+      for (int k = 0; k < 16; k++) sub[k & 3][c[k]]++;
+      __m512 level = _mm512_i32gather_ps(code, QS_DYN8_MAP, 4);
+      __m512 w_hat = qs_z_round_dtype(_mm512_mul_ps(level, scale), dtype);
+      qs_z_accumulate(w_hat, _mm512_cvtps_pd(_mm512_castps512_ps256(wv)),
+                      _mm512_cvtps_pd(_mm512_extractf32x8_ps(wv, 1)), &sum, &max);
+    }
+    if (i < end) {
+      qs_z_store_lanes(sum, &lanes);
+      for (; i < end; i++) {
+        uint8_t code = qs_dyn8_value(qs_scale(w[i], inv_scalar));
+        acc->counts[code]++;
+        qs_lanes_add(&lanes, i, qs_round_dtype(QS_DYN8_MAP[code] * a, dtype), w[i]);
+      }
+      sum = qs_z_load_lanes(&lanes);
+    }
+  }
+  qs_z_store_lanes(sum, &lanes);
+  qs_z_merge_max(max, &lanes);
+  qs_lanes_finish(&lanes, acc);
+  for (int c = 0; c < 256; c++) acc->counts[c] += sub[0][c] + sub[1][c] + sub[2][c] + sub[3][c];
+}
+#endif
