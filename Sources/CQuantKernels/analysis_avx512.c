@@ -90,9 +90,17 @@ QS_512_FN static void qs_histogram_joint_avx512(const float *w, size_t n, size_t
       __m512i nb = qs_z_join(qs_z_bins8(_mm512_mul_pd(_mm512_add_pd(x0, one), half_bins), top),
                              qs_z_bins8(_mm512_mul_pd(_mm512_add_pd(x1, one), half_bins), top));
       nb = _mm512_mask_blend_epi32(finite_x, skip, nb);
-      uint32_t idx[16];
-      _mm512_storeu_si512(idx, _mm512_add_epi32(_mm512_mullo_epi32(vb, stride_v), nb));
-      for (int k = 0; k < 16; k++) joint[idx[k]]++;
+      // Lane values from registers (a vector store read back as 16 scalars stalls forwarding).
+      __m512i index = _mm512_add_epi32(_mm512_mullo_epi32(vb, stride_v), nb);
+      __m128i parts[4] = {_mm512_castsi512_si128(index), _mm512_extracti32x4_epi32(index, 1),
+                          _mm512_extracti32x4_epi32(index, 2), _mm512_extracti32x4_epi32(index, 3)};
+      for (int q = 0; q < 4; q++) {
+        uint64_t a = (uint64_t)_mm_cvtsi128_si64(parts[q]), b = (uint64_t)_mm_extract_epi64(parts[q], 1);
+        joint[(uint32_t)a]++;
+        joint[a >> 32]++;
+        joint[(uint32_t)b]++;
+        joint[b >> 32]++;
+      }
     }
   }
   double lanes[8];

@@ -339,6 +339,20 @@ void qs_block4_error_avx512(const float *w, size_t n, size_t start, size_t block
 
 // MARK: - dyn8
 
+/// 16 increments of 8-bit codes into 4 interleaved sub-histograms, the lane values taken from
+/// registers (no store-to-load round trip through memory).
+QS_512 void qs_z_count256(uint64_t sub[4][256], __m512i code) {
+  __m128i parts[4] = {_mm512_castsi512_si128(code), _mm512_extracti32x4_epi32(code, 1),
+                      _mm512_extracti32x4_epi32(code, 2), _mm512_extracti32x4_epi32(code, 3)};
+  for (int q = 0; q < 4; q++) {
+    uint64_t a = (uint64_t)_mm_cvtsi128_si64(parts[q]), b = (uint64_t)_mm_extract_epi64(parts[q], 1);
+    sub[0][(uint32_t)a]++;
+    sub[1][a >> 32]++;
+    sub[2][(uint32_t)b]++;
+    sub[3][b >> 32]++;
+  }
+}
+
 QS_512_FN void qs_dyn8_error_avx512(const float *w, size_t n, size_t start, size_t blocksize,
                                     const float *absmax, qs_dtype dtype, qs_error_acc *acc) {
   if (blocksize == 0 || blocksize % 8 != 0 || start % 8 != 0) {
@@ -386,9 +400,7 @@ QS_512_FN void qs_dyn8_error_avx512(const float *w, size_t n, size_t start, size
           code = _mm512_loadu_si512(cs);
         }
       }
-      uint32_t c[16];
-      _mm512_storeu_si512(c, code);
-      for (int k = 0; k < 16; k++) sub[k & 3][c[k]]++;
+      qs_z_count256(sub, code);
       __m512 level = _mm512_i32gather_ps(code, QS_DYN8_MAP, 4);
       __m512 w_hat = qs_z_round_dtype(_mm512_mul_ps(level, scale), dtype);
       qs_z_accumulate(w_hat, _mm512_cvtps_pd(_mm512_castps512_ps256(wv)),
@@ -457,9 +469,7 @@ QS_512_FN void qs_int8_error_avx512(const float *w, size_t n, size_t start, size
       q = _mm512_min_ps(_mm512_max_ps(q, low), high);
       __mmask16 zero = _mm512_cmp_ps_mask(h, _mm512_setzero_ps(), _CMP_EQ_OQ);
       q = _mm512_maskz_mov_ps((__mmask16)~zero, q);
-      uint32_t c[16];
-      _mm512_storeu_si512(c, _mm512_add_epi32(_mm512_cvtps_epi32(q), bias));
-      for (int k = 0; k < 16; k++) sub[k & 3][c[k]]++;
+      qs_z_count256(sub, _mm512_add_epi32(_mm512_cvtps_epi32(q), bias));
       __m512 w_hat = _mm512_mul_ps(_mm512_mul_ps(q, rm), inv127);
       qs_z_accumulate(w_hat, _mm512_cvtps_pd(_mm512_castps512_ps256(wv)),
                       _mm512_cvtps_pd(_mm512_extractf32x8_ps(wv, 1)), &sum, &max);

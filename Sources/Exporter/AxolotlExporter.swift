@@ -7,6 +7,15 @@ import Safetensors
 /// Renders a quantization choice as an Axolotl config (spec/AXOLOTL.md): QLoRA for 4-bit,
 /// 8-bit LoRA for int8, with `#` comments carrying the evidence behind the choice.
 public enum AxolotlExporter {
+  /// Today's date (UTC), YYYY-MM-DD: the `date` of the header comment.
+  public static func today() -> String {
+    var now = time(nil)
+    var parts = tm()
+    gmtime_r(&now, &parts)
+    func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))"
+  }
+
   /// The version written in the header comment.
   public static let toolVersion = "0.1.0"
   /// The 4-bit block size bitsandbytes uses (no Axolotl key changes it).

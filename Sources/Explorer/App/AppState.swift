@@ -1,4 +1,5 @@
 import Engine
+import Exporter
 import Safetensors
 
 /// Everything the explorer shows: the checkpoint, the results streamed in so far, and the user's
@@ -73,7 +74,7 @@ public struct AppState: Sendable {
   /// The export dialog while it is open.
   public var exportDialog: ExportDialog?
   /// The date written into exports (tests fix it).
-  public var exportDate = ExportDialog.today()
+  public var exportDate = AxolotlExporter.today()
 
   public init(checkpoint: Checkpoint, isDemo: Bool, settings: AnalysisSettings, engineLabel: String) {
     self.checkpoint = checkpoint

@@ -70,12 +70,4 @@ public struct ExportDialog: Sendable {
     }
   }
 
-  /// Today's date (UTC), YYYY-MM-DD, for the YAML's header comment.
-  static func today() -> String {
-    var now = time(nil)
-    var parts = tm()
-    gmtime_r(&now, &parts)
-    func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-    return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))"
-  }
 }

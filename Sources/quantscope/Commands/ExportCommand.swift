@@ -73,7 +73,7 @@ enum ExportCommand {
       computeDType: parsed.value("--compute-dtype"), threshold: settings.threshold)
     let result = try exportCall { () throws(ExportError) in
       try AxolotlExporter.render(
-        choice: choice, checkpoint: checkpoint, analyses: analyses, settings: settings, date: today())
+        choice: choice, checkpoint: checkpoint, analyses: analyses, settings: settings, date: AxolotlExporter.today())
     }
     for warning in result.warnings { Console.warning(warning) }
     if let output {
@@ -116,12 +116,4 @@ enum ExportCommand {
     }
   }
 
-  /// Today's date (UTC), YYYY-MM-DD.
-  static func today() -> String {
-    var now = time(nil)
-    var parts = tm()
-    gmtime_r(&now, &parts)
-    func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-    return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))"
-  }
 }
