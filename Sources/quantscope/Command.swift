@@ -33,10 +33,13 @@ enum Command {
 
     usage: quantscope [MODEL] [--theme NAME|PATH] [--engine auto|cpu|cuda] [--jobs N]
                       [--formats LIST] [--blocksize N] [--threshold X] [--bins N]
+                      [--activations FILE]
            quantscope COMMAND [ARGS...]
 
     With no command, opens the explorer on MODEL (a .safetensors file, an index.json, or a
     directory), or on the built-in synthetic demo checkpoint when MODEL is omitted.
+    --activations FILE adds the outliers of a capture of each Linear layer's inputs (the demo
+    loads its own capture); `a` on the outlier map switches between weights and activations.
 
     commands:
 

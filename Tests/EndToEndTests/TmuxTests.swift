@@ -122,6 +122,33 @@ struct TmuxTests {
     expectExitAndRestored(session, status: 143)
   }
 
+  @Test func activationOutlierMapOfTheDemoCapture() throws {
+    let scratch = try TemporaryDirectory("tmux-act")
+    let session = try start(scratch)
+    try #require(session.waitFor("QuantScope ▸", "synthetic demo") != nil, "\(session.lastScreen)")
+    // The outlier map starts on the weights; `a` switches to the demo's own capture.
+    session.send("o")
+    #expect(session.waitFor("outlier map", "source: weights") != nil, "\(session.lastScreen)")
+    session.send("a")
+    let map = session.waitFor("activations |x| ≥ 6.0 (capture)", "layer 3", "systematic dims 37, 129, 266, 401")
+    #expect(map != nil, "\(session.lastScreen)")
+    // Raising the threshold re-derives the stripes at once (layer 0's dim 266 is exactly 6.0).
+    session.send("+")
+    #expect(session.waitFor("activations |x| ≥ 6.5 (capture)") != nil, "\(session.lastScreen)")
+    session.send("q")
+    expectExitAndRestored(session, status: 0)
+  }
+
+  @Test func unreadableCaptureIsAOneLineErrorWithStatus2() throws {
+    let scratch = try TemporaryDirectory("tmux-capture")
+    let session = try start(scratch, extra: "--activations \(scratch.file("missing.safetensors"))")
+    let screen = session.waitFor("quantscope exited: 2")
+    #expect(screen?.contains("quantscope: error:") == true, "\(session.lastScreen)")
+    #expect(screen?.contains("missing.safetensors") == true, "\(session.lastScreen)")
+    let paneStatus = session.waitForExit(nudge: "Enter")
+    #expect(paneStatus == "2" || paneStatus == "", "pane exit status \(paneStatus ?? "none")")
+  }
+
   @Test func badThemeIsAOneLineErrorWithStatus2() throws {
     let scratch = try TemporaryDirectory("tmux-theme")
     let session = try start(scratch, extra: "--theme no-such-theme")

@@ -5,4 +5,5 @@ public enum Action: String, CaseIterable, Sendable, Hashable {
   case toggleKeep, cycleViewFormat, cycleGlobalFormat, toggleMetric, cycleSort, sortLayers, filter
   case compare, outlierMap, help, export, quit
   case nextPanel, toggleLog, zoom, toggleResolution, thresholdUp, thresholdDown
+  case toggleSource
 }

@@ -135,6 +135,9 @@ extension AppState {
     case .toggleResolution: braille.toggle()
     case .thresholdUp: setThreshold(threshold + 0.5)
     case .thresholdDown: setThreshold(threshold - 0.5)
+    case .toggleSource:
+      mapSource = mapSource == .weights ? .activations : .weights
+      mapScroll = 0
     }
   }
 

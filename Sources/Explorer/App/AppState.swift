@@ -56,6 +56,21 @@ public struct AppState: Sendable {
   public var mapScroll = 0
   public var helpScroll = 0
   public var quitRequested = false
+  /// The outlier map's (and the Tensor screen's outlier panel's) source: weights or activations.
+  public var mapSource: OutlierSource = .weights
+
+  // MARK: - Activations
+  /// The capture file being (or having been) analysed; nil when none is loaded.
+  public var activationsPath: String?
+  /// The capture's analysis once it arrives.
+  public private(set) var activations: ActivationAnalysis?
+  /// Modules of the capture analysed so far.
+  public var activationProgress: ActivationProgress?
+  /// Why the capture analysis failed, one line.
+  public var activationFailure: String?
+  /// The capture's outliers at `threshold`, re-derived when it changes.
+  private(set) var activationOutliers: ActivationOutliers?
+
   /// The export dialog while it is open.
   public var exportDialog: ExportDialog?
   /// The date written into exports (tests fix it).
@@ -91,6 +106,13 @@ public struct AppState: Sendable {
     for index in analyses.indices {
       outlierCounts[index] = analyses[index].flatMap { Self.countOutliers($0, threshold) }
     }
+    if let activations { activationOutliers = ActivationOutliers(activations, threshold: threshold) }
+  }
+
+  /// Stores the capture's analysis and derives its outliers at the current threshold.
+  public mutating func receiveActivations(_ analysis: ActivationAnalysis) {
+    activations = analysis
+    activationOutliers = ActivationOutliers(analysis, threshold: threshold)
   }
 
   static func countOutliers(_ analysis: TensorAnalysis, _ threshold: Float) -> Int? {

@@ -32,6 +32,10 @@ public enum ExplorerApp {
     let worker = options.analyses && !checkpoint.tensors.isEmpty
       ? AnalysisWorker(checkpoint: checkpoint, settings: options.settings, makeBackend: options.makeBackend, jobs: options.jobs)
       : nil
+    state.activationsPath = options.activationsPath
+    let activationWorker = options.activationsPath.map {
+      ActivationWorker(path: $0, weights: checkpoint, settings: ActivationSettings(options.settings))
+    }
     let terminal = NCursesTerminal()
     do throws(TerminalError) {
       try terminal.start()
@@ -42,6 +46,7 @@ public enum ExplorerApp {
     // The one place the terminal is restored, whatever way the loop ends.
     defer {
       worker?.stop()
+      activationWorker?.stop()
       terminal.stop()
     }
     terminal.use(theme)
@@ -50,6 +55,7 @@ public enum ExplorerApp {
     let started = clock.now
     if let first = state.firstTensorUnderCursor { worker?.prioritise(first) }
     worker?.start()
+    activationWorker?.start()
     var dirty = true
     var lastProgress: AnalysisProgress?
     var lastProgressDraw = clock.now
@@ -76,6 +82,21 @@ public enum ExplorerApp {
             lastProgressDraw = clock.now
             dirty = true
           }
+        }
+      }
+      if let activationWorker, state.activations == nil && state.activationFailure == nil {
+        let delivery = activationWorker.drain()
+        if delivery.progress != nil || delivery.analysis != nil || delivery.failure != nil { dirty = true }
+        if let progress = delivery.progress { state.activationProgress = progress }
+        if let analysis = delivery.analysis {
+          state.receiveActivations(analysis)
+          if let first = analysis.problems.first, state.status == nil {
+            state.status = "capture: " + first + (analysis.problems.count > 1 ? " (+\(analysis.problems.count - 1) more, printed on start)" : "")
+          }
+        }
+        if let failure = delivery.failure {
+          state.activationFailure = failure
+          state.status = "capture: " + failure
         }
       }
       if dirty {

@@ -14,14 +14,18 @@ public struct ExplorerOptions: Sendable {
   public var engineLabel: String
   /// Tensors analysed at the same time (at least 1).
   public var jobs: Int
+  /// `--activations FILE` (or the demo's own capture): analysed in the background for the
+  /// activation outliers; nil = none.
+  public var activationsPath: String?
   /// Start the analysis sweep (tests of the UI alone turn it off).
   public var analyses: Bool
 
   public init(
     isDemo: Bool = false, themeName: String? = nil, settings: AnalysisSettings = AnalysisSettings(),
     makeBackend: @escaping @Sendable () -> any Backend, engineLabel: String = "cpu", jobs: Int = 1,
-    analyses: Bool = true
+    analyses: Bool = true, activationsPath: String? = nil
   ) {
+    self.activationsPath = activationsPath
     self.isDemo = isDemo
     self.themeName = themeName
     self.settings = settings

@@ -31,6 +31,7 @@ public enum KeyBindings {
     KeyBinding(keys: [.character("b")], action: .toggleResolution, screens: [.tensor], summary: "histograms: Braille or block bars", hint: nil),
     KeyBinding(keys: [.character("+"), .character("=")], action: .thresholdUp, screens: [.tensor, .outlierMap, .model], summary: "raise the outlier threshold by 0.5", hint: "+ - threshold"),
     KeyBinding(keys: [.character("-")], action: .thresholdDown, screens: [.tensor, .outlierMap, .model], summary: "lower the outlier threshold by 0.5", hint: nil),
+    KeyBinding(keys: [.character("a")], action: .toggleSource, screens: [.tensor, .outlierMap], summary: "outliers of the weights / of the captured activations", hint: "a w/act"),
     KeyBinding(keys: [.character(" ")], action: .toggleKeep, screens: [.model, .tensor], summary: "keep the tensor in 16-bit (toggle)", hint: "space keep 16-bit"),
     KeyBinding(keys: [.escape, .backspace], action: .back, screens: [.model, .tensor, .compare, .outlierMap, .help], summary: "back (on the model screen: clear the filter)", hint: "esc back"),
     KeyBinding(keys: [.character("?")], action: .help, screens: [], summary: "help: every key", hint: "? help"),
@@ -66,6 +67,10 @@ public enum KeyBindings {
       return state.screen == .model && state.filter.isEmpty ? "nothing to go back to" : nil
     case .thresholdDown:
       return state.threshold <= 0.5 ? "the threshold is at its minimum" : nil
+    case .toggleSource:
+      if state.activationsPath == nil { return "no activation capture loaded (quantscope MODEL --activations FILE)" }
+      if let failure = state.activationFailure { return "the capture could not be analysed: \(failure)" }
+      return nil
     default:
       return nil
     }

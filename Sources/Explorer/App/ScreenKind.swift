@@ -18,3 +18,11 @@ public enum CellMetric: String, Sendable, Hashable {
 public enum TreeSort: String, CaseIterable, Sendable, Hashable {
   case name, error, outliers
 }
+
+/// What the outlier map (and the Tensor screen's outlier panel) shows.
+public enum OutlierSource: String, Sendable, Hashable {
+  /// Weight columns with max |w| ≥ threshold (QuantScope's view).
+  case weights
+  /// Captured activation features with fp16(max |x|) ≥ fp16(threshold) (LLM.int8()'s view).
+  case activations
+}

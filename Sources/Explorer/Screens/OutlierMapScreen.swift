@@ -5,6 +5,10 @@ import Terminal
 /// Systematic outlier dimensions show as vertical stripes.
 enum OutlierMapScreen {
   static func render(_ state: AppState, into canvas: inout Canvas, context: RenderContext) {
+    if state.mapSource == .activations {
+      renderActivations(state, into: &canvas, context: context)
+      return
+    }
     let matrix = LayerMatrix(state)
     // The hidden size: the most common input width of the layers' weights.
     var widthCounts: [Int: Int] = [:]
@@ -23,6 +27,7 @@ enum OutlierMapScreen {
              ("  hidden dim \(hidden) (\(perCell)/cell) × layer · |w| ≥ ", .muted),
              (NumberText.threshold(state.threshold), CellStyle(.thresholdLine, bold: true))],
       right: [("+ - threshold", .muted)])
+    sourceLine(state, &canvas, y: 1)
     let top = 2
     let height = canvas.height - top - 4
     let scroll = max(0, min(state.mapScroll, matrix.layers.count - height))

@@ -27,7 +27,9 @@ enum TensorScreen {
     ]
     for (panel, x, y, width, height) in panels {
       let focused = state.focus == panel
-      let (title, right) = titles(panel, state, analysis)
+      let (title, right) = panel == .outliers && state.mapSource == .activations
+        ? ("activation features (max |x| per input feature, capture)", "threshold \(NumberText.threshold(state.threshold)) + - a")
+        : titles(panel, state, analysis)
       canvas.box(x: x, y: y, width: width, height: height, title: title, focused: focused, rightTitle: right)
       let inner = Rect(x: x + 1, y: y + 1, width: width - 2, height: height - 2)
       guard let analysis else {
@@ -39,8 +41,13 @@ enum TensorScreen {
       switch panel {
       case .values: values(state, analysis, inner, &canvas)
       case .bins: bins(state, analysis, inner, &canvas)
-      case .outliers: outliers(state, analysis, inner, &canvas)
-      case .errors: errors(state, analysis, inner, &canvas, context)
+      case .outliers:
+        if state.mapSource == .activations {
+          activationProfile(state, info, inner, &canvas)
+        } else {
+          outliers(state, analysis, inner, &canvas)
+        }
+      case .errors: errors(state, analysis, inner, &canvas, context, capture: state.captureModule(for: info))
       }
     }
     Chrome.statusLine(&canvas, y: canvas.height - 2, state)
@@ -164,11 +171,22 @@ enum TensorScreen {
       return
     }
     let threshold = Double(state.threshold)
-    let absmax = outliers.columnAbsmax.map(Double.init)
+    profile(
+      outliers.columnAbsmax.map(Double.init), threshold: threshold, marked: state.outlierColumns(analysis),
+      isOutlier: { $0 >= threshold }, unit: "column", symbol: "|w|", first: "col 0", rect, &canvas)
+  }
+
+  /// A max-|v| profile (one bar per column or feature, resampled by max) with the threshold line,
+  /// and the list of `marked` indices, largest first.
+  static func profile(
+    _ absmax: [Double], threshold: Double, marked: [Int], isOutlier: (Double) -> Bool, unit: String,
+    symbol: String, first: String, _ rect: Rect, _ canvas: inout Canvas
+  ) {
     // NaN and ±inf columns (a tensor holding them) are drawn full height, never scaled by.
     let peak = absmax.filter(\.isFinite).max() ?? 0
     let ceiling = max(peak, threshold) * 1.1
-    let labelWidth = 5
+    // Room for the ceiling label (`65.35┤`) left of the plot.
+    let labelWidth = max(5, NumberText.short(ceiling).count + 1)
     let plotX = rect.x + labelWidth
     let plotWidth = max(1, rect.width - labelWidth)
     let plotHeight = max(1, rect.height - 2)
@@ -176,7 +194,7 @@ enum TensorScreen {
     let steps = plotHeight * 8
     for (column, value) in bars.enumerated() {
       let filled = !value.isFinite ? steps : value > 0 ? max(1, min(steps, Int((value / ceiling * Double(steps)).rounded()))) : 0
-      let style = value >= threshold ? CellStyle(.outlier, bold: true) : CellStyle(.histogram)
+      let style = isOutlier(value) ? CellStyle(.outlier, bold: true) : CellStyle(.histogram)
       for row in 0..<plotHeight {
         let base = (plotHeight - 1 - row) * 8
         let character = HistogramPlot.block(filled - base)
@@ -196,11 +214,11 @@ enum TensorScreen {
     if lineRow != rect.y + plotHeight - 1 {
       canvas.putRight("0┤", right: plotX, y: rect.y + plotHeight - 1, style: .muted)
     }
-    // The list of columns at or above the threshold, largest first.
-    let columns = state.outlierColumns(analysis).sorted { absmax[$0] > absmax[$1] || absmax[$0].isNaN }
+    // The list of indices at or above the threshold, largest first.
+    let columns = marked.filter { absmax.indices.contains($0) }.sorted { absmax[$0] > absmax[$1] || absmax[$0].isNaN }
     var x = canvas.put(
-      "\(columns.count) column\(columns.count == 1 ? "" : "s") ≥ \(NumberText.threshold(Float(threshold)))"
-        + (columns.isEmpty ? " (largest |w| \(NumberText.short(peak)))" : ":"),
+      "\(columns.count) \(unit)\(columns.count == 1 ? "" : "s") ≥ \(NumberText.threshold(Float(threshold)))"
+        + (columns.isEmpty ? " (largest \(symbol) \(NumberText.short(peak)))" : ":"),
       x: rect.x + 1, y: rect.y + rect.height - 2, style: CellStyle(columns.isEmpty ? .muted : .outlier, bold: !columns.isEmpty))
     for column in columns {
       let entry = " \(column) (\(NumberText.short(absmax[column])))"
@@ -210,7 +228,7 @@ enum TensorScreen {
       }
       x = canvas.put(entry, x: x, y: rect.y + rect.height - 2, style: .text)
     }
-    canvas.put("col 0", x: plotX, y: rect.y + rect.height - 1, style: .muted)
+    canvas.put(first, x: plotX, y: rect.y + rect.height - 1, style: .muted)
     canvas.putRight("\(absmax.count - 1)", right: rect.x + rect.width, y: rect.y + rect.height - 1, style: .muted)
   }
 
@@ -226,10 +244,24 @@ enum TensorScreen {
     ("entropy", 8, { InspectRenderer.fixed($0.codeEntropyBits, digits: 2) }),
   ]
 
-  static func errors(_ state: AppState, _ analysis: TensorAnalysis, _ rect: Rect, _ canvas: inout Canvas, _ context: RenderContext) {
+  static func errors(
+    _ state: AppState, _ analysis: TensorAnalysis, _ rect: Rect, _ canvas: inout Canvas, _ context: RenderContext,
+    capture: ModuleActivation? = nil
+  ) {
     guard !analysis.formats.isEmpty else {
       canvas.put("no round trips: a \(analysis.shape.count)-D tensor", x: rect.x + 1, y: rect.y, style: .muted)
       return
+    }
+    // With a capture: the layer-output error below the weight table when both fit, else the one
+    // of the outlier source in view.
+    if let capture {
+      let tableRows = state.settings.formats.count + 2
+      if rect.height >= tableRows + 1 + outputErrorRows {
+        outputErrors(capture, rect, y: rect.y + tableRows + 1, height: outputErrorRows, &canvas)
+      } else if state.mapSource == .activations {
+        outputErrors(capture, rect, y: rect.y, height: rect.height, &canvas)
+        return
+      }
     }
     let nameWidth = 8
     var shown: [(title: String, width: Int, value: @Sendable (FormatMetrics) -> String)] = []

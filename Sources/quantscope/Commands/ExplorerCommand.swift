@@ -6,7 +6,7 @@ import Safetensors
 enum ExplorerCommand {
   static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
     var options = AnalysisOptions.valueOptions
-    options.formUnion(["--theme", "--engine", "--jobs"])
+    options.formUnion(["--theme", "--engine", "--jobs", "--activations"])
     let parsed = try Arguments(arguments, options: options, flags: [])
     let paths = try parsed.positionals(atMost: 1)
     let settings = try AnalysisOptions.settings(parsed)
@@ -30,10 +30,21 @@ enum ExplorerCommand {
       throw .usage("--engine must be auto, cpu or cuda")
     }
     let checkpoint = try ModelOpener.open(paths.first)
+    // The demo loads its own capture unless one is given.
+    let capture = parsed.value("--activations") ?? (paths.isEmpty ? ModelOpener.demoCapturePath : nil)
+    if let capture {
+      // Fail before the UI when the capture cannot be read; its problems are warnings.
+      do throws(SafetensorsError) {
+        let opened = try ActivationCapture.open(capture, weights: checkpoint)
+        for problem in opened.problems { Console.warning("\(capture): \(problem)") }
+      } catch {
+        throw .failed(error.description)
+      }
+    }
     let explorerOptions = ExplorerOptions(
       isDemo: paths.isEmpty || InspectRenderer.isSyntheticDemo(checkpoint),
       themeName: parsed.value("--theme"), settings: settings, makeBackend: makeBackend,
-      engineLabel: engine == "cpu" ? "cpu ×\(jobs)" : engine, jobs: jobs)
+      engineLabel: engine == "cpu" ? "cpu ×\(jobs)" : engine, jobs: jobs, activationsPath: capture)
     return ExplorerApp.run(checkpoint: checkpoint, options: explorerOptions)
   }
 }

@@ -1,0 +1,96 @@
+import Engine
+import Terminal
+import Testing
+
+@testable import Explorer
+
+/// The explorer's activation view on the demo and its capture: the outlier map's source toggle,
+/// the threshold re-derivation, and the Tensor screen's capture panels.
+@Suite struct ActivationExplorerTests {
+  let snapshots = ScreenSnapshotTests()
+
+  // MARK: - Threshold
+
+  @Test func outliersAtTheAnalysisThresholdAreTheEngines() throws {
+    let state = try DemoFixture.state()
+    let analysis = try #require(state.activations)
+    let derived = try #require(state.activationOutliers)
+    #expect(derived.dimsByLayer == analysis.outlierDimsByLayer)
+    #expect(derived.systematic.map(\.dim) == analysis.systematicDims.map(\.dim))
+    #expect(derived.systematic.filter { $0.features == DemoActivations.hidden }.map(\.dim)
+      == DemoActivations.systematicHiddenDims)
+  }
+
+  @Test func thresholdChangeRederivesActivationOutlierDims() throws {
+    var state = try DemoFixture.state()
+    let q0 = "model.layers.0.self_attn.q_proj"
+    // The demo's layer-0 dim 266 is exactly 6.0 (DemoActivations): an outlier at 6.0 (≥), not at 6.5.
+    #expect(state.activationOutliers?.featuresByModule[q0] == [37, 266])
+    state.handle(.character("+"), pageHeight: 10)
+    #expect(state.threshold == 6.5)
+    let raised = try #require(state.activationOutliers?.featuresByModule[q0])
+    #expect(!raised.contains(266))
+    #expect(state.activationOutliers?.threshold == 6.5)
+    // Every module's set is exactly the features whose max |x| reaches the threshold in fp16.
+    for module in try #require(state.activations).modules {
+      let expected = module.featureAbsmax.indices.filter {
+        Float16(module.featureAbsmax[$0]) >= Float16(Float(6.5))
+      }
+      #expect(state.activationOutliers?.featuresByModule[module.module] == expected)
+    }
+    state.handle(.character("-"), pageHeight: 10)
+    #expect(state.activationOutliers?.featuresByModule[q0] == [37, 266])
+    // Lower: more dims, never fewer.
+    state.handle(.character("-"), pageHeight: 10)
+    let lowered = try #require(state.activationOutliers?.featuresByModule[q0])
+    #expect(Set([37, 266]).isSubset(of: Set(lowered)))
+  }
+
+  // MARK: - Source toggle
+
+  @Test func sourceToggleIsDisabledWithoutACapture() {
+    var state = Fixture.state()
+    state.handle(.character("o"), pageHeight: 10)
+    state.handle(.character("a"), pageHeight: 10)
+    #expect(state.mapSource == .weights)
+    #expect(state.status?.contains("no activation capture loaded") == true)
+    #expect(KeyBindings.table.contains { $0.action == .toggleSource && $0.keys.contains(.character("a")) })
+  }
+
+  @Test func sourceToggleSwitchesTheMap() throws {
+    var state = try DemoFixture.state()
+    state.handle(.character("o"), pageHeight: 10)
+    state.handle(.character("a"), pageHeight: 10)
+    #expect(state.mapSource == .activations)
+    state.handle(.character("a"), pageHeight: 10)
+    #expect(state.mapSource == .weights)
+  }
+
+  // MARK: - Snapshots
+
+  @Test func outlierMapOfTheDemoCapture() throws {
+    var state = try DemoFixture.state()
+    state.handle(.character("o"), pageHeight: 10)
+    state.handle(.character("a"), pageHeight: 10)
+    snapshots.expectSnapshot(state, "outlier_map_activations")
+  }
+
+  @Test func outlierMapWhileTheCaptureIsAnalysed() {
+    var state = Fixture.state()
+    state.activationsPath = "/models/tiny-llama/activations.safetensors"
+    state.activationProgress = ActivationProgress(done: 3, total: 21)
+    state.handle(.character("o"), pageHeight: 10)
+    state.handle(.character("a"), pageHeight: 10)
+    snapshots.expectSnapshot(state, "outlier_map_activations_pending")
+  }
+
+  @Test func tensorWithACapture() throws {
+    let name = "model.layers.3.mlp.up_proj.weight"
+    var state = try DemoFixture.state(analysing: [name])
+    state.openTensor = state.checkpoint.tensors.firstIndex { $0.name == name }
+    state.screen = .tensor
+    state.handle(.character("a"), pageHeight: 10)
+    #expect(state.mapSource == .activations)
+    snapshots.expectSnapshot(state, "tensor_activations")
+  }
+}
