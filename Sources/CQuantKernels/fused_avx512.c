@@ -10,8 +10,42 @@
 #define QS_512 __attribute__((target(QS_512_TARGET), always_inline)) static inline
 #define QS_512_FN __attribute__((target(QS_512_TARGET)))
 
+#include <pthread.h>
+
 #define QS_DYN8_BUCKET_SLOW 0xffu
 const uint8_t *qs_dyn8_bucket_table(int *slow_any);
+
+// MARK: - dyn8 packed bucket table
+
+/// One gather per element instead of two: for each bucket (x's top 15 bits, as in fused_avx2.c),
+/// entry = code | has << 8 | m_low << 9, where `has` says the bucket holds midpoint m_code
+/// (then code = base + (x > m) with the even-index tie rule, x > m decided on the low 17 bits:
+/// larger for positive buckets, smaller for negative ones) and m_low = its low 17 bits; without
+/// a midpoint the whole bucket has one code. Bit 31 marks buckets left to the scalar search.
+#define QS_DYN8_PACKED_SLOW 0x80000000u
+static uint32_t qs_dyn8_packed[32768];
+static pthread_once_t qs_dyn8_packed_once = PTHREAD_ONCE_INIT;
+
+static void qs_dyn8_packed_build(void) {
+  int slow_any = 0;
+  const uint8_t *base = qs_dyn8_bucket_table(&slow_any);
+  for (uint32_t bucket = 0; bucket < 32768; bucket++) {
+    uint32_t b = base[bucket];
+    if (b == QS_DYN8_BUCKET_SLOW) {
+      qs_dyn8_packed[bucket] = QS_DYN8_PACKED_SLOW;
+      continue;
+    }
+    uint32_t m = qs_bits(QS_DYN8_MIDPOINTS[b]);
+    if ((m >> 17) == bucket) {
+      qs_dyn8_packed[bucket] = b | 1u << 8 | (m & 0x1ffffu) << 9;
+    } else {
+      // No midpoint here: x > m_b is the same for every x of the bucket (the first one stands
+      // for all; a NaN bucket gives b + 0, as the other tiers).
+      float x = qs_from_bits(bucket << 17);
+      qs_dyn8_packed[bucket] = b + (x > QS_DYN8_MIDPOINTS[b] ? 1u : 0u);
+    }
+  }
+}
 
 // MARK: - Vector pieces
 
@@ -359,8 +393,11 @@ QS_512_FN void qs_dyn8_error_avx512(const float *w, size_t n, size_t start, size
     qs_block_error_ref(QS_BLOCK_DYN8, w, n, start, blocksize, absmax, dtype, acc);
     return;
   }
-  int slow_any = 0;
-  const uint8_t *buckets = qs_dyn8_bucket_table(&slow_any);
+  pthread_once(&qs_dyn8_packed_once, qs_dyn8_packed_build);
+  const uint32_t *packed = qs_dyn8_packed;
+  const __m512i has_bit = _mm512_set1_epi32(1 << 8), low17 = _mm512_set1_epi32(0x1ffff);
+  const __m512i sign_bit = _mm512_set1_epi32((int)0x80000000u);
+  const __m512i slow_bit = _mm512_set1_epi32((int)QS_DYN8_PACKED_SLOW);
   qs_lanes lanes;
   qs_lanes_init(&lanes);
   // 4 interleaved sub-histograms break the store-to-load chains of repeated codes.
@@ -381,24 +418,27 @@ QS_512_FN void qs_dyn8_error_avx512(const float *w, size_t n, size_t start, size
     for (; i + 16 <= end; i += 16) {
       __m512 wv = _mm512_loadu_ps(w + i);
       __m512 x = qs_z_scale(wv, inv);
-      __m512i bucket = _mm512_srli_epi32(_mm512_castps_si512(x), 17);
-      __m512i base = _mm512_and_si512(_mm512_i32gather_epi32(bucket, (const void *)buckets, 1), byte);
-      __m512 m = _mm512_i32gather_ps(_mm512_min_epi32(base, _mm512_set1_epi32(254)), QS_DYN8_MIDPOINTS, 4);
-      __mmask16 above = _mm512_cmp_ps_mask(x, m, _CMP_GT_OQ);
-      __mmask16 tie = _mm512_cmp_ps_mask(x, m, _CMP_EQ_OQ) & _mm512_test_epi32_mask(base, one);
-      __m512i code = _mm512_mask_add_epi32(base, above | tie, base, one);
-      if (slow_any) {
-        __mmask16 slow = _mm512_cmpeq_epi32_mask(base, byte);
-        if (slow) {
-          float xs[16];
-          uint32_t cs[16];
-          _mm512_storeu_ps(xs, x);
-          _mm512_storeu_si512(cs, code);
-          for (int k = 0; k < 16; k++) {
-            if (slow & (1u << k)) cs[k] = qs_dyn8_value(xs[k]);
-          }
-          code = _mm512_loadu_si512(cs);
+      __m512i bits = _mm512_castps_si512(x);
+      __m512i entry = _mm512_i32gather_epi32(_mm512_srli_epi32(bits, 17), (const void *)packed, 4);
+      __m512i base = _mm512_and_si512(entry, byte);
+      __mmask16 has = _mm512_test_epi32_mask(entry, has_bit);
+      __m512i m_low = _mm512_srli_epi32(entry, 9);
+      __m512i x_low = _mm512_and_si512(bits, low17);
+      __mmask16 negative = _mm512_test_epi32_mask(bits, sign_bit);
+      __mmask16 above = (_mm512_cmpgt_epu32_mask(x_low, m_low) & ~negative) |
+                        (_mm512_cmplt_epu32_mask(x_low, m_low) & negative);
+      __mmask16 tie = _mm512_cmpeq_epi32_mask(x_low, m_low) & _mm512_test_epi32_mask(base, one);
+      __m512i code = _mm512_mask_add_epi32(base, has & (above | tie), base, one);
+      __mmask16 slow = _mm512_test_epi32_mask(entry, slow_bit);
+      if (slow) {
+        float xs[16];
+        uint32_t cs[16];
+        _mm512_storeu_ps(xs, x);
+        _mm512_storeu_si512(cs, code);
+        for (int k = 0; k < 16; k++) {
+          if (slow & (1u << k)) cs[k] = qs_dyn8_value(xs[k]);
         }
+        code = _mm512_loadu_si512(cs);
       }
       qs_z_count256(sub, code);
       __m512 level = _mm512_i32gather_ps(code, QS_DYN8_MAP, 4);
