@@ -11,21 +11,7 @@ import Testing
 @Suite(.enabled(if: TmuxSession.isAvailable, "tmux is not installed"), .serialized)
 struct TmuxTests {
   /// `quantscope` beside the test bundle (`.build/<config>/quantscope`).
-  static var binary: String? {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    guard length > 0 else { return nil }
-    var parts = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-      .split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-    // .build/<config>/QuantScopePackageTests.xctest (a file on Linux)
-    while !parts.isEmpty {
-      parts.removeLast()
-      let candidate = parts.joined(separator: "/") + "/quantscope"
-      if access(candidate, X_OK) == 0 { return candidate }
-      if parts.count < 2 { break }
-    }
-    return nil
-  }
+  static var binary: String? { BuiltBinary.path }
 
   /// Starts quantscope in a shell that, once it exits, prints its status and waits for a line
   /// before exiting with the same status: the live pane shows the terminal as quantscope left it
