@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Safetensors
 import TestSupport
 import Testing
 
@@ -137,6 +138,25 @@ struct TmuxTests {
     #expect(session.waitFor("activations |x| ≥ 6.5 (capture)") != nil, "\(session.lastScreen)")
     session.send("q")
     expectExitAndRestored(session, status: 0)
+  }
+
+  @Test func captureProblemsAreWarnedOnStderrAndInTheStatusLine() throws {
+    let scratch = try TemporaryDirectory("tmux-capture-problems")
+    // One usable module of the demo, and one name that matches no weight.
+    let capture = SafetensorsFixture.valid([
+      (name: "model.layers.0.self_attn.q_proj", dtype: .F32, shape: [2, 512], bytes: [UInt8](repeating: 0, count: 2 * 512 * 4)),
+      (name: "stray.module", dtype: .F32, shape: [2, 4], bytes: [UInt8](repeating: 0, count: 2 * 4 * 4)),
+    ])
+    try SafetensorsFixture.write(capture, to: scratch.file("capture.safetensors"))
+    let session = try start(scratch, extra: "--activations \(scratch.file("capture.safetensors"))")
+    let home = session.waitFor("QuantScope ▸", "capture: stray.module: no tensor stray.module.weight")
+    #expect(home != nil, "\(session.lastScreen)")
+    session.send("q")
+    // The warning printed before the UI started is on the restored terminal.
+    let after = session.waitFor("quantscope exited: 0")
+    #expect(after?.contains("quantscope: warning:") == true, "\(session.lastScreen)")
+    #expect(after?.contains("stray.module") == true, "\(session.lastScreen)")
+    _ = session.waitForExit(nudge: "Enter")
   }
 
   @Test func unreadableCaptureIsAOneLineErrorWithStatus2() throws {

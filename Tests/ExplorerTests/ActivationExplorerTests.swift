@@ -94,3 +94,22 @@ import Testing
     snapshots.expectSnapshot(state, "tensor_activations")
   }
 }
+
+// MARK: - Problems and progress
+
+extension ActivationExplorerTests {
+  @Test func captureProblemsGoToTheStatusLine() {
+    var state = Fixture.state()
+    let problems = ["stray: no tensor stray.weight in the weight checkpoint", "model.layers.0.mlp.up_proj: 32 features, the weight has 64 columns"]
+    state.receiveActivations(ActivationAnalysis(path: "capture.safetensors", settings: ActivationSettings(), modules: [], problems: problems))
+    #expect(state.status == "capture: stray: no tensor stray.weight in the weight checkpoint (+1 more, printed on start)")
+  }
+
+  @Test func modelHeaderShowsTheCaptureProgress() {
+    var state = Fixture.state(analysed: 9)
+    state.elapsedSeconds = 1
+    state.activationsPath = "/models/tiny-llama/activations.safetensors"
+    state.activationProgress = ActivationProgress(done: 3, total: 21)
+    snapshots.expectSnapshot(state, "model_capture_progress")
+  }
+}

@@ -110,9 +110,15 @@ public struct AppState: Sendable {
   }
 
   /// Stores the capture's analysis and derives its outliers at the current threshold.
+  /// Problems of the capture (names matching no weight, wrong feature counts) go to the status
+  /// line; they were printed on stderr before the UI started.
   public mutating func receiveActivations(_ analysis: ActivationAnalysis) {
     activations = analysis
     activationOutliers = ActivationOutliers(analysis, threshold: threshold)
+    if let first = analysis.problems.first, status == nil {
+      let more = analysis.problems.count > 1 ? " (+\(analysis.problems.count - 1) more, printed on start)" : ""
+      status = "capture: " + first + more
+    }
   }
 
   static func countOutliers(_ analysis: TensorAnalysis, _ threshold: Float) -> Int? {

@@ -90,9 +90,6 @@ public enum ExplorerApp {
         if let progress = delivery.progress { state.activationProgress = progress }
         if let analysis = delivery.analysis {
           state.receiveActivations(analysis)
-          if let first = analysis.problems.first, state.status == nil {
-            state.status = "capture: " + first + (analysis.problems.count > 1 ? " (+\(analysis.problems.count - 1) more, printed on start)" : "")
-          }
         }
         if let failure = delivery.failure {
           state.activationFailure = failure

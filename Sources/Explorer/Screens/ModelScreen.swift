@@ -71,8 +71,9 @@ enum ModelScreen {
       return
     }
     if progress.tensorsDone >= progress.tensorsTotal {
-      canvas.put("analysed \(progress.tensorsTotal) tensors" + (state.elapsedSeconds > 0 ? " in \(NumberText.duration(state.elapsedSeconds))" : ""),
-                 x: 1, y: y, style: CellStyle(.muted, headerBar: true))
+      let end = canvas.put("analysed \(progress.tensorsTotal) tensors" + (state.elapsedSeconds > 0 ? " in \(NumberText.duration(state.elapsedSeconds))" : ""),
+                           x: 1, y: y, style: CellStyle(.muted, headerBar: true))
+      captureProgress(state, &canvas, x: end, y: y, limit: canvas.width - right.reduce(0) { $0 + $1.0.count } - 2)
       return
     }
     let fraction = progress.bytesTotal > 0
@@ -88,7 +89,23 @@ enum ModelScreen {
       let remaining = Double(progress.bytesTotal - min(progress.bytesTotal, progress.bytesDone)) / rate
       text += "  " + InspectRenderer.byteText(UInt64(rate)) + "/s  ETA " + NumberText.duration(remaining)
     }
-    canvas.put(text, x: x, y: y, style: CellStyle(.text, headerBar: true))
+    let end = canvas.put(text, x: x, y: y, style: CellStyle(.text, headerBar: true))
+    captureProgress(state, &canvas, x: end, y: y, limit: canvas.width - right.reduce(0) { $0 + $1.0.count } - 2)
+  }
+
+  /// ` · capture 3/28` while an activation capture is analysed, then its module count.
+  static func captureProgress(_ state: AppState, _ canvas: inout Canvas, x: Int, y: Int, limit: Int) {
+    guard state.activationsPath != nil else { return }
+    let text: String
+    if state.activationFailure != nil {
+      text = " · capture failed"
+    } else if let analysis = state.activations {
+      text = " · capture: \(analysis.modules.count) modules"
+    } else {
+      text = " · capture " + (state.activationProgress.map { "\($0.done)/\($0.total)" } ?? "…")
+    }
+    // Shown whole or not at all: the format and threshold on the right come first.
+    if x + text.count <= limit { canvas.put(text, x: x, y: y, style: CellStyle(.muted, headerBar: true)) }
   }
 
   // MARK: - Columns
