@@ -106,36 +106,35 @@ QS_512 __m512i qs_z_count_below16(__m512 x, __m512 table, int steps) {
 // MARK: - 4-bit code counters in registers
 
 /// Per-lane counters of 16 codes without memory increments: code c adds 1 << 4(c mod 8) to the
-/// nibble accumulator `lo` (c < 8) or `hi`; every 15 steps the nibbles move to byte fields
-/// (`bytes`: lo even, lo odd, hi even, hi odd nibbles), and every 17 such moves (≤ 255 per byte)
-/// the bytes move to 32-bit per-lane counters in memory (`wide[accumulator][byte][lane]`).
+/// nibble accumulator `lo` (c < 8) or `hi` (registers, plain locals of the caller); every 15 steps
+/// the nibbles move to byte fields (`bytes`: lo even, lo odd, hi even, hi odd nibbles), and every
+/// 17 such moves (≤ 255 per byte) the bytes move to 32-bit per-lane counters
+/// (`wide[accumulator][byte][lane]`). The moves touch memory; the per-step adds don't.
 typedef struct {
-  __m512i lo, hi;
   __m512i bytes[4];
   uint32_t wide[4][4][16];
 } qs_codes16;
 
 QS_512 void qs_codes16_init(qs_codes16 *c) {
-  c->lo = c->hi = _mm512_setzero_si512();
   for (int a = 0; a < 4; a++) c->bytes[a] = _mm512_setzero_si512();
   memset(c->wide, 0, sizeof c->wide);
 }
 
-QS_512 void qs_codes16_add(qs_codes16 *c, __m512i code) {
+QS_512 void qs_codes16_add(__m512i *lo, __m512i *hi, __m512i code) {
   __m512i shift = _mm512_slli_epi32(_mm512_and_si512(code, _mm512_set1_epi32(7)), 2);
   __m512i bit = _mm512_sllv_epi32(_mm512_set1_epi32(1), shift);
   __mmask16 high = _mm512_test_epi32_mask(code, _mm512_set1_epi32(8));
-  c->lo = _mm512_mask_add_epi32(c->lo, (__mmask16)~high, c->lo, bit);
-  c->hi = _mm512_mask_add_epi32(c->hi, high, c->hi, bit);
+  *lo = _mm512_mask_add_epi32(*lo, (__mmask16)~high, *lo, bit);
+  *hi = _mm512_mask_add_epi32(*hi, high, *hi, bit);
 }
 
-QS_512 void qs_codes16_nibbles(qs_codes16 *c) {
+QS_512 void qs_codes16_nibbles(qs_codes16 *c, __m512i *lo, __m512i *hi) {
   const __m512i m = _mm512_set1_epi32(0x0f0f0f0f);
-  c->bytes[0] = _mm512_add_epi8(c->bytes[0], _mm512_and_si512(c->lo, m));
-  c->bytes[1] = _mm512_add_epi8(c->bytes[1], _mm512_and_si512(_mm512_srli_epi32(c->lo, 4), m));
-  c->bytes[2] = _mm512_add_epi8(c->bytes[2], _mm512_and_si512(c->hi, m));
-  c->bytes[3] = _mm512_add_epi8(c->bytes[3], _mm512_and_si512(_mm512_srli_epi32(c->hi, 4), m));
-  c->lo = c->hi = _mm512_setzero_si512();
+  c->bytes[0] = _mm512_add_epi8(c->bytes[0], _mm512_and_si512(*lo, m));
+  c->bytes[1] = _mm512_add_epi8(c->bytes[1], _mm512_and_si512(_mm512_srli_epi32(*lo, 4), m));
+  c->bytes[2] = _mm512_add_epi8(c->bytes[2], _mm512_and_si512(*hi, m));
+  c->bytes[3] = _mm512_add_epi8(c->bytes[3], _mm512_and_si512(_mm512_srli_epi32(*hi, 4), m));
+  *lo = *hi = _mm512_setzero_si512();
 }
 
 QS_512 void qs_codes16_bytes(qs_codes16 *c) {
@@ -149,9 +148,10 @@ QS_512 void qs_codes16_bytes(qs_codes16 *c) {
   }
 }
 
-/// Adds the counts to `out` (call after the last nibble/byte moves).
-QS_512 void qs_codes16_finish(qs_codes16 *c, uint64_t *out) {
-  qs_codes16_nibbles(c);
+/// Adds the counts to `out` after the last moves. Calling it again adds the same totals again
+/// (the moves are then empty and `wide` keeps the totals).
+QS_512 void qs_codes16_finish(qs_codes16 *c, __m512i *lo, __m512i *hi, uint64_t *out) {
+  qs_codes16_nibbles(c, lo, hi);
   qs_codes16_bytes(c);
   for (int a = 0; a < 4; a++) {
     for (int k = 0; k < 4; k++) {
@@ -164,29 +164,27 @@ QS_512 void qs_codes16_finish(qs_codes16 *c, uint64_t *out) {
 
 // MARK: - nf4, nf4-dq, fp4, int4 in one sweep
 
-typedef struct {
-  qs_lanes lanes;
-  __m512d sum, max;
-  qs_codes16 codes;
-} qs_z_format;
-
-QS_512 void qs_z_format_init(qs_z_format *f) {
-  qs_lanes_init(&f->lanes);
-  f->sum = _mm512_setzero_pd();
-  f->max = _mm512_setzero_pd();
-  qs_codes16_init(&f->codes);
-}
-
+/// The vector state of every format lives in plain locals (so it stays in registers); the lane
+/// arrays and code counter memory are touched only at block tails and counter moves.
 QS_512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, size_t blocksize,
                                   const float *absmax, const float *absmax_hat, qs_dtype dtype,
                                   qs_error_acc *acc_nf4, qs_error_acc *acc_dq,
                                   qs_error_acc *acc_fp4, qs_error_acc *acc_int4, int want_nf4,
                                   int want_dq, int want_fp4, int want_int4) {
-  qs_z_format nf4, dq, fp4, int4;
-  qs_z_format_init(&nf4);
-  qs_z_format_init(&dq);
-  qs_z_format_init(&fp4);
-  qs_z_format_init(&int4);
+  qs_lanes l_nf4, l_dq, l_fp4, l_int4;
+  qs_lanes_init(&l_nf4);
+  qs_lanes_init(&l_dq);
+  qs_lanes_init(&l_fp4);
+  qs_lanes_init(&l_int4);
+  qs_codes16 c_nf4, c_dq, c_fp4, c_int4;
+  qs_codes16_init(&c_nf4);
+  qs_codes16_init(&c_dq);
+  qs_codes16_init(&c_fp4);
+  qs_codes16_init(&c_int4);
+  __m512d s_nf4 = _mm512_setzero_pd(), s_dq = s_nf4, s_fp4 = s_nf4, s_int4 = s_nf4;
+  __m512d m_nf4 = _mm512_setzero_pd(), m_dq = m_nf4, m_fp4 = m_nf4, m_int4 = m_nf4;
+  __m512i lo_nf4 = _mm512_setzero_si512(), hi_nf4 = lo_nf4, lo_fp4 = lo_nf4, hi_fp4 = lo_nf4;
+  __m512i lo_int4 = lo_nf4, hi_int4 = lo_nf4;
   float nf4_t[16], fp4_l[16];
   for (int k = 0; k < 16; k++) {
     nf4_t[k] = k < 15 ? QS_NF4_THRESHOLDS[k] : INFINITY;
@@ -206,6 +204,8 @@ QS_512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, size_t
   const __m512 int4_levels = _mm512_loadu_ps(int4_table);
   const __m512 fp4_magnitudes = _mm512_loadu_ps(fp4_by_rank);
   const __m512i fp4_codes = _mm512_loadu_si512(fp4_code_by_rank);
+  // nf4-dq counts the nf4 codes: in nf4's counters, or its own when nf4 is off.
+  const int count_nf4 = want_nf4 || want_dq;
   unsigned steps = 0, moves = 0;
   size_t i = 0;
   while (i < n) {
@@ -224,17 +224,15 @@ QS_512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, size_t
       __m512d w0 = _mm512_cvtps_pd(_mm512_castps512_ps256(wv));
       __m512d w1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(wv, 1));
       __m512 x = qs_z_scale(wv, inv);
-      if (want_nf4 || want_dq) {
+      if (count_nf4) {
         __m512i code = qs_z_count_below16(x, nf4_thresholds, 4);
         __m512 level = _mm512_permutexvar_ps(code, nf4_codebook);
+        qs_codes16_add(&lo_nf4, &hi_nf4, code);
         if (want_nf4) {
-          qs_codes16_add(&nf4.codes, code);
-          qs_z_accumulate(qs_z_round_dtype(_mm512_mul_ps(level, scale), dtype), w0, w1, &nf4.sum, &nf4.max);
-        } else {
-          qs_codes16_add(&dq.codes, code);
+          qs_z_accumulate(qs_z_round_dtype(_mm512_mul_ps(level, scale), dtype), w0, w1, &s_nf4, &m_nf4);
         }
         if (want_dq) {
-          qs_z_accumulate(qs_z_round_dtype(_mm512_mul_ps(level, scale_hat), dtype), w0, w1, &dq.sum, &dq.max);
+          qs_z_accumulate(qs_z_round_dtype(_mm512_mul_ps(level, scale_hat), dtype), w0, w1, &s_dq, &m_dq);
         }
       }
       if (want_fp4) {
@@ -245,8 +243,8 @@ QS_512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, size_t
         code = _mm512_mask_add_epi32(code, negative, code, _mm512_set1_epi32(8));
         __m512 level = _mm512_permutexvar_ps(rank, fp4_magnitudes);
         level = _mm512_mask_xor_ps(level, negative, level, _mm512_set1_ps(-0.0f));  // code 8: −0
-        qs_codes16_add(&fp4.codes, code);
-        qs_z_accumulate(qs_z_round_dtype(_mm512_mul_ps(level, scale), dtype), w0, w1, &fp4.sum, &fp4.max);
+        qs_codes16_add(&lo_fp4, &hi_fp4, code);
+        qs_z_accumulate(qs_z_round_dtype(_mm512_mul_ps(level, scale), dtype), w0, w1, &s_fp4, &m_fp4);
       }
       if (want_int4) {
         __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(7.0f)),
@@ -256,103 +254,100 @@ QS_512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, size_t
         k = _mm512_min_ps(k, _mm512_set1_ps(7.0f));
         __m512i code = _mm512_add_epi32(_mm512_cvtps_epi32(k), _mm512_set1_epi32(7));
         __m512 level = _mm512_permutexvar_ps(code, int4_levels);
-        qs_codes16_add(&int4.codes, code);
-        qs_z_accumulate(qs_z_round_dtype(_mm512_mul_ps(level, scale), dtype), w0, w1, &int4.sum, &int4.max);
+        qs_codes16_add(&lo_int4, &hi_int4, code);
+        qs_z_accumulate(qs_z_round_dtype(_mm512_mul_ps(level, scale), dtype), w0, w1, &s_int4, &m_int4);
       }
       if (++steps == 15) {
         steps = 0;
-        qs_codes16_nibbles(&nf4.codes);
-        qs_codes16_nibbles(&dq.codes);
-        qs_codes16_nibbles(&fp4.codes);
-        qs_codes16_nibbles(&int4.codes);
+        if (count_nf4) qs_codes16_nibbles(&c_nf4, &lo_nf4, &hi_nf4);
+        if (want_fp4) qs_codes16_nibbles(&c_fp4, &lo_fp4, &hi_fp4);
+        if (want_int4) qs_codes16_nibbles(&c_int4, &lo_int4, &hi_int4);
         if (++moves == 17) {
           moves = 0;
-          qs_codes16_bytes(&nf4.codes);
-          qs_codes16_bytes(&dq.codes);
-          qs_codes16_bytes(&fp4.codes);
-          qs_codes16_bytes(&int4.codes);
+          if (count_nf4) qs_codes16_bytes(&c_nf4);
+          if (want_fp4) qs_codes16_bytes(&c_fp4);
+          if (want_int4) qs_codes16_bytes(&c_int4);
         }
       }
     }
     if (i < end) {
       // Block tail (< 16 elements): through the lane arrays, in element order.
-      qs_z_store_lanes(nf4.sum, &nf4.lanes);
-      qs_z_store_lanes(dq.sum, &dq.lanes);
-      qs_z_store_lanes(fp4.sum, &fp4.lanes);
-      qs_z_store_lanes(int4.sum, &int4.lanes);
+      qs_z_store_lanes(s_nf4, &l_nf4);
+      qs_z_store_lanes(s_dq, &l_dq);
+      qs_z_store_lanes(s_fp4, &l_fp4);
+      qs_z_store_lanes(s_int4, &l_int4);
       for (; i < end; i++) {
         float x = qs_scale(w[i], inv_scalar);
-        if (want_nf4 || want_dq) {
+        if (count_nf4) {
           uint8_t code = qs_nf4_value(x);
           float level = QS_NF4_CODEBOOK[code];
           if (want_nf4) {
             acc_nf4->counts[code]++;
-            qs_lanes_add(&nf4.lanes, i, qs_round_dtype(level * a, dtype), w[i]);
+            qs_lanes_add(&l_nf4, i, qs_round_dtype(level * a, dtype), w[i]);
           }
           if (want_dq) {
             acc_dq->counts[code]++;
-            qs_lanes_add(&dq.lanes, i, qs_round_dtype(level * a_hat, dtype), w[i]);
+            qs_lanes_add(&l_dq, i, qs_round_dtype(level * a_hat, dtype), w[i]);
           }
         }
         if (want_fp4) {
           uint8_t code = qs_fp4_value(x);
           acc_fp4->counts[code]++;
-          qs_lanes_add(&fp4.lanes, i, qs_round_dtype(qs_fp4_decode(code) * a, dtype), w[i]);
+          qs_lanes_add(&l_fp4, i, qs_round_dtype(qs_fp4_decode(code) * a, dtype), w[i]);
         }
         if (want_int4) {
           uint8_t code = qs_int4_value(x);
           acc_int4->counts[code]++;
-          qs_lanes_add(&int4.lanes, i, qs_round_dtype(QS_INT4_LEVELS[code] * a, dtype), w[i]);
+          qs_lanes_add(&l_int4, i, qs_round_dtype(QS_INT4_LEVELS[code] * a, dtype), w[i]);
         }
       }
-      nf4.sum = qs_z_load_lanes(&nf4.lanes);
-      dq.sum = qs_z_load_lanes(&dq.lanes);
-      fp4.sum = qs_z_load_lanes(&fp4.lanes);
-      int4.sum = qs_z_load_lanes(&int4.lanes);
+      s_nf4 = qs_z_load_lanes(&l_nf4);
+      s_dq = qs_z_load_lanes(&l_dq);
+      s_fp4 = qs_z_load_lanes(&l_fp4);
+      s_int4 = qs_z_load_lanes(&l_int4);
     }
   }
   if (want_nf4) {
-    qs_z_store_lanes(nf4.sum, &nf4.lanes);
-    qs_z_merge_max(nf4.max, &nf4.lanes);
-    qs_lanes_finish(&nf4.lanes, acc_nf4);
-    qs_codes16_finish(&nf4.codes, acc_nf4->counts);
+    qs_z_store_lanes(s_nf4, &l_nf4);
+    qs_z_merge_max(m_nf4, &l_nf4);
+    qs_lanes_finish(&l_nf4, acc_nf4);
+    qs_codes16_finish(&c_nf4, &lo_nf4, &hi_nf4, acc_nf4->counts);
   }
   if (want_dq) {
-    qs_z_store_lanes(dq.sum, &dq.lanes);
-    qs_z_merge_max(dq.max, &dq.lanes);
-    qs_lanes_finish(&dq.lanes, acc_dq);
-    // nf4-dq counts the nf4 codes: nf4's counters (finishing twice adds the same totals again:
-    // the moves are then empty and `wide` keeps the totals), or its own when nf4 is off.
-    qs_codes16_finish(want_nf4 ? &nf4.codes : &dq.codes, acc_dq->counts);
+    qs_z_store_lanes(s_dq, &l_dq);
+    qs_z_merge_max(m_dq, &l_dq);
+    qs_lanes_finish(&l_dq, acc_dq);
+    qs_codes16_finish(&c_nf4, &lo_nf4, &hi_nf4, acc_dq->counts);
   }
   if (want_fp4) {
-    qs_z_store_lanes(fp4.sum, &fp4.lanes);
-    qs_z_merge_max(fp4.max, &fp4.lanes);
-    qs_lanes_finish(&fp4.lanes, acc_fp4);
-    qs_codes16_finish(&fp4.codes, acc_fp4->counts);
+    qs_z_store_lanes(s_fp4, &l_fp4);
+    qs_z_merge_max(m_fp4, &l_fp4);
+    qs_lanes_finish(&l_fp4, acc_fp4);
+    qs_codes16_finish(&c_fp4, &lo_fp4, &hi_fp4, acc_fp4->counts);
   }
   if (want_int4) {
-    qs_z_store_lanes(int4.sum, &int4.lanes);
-    qs_z_merge_max(int4.max, &int4.lanes);
-    qs_lanes_finish(&int4.lanes, acc_int4);
-    qs_codes16_finish(&int4.codes, acc_int4->counts);
+    qs_z_store_lanes(s_int4, &l_int4);
+    qs_z_merge_max(m_int4, &l_int4);
+    qs_lanes_finish(&l_int4, acc_int4);
+    qs_codes16_finish(&c_int4, &lo_int4, &hi_int4, acc_int4->counts);
   }
 }
 
-QS_512_FN static void qs_block4_all(const float *w, size_t n, size_t start, size_t bs,
-                                    const float *absmax, const float *absmax_hat, qs_dtype dtype,
-                                    qs_error_acc *nf4, qs_error_acc *dq, qs_error_acc *fp4,
-                                    qs_error_acc *int4) {
-  qs_block4_avx512_impl(w, n, start, bs, absmax, absmax_hat, dtype, nf4, dq, fp4, int4, 1, 1, 1, 1);
-}
-
-QS_512_FN static void qs_block4_some(const float *w, size_t n, size_t start, size_t bs,
-                                     const float *absmax, const float *absmax_hat, qs_dtype dtype,
-                                     qs_error_acc *nf4, qs_error_acc *dq, qs_error_acc *fp4,
-                                     qs_error_acc *int4) {
-  qs_block4_avx512_impl(w, n, start, bs, absmax, absmax_hat, dtype, nf4, dq, fp4, int4,
-                        nf4 != NULL, dq != NULL, fp4 != NULL, int4 != NULL);
-}
+/// Instances with the dtype (and, for the usual call, every format) fixed at compile time.
+#define QS_BLOCK4_INSTANCE(name, dtype_value, all)                                                \
+  QS_512_FN static void name(const float *w, size_t n, size_t start, size_t bs,                  \
+                             const float *absmax, const float *absmax_hat, qs_error_acc *nf4,     \
+                             qs_error_acc *dq, qs_error_acc *fp4, qs_error_acc *int4) {           \
+    qs_block4_avx512_impl(w, n, start, bs, absmax, absmax_hat, dtype_value, nf4, dq, fp4, int4,   \
+                          all || nf4 != NULL, all || dq != NULL, all || fp4 != NULL,              \
+                          all || int4 != NULL);                                                   \
+  }
+QS_BLOCK4_INSTANCE(qs_block4_all_f32, QS_DTYPE_F32, 1)
+QS_BLOCK4_INSTANCE(qs_block4_all_f16, QS_DTYPE_F16, 1)
+QS_BLOCK4_INSTANCE(qs_block4_all_bf16, QS_DTYPE_BF16, 1)
+QS_BLOCK4_INSTANCE(qs_block4_some_f32, QS_DTYPE_F32, 0)
+QS_BLOCK4_INSTANCE(qs_block4_some_f16, QS_DTYPE_F16, 0)
+QS_BLOCK4_INSTANCE(qs_block4_some_bf16, QS_DTYPE_BF16, 0)
 
 void qs_block4_error_avx512(const float *w, size_t n, size_t start, size_t blocksize,
                             const float *absmax, const float *absmax_hat, qs_dtype dtype,
@@ -364,10 +359,20 @@ void qs_block4_error_avx512(const float *w, size_t n, size_t start, size_t block
                         acc_fp4, acc_int4);
     return;
   }
-  if (acc_nf4 != NULL && acc_nf4dq != NULL && acc_fp4 != NULL && acc_int4 != NULL) {
-    qs_block4_all(w, n, start, blocksize, absmax, absmax_hat, dtype, acc_nf4, acc_nf4dq, acc_fp4, acc_int4);
-  } else {
-    qs_block4_some(w, n, start, blocksize, absmax, absmax_hat, dtype, acc_nf4, acc_nf4dq, acc_fp4, acc_int4);
+  int all = acc_nf4 != NULL && acc_nf4dq != NULL && acc_fp4 != NULL && acc_int4 != NULL;
+  switch (dtype) {
+  case QS_DTYPE_F16:
+    (all ? qs_block4_all_f16 : qs_block4_some_f16)(w, n, start, blocksize, absmax, absmax_hat,
+                                                   acc_nf4, acc_nf4dq, acc_fp4, acc_int4);
+    break;
+  case QS_DTYPE_BF16:
+    (all ? qs_block4_all_bf16 : qs_block4_some_bf16)(w, n, start, blocksize, absmax, absmax_hat,
+                                                     acc_nf4, acc_nf4dq, acc_fp4, acc_int4);
+    break;
+  default:
+    (all ? qs_block4_all_f32 : qs_block4_some_f32)(w, n, start, blocksize, absmax, absmax_hat,
+                                                   acc_nf4, acc_nf4dq, acc_fp4, acc_int4);
+    break;
   }
 }
 

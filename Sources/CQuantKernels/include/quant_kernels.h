@@ -8,7 +8,8 @@
 /// says so (metrics, the nf4-dq offset). The CUDA twin (`Sources/Engine/CUDA/kernels.cu`) mirrors
 /// each `qs_<format>_<verb>_ref` as `qs_<format>_<verb>_kernel` with the same constants.
 ///
-/// Naming: `qs_<format>_<verb>_ref` (scalar spec), `_avx2` (tier), no suffix (dispatcher).
+/// Naming: `qs_<format>_<verb>_ref` (scalar spec), `_avx2` / `_avx512` (tiers, private), no suffix
+/// (dispatcher: the best tier of `__builtin_cpu_supports`, capped per thread by `qs_set_tier_cap`).
 /// No function here allocates, and none traps on NaN/inf input: such values give some code and
 /// the caller reports NaN metrics for the tensor (spec §1).
 #include <stddef.h>
@@ -331,7 +332,8 @@ void qs_int8_dequant_ref(const int8_t *q, const float *rowmax, size_t rows, size
 /// Round trip and error accumulation of a block format over `n` elements w[0..n) whose flat index
 /// starts at `start` (a multiple of `blocksize`): block b = (start + i) / blocksize uses
 /// `absmax[b]` (the exact block maxima of the whole tensor, indexed globally). No codes stored.
-/// Adds to `acc`. The tier (AVX2 or scalar) is chosen once; every tier equals `_ref` exactly:
+/// Adds to `acc`. The tier (AVX-512, AVX2 or scalar) is chosen at run time; every tier equals
+/// `_ref` exactly:
 /// within one call Σe² is summed in 8 lanes (lane = i mod 8, element order within a lane), the
 /// lanes combined as ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)) and added to `acc->sum_sq_err`.
 void qs_block_error(qs_block_format format, const float *w, size_t n, size_t start,
@@ -359,8 +361,8 @@ void qs_int8_error_ref(const float *w, size_t n, size_t start, size_t cols, cons
 // MARK: - Statistics and histograms (analysis.c)
 
 /// First pass over a segment w[0..n) at flat index `start` (a multiple of `blocksize`).
-/// Tiered (`_ref` scalar, AVX2); every tier gives the same bits: float64 sums in 8 lanes by
-/// i mod 8 within the call, maxima and counts order-free.
+/// Tiered (`_ref` scalar, AVX2; the histogram pass also AVX-512); every tier gives the same bits:
+/// float64 sums in 8 lanes by i mod 8 within the call, maxima and counts order-free.
 /// - adds sum, Σw², finite min/max, absmax, zero/NaN/inf counts to `acc` (initialise with
 ///   `qs_stats_init`);
 /// - writes block_absmax[b] = max |w| for the blocks of the segment (the last may be partial only
