@@ -135,9 +135,13 @@ def main():
         return 0
     if not args.model or not args.output:
         parser.error("give --tiny DIR, or --model and an output file")
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoTokenizer
     tokenizer = AutoTokenizer.from_pretrained(args.model)
-    model = AutoModelForCausalLM.from_pretrained(args.model, torch_dtype="auto").eval()
+    # Load the class the checkpoint was saved from, so module names match its tensor names:
+    # a causal LM (model.layers.N...) or a bare encoder such as BertModel (encoder.layer.N...).
+    architectures = AutoConfig.from_pretrained(args.model).architectures or []
+    loader = AutoModelForCausalLM if any(a.endswith("ForCausalLM") for a in architectures) else AutoModel
+    model = loader.from_pretrained(args.model, torch_dtype="auto").eval()
     inputs = tokenizer(args.text, return_tensors="pt")
     captured = capture(model, lambda: model(**inputs), mode=args.mode, max_tokens=args.max_tokens)
     save(captured, args.output, {"format": "pt", "model": args.model, "mode": args.mode})
