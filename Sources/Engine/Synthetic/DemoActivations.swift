@@ -60,7 +60,7 @@ public enum DemoActivations {
 
   /// Every module's capture, in layer then module order (deterministic).
   package static func captures() -> [Capture] {
-    var random = DemoRandom(seed: 0x5EED_AC71)
+    var random = SyntheticRandom(seed: 0x5EED_AC71)
     var result: [Capture] = []
     for layer in 0..<layers {
       let attention = hiddenInput(layer: layer, random: &random)
@@ -88,7 +88,7 @@ public enum DemoActivations {
   }
 
   /// Normalized hidden state: N(0, 0.8²) plus the systematic dims.
-  private static func hiddenInput(layer: Int, random: inout DemoRandom) -> [Float] {
+  private static func hiddenInput(layer: Int, random: inout SyntheticRandom) -> [Float] {
     var x = gaussian(tokens * hidden, sigma: 0.8, random: &random)
     // (dim, sign, magnitude in this layer or 0, every `stride`-th token)
     let outliers: [(dim: Int, sign: Float, magnitude: Float, stride: Int)] = [
@@ -100,7 +100,7 @@ public enum DemoActivations {
     for o in outliers where o.magnitude > 0 {
       for t in stride(from: (o.dim + layer) % o.stride, to: tokens, by: o.stride) {
         // Layer 0's dim 266 sits exactly on the threshold; the others are 90–100% of magnitude.
-        let jitter: Float = o.magnitude == 6 ? 1 : 0.9 + 0.1 * random.unit()
+        let jitter: Float = o.magnitude == 6 ? 1 : 0.9 + 0.1 * random.unitFloat()
         x[t * hidden + o.dim] = o.sign * o.magnitude * jitter
       }
     }
@@ -108,16 +108,16 @@ public enum DemoActivations {
   }
 
   /// Attention context: N(0, 0.5²), with one outlier dim in the last layer on a few tokens.
-  private static func attentionOutput(layer: Int, random: inout DemoRandom) -> [Float] {
+  private static func attentionOutput(layer: Int, random: inout SyntheticRandom) -> [Float] {
     var x = gaussian(tokens * hidden, sigma: 0.5, random: &random)
     if layer == 3 {
-      for t in stride(from: 5, to: tokens, by: 9) { x[t * hidden + 77] = 7 + 4 * random.unit() }
+      for t in stride(from: 5, to: tokens, by: 9) { x[t * hidden + 77] = 7 + 4 * random.unitFloat() }
     }
     return x
   }
 
   /// MLP intermediate (act(gate)·up): N(0, 0.3²), rare large spikes in layers 1 and 3.
-  private static func intermediateInput(layer: Int, random: inout DemoRandom) -> [Float] {
+  private static func intermediateInput(layer: Int, random: inout SyntheticRandom) -> [Float] {
     var x = gaussian(tokens * intermediate, sigma: 0.3, random: &random)
     if layer == 1 || layer == 3 {
       for t in [3, 17, 40, 58] { x[t * intermediate + 990] = 7 + Float(layer) * 2 }
@@ -128,13 +128,13 @@ public enum DemoActivations {
     return x
   }
 
-  private static func gaussian(_ count: Int, sigma: Float, random: inout DemoRandom) -> [Float] {
+  private static func gaussian(_ count: Int, sigma: Float, random: inout SyntheticRandom) -> [Float] {
     var values = [Float](repeating: 0, count: count)
     var i = 0
     while i < count {
       // Box–Muller: two independent N(0, 1) from two uniforms in (0, 1].
-      let u1 = 1 - random.unitDouble()
-      let u2 = random.unitDouble()
+      let u1 = 1 - random.unit()
+      let u2 = random.unit()
       let radius = (-2 * log(u1)).squareRoot()
       values[i] = sigma * Float(radius * cos(2 * Double.pi * u2))
       if i + 1 < count { values[i + 1] = sigma * Float(radius * sin(2 * Double.pi * u2)) }
@@ -142,25 +142,4 @@ public enum DemoActivations {
     }
     return values
   }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a small deterministic generator for synthetic data.
-private struct DemoRandom {
-  var state: UInt64
-
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  /// Uniform in [0, 1) with 53 random bits.
-  mutating func unitDouble() -> Double { Double(next() >> 11) * 0x1p-53 }
-
-  /// Uniform in [0, 1) as Float.
-  mutating func unit() -> Float { Float(next() >> 40) * 0x1p-24 }
 }

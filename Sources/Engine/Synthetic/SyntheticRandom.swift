@@ -29,6 +29,9 @@ struct SyntheticRandom {
   /// Uniform in [0, 1) with 53 random bits.
   mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
 
+  /// Uniform in [0, 1) as a Float, with 24 random bits.
+  mutating func unitFloat() -> Float { Float(next() >> 40) * 0x1p-24 }
+
   /// Uniform integer in 0..<bound (bound > 0; the tiny modulo bias is irrelevant here).
   mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
 
