@@ -87,6 +87,22 @@ void qs_stats_segment_ref(const float *w, size_t n, size_t start, size_t blocksi
   }
 }
 
+void qs_stats_zero_ties(const float *w, size_t n, float init_min, float init_max,
+                        qs_stats_acc *acc) {
+  if (acc->min != 0.0f && acc->max != 0.0f) return;
+  float first = 0.0f;
+  for (size_t i = 0; i < n; i++) {
+    if (w[i] == 0.0f) {
+      first = w[i];
+      break;
+    }
+  }
+  // A zero result means no element was smaller (min) / larger (max) than zero, so the scalar
+  // loop took the first zero it met and kept it.
+  if (acc->min == 0.0f) acc->min = init_min == 0.0f ? init_min : first;
+  if (acc->max == 0.0f) acc->max = init_max == 0.0f ? init_max : first;
+}
+
 static inline size_t qs_bin(double t, size_t bins) {
   if (!(t > 0.0)) return 0;
   size_t b = (size_t)t;
@@ -132,6 +148,9 @@ void qs_histogram_segment_ref(const float *w, size_t n, size_t start, size_t blo
 void qs_stats_segment_avx2(const float *w, size_t n, size_t start, size_t blocksize,
                            float *block_absmax, size_t cols, float *col_absmax,
                            uint32_t *row_absmax_bits, qs_stats_acc *acc);
+void qs_stats_segment_avx512(const float *w, size_t n, size_t start, size_t blocksize,
+                             float *block_absmax, size_t cols, float *col_absmax,
+                             uint32_t *row_absmax_bits, qs_stats_acc *acc);
 void qs_histogram_segment_avx2(const float *w, size_t n, size_t start, size_t blocksize,
                                const float *block_absmax, double lo, double hi, size_t bins,
                                uint64_t *value_counts, uint64_t *normalized_counts, double mean,
@@ -145,6 +164,10 @@ void qs_stats_segment(const float *w, size_t n, size_t start, size_t blocksize,
                       float *block_absmax, size_t cols, float *col_absmax,
                       uint32_t *row_absmax_bits, qs_stats_acc *acc) {
 #if defined(__x86_64__)
+  if (qs_use_avx512()) {
+    qs_stats_segment_avx512(w, n, start, blocksize, block_absmax, cols, col_absmax, row_absmax_bits, acc);
+    return;
+  }
   if (qs_use_avx2()) {
     qs_stats_segment_avx2(w, n, start, blocksize, block_absmax, cols, col_absmax, row_absmax_bits, acc);
     return;

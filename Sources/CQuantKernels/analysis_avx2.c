@@ -30,7 +30,8 @@ QS_AVX2_FN void qs_stats_segment_avx2(const float *w, size_t n, size_t start, si
   const __m256 inf = _mm256_set1_ps(INFINITY);
   __m256d sum0 = _mm256_setzero_pd(), sum1 = _mm256_setzero_pd();
   __m256d sq0 = _mm256_setzero_pd(), sq1 = _mm256_setzero_pd();
-  __m256 lo = _mm256_set1_ps(acc->min), hi = _mm256_set1_ps(acc->max);
+  const float init_min = acc->min, init_max = acc->max;
+  __m256 lo = _mm256_set1_ps(init_min), hi = _mm256_set1_ps(init_max);
   uint64_t zeros = 0, nans = 0, infs = 0;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -85,6 +86,7 @@ QS_AVX2_FN void qs_stats_segment_avx2(const float *w, size_t n, size_t start, si
   acc->infs += infs;
   acc->min = lo_s;
   acc->max = hi_s;
+  qs_stats_zero_ties(w, n, init_min, init_max, acc);
 
   float absmax = acc->absmax;
   if (blocksize > 0 && block_absmax != NULL) {

@@ -138,4 +138,10 @@ int qs_use_avx2(void);
 /// 1 when the AVX-512 tiers may be used (CPU support and the thread's tier cap).
 int qs_use_avx512(void);
 
+/// Gives a fast tier's statistics the scalar loop's zero of min/max: lane-wise min/max may return
+/// either of +0/−0 on a tie, the scalar loop keeps the first (the initial value, else the first
+/// zero of `w`).
+void qs_stats_zero_ties(const float *w, size_t n, float init_min, float init_max,
+                        qs_stats_acc *acc);
+
 #endif

@@ -205,11 +205,14 @@ extension KernelTierTests {
         return (acc, absmax, columns, rowBits)
       }
       let (a, absmaxA, colsA, rowsA) = stats(false)
-      let (b, absmaxB, colsB, rowsB) = stats(true)
-      #expect(a.sum.bitPattern == b.sum.bitPattern && a.sum_sq.bitPattern == b.sum_sq.bitPattern, "n=\(length)")
-      #expect(a.min == b.min && a.max == b.max && a.absmax == b.absmax, "n=\(length)")
-      #expect(a.zeros == b.zeros && a.nans == b.nans && a.infs == b.infs, "n=\(length)")
-      #expect(absmaxA == absmaxB && colsA == colsB && rowsA == rowsB, "n=\(length)")
+      forEachTier { tier in
+        let (b, absmaxB, colsB, rowsB) = stats(true)
+        #expect(a.sum.bitPattern == b.sum.bitPattern && a.sum_sq.bitPattern == b.sum_sq.bitPattern, "\(tier) n=\(length)")
+        #expect(a.min.bitPattern == b.min.bitPattern && a.max.bitPattern == b.max.bitPattern, "\(tier) n=\(length)")
+        #expect(a.absmax == b.absmax, "\(tier) n=\(length)")
+        #expect(a.zeros == b.zeros && a.nans == b.nans && a.infs == b.infs, "\(tier) n=\(length)")
+        #expect(absmaxA == absmaxB && colsA == colsB && rowsA == rowsB, "\(tier) n=\(length)")
+      }
       for (lo, hi, bins) in [(-0.1, 0.1, 64), (0.5, 0.5, 7), (-1.0, 1.0, 1), (-0.05, 0.2, 2000)] {
         var countsA = [UInt64](repeating: 0, count: bins)
         var normA = countsA
@@ -222,6 +225,48 @@ extension KernelTierTests {
           qs_histogram_segment(values, length, 0, 64, absmaxA, lo, hi, bins, &countsB, &normB, 0.001, &devB)
           #expect(countsA == countsB && normA == normB, "\(tier) n=\(length) bins=\(bins)")
           #expect(devA.bitPattern == devB.bitPattern, "\(tier) n=\(length) bins=\(bins)")
+        }
+      }
+    }
+  }
+
+  /// Lane-wise min/max may pick either zero on a ±0 tie; every tier must keep the scalar loop's
+  /// choice (the first zero met), for all-non-negative, all-non-positive and all-zero segments.
+  @Test func statsZeroTiesKeepTheFirstZeroInEveryTier() {
+    var data = SeededData(seed: 29)
+    for (length, firstZero, laterZero) in [(100, Float(-0.0), Float(0.0)), (100, 0.0, -0.0), (4096 + 37, -0.0, 0.0), (4096 + 37, 0.0, -0.0)] {
+      let base = data.weights(length)
+      for sign in [Float(1), -1] {
+        var values = base.map { sign * abs($0) + sign * 0.001 }
+        values[length / 3] = firstZero
+        values[length / 2] = laterZero
+        values[length - 2] = laterZero
+        var zerosOnly = [Float](repeating: laterZero, count: length)
+        zerosOnly[5] = firstZero
+        zerosOnly[0] = .nan
+        for input in [values, zerosOnly] {
+          func stats(_ fast: Bool, initial: Float? = nil) -> qs_stats_acc {
+            var acc = qs_stats_acc()
+            qs_stats_init(&acc)
+            if let initial {
+              acc.min = initial
+              acc.max = initial
+            }
+            var absmax = [Float](repeating: 0, count: (length + 63) / 64)
+            if fast {
+              qs_stats_segment(input, length, 0, 64, &absmax, 0, nil, nil, &acc)
+            } else {
+              qs_stats_segment_ref(input, length, 0, 64, &absmax, 0, nil, nil, &acc)
+            }
+            return acc
+          }
+          for initial in [nil, Float(0.0), Float(-0.0)] {
+            let a = stats(false, initial: initial)
+            forEachTier { tier in
+              let b = stats(true, initial: initial)
+              #expect(a.min.bitPattern == b.min.bitPattern && a.max.bitPattern == b.max.bitPattern, "\(tier) n=\(length) initial=\(String(describing: initial))")
+            }
+          }
         }
       }
     }
