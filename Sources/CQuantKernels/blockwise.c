@@ -8,6 +8,7 @@ uint8_t qs_nf4_encode_value_ref(float x) { return qs_nf4_value(x); }
 uint8_t qs_fp4_encode_value_ref(float x) { return qs_fp4_value(x); }
 uint8_t qs_int4_encode_value_ref(float x) { return qs_int4_value(x); }
 uint8_t qs_dyn8_encode_value_ref(float x) { return qs_dyn8_value(x); }
+uint8_t qs_dyn8_encode_value(float x) { return qs_dyn8_value_branchless(x); }
 
 static inline uint8_t qs_encode(qs_block_format format, float x) {
   switch (format) {
@@ -92,8 +93,10 @@ void qs_dyn8_dequant_ref(const uint8_t *codes, const float *absmax, size_t n, si
 
 // MARK: - nf4-dq second level (spec §4)
 
-void qs_nf4dq_scales_ref(const float *absmax, size_t nblocks, float *offset, uint8_t *qabsmax,
-                         float *absmax2, float *absmax_hat) {
+/// The second level with either dyn8 encoder (`branchless`: the fast one, same codes).
+static inline void qs_nf4dq_scales_impl(const float *absmax, size_t nblocks, float *offset,
+                                        uint8_t *qabsmax, float *absmax2, float *absmax_hat,
+                                        int branchless) {
   if (nblocks == 0) {
     *offset = 0.0f;
     return;
@@ -113,11 +116,22 @@ void qs_nf4dq_scales_ref(const float *absmax, size_t nblocks, float *offset, uin
     float inv = 1.0f / a2;
     for (size_t b = begin; b < end; b++) {
       float c = absmax[b] - off;
-      uint8_t q = qs_dyn8_value(qs_scale(c, inv));
+      float x = qs_scale(c, inv);
+      uint8_t q = branchless ? qs_dyn8_value_branchless(x) : qs_dyn8_value(x);
       qabsmax[b] = q;
       absmax_hat[b] = QS_DYN8_MAP[q] * a2 + off;
     }
   }
+}
+
+void qs_nf4dq_scales_ref(const float *absmax, size_t nblocks, float *offset, uint8_t *qabsmax,
+                         float *absmax2, float *absmax_hat) {
+  qs_nf4dq_scales_impl(absmax, nblocks, offset, qabsmax, absmax2, absmax_hat, 0);
+}
+
+void qs_nf4dq_scales(const float *absmax, size_t nblocks, float *offset, uint8_t *qabsmax,
+                     float *absmax2, float *absmax_hat) {
+  qs_nf4dq_scales_impl(absmax, nblocks, offset, qabsmax, absmax2, absmax_hat, 1);
 }
 
 // MARK: - Fused round trip + error (reference)

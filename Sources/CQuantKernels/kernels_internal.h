@@ -98,6 +98,17 @@ static inline uint8_t qs_dyn8_value(float x) {
   return (uint8_t)lo;
 }
 
+/// `qs_dyn8_value` without data-dependent branches in the search (binary lifting over the 255
+/// sorted midpoints: the same count of midpoints < x, NaN → 0), then the same tie rule.
+static inline uint8_t qs_dyn8_value_branchless(float x) {
+  int lo = 0;
+  for (int step = 128; step > 0; step >>= 1) {
+    lo = QS_DYN8_MIDPOINTS[lo + step - 1] < x ? lo + step : lo;
+  }
+  if (lo < 255 && x == QS_DYN8_MIDPOINTS[lo]) return (uint8_t)((lo & 1) ? lo + 1 : lo);
+  return (uint8_t)lo;
+}
+
 static inline float qs_fp4_decode(uint8_t code) {
   float m = QS_FP4_MAGNITUDES[code & 7];
   return (code & 8) ? -m : m;

@@ -298,12 +298,17 @@ uint8_t qs_nf4_encode_value_ref(float x);
 uint8_t qs_fp4_encode_value_ref(float x);
 uint8_t qs_int4_encode_value_ref(float x);
 uint8_t qs_dyn8_encode_value_ref(float x);
+/// The branch-free dyn8 search of `qs_nf4dq_scales` (same codes as `_ref`).
+uint8_t qs_dyn8_encode_value(float x);
 
 /// nf4-dq second level (spec §4 steps 2–4) over the `nblocks` first-level scales `absmax`:
 /// writes `*offset`, qabsmax[nblocks] (dyn8 codes of the centred scales, groups of 256),
 /// absmax2[⌈nblocks/256⌉] and absmax_hat[nblocks]. `offset` = f32(Σ absmax (float64) / nblocks).
 void qs_nf4dq_scales_ref(const float *absmax, size_t nblocks, float *offset, uint8_t *qabsmax,
                          float *absmax2, float *absmax_hat);
+/// `qs_nf4dq_scales_ref` with a branch-free dyn8 search (the analysis' path; same bits).
+void qs_nf4dq_scales(const float *absmax, size_t nblocks, float *offset, uint8_t *qabsmax,
+                     float *absmax2, float *absmax_hat);
 
 /// nf4 (+ nf4-dq), fp4 and int4 of one block size in one sweep over w (x = w·f32(1/absmax) is
 /// shared): the same results, bit for bit, as `qs_nf4_error` + `qs_block_error(FP4)` +

@@ -197,7 +197,7 @@ struct TensorRun {
       var offset: Float = 0
       var qabsmax = [UInt8](repeating: 0, count: blocks)
       var absmax2 = [Float](repeating: 0, count: (blocks + 255) / 256)
-      qs_nf4dq_scales_ref(blockAbsmax.base, blocks, &offset, &qabsmax, &absmax2, absmaxHat.base)
+      qs_nf4dq_scales(blockAbsmax.base, blocks, &offset, &qabsmax, &absmax2, absmaxHat.base)
     }
 
     // MARK: Pass 2: histograms, deviation, round-trip errors

@@ -272,6 +272,51 @@ extension KernelTierTests {
     }
   }
 
+  /// The branch-free dyn8 search gives `_ref`'s code on every midpoint and its neighbours, on
+  /// non-finite values, and on a sweep of every 65537th float32 bit pattern.
+  @Test func branchlessDyn8SearchEqualsReference() {
+    var values: [Float] = [.nan, .infinity, -.infinity, 0, -0.0, 1, -1, 2, -2]
+    let levels = QuantFormat.dyn8.levels
+    for index in levels.indices.dropLast() {
+      let midpoint = (levels[index] + levels[index + 1]) * 0.5
+      values += [midpoint, midpoint.nextUp, midpoint.nextDown, levels[index]]
+    }
+    var pattern: UInt64 = 0
+    while pattern <= UInt64(UInt32.max) {
+      values.append(Float(bitPattern: UInt32(pattern)))
+      pattern += 65537
+    }
+    var mismatched: [Float] = []
+    for x in values where qs_dyn8_encode_value(x) != qs_dyn8_encode_value_ref(x) { mismatched.append(x) }
+    #expect(mismatched.isEmpty, "\(mismatched.prefix(5))")
+  }
+
+  /// nf4-dq's second level with the fast search equals `_ref` bit for bit (several groups of 256,
+  /// a partial last group, a group of equal scales where every centred scale is 0).
+  @Test func nf4DoubleQuantScalesEqualReference() {
+    var data = SeededData(seed: 31)
+    for blocks in [1, 5, 256, 700, 4099] {
+      var absmax = data.weights(blocks).map { abs($0) * 10 }
+      if blocks > 600 { for b in 256..<512 { absmax[b] = 0.25 } }
+      func scales(_ fast: Bool) -> (Float, [UInt8], [Float], [Float]) {
+        var offset: Float = 0
+        var q = [UInt8](repeating: 0, count: blocks)
+        var second = [Float](repeating: 0, count: (blocks + 255) / 256)
+        var hat = [Float](repeating: 0, count: blocks)
+        if fast {
+          qs_nf4dq_scales(absmax, blocks, &offset, &q, &second, &hat)
+        } else {
+          qs_nf4dq_scales_ref(absmax, blocks, &offset, &q, &second, &hat)
+        }
+        return (offset, q, second, hat)
+      }
+      let a = scales(false)
+      let b = scales(true)
+      #expect(a.0.bitPattern == b.0.bitPattern && a.1 == b.1, "blocks=\(blocks)")
+      #expect(a.2.map(\.bitPattern) == b.2.map(\.bitPattern) && a.3.map(\.bitPattern) == b.3.map(\.bitPattern), "blocks=\(blocks)")
+    }
+  }
+
   @Test func dyn8FastEncoderOnEveryMidpointAndASweep() {
     // Blocks of 4096 holding 1.0, so x = w: every midpoint and its neighbours, then a sweep of
     // float32 values over [-1, 1] (every 4099th bit pattern).
