@@ -37,15 +37,18 @@ struct TensorSource: ValueSource {
   ) throws(EngineError) {
     do {
       switch tensor.dtype {
-      case .F32, .F16, .BF16:
-        let size = tensor.dtype == .F32 ? 4 : 2
-        let bytes = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<(count * size)])
-        try reader.readBytes(of: tensor, at: UInt64(start * size), into: bytes)
+      case .F32:
+        // Little-endian float32 bytes are the floats: read them in place (no copy).
+        let bytes = UnsafeMutableRawBufferPointer(start: floats, count: count * 4)
+        try reader.readBytes(of: tensor, at: UInt64(start * 4), into: bytes)
+      case .F16, .BF16:
+        let bytes = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<(count * 2)])
+        try reader.readBytes(of: tensor, at: UInt64(start * 2), into: bytes)
         guard let base = bytes.baseAddress else { return }
-        switch tensor.dtype {
-        case .F32: qs_convert_f32(base, floats, count)
-        case .F16: qs_convert_f16(base, floats, count)
-        default: qs_convert_bf16(base, floats, count)
+        if tensor.dtype == .F16 {
+          qs_convert_f16(base, floats, count)
+        } else {
+          qs_convert_bf16(base, floats, count)
         }
       default:
         try reader.readFloats(of: tensor, from: start, count: count, into: floats)
