@@ -28,32 +28,7 @@ void qs_stats_segment_ref(const float *w, size_t n, size_t start, size_t blocksi
   double sum[8] = {0}, sum_sq[8] = {0};
   float lo = acc->min, hi = acc->max, absmax = acc->absmax;
   uint64_t zeros = 0, nans = 0, infs = 0;
-  for (size_t i = 0; i < n; i++) {
-    float v = w[i];
-    if (v != v) {
-      nans++;
-      continue;
-    }
-    if (isinf(v)) {
-      infs++;
-      continue;
-    }
-    double d = (double)v;
-    sum[i & 7] += d;
-    sum_sq[i & 7] += d * d;
-    zeros += (v == 0.0f);
-    lo = v < lo ? v : lo;
-    hi = v > hi ? v : hi;
-  }
-  for (int k = 0; k < 8; k++) {
-    acc->sum += sum[k];
-    acc->sum_sq += sum_sq[k];
-  }
-  acc->zeros += zeros;
-  acc->nans += nans;
-  acc->infs += infs;
-  acc->min = lo;
-  acc->max = hi;
+  qs_stats_tail_and_fold(w, 0, n, sum, sum_sq, lo, hi, zeros, nans, infs, acc);
 
   if (blocksize > 0 && block_absmax != NULL) {
     for (size_t begin = 0; begin < n; begin += blocksize) {

@@ -60,32 +60,7 @@ QS_AVX2_FN void qs_stats_segment_avx2(const float *w, size_t n, size_t start, si
   _mm256_storeu_pd(sum_sq, sq0);
   _mm256_storeu_pd(sum_sq + 4, sq1);
   float lo_s = -qs_hmax(_mm256_xor_ps(lo, sign)), hi_s = qs_hmax(hi);
-  for (; i < n; i++) {
-    float v = w[i];
-    if (v != v) {
-      nans++;
-      continue;
-    }
-    if (isinf(v)) {
-      infs++;
-      continue;
-    }
-    double d = (double)v;
-    sum[i & 7] += d;
-    sum_sq[i & 7] += d * d;
-    zeros += (v == 0.0f);
-    lo_s = v < lo_s ? v : lo_s;
-    hi_s = v > hi_s ? v : hi_s;
-  }
-  for (int k = 0; k < 8; k++) {
-    acc->sum += sum[k];
-    acc->sum_sq += sum_sq[k];
-  }
-  acc->zeros += zeros;
-  acc->nans += nans;
-  acc->infs += infs;
-  acc->min = lo_s;
-  acc->max = hi_s;
+  qs_stats_tail_and_fold(w, i, n, sum, sum_sq, lo_s, hi_s, zeros, nans, infs, acc);
   qs_stats_zero_ties(w, n, init_min, init_max, acc);
 
   float absmax = acc->absmax;

@@ -155,4 +155,38 @@ int qs_use_avx512(void);
 void qs_stats_zero_ties(const float *w, size_t n, float init_min, float init_max,
                         qs_stats_acc *acc);
 
+/// The scalar part of the statistics pass, shared by `qs_stats_segment_ref` and the tails of its
+/// SIMD tiers: adds w[i..<n) to the 8 lanes of sums (lane = index & 7, the reference's order) and
+/// to the counts, then folds lanes, counts, min and max into `acc`.
+static inline void qs_stats_tail_and_fold(const float *w, size_t i, size_t n, double sum[8],
+                                          double sum_sq[8], float lo, float hi, uint64_t zeros,
+                                          uint64_t nans, uint64_t infs, qs_stats_acc *acc) {
+  for (; i < n; i++) {
+    float v = w[i];
+    if (v != v) {
+      nans++;
+      continue;
+    }
+    if (isinf(v)) {
+      infs++;
+      continue;
+    }
+    double d = (double)v;
+    sum[i & 7] += d;
+    sum_sq[i & 7] += d * d;
+    zeros += (v == 0.0f);
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+  for (int k = 0; k < 8; k++) {
+    acc->sum += sum[k];
+    acc->sum_sq += sum_sq[k];
+  }
+  acc->zeros += zeros;
+  acc->nans += nans;
+  acc->infs += infs;
+  acc->min = lo;
+  acc->max = hi;
+}
+
 #endif

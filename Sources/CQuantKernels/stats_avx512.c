@@ -89,32 +89,7 @@ QS_512_FN void qs_stats_segment_avx512(const float *w, size_t n, size_t start, s
   _mm512_storeu_pd(sum_sq, s.sq);
   float lo = qs_z_hmin(s.lo), hi = qs_z_hmax(s.hi);
   uint64_t zeros = s.zeros, nans = s.nans, infs = s.infs;
-  for (; i < n; i++) {
-    float v = w[i];
-    if (v != v) {
-      nans++;
-      continue;
-    }
-    if (isinf(v)) {
-      infs++;
-      continue;
-    }
-    double d = (double)v;
-    sum[i & 7] += d;
-    sum_sq[i & 7] += d * d;
-    zeros += (v == 0.0f);
-    lo = v < lo ? v : lo;
-    hi = v > hi ? v : hi;
-  }
-  for (int k = 0; k < 8; k++) {
-    acc->sum += sum[k];
-    acc->sum_sq += sum_sq[k];
-  }
-  acc->zeros += zeros;
-  acc->nans += nans;
-  acc->infs += infs;
-  acc->min = lo;
-  acc->max = hi;
+  qs_stats_tail_and_fold(w, i, n, sum, sum_sq, lo, hi, zeros, nans, infs, acc);
   qs_stats_zero_ties(w, n, init_min, init_max, acc);
 
   if (want_blocks) {
