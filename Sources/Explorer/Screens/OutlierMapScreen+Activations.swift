@@ -35,10 +35,8 @@ extension OutlierMapScreen {
 
   static func renderActivations(_ state: AppState, into canvas: inout Canvas, context: RenderContext) {
     let hidden = state.activations.map(ActivationOutliers.hiddenWidth) ?? 0
-    let labelWidth = 12
-    let mapWidth = max(1, canvas.width - labelWidth - 2)
-    let perCell = max(1, (hidden + mapWidth - 1) / max(1, mapWidth))
-    let cells = hidden > 0 ? (hidden + perCell - 1) / perCell : 0
+    let labelWidth = Self.labelWidth
+    let (perCell, cells) = Self.columns(hidden: hidden, canvasWidth: canvas.width)
     Chrome.headerLine(
       &canvas, y: 0,
       left: [("outlier map", CellStyle(.title, bold: true)),

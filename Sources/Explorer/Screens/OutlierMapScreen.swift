@@ -4,6 +4,17 @@ import Terminal
 /// Hidden dimension × layer: the input columns of each layer's weights that reach the threshold.
 /// Systematic outlier dimensions show as vertical stripes.
 enum OutlierMapScreen {
+  /// Width of the layer labels left of the map.
+  static let labelWidth = 12
+
+  /// How `hidden` dimensions fold into the map's columns on a canvas `canvasWidth` wide:
+  /// dimensions per cell and the number of cells drawn (weights and activations views alike).
+  static func columns(hidden: Int, canvasWidth: Int) -> (perCell: Int, cells: Int) {
+    let mapWidth = max(1, canvasWidth - labelWidth - 2)
+    let perCell = max(1, (hidden + mapWidth - 1) / mapWidth)
+    return (perCell, hidden > 0 ? (hidden + perCell - 1) / perCell : 0)
+  }
+
   static func render(_ state: AppState, into canvas: inout Canvas, context: RenderContext) {
     if state.mapSource == .activations {
       renderActivations(state, into: &canvas, context: context)
@@ -17,10 +28,8 @@ enum OutlierMapScreen {
       if shape.count == 2 { widthCounts[shape[1], default: 0] += 1 }
     }
     let hidden = widthCounts.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key ?? 0
-    let labelWidth = 12
-    let mapWidth = max(1, canvas.width - labelWidth - 2)
-    let perCell = max(1, (hidden + mapWidth - 1) / max(1, mapWidth))
-    let cells = hidden > 0 ? (hidden + perCell - 1) / perCell : 0
+    let labelWidth = Self.labelWidth
+    let (perCell, cells) = Self.columns(hidden: hidden, canvasWidth: canvas.width)
     Chrome.headerLine(
       &canvas, y: 0,
       left: [("outlier map", CellStyle(.title, bold: true)),
