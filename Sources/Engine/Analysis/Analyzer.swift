@@ -26,20 +26,22 @@ public final class Analyzer: Sendable {
   ///
   /// - Parameters:
   ///   - order: tensor indices to do first (e.g. the TUI's selection); others follow in order.
+  ///   - only: when true, only the tensors of `order` are analysed (`report --match`); the other
+  ///     entries of the result stay nil.
   ///   - cancel: checked between segments of a tensor; a cancelled run throws `.cancelled`.
   ///   - progress: tensors and bytes done so far, from worker threads.
   ///   - onResult: (tensor index, analysis) as each tensor finishes, from worker threads.
   /// - Returns: one entry per `checkpoint.tensors` index; nil for non-analysable tensors.
   /// - Throws: the first `EngineError` of any worker (the others stop at their next tensor).
   public func run(
-    order: [Int]? = nil, cancel: CancellationFlag? = nil,
+    order: [Int]? = nil, only: Bool = false, cancel: CancellationFlag? = nil,
     progress: (@Sendable (AnalysisProgress) -> Void)? = nil,
     onResult: (@Sendable (Int, TensorAnalysis) -> Void)? = nil
   ) throws(EngineError) -> [TensorAnalysis?] {
     let tensors = checkpoint.tensors
     var queue: [Int] = []
     var queued = [Bool](repeating: false, count: tensors.count)
-    for index in (order ?? []) + Array(tensors.indices)
+    for index in (order ?? []) + (only ? [] : Array(tensors.indices))
     where tensors.indices.contains(index) && !queued[index] {
       queued[index] = true
       if tensors[index].dtype.isAnalysable { queue.append(index) }

@@ -23,7 +23,7 @@ enum AnalysisRunner {
     let results: [TensorAnalysis?]
     do throws(EngineError) {
       results = try analyzer.run(
-        order: order, cancel: nil,
+        order: order, only: true, cancel: nil,
         progress: progressLine.map { line in { @Sendable progress in line.update(progress) } },
         onResult: nil)
     } catch {

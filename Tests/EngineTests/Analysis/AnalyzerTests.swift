@@ -65,6 +65,22 @@ extension AnalyzerTests {
     #expect(!norm.quantizable && norm.formats.isEmpty && norm.stats.mean == 1)
   }
 
+  @Test func onlyAnalysesTheGivenTensors() throws {
+    let directory = try TemporaryDirectory("only")
+    let checkpoint = try Checkpoint.open(try writeModel(in: directory))
+    let analyzer = Analyzer(
+      checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(threads: 2), jobs: 1)
+    let k = try #require(checkpoint.tensors.firstIndex { $0.name.hasSuffix("k_proj.weight") })
+    let last = Mutex<AnalysisProgress?>(nil)
+    let results = try analyzer.run(
+      order: [k], only: true, progress: { progress in last.withLock { $0 = progress } })
+    for index in checkpoint.tensors.indices {
+      #expect((results[index] != nil) == (index == k), "\(checkpoint.tensors[index].name)")
+    }
+    let final = try #require(last.withLock { $0 })
+    #expect(final.tensorsTotal == 1 && final.bytesTotal == checkpoint.tensors[k].byteCount)
+  }
+
   @Test func sameResultsWithMoreJobs() throws {
     let directory = try TemporaryDirectory("jobs")
     let checkpoint = try Checkpoint.open(try writeModel(in: directory))
