@@ -346,3 +346,44 @@ extension CommandLineTests {
     #expect(try FileContents.bytes(yaml) == before, "an existing file is never overwritten without --force")
   }
 }
+
+// MARK: - report table marks and --match
+
+extension CommandLineTests {
+  /// "(16-bit)" marks floating tensors bitsandbytes leaves unquantized (norms, embeddings), never
+  /// an integer buffer; `--match` reports (and analyses) only the matching tensors.
+  @Test func reportTableMarksAndMatch() throws {
+    let directory = try TemporaryDirectory("marks")
+    let cache = try TemporaryDirectory("cli")
+    func bf16(_ count: Int, _ seed: Int) -> [UInt8] {
+      (0..<count).flatMap { index -> [UInt8] in
+        let value = Float((index * 37 + seed) % 101 - 50) / 1000
+        let bits = UInt16(value.bitPattern >> 16)
+        return [UInt8(bits & 0xff), UInt8(bits >> 8)]
+      }
+    }
+    let path = directory.file("model.safetensors")
+    try SafetensorsFixture.write(
+      SafetensorsFixture.valid([
+        ("model.embed_tokens.weight", .BF16, [32, 64], bf16(32 * 64, 1)),
+        ("model.layers.0.self_attn.q_proj.weight", .BF16, [64, 64], bf16(64 * 64, 2)),
+        ("model.norm.weight", .BF16, [64], bf16(64, 3)),
+        ("position_ids", .I64, [1, 8], [UInt8](repeating: 0, count: 64)),
+      ]), to: path)
+    let all = try quantscope(["report", path, "--format", "table", "--no-cache"], cache: cache)
+    #expect(all.status == 0, "\(all.stderr)")
+    let lines = all.stdout.split(separator: "\n").map(String.init)
+    func row(_ name: String) -> String? { lines.first { $0.hasPrefix(name + " ") } }
+    #expect(row("model.embed_tokens.weight (16-bit)") != nil, "\(all.stdout)")
+    #expect(row("model.norm.weight (16-bit)") != nil, "\(all.stdout)")
+    #expect(row("model.layers.0.self_attn.q_proj.weight") != nil, "\(all.stdout)")
+    let ids = try #require(row("position_ids"), "\(all.stdout)")
+    #expect(!ids.contains("16-bit"))
+
+    let matched = try quantscope(
+      ["report", path, "--format", "csv", "--formats", "nf4", "--match", "q_proj", "--no-cache"], cache: cache)
+    #expect(matched.status == 0, "\(matched.stderr)")
+    let rows = matched.stdout.split(separator: "\n").dropFirst()
+    #expect(rows.count == 1 && rows.first?.hasPrefix("model.layers.0.self_attn.q_proj.weight,") == true, "\(matched.stdout)")
+  }
+}

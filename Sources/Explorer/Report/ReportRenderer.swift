@@ -199,6 +199,13 @@ public struct ReportRenderer {
 
   /// One row per tensor (name, shape, dtype, rel_err per format, outlier columns), then the
   /// param-weighted totals per format and the model's memory under each format.
+  /// " (16-bit)" after a floating tensor that bitsandbytes leaves unquantized; nothing after a
+  /// quantizable one or an integer buffer (position ids stay I64, not 16-bit).
+  private func keptMark(_ tensor: TensorInfo) -> String {
+    guard tensor.dtype.isAnalysable else { return "" }
+    return Quantizability.isQuantizable(name: tensor.name, shape: tensor.shape) ? "" : " (16-bit)"
+  }
+
   public func table() -> String {
     var header = ["tensor", "shape", "dtype"]
     header += settings.formats.map(\.rawValue)
@@ -208,7 +215,7 @@ public struct ReportRenderer {
       let tensor = checkpoint.tensors[index]
       let analysis = analyses[index]
       var row = [
-        InspectRenderer.displayName(tensor.name) + (Quantizability.isQuantizable(name: tensor.name, shape: tensor.shape) ? "" : " (16-bit)"),
+        InspectRenderer.displayName(tensor.name) + keptMark(tensor),
         InspectRenderer.shapeText(tensor.shape), tensor.dtype.rawValue,
       ]
       for format in settings.formats {

@@ -164,7 +164,7 @@ enum ModelScreen {
       let isKept = state.kept.contains(info.name)
       if isKept { canvas.set("■", x: left - 1, y: y, style: CellStyle(.kept, bold: true)) }
       var label = row.label
-      if !quantizable && info.shape.count == 2 && columns.nameWidth - indent - label.count >= 14 { label += " (16-bit)" }
+      if !quantizable && info.dtype.isAnalysable && info.shape.count == 2 && columns.nameWidth - indent - label.count >= 14 { label += " (16-bit)" }
       let style = isKept ? CellStyle(.kept) : (quantizable ? CellStyle.text : CellStyle.muted)
       canvas.put("  " + Chrome.fit(label, columns.nameWidth - indent - 3), x: left + indent, y: y, style: style)
       let shape = InspectRenderer.shapeText(info.shape)
