@@ -177,7 +177,9 @@ public enum AxolotlExporter {
       yaml.comment("No analysis results: the errors behind this choice were not measured.")
     }
     let memoryFormat = choice.quant.memoryFormat(doubleQuant: choice.doubleQuant)
-    let keptTensors = Set(skip.map(\.weightTensor.rawValue))
+    // 8-bit: Axolotl passes no skip list to bitsandbytes (the NOT APPLIED note above), so nothing
+    // but what bitsandbytes always skips stays 16-bit.
+    let keptTensors = choice.quant.isFourBit ? Set(skip.map(\.weightTensor.rawValue)) : []
     let total = evidence.totals.memoryBytes(format: memoryFormat, keeping: keptTensors)
     let base = evidence.totals.memoryBytes(format: memoryFormat, keeping: [])
     var memory = "Memory: \(NumberText.bytes(evidence.totals.bytes16)) in 16-bit -> \(NumberText.bytes(total))"

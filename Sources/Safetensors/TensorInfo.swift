@@ -39,13 +39,15 @@ public struct TensorInfo: Sendable, Hashable {
   }
 
   /// The name as error lines and listings show it: `""` for the empty name, control characters
-  /// escaped so the line stays one line.
+  /// (C0, DEL, C1) escaped so the line stays one line and nothing reaches the terminal as a command.
   public var displayName: String { Self.displayName(name) }
 
   /// `displayName` for any tensor name.
   public static func displayName(_ name: String) -> String {
     if name.isEmpty { return "\"\"" }
-    guard name.unicodeScalars.contains(where: { $0.value < 0x20 }) else { return name }
+    guard name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
+      return name
+    }
     return SafetensorsWriter.jsonString(name)
   }
 }

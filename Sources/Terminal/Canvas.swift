@@ -143,7 +143,7 @@ public struct Canvas: Sendable, Equatable {
   /// Replaces control and wide characters by `?` so one character is always one column.
   public static func sanitised(_ character: Character) -> Character {
     guard let scalar = character.unicodeScalars.first else { return " " }
-    if scalar.value < 0x20 || scalar.value == 0x7F { return "?" }
+    if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) { return "?" }
     if character.unicodeScalars.count > 1 { return "?" }
     // East Asian wide ranges and emoji take two columns in terminals.
     let value = scalar.value

@@ -385,5 +385,35 @@ extension CommandLineTests {
     #expect(matched.status == 0, "\(matched.stderr)")
     let rows = matched.stdout.split(separator: "\n").dropFirst()
     #expect(rows.count == 1 && rows.first?.hasPrefix("model.layers.0.self_attn.q_proj.weight,") == true, "\(matched.stdout)")
+
+    let none = try quantscope(["report", path, "--match", "nothing_like_this", "--no-cache"], cache: cache)
+    #expect(none.status == 2 && none.stdout.isEmpty)
+    #expect(none.stderr == "quantscope: error: --match: no tensor name matches 'nothing_like_this'\n", "\(none.stderr)")
+
+    // Only the 1-D norm and the I64 buffer: no quantizable tensor, so totals are "-" / null, and
+    // the I64 buffer counts its stored 64 bytes in the memory line (not 8 × 2).
+    let unquantized = try quantscope(
+      ["report", path, "--format", "json", "--match", "norm|position", "--no-cache"], cache: cache)
+    #expect(unquantized.status == 0, "\(unquantized.stderr)")
+    let totals = try JSONDecoder().decode(TotalsDocument.self, from: Data(unquantized.stdout.utf8)).totals
+    let nf4 = try #require(totals.formats["nf4"])
+    #expect(nf4.rel_err == nil && nf4.mse == nil && nf4.sqnr_db.value.isNaN && nf4.tensors == 0)
+    #expect(totals.bytes_16bit == 64 * 2 + 64 && nf4.bytes == 64 * 2 + 64)
   }
+}
+
+/// The `totals` object of `report --format json` (null metrics decode as nil / NaN).
+private struct TotalsDocument: Decodable {
+  struct Format: Decodable {
+    var rel_err: Double?
+    var mse: Double?
+    var sqnr_db: JSONNumber
+    var tensors: Int
+    var bytes: Int
+  }
+  struct Totals: Decodable {
+    var bytes_16bit: Int
+    var formats: [String: Format]
+  }
+  var totals: Totals
 }

@@ -102,6 +102,10 @@ extension AxolotlExporterTests {
     #expect(result.warnings.count == 1)
     #expect(result.warnings.first?.contains("model.layers.2.mlp.down_proj") == true)
     #expect(result.warnings.first?.contains("threshold 4.0") == true)
+    // The skip is not applied on the 8-bit path, so the memory estimate ignores it.
+    let plain = try render(ExportChoice(quant: .int8))
+    let memory = { (yaml: String) in yaml.split(separator: "\n").first { $0.hasPrefix("# Memory:") } }
+    #expect(memory(result.yaml) != nil && memory(result.yaml) == memory(plain.yaml))
   }
 
   @Test func int8WithNothingDroppedHasNoWarning() throws {

@@ -100,6 +100,14 @@ extension LeniencyTests {
     #expect(checkpoint.tensors[0].displayName == "\"a/\u{1F600}\\n\"")
   }
 
+  /// ESC (a terminal command), DEL and C1 controls (CSI U+009B) are escaped when shown.
+  @Test func terminalControlsInNamesAreShownEscaped() throws {
+    let checkpoint = try F.open(
+      "{\"a\\u001b[31mb\\u007f\\u009bc\":\(F.entry("U8", "[1]", 0, 1))}", data: [1])
+    #expect(checkpoint.tensors[0].name == "a\u{1B}[31mb\u{7F}\u{9B}c")
+    #expect(checkpoint.tensors[0].displayName == "\"a\\u001b[31mb\\u007f\\u009bc\"")
+  }
+
   @Test func allTwentyTwoDtypesAreListed() throws {
     var parts: [String] = []
     var offset: UInt64 = 0

@@ -5,7 +5,9 @@ import Safetensors
 ///
 /// Errors are aggregated over analysed quantizable tensors only (what bitsandbytes would quantize);
 /// memory counts every tensor: quantizable ones at the format's nominal bits per parameter (or
-/// 16-bit when kept), all others at 16 bits per parameter as a loader would hold them for training.
+/// 16-bit when kept), other floating tensors at 16 bits per parameter as a loader would hold them
+/// for training, and integer buffers (position ids, …) at their stored size. A format that covers
+/// no tensor has NaN errors and bits (shown as "-" / null), never a perfect score.
 public struct ModelTotals: Sendable, Hashable {
   /// Aggregate of one format.
   public struct FormatTotal: Sendable, Hashable {
@@ -29,7 +31,7 @@ public struct ModelTotals: Sendable, Hashable {
   public var params: Int
   /// Parameters of the quantizable tensors (analysed or not).
   public var quantizableParams: Int
-  /// Model size with every tensor in 16 bits.
+  /// Model size with every floating tensor in 16 bits (integer buffers as stored).
   public var bytes16: UInt64
   public var formats: [QuantFormat: FormatTotal]
 
@@ -44,10 +46,10 @@ public struct ModelTotals: Sendable, Hashable {
   public init(tensors: [TensorInfo], analyses: [TensorAnalysis?], settings: AnalysisSettings) {
     self.tensors = tensors
     self.blocksize = settings.blocksize
-    self.quantizable = tensors.map { Quantizability.isQuantizable(name: $0.name, shape: $0.shape) }
+    self.quantizable = tensors.map { Quantizability.isQuantizable($0) }
     params = tensors.reduce(0) { $0 + $1.elementCount }
     quantizableParams = zip(tensors, quantizable).reduce(0) { $0 + ($1.1 ? $1.0.elementCount : 0) }
-    bytes16 = UInt64(params) * 2
+    bytes16 = tensors.reduce(UInt64(0)) { $0 + Self.unquantizedBytes($1) }
     formats = [:]
     for format in settings.formats {
       var covered = 0
@@ -68,11 +70,11 @@ public struct ModelTotals: Sendable, Hashable {
         weightedRel += Double(p) * metrics.relErr
         weightedBits += Double(p) * metrics.bitsPerParam
       }
-      let denominator = Double(max(covered, 1))
+      let denominator = covered > 0 ? Double(covered) : .nan
       formats[format] = FormatTotal(
         params: covered, tensors: count, mse: sumError / denominator,
         relErr: weightedRel / denominator,
-        sqnrDB: sumError == 0 ? .infinity : 10 * log10(sumWeight / sumError),
+        sqnrDB: covered == 0 ? .nan : (sumError == 0 ? .infinity : 10 * log10(sumWeight / sumError)),
         bitsPerParam: weightedBits / denominator,
         bytes: memoryBytes(format: format, keeping: []))
     }
@@ -88,10 +90,16 @@ public struct ModelTotals: Sendable, Hashable {
         let cols = tensor.shape.dropFirst().reduce(1, *)
         bits += count * format.bitsPerParam(blocksize: blocksize, cols: cols)
       } else {
-        bits += count * 16
+        bits += Double(Self.unquantizedBytes(tensor)) * 8
       }
     }
     return UInt64((bits / 8).rounded(.up))
+  }
+
+  /// Bytes of a tensor left unquantized: 16 bits per parameter for floating tensors, the stored
+  /// size for the others.
+  static func unquantizedBytes(_ tensor: TensorInfo) -> UInt64 {
+    tensor.dtype.isAnalysable ? UInt64(tensor.elementCount) * 2 : tensor.byteCount
   }
 }
 

@@ -1,3 +1,5 @@
+import Safetensors
+
 /// Which tensors bitsandbytes quantizes when a model is loaded through transformers with
 /// `load_in_4bit` / `load_in_8bit`: the one place this heuristic lives.
 ///
@@ -8,14 +10,30 @@
 /// - embeddings are `nn.Embedding`, never converted: names containing `embed`, `wte`, `wpe`,
 ///   `word_embeddings`, `position_embeddings`, `token_type_embeddings`, `shared.weight`;
 /// - the output embedding stays 16-bit by default: `lm_head`, `embed_out`, `output.weight`;
-/// - 1-D tensors are norms and biases; ≥ 3-D tensors are convolutions or stacked experts.
+/// - 1-D tensors are norms and biases; ≥ 3-D tensors are convolutions or stacked experts;
+/// - integer and other non-floating tensors (position ids, masks) are buffers, never weights.
 public enum Quantizability {
   /// True for the tensors bitsandbytes would quantize through transformers.
+  public static func isQuantizable(_ tensor: TensorInfo) -> Bool {
+    exclusion(tensor) == nil
+  }
+
+  /// A one-line reason: why a tensor is or is not quantized.
+  public static func reason(_ tensor: TensorInfo) -> String {
+    exclusion(tensor) ?? "2-D Linear weight: quantized by bitsandbytes"
+  }
+
+  private static func exclusion(_ tensor: TensorInfo) -> String? {
+    guard tensor.dtype.isAnalysable else { return "dtype \(tensor.dtype.rawValue): a buffer, not a weight" }
+    return exclusion(name: tensor.name, shape: tensor.shape)
+  }
+
+  /// The name-and-shape part of the rule (for a floating tensor).
   public static func isQuantizable(name: String, shape: [Int]) -> Bool {
     exclusion(name: name, shape: shape) == nil
   }
 
-  /// A one-line reason: why a tensor is or is not quantized.
+  /// `reason` of a floating tensor with this name and shape.
   public static func reason(name: String, shape: [Int]) -> String {
     exclusion(name: name, shape: shape) ?? "2-D Linear weight: quantized by bitsandbytes"
   }

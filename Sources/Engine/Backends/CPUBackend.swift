@@ -68,7 +68,7 @@ public struct CPUBackend: Backend {
     let analysis = try run.execute(cancel: cancel, progress: progress)
     return TensorAnalysis(
       name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, params: tensor.elementCount,
-      quantizable: Quantizability.isQuantizable(name: tensor.name, shape: tensor.shape),
+      quantizable: Quantizability.isQuantizable(tensor),
       stats: analysis.stats, histogram: analysis.histogram,
       normalizedHistogram: analysis.normalizedHistogram, outliers: analysis.outliers,
       formats: analysis.formats)

@@ -262,7 +262,7 @@ public final class CUDABackend: Backend {
     }
     return TensorAnalysis(
       name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, params: tensor.elementCount,
-      quantizable: Quantizability.isQuantizable(name: tensor.name, shape: tensor.shape),
+      quantizable: Quantizability.isQuantizable(tensor),
       stats: parts.stats, histogram: parts.histogram,
       normalizedHistogram: parts.normalizedHistogram, outliers: parts.outliers,
       formats: parts.formats)

@@ -57,8 +57,8 @@ public enum KeyBindings {
         return "select a tensor row"
       }
       let info = state.checkpoint.tensors[tensor]
-      return Quantizability.isQuantizable(name: info.name, shape: info.shape)
-        ? nil : "stays 16-bit anyway: " + Quantizability.reason(name: info.name, shape: info.shape)
+      return Quantizability.isQuantizable(info)
+        ? nil : "stays 16-bit anyway: " + Quantizability.reason(info)
     case .open:
       return state.rows.isEmpty ? "no tensor matches the filter" : nil
     case .cycleViewFormat, .cycleGlobalFormat:

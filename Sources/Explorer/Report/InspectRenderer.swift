@@ -83,8 +83,8 @@ public enum InspectRenderer {
     checkpoint.files.contains { $0.metadata?["quantscope"] == "synthetic demo" }
   }
 
-  /// A tensor name as shown: the empty name becomes `""`.
-  public static func displayName(_ name: String) -> String { name.isEmpty ? "\"\"" : name }
+  /// A tensor name as shown: the empty name becomes `""`, control characters are escaped.
+  public static func displayName(_ name: String) -> String { TensorInfo.displayName(name) }
 
   /// `4096×14336`; a scalar is `[]`.
   public static func shapeText(_ shape: [Int]) -> String {

@@ -68,7 +68,7 @@ public struct ReportRenderer {
       json.string("dtype", tensor.dtype.rawValue)
       json.integers("shape", tensor.shape)
       json.integer("params", tensor.elementCount)
-      json.bool("quantizable", Quantizability.isQuantizable(name: tensor.name, shape: tensor.shape))
+      json.bool("quantizable", Quantizability.isQuantizable(tensor))
       if let analysis = analyses[index] {
         tensorBody(&json, analysis)
       } else {
@@ -161,7 +161,7 @@ public struct ReportRenderer {
       let prefix = [
         csvField(tensor.name), tensor.dtype.rawValue, tensor.shape.map(String.init).joined(separator: "x"),
         String(tensor.elementCount),
-        Quantizability.isQuantizable(name: tensor.name, shape: tensor.shape) ? "true" : "false",
+        Quantizability.isQuantizable(tensor) ? "true" : "false",
         analysis?.outliers.map { String($0.indices.count) } ?? "",
       ].joined(separator: ",")
       let rows = settings.formats.compactMap { format in
@@ -203,7 +203,7 @@ public struct ReportRenderer {
   /// quantizable one or an integer buffer (position ids stay I64, not 16-bit).
   private func keptMark(_ tensor: TensorInfo) -> String {
     guard tensor.dtype.isAnalysable else { return "" }
-    return Quantizability.isQuantizable(name: tensor.name, shape: tensor.shape) ? "" : " (16-bit)"
+    return Quantizability.isQuantizable(tensor) ? "" : " (16-bit)"
   }
 
   public func table() -> String {
@@ -228,11 +228,16 @@ public struct ReportRenderer {
     var text = TextTable.render(rows, rightAligned: numeric)
     let totals = self.totals
     text += "\nrel_err per tensor (‖ŵ−w‖/‖w‖); \"(16-bit)\" = not quantized by bitsandbytes.\n"
-    text += "\nmodel totals over \(totals.formats.values.map(\.tensors).max() ?? 0) quantizable tensors "
+    let covered = totals.formats.values.map(\.tensors).max() ?? 0
+    text += "\nmodel totals over \(covered) quantizable tensor\(covered == 1 ? "" : "s") "
     text += "(\(InspectRenderer.groupedDigits(totals.quantizableParams)) of \(InspectRenderer.groupedDigits(totals.params)) params):\n"
     var totalRows: [[String]] = [["format", "rel_err", "sqnr_db", "mse", "bits/param", "memory"]]
     for format in settings.formats {
       guard let total = totals.formats[format] else { continue }
+      guard total.tensors > 0 else {
+        totalRows.append([format.rawValue, "-", "-", "-", "-", InspectRenderer.byteText(total.bytes)])
+        continue
+      }
       totalRows.append([
         format.rawValue, errorText(total.relErr), InspectRenderer.fixed(total.sqnrDB, digits: 2),
         scientific(total.mse), InspectRenderer.fixed(total.bitsPerParam, digits: 3),
@@ -241,6 +246,7 @@ public struct ReportRenderer {
     }
     totalRows.append(["16-bit", "0", "inf", "0", "16.000", InspectRenderer.byteText(totals.bytes16)])
     text += TextTable.render(totalRows, rightAligned: [1, 2, 3, 4, 5])
+    text += "rel_err: mean of the tensors' rel_err weighted by params; sqnr_db and mse: of all their weights pooled.\n"
     return text
   }
 

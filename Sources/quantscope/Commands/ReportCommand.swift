@@ -53,16 +53,21 @@ enum ReportCommand {
     var renderer = ReportRenderer(
       checkpoint: checkpoint, selection: selection, analyses: analyses, settings: settings,
       engine: backend.identifier)
-    let capture = parsed.value("--activations") ?? (paths.isEmpty ? ModelOpener.demoCapturePath : nil)
+    // The demo's own capture joins the table and JSON reports; CSV (one row per tensor and format)
+    // has no place for it, so only an explicit --activations is refused there.
+    let explicitCapture = parsed.value("--activations")
+    if explicitCapture != nil && format == .csv {
+      throw .usage("--activations works with --format table or json")
+    }
+    let capture = explicitCapture ?? (paths.isEmpty && format != .csv ? ModelOpener.demoCapturePath : nil)
     if let capture {
-      guard format != .csv else { throw .usage("--activations works with --format table or json") }
       renderer.activations = try ActivationRunner.run(capture: capture, weights: checkpoint, settings: settings)
     }
     Console.out(renderer.render(format))
     return 0
   }
 
-  /// Indices of the tensors whose names contain a match of `pattern` (all when nil).
+  /// Indices of the tensors whose names contain a match of `pattern` (all when nil; none is an error).
   static func select(_ checkpoint: Checkpoint, matching pattern: String?) throws(CLIError) -> [Int] {
     guard let pattern else { return Array(checkpoint.tensors.indices) }
     let regex: Regex<AnyRegexOutput>
@@ -71,6 +76,9 @@ enum ReportCommand {
     } catch {
       throw .usage("--match: invalid regular expression '\(pattern)'")
     }
-    return checkpoint.tensors.indices.filter { checkpoint.tensors[$0].name.contains(regex) }
+    let selected = checkpoint.tensors.indices.filter { checkpoint.tensors[$0].name.contains(regex) }
+    // An empty report would print totals of nothing: almost always a mistyped pattern.
+    guard !selected.isEmpty else { throw .failed("--match: no tensor name matches '\(pattern)'") }
+    return selected
   }
 }

@@ -1,4 +1,5 @@
 import Engine
+import Safetensors
 import Testing
 
 /// Which tensors transformers + bitsandbytes quantize (names and shapes only).
@@ -25,5 +26,17 @@ extension QuantizabilityTests {
   func othersAreNot(name: String, shape: [Int]) {
     #expect(!Quantizability.isQuantizable(name: name, shape: shape))
     #expect(!Quantizability.reason(name: name, shape: shape).isEmpty)
+  }
+}
+
+extension QuantizabilityTests {
+  /// A 2-D integer buffer named like nothing special (position ids, masks) is never a weight.
+  @Test func integerBuffersAreNotQuantizable() {
+    func tensor(_ dtype: DType) -> TensorInfo {
+      TensorInfo(name: "position_ids", dtype: dtype, shape: [1, 512], fileIndex: 0, fileOffset: 0, byteCount: 0)
+    }
+    #expect(Quantizability.isQuantizable(tensor(.BF16)))
+    #expect(!Quantizability.isQuantizable(tensor(.I64)))
+    #expect(Quantizability.reason(tensor(.I64)) == "dtype I64: a buffer, not a weight")
   }
 }
