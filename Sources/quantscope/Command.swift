@@ -98,6 +98,13 @@ enum Command {
         }
         return try entry.run(rest)
       }
+      // A bare word that is no path here is a mistyped command more often than a model.
+      if !first.hasPrefix("-") && !first.contains("/") && !first.contains(".")
+        && !FileChecks.exists(first)
+      {
+        throw .usage(
+          "'\(first)' is neither a command (\(entries.map(\.name).joined(separator: ", "))) nor a file or directory")
+      }
       return try runExplorer(arguments)
     }
   }

@@ -417,3 +417,40 @@ private struct TotalsDocument: Decodable {
   }
   var totals: Totals
 }
+
+// MARK: - sharded inspect
+
+extension CommandLineTests {
+  /// The index's total_size is shown as a hint (it is wrong here on purpose: never checked).
+  @Test func inspectShowsTheIndexTotalSizeHint() throws {
+    let directory = try TemporaryDirectory("shards")
+    let cache = try TemporaryDirectory("cli")
+    let names = ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
+    for (index, name) in names.enumerated() {
+      try SafetensorsFixture.write(
+        SafetensorsFixture.valid([("t\(index)", .F32, [2], [UInt8](repeating: 0, count: 8))]),
+        to: directory.file(name))
+    }
+    try SafetensorsFixture.write(
+      Array(#"{"metadata":{"total_size":12345},"weight_map":{"t0":"\#(names[0])","t1":"\#(names[1])"}}"#.utf8),
+      to: directory.file("model.safetensors.index.json"))
+    let table = try quantscope(["inspect", directory.path], cache: cache)
+    #expect(table.status == 0, "\(table.stderr)")
+    #expect(table.stdout.contains("2 file(s); index total_size 12,345 bytes (a hint, not checked)"), "\(table.stdout)")
+    let json = try quantscope(["inspect", directory.path, "--json"], cache: cache)
+    #expect(json.stdout.contains(#""index_total_size":12345"#) || json.stdout.contains(#""index_total_size": 12345"#), "\(json.stdout)")
+  }
+}
+
+// MARK: - mistyped commands
+
+extension CommandLineTests {
+  @Test func mistypedCommandNamesTheCommands() throws {
+    let cache = try TemporaryDirectory("cli")
+    let result = try quantscope(["repotr", "model"], cache: cache)
+    #expect(result.status == 2)
+    #expect(
+      result.stderr.hasPrefix("quantscope: error: 'repotr' is neither a command (inspect, report, ")
+        && result.stderr.hasSuffix(") nor a file or directory (see 'quantscope --help')\n"), "\(result.stderr)")
+  }
+}

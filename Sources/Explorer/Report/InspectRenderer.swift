@@ -34,6 +34,8 @@ public enum InspectRenderer {
     json.integer("tensors", checkpoint.tensors.count)
     json.integer("params", checkpoint.parameterCount)
     json.integer("bytes", checkpoint.byteCount)
+    // The index's metadata.total_size: a hint, shown as written and never checked (SAFETENSORS.md).
+    if let hint = checkpoint.totalSizeHint { json.integer("index_total_size", hint) }
     if isSyntheticDemo(checkpoint) { json.bool("synthetic_demo", true) }
     json.endObject()
   }
@@ -72,8 +74,11 @@ public enum InspectRenderer {
     ])
     text += TextTable.render(totals, rightAligned: [1, 2, 3])
     let label = isSyntheticDemo(checkpoint) ? " (synthetic demo)" : ""
-    text += "\n\(checkpoint.path)\(label): \(checkpoint.files.count) file(s)\n"
-    return text
+    text += "\n\(checkpoint.path)\(label): \(checkpoint.files.count) file(s)"
+    if let hint = checkpoint.totalSizeHint {
+      text += "; index total_size \(groupedDigits(Int(clamping: hint))) bytes (a hint, not checked)"
+    }
+    return text + "\n"
   }
 
   // MARK: - Shared formatting

@@ -1,4 +1,5 @@
 import Engine
+import Safetensors
 
 /// `quantscope demo --write DIR`: the built-in synthetic demo checkpoint, as files.
 enum DemoCommand {
@@ -31,6 +32,8 @@ enum DemoCommand {
     do {
       try DemoCheckpoint.write(to: directory)
       _ = try DemoActivations.write(to: directory)
+    } catch let error as SafetensorsWriterError {
+      throw .failed(error.description)  // already "PATH: reason"
     } catch {
       throw .failed("\(directory): \(error)")
     }

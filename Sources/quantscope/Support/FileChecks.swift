@@ -16,4 +16,10 @@ enum FileChecks {
     }
     return false
   }
+
+  /// True when something (file, directory, link target) exists at `path`.
+  static func exists(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0
+  }
 }
