@@ -98,6 +98,9 @@ public enum AxolotlExporter {
     guard choice.threshold.isFinite, choice.threshold > 0 else {
       throw .invalidOption("threshold must be a positive number, got \(choice.threshold)")
     }
+    if let base = choice.baseModel, base.allSatisfy(\.isWhitespace) {
+      throw .invalidOption("base model must not be empty: Axolotl needs a hub id or a path")
+    }
     if let dtype = choice.computeDType, !ExportChoice.computeDTypes.contains(dtype) {
       throw .invalidOption("compute dtype must be bfloat16, float16 or float32, got '\(dtype)'")
     }

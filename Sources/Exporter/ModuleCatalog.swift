@@ -46,13 +46,17 @@ struct ModuleCatalog {
 
   /// A hint for a name that is not a module: the full names it was probably meant as.
   func hint(for key: ModuleName) -> String? {
+    // Examples are quantized modules when there are any: keeping a norm changes nothing.
+    func example(_ list: [ModuleName]) -> ModuleName {
+      list.first { quantizable.contains($0) } ?? list[0]
+    }
     let suffixed = modules.filter { $0.rawValue.hasSuffix("." + key.rawValue) }
     if !suffixed.isEmpty {
-      return "give full module names, e.g. '\(suffixed[0].rawValue)' (\(suffixed.count) modules end in '\(key.rawValue)')"
+      return "give full module names, e.g. '\(example(suffixed).rawValue)' (\(suffixed.count) modules end in '\(key.rawValue)')"
     }
     let prefixed = modules.filter { $0.rawValue.hasPrefix(key.rawValue + ".") }
     if !prefixed.isEmpty {
-      return "that is a container of \(prefixed.count) modules; list the ones to keep, e.g. '\(prefixed[0].rawValue)'"
+      return "that is a container of \(prefixed.count) modules; list the ones to keep, e.g. '\(example(prefixed).rawValue)'"
     }
     return nil
   }

@@ -182,6 +182,13 @@ extension AxolotlExporterTests {
     expectError({ if case .unknownModule(_, let hint?) = $0 { hint.contains("model.layers.0.mlp.down_proj") } else { false } }) {
       _ = try render(ExportChoice(quant: .nf4, skip: [leaf]))
     }
+    // A container: the example is a module bitsandbytes quantizes, not the layer's first norm.
+    let container = try ExporterFixtures.module("model.layers.1")
+    expectError({
+      if case .unknownModule(_, let hint?) = $0 { hint.contains("container") && !hint.contains("layernorm") } else { false }
+    }) {
+      _ = try render(ExportChoice(quant: .nf4, skip: [container]))
+    }
   }
 
   @Test func tensorNamesAreNotModuleNames() {
@@ -235,6 +242,11 @@ extension AxolotlExporterTests {
     for threshold: Float in [0, -1, .nan, .infinity] {
       expectError({ if case .invalidOption = $0 { true } else { false } }) {
         _ = try render(ExportChoice(quant: .nf4, threshold: threshold))
+      }
+    }
+    for empty in ["", "  "] {
+      expectError({ if case .invalidOption(let text) = $0 { text.contains("base model") } else { false } }) {
+        _ = try render(ExportChoice(quant: .nf4, baseModel: empty))
       }
     }
   }
