@@ -41,8 +41,10 @@ public enum AxolotlExporter {
     let skip = try resolveSkips(choice.skip, catalog: catalog, warnings: &warnings)
     let directory = checkpointDirectory(checkpoint)
     let config = ModelConfig.load(directory: directory)
+    // 8-bit: Axolotl passes no skip list, so every quantizable tensor is quantized.
+    let kept = choice.quant.isFourBit ? Set(skip.map(\.weightTensor.rawValue)) : []
     let evidence = Evidence(
-      checkpoint: checkpoint, analyses: analyses, settings: settings, catalog: catalog)
+      checkpoint: checkpoint, analyses: analyses, settings: settings, catalog: catalog, kept: kept)
 
     var yaml = YAMLWriter()
     header(&yaml, choice: choice, checkpoint: checkpoint, evidence: evidence, skip: skip, date: date)
@@ -196,10 +198,13 @@ public enum AxolotlExporter {
     choice: ExportChoice, config: ModelConfig?, directory: String
   ) -> (String, String) {
     if let given = choice.baseModel { return (given, "as given") }
-    if let name = config?.nameOrPath, !name.isEmpty {
-      return (name, "from config.json _name_or_path: check it (a hub id, or a path on the training machine)")
+    // The weights analysed are the ones opened; config.json's _name_or_path is often the model
+    // they were fine-tuned from, or a path on the author's machine: offered, never chosen.
+    var comment = "the path opened (the weights analysed); put the hub id here to train elsewhere"
+    if let name = config?.nameOrPath, !name.isEmpty, name != directory {
+      comment += "; config.json _name_or_path is '\(name)'"
     }
-    return (directory, "the directory opened: check it, or put the hub id here to train elsewhere")
+    return (directory, comment)
   }
 
   private static func bnbConfig(

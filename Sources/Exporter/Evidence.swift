@@ -12,12 +12,20 @@ struct Evidence {
   /// Formats an export can choose, in the order the comments list them.
   static let exportFormats: [QuantFormat] = [.nf4, .nf4dq, .fp4, .int8]
 
-  init(checkpoint: Checkpoint, analyses: [TensorAnalysis?], settings: AnalysisSettings, catalog: ModuleCatalog) {
+  /// - Parameter kept: tensors that stay 16-bit in the exported config: left out of the error
+  ///   totals (they are not quantized), counted at 16 bits in memory by the caller.
+  init(
+    checkpoint: Checkpoint, analyses: [TensorAnalysis?], settings: AnalysisSettings, catalog: ModuleCatalog,
+    kept: Set<String>
+  ) {
     self.settings = settings
     self.analyses = analyses
     self.catalog = catalog
     self.tensors = checkpoint.tensors
-    self.totals = ModelTotals(tensors: checkpoint.tensors, analyses: analyses, settings: settings)
+    let quantized = analyses.enumerated().map { index, analysis in
+      index < checkpoint.tensors.count && kept.contains(checkpoint.tensors[index].name) ? nil : analysis
+    }
+    self.totals = ModelTotals(tensors: checkpoint.tensors, analyses: quantized, settings: settings)
   }
 
   /// The total of `format` when at least one quantizable tensor was analysed in it.

@@ -118,6 +118,19 @@ extension AppStateTests {
     #expect(state.kept.isEmpty)
   }
 
+  /// 8-bit loading through Axolotl keeps nothing in 16-bit: the memory shown must not count keeps.
+  @Test func keepsDoNotCountUnderAnEightBitChoice() throws {
+    var state = Fixture.state()
+    press(&state, .down, .down, .down, .down, .character(" "))
+    #expect(state.kept.count == 1 && state.appliedKept == state.kept)
+    state.globalFormat = .int8
+    #expect(state.appliedKept.isEmpty)
+    var canvas = Canvas(width: 160, height: 50)
+    Screens.render(state, into: &canvas, context: RenderContext(isMonochrome: false))
+    let plain = InspectRenderer.byteText(state.totals.memoryBytes(format: .int8, keeping: []))
+    #expect(canvas.text.contains("→ int8 \(plain) (1 kept: not applied by 8-bit loading)"), "\(canvas.text)")
+  }
+
   @Test func keepingLmHeadIsDisabledWithAReason() {
     var state = Fixture.state()
     press(&state, .character("G"), .character(" "))

@@ -74,6 +74,24 @@ extension AxolotlExporterTests {
     #expect(!result.yaml.contains(".weight"))
   }
 
+  /// Tensors kept in 16-bit are not quantized: the error totals the header cites leave them out.
+  @Test func keptTensorsLeaveTheErrorTotals() throws {
+    func covered(_ yaml: String) -> Int? {
+      guard let line = yaml.split(separator: "\n").first(where: { $0.contains("quantized tensors analysed") }),
+        let range = line.firstRange(of: "over the ")
+      else { return nil }
+      return Int(line[range.upperBound...].prefix { $0.isNumber })
+    }
+    let all = try #require(covered(try render(ExportChoice(quant: .nf4)).yaml))
+    let skip = [
+      try ExporterFixtures.module("model.layers.0.mlp.down_proj"),
+      try ExporterFixtures.module("model.layers.2.mlp.down_proj"),
+    ]
+    #expect(covered(try render(ExportChoice(quant: .nf4, skip: skip)).yaml) == all - 2)
+    // 8-bit applies no skip list: every tensor stays in the totals.
+    #expect(covered(try render(ExportChoice(quant: .int8, skip: skip)).yaml) == all)
+  }
+
   @Test func fp4WithoutDoubleQuant() throws {
     let choice = ExportChoice(quant: .fp4, doubleQuant: false, computeDType: "bfloat16")
     let result = try render(choice)
@@ -128,8 +146,13 @@ extension AxolotlExporterTests {
     let checkpoint = ExporterFixtures.checkpoint(path: directory.path)
     let result = try render(ExportChoice(quant: .nf4), checkpoint: checkpoint)
     let doc = try PyYAMLDocument.load(result.yaml)
+    // base_model is the directory whose weights were analysed; _name_or_path is only mentioned
+    // (it is often the model these weights were fine-tuned from).
+    #expect(doc["base_model"]?.json == "\"\(directory.path)\"")
+    #expect(result.yaml.contains("config.json _name_or_path is 'yes'"))
     // A name YAML 1.1 would read as a boolean stays a string.
-    #expect(doc["base_model"]?.type == "str" && doc["base_model"]?.json == "\"yes\"")
+    let given = try PyYAMLDocument.load(try render(ExportChoice(quant: .nf4, baseModel: "yes")).yaml)
+    #expect(given["base_model"]?.type == "str" && given["base_model"]?.json == "\"yes\"")
     #expect(result.warnings.contains { $0.contains("quantization_config") })
     #expect(result.yaml.contains("# WARNING: config.json has a quantization_config"))
   }
@@ -271,10 +294,13 @@ extension AxolotlExporterTests {
       choice: choice, checkpoint: checkpoint, analyses: analyses, settings: settings, date: ExporterFixtures.date)
     #expect(result.warnings.isEmpty)
     let doc = try PyYAMLDocument.load(result.yaml)
-    #expect(doc["base_model"]?.json == "\"quantscope/synthetic-demo\"")
+    // The weights analysed are the directory opened; the demo's _name_or_path is only mentioned.
+    #expect(doc["base_model"]?.json == "\"\(checkpoint.path)\"")
+    #expect(result.yaml.contains("config.json _name_or_path is 'quantscope/synthetic-demo'"))
     #expect(doc["bnb_config_kwargs.llm_int8_skip_modules[0]"]?.json == "\"lm_head\"")
     #expect(doc["bnb_config_kwargs.llm_int8_skip_modules[1]"]?.json == "\"\(DemoCheckpoint.hardModule)\"")
     #expect(doc["bnb_config_kwargs.llm_int8_threshold"]?.type == "float")
-    #expect(result.yaml.contains("# Param-weighted rel_err (SQNR) over the 28 quantized tensors analysed:"))
+    // 28 quantizable tensors, one kept in 16-bit.
+    #expect(result.yaml.contains("# Param-weighted rel_err (SQNR) over the 27 quantized tensors analysed:"))
   }
 }

@@ -15,11 +15,12 @@ public struct ModelTotals: Sendable, Hashable {
     public var params: Int
     /// Number of tensors covered.
     public var tensors: Int
-    /// Σ(ŵ − w)² / params.
+    /// Σ(ŵ − w)² / params: the param-weighted mean of the tensors' mse.
     public var mse: Double
     /// Param-weighted mean of the tensors' rel_err: Σ pᵢ·rel_errᵢ / Σ pᵢ.
     public var relErr: Double
-    /// Pooled SQNR: 10·log10(ΣS_w / ΣS_e); +inf when exact.
+    /// The SQNR of that rel_err, −20·log10(relErr) (as for one tensor): +inf when exact. (Pooling
+    /// ΣS_w / ΣS_e instead would weight tensors by their energy and disagree with `relErr`.)
     public var sqnrDB: Double
     /// Param-weighted nominal bits per parameter of the covered tensors.
     public var bitsPerParam: Double
@@ -55,7 +56,6 @@ public struct ModelTotals: Sendable, Hashable {
       var covered = 0
       var count = 0
       var sumError = 0.0
-      var sumWeight = 0.0
       var weightedRel = 0.0
       var weightedBits = 0.0
       for (index, analysis) in analyses.enumerated() where index < tensors.count {
@@ -66,15 +66,14 @@ public struct ModelTotals: Sendable, Hashable {
         covered += p
         count += 1
         sumError += metrics.sumSquaredError
-        sumWeight += metrics.sumSquaredWeight
         weightedRel += Double(p) * metrics.relErr
         weightedBits += Double(p) * metrics.bitsPerParam
       }
       let denominator = covered > 0 ? Double(covered) : .nan
+      let relErr = weightedRel / denominator
       formats[format] = FormatTotal(
-        params: covered, tensors: count, mse: sumError / denominator,
-        relErr: weightedRel / denominator,
-        sqnrDB: covered == 0 ? .nan : (sumError == 0 ? .infinity : 10 * log10(sumWeight / sumError)),
+        params: covered, tensors: count, mse: sumError / denominator, relErr: relErr,
+        sqnrDB: relErr == 0 ? .infinity : -20 * log10(relErr),
         bitsPerParam: weightedBits / denominator,
         bytes: memoryBytes(format: format, keeping: []))
     }

@@ -39,6 +39,16 @@ public struct AppState: Sendable {
   public private(set) var threshold: Float
   /// Names of tensors to keep in 16-bit.
   public var kept: Set<String> = []
+
+  /// The keeps that take effect under `globalFormat`: all of them for the 4-bit formats (QLoRA's
+  /// `llm_int8_skip_modules`), none for the 8-bit ones (Axolotl's 8-bit path passes no skip list;
+  /// the export says so), so memory figures match the exported config.
+  public var appliedKept: Set<String> {
+    switch globalFormat {
+    case .nf4, .nf4dq, .fp4, .int4: kept
+    case .int8, .dyn8: []
+    }
+  }
   /// Group ids that are collapsed.
   public var collapsed: Set<String>
   public var cursor = 0

@@ -246,7 +246,7 @@ public struct ReportRenderer {
     }
     totalRows.append(["16-bit", "0", "inf", "0", "16.000", InspectRenderer.byteText(totals.bytes16)])
     text += TextTable.render(totalRows, rightAligned: [1, 2, 3, 4, 5])
-    text += "rel_err: mean of the tensors' rel_err weighted by params; sqnr_db and mse: of all their weights pooled.\n"
+    text += "rel_err and mse: means over the tensors weighted by params; sqnr_db = −20·log10(rel_err).\n"
     return text
   }
 

@@ -78,10 +78,13 @@ enum CompareScreen {
       if x + text.count >= canvas.width { break }
       x = canvas.put(text, x: x, y: y + 2, style: .text)
     }
-    let chosen = totals.memoryBytes(format: state.globalFormat, keeping: state.kept)
+    let chosen = totals.memoryBytes(format: state.globalFormat, keeping: state.appliedKept)
+    let keptText =
+      state.kept.isEmpty
+      ? "" : state.appliedKept.isEmpty
+        ? " (\(state.kept.count) kept: not applied by 8-bit loading)" : " + \(state.kept.count) kept in 16-bit"
     canvas.put(
-      "current choice: \(state.globalFormat.rawValue)" + (state.kept.isEmpty ? "" : " + \(state.kept.count) kept in 16-bit")
-        + " → \(InspectRenderer.byteText(chosen))",
+      "current choice: \(state.globalFormat.rawValue)" + keptText + " → \(InspectRenderer.byteText(chosen))",
       x: 1, y: y + 3, style: CellStyle(.key, bold: true), maxWidth: canvas.width - 2)
   }
 }

@@ -235,12 +235,14 @@ enum ModelScreen {
     if totals.formats.values.allSatisfy({ $0.tensors == 0 }) {
       canvas.put("waiting for results", x: x, y: y, style: .muted)
     }
-    let chosen = totals.memoryBytes(format: state.globalFormat, keeping: state.kept)
+    let chosen = totals.memoryBytes(format: state.globalFormat, keeping: state.appliedKept)
     var memory = "memory: 16-bit \(InspectRenderer.byteText(totals.bytes16)) → \(state.globalFormat.rawValue) \(InspectRenderer.byteText(chosen))"
-    let keptCount = state.kept.count
+    let keptCount = state.appliedKept.count
     if keptCount > 0 {
       let extra = chosen - min(chosen, totals.memoryBytes(format: state.globalFormat, keeping: []))
       memory += " (incl. \(keptCount) kept in 16-bit: +\(InspectRenderer.byteText(extra)))"
+    } else if !state.kept.isEmpty {
+      memory += " (\(state.kept.count) kept: not applied by 8-bit loading)"
     }
     canvas.put(memory, x: 1, y: y + 1, style: .text, maxWidth: canvas.width - 2)
   }
