@@ -158,15 +158,18 @@ private struct ReportDocument: Decodable {
     var outlier_columns: Outliers?
     var formats: [String: Metrics]?
   }
+  /// null metrics (a format that covers no tensor) decode as nil / NaN.
   struct Total: Decodable {
-    var mse: Double
-    var rel_err: Double
+    var mse: Double?
+    var rel_err: Double?
     var sqnr_db: JSONNumber
-    var bits_per_param: Double
+    var bits_per_param: Double?
     var bytes: Int
+    var tensors: Int
   }
   struct Totals: Decodable {
     var params: Int
+    var bytes_16bit: Int
     var formats: [String: Total]
   }
   var model: ModelObject
@@ -395,28 +398,13 @@ extension CommandLineTests {
     let unquantized = try quantscope(
       ["report", path, "--format", "json", "--match", "norm|position", "--no-cache"], cache: cache)
     #expect(unquantized.status == 0, "\(unquantized.stderr)")
-    let totals = try JSONDecoder().decode(TotalsDocument.self, from: Data(unquantized.stdout.utf8)).totals
+    let totals = try JSONDecoder().decode(ReportDocument.self, from: Data(unquantized.stdout.utf8)).totals
     let nf4 = try #require(totals.formats["nf4"])
     #expect(nf4.rel_err == nil && nf4.mse == nil && nf4.sqnr_db.value.isNaN && nf4.tensors == 0)
     #expect(totals.bytes_16bit == 64 * 2 + 64 && nf4.bytes == 64 * 2 + 64)
   }
 }
 
-/// The `totals` object of `report --format json` (null metrics decode as nil / NaN).
-private struct TotalsDocument: Decodable {
-  struct Format: Decodable {
-    var rel_err: Double?
-    var mse: Double?
-    var sqnr_db: JSONNumber
-    var tensors: Int
-    var bytes: Int
-  }
-  struct Totals: Decodable {
-    var bytes_16bit: Int
-    var formats: [String: Format]
-  }
-  var totals: Totals
-}
 
 // MARK: - sharded inspect
 
