@@ -28,7 +28,7 @@ enum BenchCommand {
     let params = analysable.reduce(0) { $0 + $1.elementCount }
     let bytes = analysable.reduce(UInt64(0)) { $0 + $1.byteCount }
 
-    Console.out("model     \(checkpoint.path): \(analysable.count) analysable tensors, ")
+    Console.out("model     \(checkpoint.path): \(analysable.count) analysable tensor\(analysable.count == 1 ? "" : "s"), ")
     Console.out("\(InspectRenderer.groupedDigits(params)) params, \(InspectRenderer.byteText(bytes))\n")
     Console.out("engine    \(backend.displayName), \(jobs) thread(s); formats \(settings.formats.map(\.rawValue).joined(separator: ","))\n")
     for round in 1...repeats {
