@@ -113,3 +113,50 @@ extension ActivationExplorerTests {
     snapshots.expectSnapshot(state, "model_capture_progress")
   }
 }
+
+// MARK: - Outlier map: modules outside the layers
+
+extension ActivationExplorerTests {
+  /// A 1-D capture (a max |x| profile) of `name` with `outliers` at 20 and the rest at 1.
+  static func profile(_ name: String, outliers: [Int], features: Int = Fixture.hidden) -> ModuleActivation {
+    var values = [Float](repeating: 1, count: features)
+    for dim in outliers { values[dim] = 20 }
+    return ActivationAnalysis.analyze(module: name, featureMax: values, outFeatures: 4, settings: ActivationSettings())
+  }
+
+  /// The capture of a BERT-like model: 3 layers and a pooler outside them. Dim 7 is an outlier in
+  /// every layer; dim 30 in layer 0 and the pooler only (one layer: not systematic).
+  static func captureWithAPooler() -> ActivationAnalysis {
+    let modules = (0..<3).map { profile("model.layers.\($0).self_attn.q_proj", outliers: $0 == 0 ? [7, 30] : [7]) }
+      + [profile("pooler.dense", outliers: [7, 30, 50])]
+    return ActivationAnalysis(path: "acts.safetensors", settings: ActivationSettings(), modules: modules, problems: [])
+  }
+
+  @Test func thePoolerIsNoLayerOfTheSystematicRule() {
+    let analysis = Self.captureWithAPooler()
+    #expect(analysis.systematicDims.map(\.dim) == [7])
+    #expect(analysis.systematicDims.first?.layers == [0, 1, 2])
+    let derived = ActivationOutliers(analysis, threshold: 6)
+    #expect(derived.systematic.map(\.dim) == [7])
+    #expect(derived.systematic.first?.layers == [0, 1, 2])
+    #expect(derived.featuresByModule["pooler.dense"] == [7, 30, 50])
+  }
+
+  @Test func activationMapCountsOnlyTheLayersAndTellsThePoolerApart() {
+    var state = Fixture.state()
+    state.activationsPath = "acts.safetensors"
+    state.receiveActivations(Self.captureWithAPooler())
+    state.handle(.character("o"), pageHeight: 10)
+    state.handle(.character("a"), pageHeight: 10)
+    #expect(state.mapSource == .activations)
+    var canvas = Canvas(width: 160, height: 50)
+    Screens.render(state, into: &canvas, context: RenderContext(isMonochrome: false))
+    let rows = canvas.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    #expect(!canvas.text.contains("(no layer)"), "\(canvas.text)")
+    // The map's rows start right under the source line: layer 0, 1, 2.
+    #expect(rows[2].hasPrefix(" layer 0 "), "\(rows[2])")
+    #expect(rows[4].hasPrefix(" layer 2 "), "\(rows[4])")
+    #expect(canvas.text.contains("systematic dims 7: outliers in ≥ 25% of the 3 layers"), "\(canvas.text)")
+    #expect(canvas.text.contains("4 modules captured · 4 with outlier features · outside the layers: pooler.dense (3 outlier features)"), "\(canvas.text)")
+  }
+}

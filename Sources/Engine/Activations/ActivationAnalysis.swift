@@ -229,6 +229,7 @@ public struct ActivationAnalysis: Sendable, Hashable, Codable {
 
   /// Feature dims that are outliers in at least 2 layers and in ≥ 25% of the layers captured
   /// with that input width (LLM.int8() paper: systematic outliers appear in ≥ 25% of layers).
+  /// Modules outside the numbered blocks (a pooler, a head) are no layer and take no part.
   public var systematicDims: [SystematicDim] {
     struct Key: Hashable { var features: Int; var dim: Int }
     var layersByWidth: [Int: Set<Int>] = [:]
@@ -236,7 +237,7 @@ public struct ActivationAnalysis: Sendable, Hashable, Codable {
     var counts: [Key: Int] = [:]
     var peak: [Key: Float] = [:]
     for module in modules {
-      let layer = module.layer ?? -1
+      guard let layer = module.layer else { continue }
       layersByWidth[module.features, default: []].insert(layer)
       for dim in module.outlierFeatures {
         let key = Key(features: module.features, dim: dim)

@@ -24,6 +24,25 @@ extension AppState {
     perform(binding.action, pageHeight: pageHeight)
   }
 
+  /// Handles `key` as the app loop does in a terminal `height` rows tall: a page is the screen's
+  /// list height, and afterwards the cursor and the scroll offsets stay inside the content.
+  public mutating func handle(_ key: Key, terminalHeight height: Int) {
+    handle(key, pageHeight: screen == .model ? ModelScreen.listHeight(height) : max(1, height - 8))
+    clampCursor(listHeight: ModelScreen.listHeight(height))
+    clampScroll(terminalHeight: height)
+  }
+
+  /// Keeps the current screen's scroll offset at most its last page (so that scrolling back
+  /// moves at once after paging past the end).
+  mutating func clampScroll(terminalHeight height: Int) {
+    switch screen {
+    case .help: helpScroll = min(helpScroll, HelpScreen.maxScroll(self, height: height))
+    case .compare: compareScroll = min(compareScroll, CompareScreen.maxScroll(self, height: height))
+    case .outlierMap: mapScroll = min(mapScroll, OutlierMapScreen.maxScroll(self, height: height))
+    case .model, .tensor, .export: break
+    }
+  }
+
   private mutating func editFilter(_ key: Key) {
     switch key {
     case .enter:
@@ -67,15 +86,17 @@ extension AppState {
     case .pageDown: dialog.scroll += max(1, pageHeight)
     case .backspace, .delete:
       if !dialog.path.isEmpty { dialog.path.removeLast() }
-      dialog.confirmOverwrite = false
     case .control("u"):
       dialog.path = ""
-      dialog.confirmOverwrite = false
     case .character(let character):
       dialog.path.append(character)
-      dialog.confirmOverwrite = false
     default:
       break
+    }
+    // A changed path is a new question: the last outcome (`exists: ⏎ again…`) no longer holds.
+    if dialog.path != exportDialog?.path {
+      dialog.confirmOverwrite = false
+      dialog.message = nil
     }
     exportDialog = dialog
   }
@@ -141,16 +162,25 @@ extension AppState {
     }
   }
 
+  /// Goes to `target` and remembers where Esc returns to: the screen left (under Help: the screen
+  /// Help was opened from). A screen already in the history is returned to, not stacked again.
   private mutating func show(_ target: ScreenKind) {
     if screen == target { return }
-    if screen != .help { previousScreen = screen }
+    let from = screen == .help ? previousScreen : screen
     screen = target
+    guard from != target else { return }
+    if let index = backStack.firstIndex(of: target) {
+      backStack.removeSubrange(index...)
+    } else {
+      backStack.append(from)
+    }
   }
 
   private mutating func goBack() {
     switch screen {
     case .help: screen = previousScreen == .help ? .model : previousScreen
-    case .tensor, .compare, .outlierMap, .export: screen = .model
+    case .tensor, .compare, .outlierMap: screen = backStack.popLast() ?? .model
+    case .export: screen = .model
     case .model:
       filter = ""
       cursor = 0
@@ -177,7 +207,7 @@ extension AppState {
     if let tensor = row.tensorIndex {
       openTensor = tensor
       focus = .values
-      screen = .tensor
+      show(.tensor)
     } else {
       let id = tree.nodes[row.node].id
       if collapsed.contains(id) { collapsed.remove(id) } else { collapsed.insert(id) }

@@ -79,6 +79,13 @@ extension AppState {
     worst(tree.leaves[node].compactMap { metricValue($0, format) })
   }
 
+  /// Tensors under a node that have their result (or will get none) and all its tensors; while
+  /// the first is short of the second the group's numbers are partial.
+  func nodeCoverage(_ node: Int) -> (done: Int, total: Int) {
+    let leaves = tree.leaves[node]
+    return (leaves.count - leaves.filter(isPending).count, leaves.count)
+  }
+
   /// Outlier columns summed over a node's tensors (nil when none is known).
   func nodeOutliers(_ node: Int) -> Int? {
     let counts = tree.leaves[node].compactMap { outlierCount($0) }

@@ -27,6 +27,9 @@ public struct AppState: Sendable {
   public var screen: ScreenKind = .model
   /// Screen to return to from Help.
   public var previousScreen: ScreenKind = .model
+  /// Screens Esc returns to from the Tensor, Compare and outlier-map screens, the last one first
+  /// (`c` on a tensor, then Esc, returns to the tensor).
+  public var backStack: [ScreenKind] = []
   /// The format chosen for the model (what an export writes).
   public var globalFormat: QuantFormat
   /// The format the Model/Compare heat and sort use, and the Tensor screen's bins.
@@ -151,6 +154,18 @@ public struct AppState: Sendable {
 
   /// Tensors whose dtype can be analysed.
   var analysableCount: Int { checkpoint.tensors.filter { $0.dtype.isAnalysable }.count }
+
+  /// True while tensor `index` awaits its result: analysable, neither analysed nor failed.
+  func isPending(_ index: Int) -> Bool {
+    analyses[index] == nil && checkpoint.tensors[index].dtype.isAnalysable && failures[index] == nil
+  }
+
+  /// Tensors analysed so far and tensors to analyse, while some are still pending (nil once
+  /// every analysable tensor has a result or a failure): aggregates over them are partial.
+  var partialCoverage: (done: Int, total: Int)? {
+    guard analyses.indices.contains(where: isPending) else { return nil }
+    return (analyses.filter { $0 != nil }.count, analysableCount)
+  }
 
   /// The value a heat cell shows for `format` on a tensor (nil: no metrics).
   func metricValue(_ tensor: Int, _ format: QuantFormat) -> Double? {

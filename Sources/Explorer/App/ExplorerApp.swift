@@ -107,10 +107,8 @@ public enum ExplorerApp {
       guard let key = terminal.readKey(timeoutMilliseconds: pollMilliseconds) else { continue }
       dirty = true
       if key == .resize { continue }
-      let height = terminal.size.height
-      state.handle(key, pageHeight: state.screen == .model ? ModelScreen.listHeight(height) : max(1, height - 8))
+      state.handle(key, terminalHeight: terminal.size.height)
       if state.quitRequested { return 0 }
-      state.clampCursor(listHeight: ModelScreen.listHeight(height))
       if let tensor = state.screen == .tensor ? state.openTensor : state.firstTensorUnderCursor {
         worker?.prioritise(tensor)
       }

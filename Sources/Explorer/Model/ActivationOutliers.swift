@@ -18,7 +18,7 @@ struct ActivationOutliers: Sendable {
   /// Per layer (-1: no layer index), per in_features, the union of the modules' outlier dims.
   var dimsByLayer: [Int: [Int: Set<Int>]]
   /// Dims that are outliers in ≥ 2 layers and in ≥ 25% of the layers captured at that width
-  /// (the rule of `ActivationAnalysis.systematicDims`).
+  /// (the rule of `ActivationAnalysis.systematicDims`; modules without a layer take no part).
   var systematic: [Systematic]
 
   init(_ analysis: ActivationAnalysis, threshold: Float) {
@@ -35,6 +35,8 @@ struct ActivationOutliers: Sendable {
       let features = module.featureAbsmax.indices.filter { module.featureAbsmax[$0] >= cut }
       featuresByModule[module.module] = features
       dimsByLayer[layer, default: [:]][module.features, default: []].formUnion(features)
+      // A module outside the numbered blocks (a pooler) is no layer: it does not count.
+      guard layer >= 0 else { continue }
       layersByWidth[module.features, default: []].insert(layer)
       for dim in features { seen[Key(features: module.features, dim: dim), default: []].insert(layer) }
     }

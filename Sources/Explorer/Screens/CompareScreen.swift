@@ -3,6 +3,14 @@ import Terminal
 
 /// Layers × module kinds heat matrix of the format in view, totals per format, and memory.
 enum CompareScreen {
+  /// Rows of layers in a terminal `height` rows tall (header 3, footer 5).
+  static func listHeight(_ height: Int) -> Int { height - 8 }
+
+  /// The largest useful scroll offset: the last layer at the bottom of the list.
+  static func maxScroll(_ state: AppState, height: Int) -> Int {
+    max(0, LayerMatrix(state).layers.count - listHeight(height))
+  }
+
   static func render(_ state: AppState, into canvas: inout Canvas, context: RenderContext) {
     let format = state.viewFormat
     var matrix = LayerMatrix(state)
@@ -28,7 +36,7 @@ enum CompareScreen {
     let values = matrix.cells.flatMap { $0 }.compactMap { $0.flatMap { state.metricValue($0, format) } }
     let scale = HeatScale(values: values, higherIsBetter: !state.higherIsWorse)
     let top = 3
-    let height = canvas.height - top - 5
+    let height = listHeight(canvas.height)
     let scroll = max(0, min(state.compareScroll, matrix.layers.count - height))
     if matrix.layers.isEmpty {
       canvas.put("no layered quantizable tensors to compare", x: 3, y: top, style: .muted)
@@ -61,13 +69,17 @@ enum CompareScreen {
   static func footer(_ state: AppState, _ canvas: inout Canvas, y: Int) {
     let totals = state.totals
     var x = canvas.put("totals   ", x: 1, y: y + 1, style: CellStyle(.title, bold: true))
+    // Totals over part of the model say so; the marker keeps its place however many fit.
+    let partial = state.partialCoverage.map { "(partial: \($0.done)/\($0.total) tensors)" }
+    let end = canvas.width - (partial.map { $0.count + 1 } ?? 0)
     for format in state.settings.formats {
       guard let total = totals.formats[format], total.tensors > 0 else { continue }
       let value = state.metric == .relErr ? NumberText.error(total.relErr) : NumberText.decibels(total.sqnrDB)
       let entry = "\(format.rawValue) \(value)  "
-      if x + entry.count >= canvas.width { break }
+      if x + entry.count >= end { break }
       x = canvas.put(entry, x: x, y: y + 1, style: format == state.viewFormat ? CellStyle(.text, bold: true) : .text)
     }
+    if let partial { canvas.put(partial, x: x, y: y + 1, style: CellStyle(.warning)) }
     x = canvas.put("memory   ", x: 1, y: y + 2, style: CellStyle(.title, bold: true))
     var entries = ["16-bit \(InspectRenderer.byteText(totals.bytes16))"]
     for format in state.settings.formats {

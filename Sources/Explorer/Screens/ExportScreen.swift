@@ -4,12 +4,22 @@ import Terminal
 /// The export dialog over the screen it was opened from: the choice, a preview of the YAML, the
 /// output path.
 enum ExportScreen {
+  /// The dialog's width: 100 columns (less on a narrow terminal), wider when the preview has
+  /// longer lines and the terminal room for them, always 2 columns of margin each side.
+  static func dialogWidth(_ dialog: ExportDialog, canvasWidth: Int) -> Int {
+    guard case .success(let result) = dialog.rendered else { return min(canvasWidth - 4, 100) }
+    // A preview line has the borders and padding of the dialog and the preview box around it.
+    let preview = (result.yaml.split(separator: "\n").map(\.count).max() ?? 0) + 6
+    let warning = result.warnings.first.map { "warning: ".count + $0.count + 4 } ?? 0
+    return min(canvasWidth - 4, max(100, preview, warning))
+  }
+
   static func render(_ state: AppState, into canvas: inout Canvas, context: RenderContext) {
     var below = state
     below.screen = state.previousScreen == .export ? .model : state.previousScreen
     Screens.render(below, into: &canvas, context: context)
     guard let dialog = state.exportDialog else { return }
-    let width = min(canvas.width - 4, 100)
+    let width = dialogWidth(dialog, canvasWidth: canvas.width)
     let height = canvas.height - 4
     let x = (canvas.width - width) / 2
     let y = 2

@@ -1,34 +1,59 @@
 import Terminal
 
-/// Every key binding, generated from `KeyBindings.table`, with the reason an action is disabled
-/// on the screen Help was opened from.
+/// Every key binding, generated from `KeyBindings.table`, with the reason an action is disabled:
+/// a screen's section is judged as on that screen, the global keys as on the screen Help was
+/// opened from.
 enum HelpScreen {
+  /// Rows of the list in a terminal `height` rows tall (header, blank line, hint bar).
+  static func listHeight(_ height: Int) -> Int { max(1, height - 3) }
+
+  /// The largest useful scroll offset: the last line at the bottom of the list.
+  static func maxScroll(_ state: AppState, height: Int) -> Int {
+    max(0, lines(state).count - listHeight(height))
+  }
+
   static func render(_ state: AppState, into canvas: inout Canvas, context: RenderContext) {
-    Chrome.headerLine(&canvas, y: 0, left: [("help", CellStyle(.title, bold: true)), ("  keys of every screen; disabled ones say why (on the \(state.previousScreen.rawValue) screen)", .muted)])
-    var lines: [[(String, CellStyle)]] = []
-    var context = state
-    context.screen = state.previousScreen
-    for screen in [nil] + ScreenKind.allCases.map(Optional.some) {
-      let bindings = KeyBindings.table.filter { binding in
-        screen.map { binding.screens.contains($0) } ?? binding.screens.isEmpty
-      }
-      guard !bindings.isEmpty, screen != .help else { continue }
-      lines.append([((screen?.rawValue ?? "everywhere"), CellStyle(.title, bold: true))])
-      for binding in bindings {
-        var line: [(String, CellStyle)] = [("  " + binding.keyText.padded(16), CellStyle(.key, bold: true)), (binding.summary, .text)]
-        if binding.applies(to: state.previousScreen), let reason = KeyBindings.disabledReason(binding.action, context) {
-          line.append(("  (disabled: \(reason))", CellStyle(.warning)))
-        }
-        lines.append(line)
-      }
-    }
-    let height = canvas.height - 3
+    Chrome.headerLine(&canvas, y: 0, left: [("help", CellStyle(.title, bold: true)), ("  keys by screen; disabled ones say why (global keys: on \(state.previousScreen.rawValue))", .muted)])
+    let lines = lines(state)
+    let height = listHeight(canvas.height)
     let scroll = max(0, min(state.helpScroll, lines.count - height))
     for (offset, line) in lines.dropFirst(scroll).prefix(height).enumerated() {
       var x = 1
       for (text, style) in line { x = canvas.put(text, x: x, y: 2 + offset, style: style, maxWidth: canvas.width - 1 - x) }
     }
     Chrome.hintBar(&canvas, state)
+  }
+
+  /// The help text: a title per section (global keys, then each screen's), a line per binding.
+  static func lines(_ state: AppState) -> [[(String, CellStyle)]] {
+    var lines: [[(String, CellStyle)]] = []
+    for screen in [nil] + ScreenKind.allCases.map(Optional.some) {
+      let bindings = KeyBindings.table.filter { binding in
+        screen.map { binding.screens.contains($0) } ?? binding.screens.isEmpty
+      }
+      guard !bindings.isEmpty, screen != .help else { continue }
+      let context = state.asIfOn(screen ?? state.previousScreen)
+      lines.append([((screen?.rawValue ?? "everywhere"), CellStyle(.title, bold: true))])
+      for binding in bindings {
+        var line: [(String, CellStyle)] = [("  " + binding.keyText.padded(16), CellStyle(.key, bold: true)), (binding.summary, .text)]
+        if let reason = KeyBindings.disabledReason(binding.action, context) {
+          line.append(("  (disabled: \(reason))", CellStyle(.warning)))
+        }
+        lines.append(line)
+      }
+    }
+    return lines
+  }
+}
+
+extension AppState {
+  /// This state as seen from `screen`, for judging which keys would work there: the Tensor
+  /// screen shows the open tensor, or the one under the cursor when none was opened yet.
+  func asIfOn(_ screen: ScreenKind) -> AppState {
+    var copy = self
+    copy.screen = screen
+    if screen == .tensor && copy.openTensor == nil { copy.openTensor = selectedTensor }
+    return copy
   }
 }
 

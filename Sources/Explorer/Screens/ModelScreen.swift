@@ -179,22 +179,27 @@ enum ModelScreen {
         drawCell(value, pending: pending, dimmed: !quantizable, state, scales[format], context, &canvas, x: 1 + x, y: y)
       }
     } else {
+      // While some of its tensors await results the group's numbers are partial: they are dimmed
+      // and the label says how many of its tensors are in (`(7/9)`).
+      let coverage = state.nodeCoverage(row.node)
+      let partial = coverage.done < coverage.total
       let marker = row.isExpanded ? "▾ " : "▸ "
-      let count = row.isExpanded ? "" : " (\(row.leafCount))"
-      let label = marker + Chrome.fit(row.label, columns.nameWidth - indent - 3 - count.count) + count
-      canvas.put(label, x: left + indent, y: y, style: CellStyle(.group, bold: row.depth == 0))
-      drawOutliers(state.nodeOutliers(row.node), columns, &canvas, y: y)
+      let count = partial ? " (\(coverage.done)/\(coverage.total))" : row.isExpanded ? "" : " (\(row.leafCount))"
+      let name = marker + Chrome.fit(row.label, columns.nameWidth - indent - 3 - count.count)
+      let end = canvas.put(name, x: left + indent, y: y, style: CellStyle(.group, bold: row.depth == 0))
+      canvas.put(count, x: end, y: y, style: partial ? CellStyle(.warning) : CellStyle(.group, bold: row.depth == 0))
+      drawOutliers(state.nodeOutliers(row.node), partial: partial, columns, &canvas, y: y)
       for (format, x) in zip(state.settings.formats, columns.formatX) {
-        drawCell(state.nodeMetric(row.node, format), pending: false, dimmed: false, state, scales[format],
+        drawCell(state.nodeMetric(row.node, format), pending: partial, dimmed: partial, state, scales[format],
                  context, &canvas, x: 1 + x, y: y)
       }
     }
   }
 
-  static func drawOutliers(_ count: Int?, _ columns: Columns, _ canvas: inout Canvas, y: Int) {
+  static func drawOutliers(_ count: Int?, partial: Bool = false, _ columns: Columns, _ canvas: inout Canvas, y: Int) {
     guard let count else { return }
     canvas.putRight(String(count), right: 1 + columns.outX + 4, y: y,
-                    style: count > 0 ? CellStyle(.outlier, bold: true) : .muted)
+                    style: count > 0 && !partial ? CellStyle(.outlier, bold: true) : .muted)
   }
 
   /// A heat cell: a lead (shade glyph without colour) and the value in 6 columns.
@@ -224,16 +229,22 @@ enum ModelScreen {
     var x = canvas.put(
       "model totals (param-weighted \(state.metric == .relErr ? "rel_err" : "SQNR dB")): ",
       x: 1, y: y, style: .muted)
+    let waiting = totals.formats.values.allSatisfy { $0.tensors == 0 }
+    // Totals over part of the model say so; the marker keeps its place however many fit.
+    let partial = state.partialCoverage.map { "(partial: \($0.done)/\($0.total) tensors)" }
+    let end = canvas.width - 1 - (partial.map { $0.count + 1 } ?? 0)
     for format in state.settings.formats {
       guard let total = totals.formats[format], total.tensors > 0 else { continue }
       let value = state.metric == .relErr ? NumberText.error(total.relErr) : NumberText.decibels(total.sqnrDB)
       let isChosen = format == state.globalFormat
       let entry = "\(format.rawValue) \(value)  "
-      if x + entry.count > canvas.width - 1 { break }
+      if x + entry.count > end { break }
       x = canvas.put(entry, x: x, y: y, style: isChosen ? CellStyle(.key, bold: true) : .text)
     }
-    if totals.formats.values.allSatisfy({ $0.tensors == 0 }) {
+    if waiting {
       canvas.put("waiting for results", x: x, y: y, style: .muted)
+    } else if let partial {
+      canvas.put(partial, x: x, y: y, style: CellStyle(.warning))
     }
     let chosen = totals.memoryBytes(format: state.globalFormat, keeping: state.appliedKept)
     var memory = "memory: 16-bit \(InspectRenderer.byteText(totals.bytes16)) → \(state.globalFormat.rawValue) \(InspectRenderer.byteText(chosen))"

@@ -33,6 +33,12 @@ extension OutlierMapScreen {
 
   // MARK: - Activations
 
+  /// The map's rows: layers with a captured module whose input is the hidden state (its outlier
+  /// set may be empty). Modules outside the numbered blocks (a pooler) are no layer.
+  static func shownLayers(_ outliers: ActivationOutliers, hidden: Int) -> [Int] {
+    outliers.dimsByLayer.keys.sorted().filter { $0 >= 0 && outliers.dimsByLayer[$0]?[hidden] != nil }
+  }
+
   static func renderActivations(_ state: AppState, into canvas: inout Canvas, context: RenderContext) {
     let hidden = state.activations.map(ActivationOutliers.hiddenWidth) ?? 0
     let labelWidth = Self.labelWidth
@@ -55,8 +61,7 @@ extension OutlierMapScreen {
       Chrome.hintBar(&canvas, state)
       return
     }
-    // Layers with a captured module whose input is the hidden state (its outlier set may be empty).
-    let shownLayers = outliers.dimsByLayer.keys.sorted().filter { outliers.dimsByLayer[$0]?[hidden] != nil }
+    let shownLayers = Self.shownLayers(outliers, hidden: hidden)
     let scroll = max(0, min(state.mapScroll, shownLayers.count - height))
     if shownLayers.isEmpty || hidden == 0 {
       canvas.put("no captured module with a hidden-size input", x: 3, y: top, style: .muted)
@@ -65,7 +70,7 @@ extension OutlierMapScreen {
     let systematicDims = Set(systematic.map(\.dim))
     for (line, layer) in shownLayers.enumerated().dropFirst(scroll).prefix(height) {
       let y = top + line - scroll
-      canvas.put(layer < 0 ? "(no layer)" : "layer \(layer)", x: 1, y: y, style: CellStyle(.group), maxWidth: labelWidth - 2)
+      canvas.put("layer \(layer)", x: 1, y: y, style: CellStyle(.group), maxWidth: labelWidth - 2)
       canvas.set("▏", x: labelWidth, y: y, style: CellStyle(.border))
       for dim in outliers.dimsByLayer[layer]?[hidden] ?? [] where dim / perCell < cells {
         let style = systematicDims.contains(dim) ? CellStyle(.outlier, bold: true) : CellStyle(.warning)
@@ -96,6 +101,13 @@ extension OutlierMapScreen {
     canvas.put(summary, x: 1, y: canvas.height - 4, style: systematic.isEmpty ? .muted : CellStyle(.outlier, bold: true), maxWidth: canvas.width - 2)
     let modules = analysis.modules.count
     var facts = "\(modules) modules captured · \(analysis.modules.filter { !(outliers.featuresByModule[$0.module] ?? []).isEmpty }.count) with outlier features"
+    // Modules outside the blocks (a pooler) are no layer of the map; their outliers are told here.
+    let outside = analysis.modules.filter { $0.layer == nil }
+    if !outside.isEmpty {
+      let names = outside.prefix(2).map(\.module).joined(separator: ", ") + (outside.count > 2 ? ", …" : "")
+      let dims = outside.reduce(0) { $0 + (outliers.featuresByModule[$1.module]?.count ?? 0) }
+      facts += " · outside the layers: \(names) (\(dims) outlier feature\(dims == 1 ? "" : "s"))"
+    }
     if !analysis.problems.isEmpty { facts += " · \(analysis.problems.count) capture problem\(analysis.problems.count == 1 ? "" : "s"): " + analysis.problems[0] }
     canvas.put(facts, x: 1, y: canvas.height - 3, style: analysis.problems.isEmpty ? .muted : CellStyle(.warning), maxWidth: canvas.width - 2)
     Chrome.statusLine(&canvas, y: canvas.height - 2, state)

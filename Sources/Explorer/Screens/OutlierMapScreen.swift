@@ -15,6 +15,23 @@ enum OutlierMapScreen {
     return (perCell, hidden > 0 ? (hidden + perCell - 1) / perCell : 0)
   }
 
+  /// Rows of layers in a terminal `height` rows tall, in the view of `state.mapSource`.
+  static func listHeight(_ state: AppState, _ height: Int) -> Int {
+    state.mapSource == .weights ? height - 6 : height - 7
+  }
+
+  /// The largest useful scroll offset: the last layer at the bottom of the map.
+  static func maxScroll(_ state: AppState, height: Int) -> Int {
+    let layers: Int
+    switch state.mapSource {
+    case .weights: layers = LayerMatrix(state).layers.count
+    case .activations:
+      let hidden = state.activations.map(ActivationOutliers.hiddenWidth) ?? 0
+      layers = state.activationOutliers.map { shownLayers($0, hidden: hidden).count } ?? 0
+    }
+    return max(0, layers - listHeight(state, height))
+  }
+
   static func render(_ state: AppState, into canvas: inout Canvas, context: RenderContext) {
     if state.mapSource == .activations {
       renderActivations(state, into: &canvas, context: context)
@@ -38,7 +55,7 @@ enum OutlierMapScreen {
       right: [("+ - threshold", .muted)])
     sourceLine(state, &canvas, y: 1)
     let top = 2
-    let height = canvas.height - top - 4
+    let height = listHeight(state, canvas.height)
     let scroll = max(0, min(state.mapScroll, matrix.layers.count - height))
     var hitsPerDimension = [Int: Int]()
     var analysedLayers = 0
