@@ -4,11 +4,7 @@
 // and the same float64 bin formulas.
 #include "kernels_internal.h"
 #if defined(__x86_64__)
-#include <immintrin.h>
-
-#define QS_512_TARGET "avx512f,avx512bw,avx512dq,avx512vl,avx2,f16c"
-#define QS_512 __attribute__((target(QS_512_TARGET), always_inline)) static inline
-#define QS_512_FN __attribute__((target(QS_512_TARGET)))
+#include "avx512_inline.h"
 
 void qs_histogram_segment_ref(const float *w, size_t n, size_t start, size_t blocksize,
                               const float *block_absmax, double lo, double hi, size_t bins,
@@ -94,17 +90,7 @@ QS_512_FN static void qs_histogram_joint_avx512(const float *w, size_t n, size_t
       __m512i nb = qs_z_join(qs_z_bins8(_mm512_mul_pd(_mm512_add_pd(x0, one), half_bins), top),
                              qs_z_bins8(_mm512_mul_pd(_mm512_add_pd(x1, one), half_bins), top));
       nb = _mm512_mask_blend_epi32(finite_x, skip, nb);
-      // Lane values from registers (a vector store read back as 16 scalars stalls forwarding).
-      __m512i index = _mm512_add_epi32(_mm512_mullo_epi32(vb, stride_v), nb);
-      __m128i parts[4] = {_mm512_castsi512_si128(index), _mm512_extracti32x4_epi32(index, 1),
-                          _mm512_extracti32x4_epi32(index, 2), _mm512_extracti32x4_epi32(index, 3)};
-      for (int q = 0; q < 4; q++) {
-        uint64_t a = (uint64_t)_mm_cvtsi128_si64(parts[q]), b = (uint64_t)_mm_extract_epi64(parts[q], 1);
-        joint[(uint32_t)a]++;
-        odd[a >> 32]++;
-        joint[(uint32_t)b]++;
-        odd[b >> 32]++;
-      }
+      qs_z_increment16(joint, odd, _mm512_add_epi32(_mm512_mullo_epi32(vb, stride_v), nb));
     }
   }
   double lanes[8];

@@ -4,11 +4,7 @@
 // 0...7, then i+8...i+15, in element order. Scalar tails use the same per-value functions.
 #include "kernels_internal.h"
 #if defined(__x86_64__)
-#include <immintrin.h>
-
-#define QS_512_TARGET "avx512f,avx512bw,avx512dq,avx512vl,avx2,f16c"
-#define QS_512 __attribute__((target(QS_512_TARGET), always_inline)) static inline
-#define QS_512_FN __attribute__((target(QS_512_TARGET)))
+#include "avx512_inline.h"
 
 #include <pthread.h>
 
@@ -392,6 +388,38 @@ QS_512 void qs_z_count256(uint64_t sub[4][256], __m512i code) {
   }
 }
 
+/// The dyn8 codes of 16 values x through the packed bucket table, with the scalar search for
+/// the rare buckets it leaves open.
+QS_512 __m512i qs_z_dyn8_code(__m512 x, const uint32_t *packed) {
+  const __m512i has_bit = _mm512_set1_epi32(1 << 8), low17 = _mm512_set1_epi32(0x1ffff);
+  const __m512i sign_bit = _mm512_set1_epi32((int)0x80000000u);
+  const __m512i slow_bit = _mm512_set1_epi32((int)QS_DYN8_PACKED_SLOW);
+  const __m512i byte = _mm512_set1_epi32(0xff), one = _mm512_set1_epi32(1);
+  __m512i bits = _mm512_castps_si512(x);
+  __m512i entry = _mm512_i32gather_epi32(_mm512_srli_epi32(bits, 17), (const void *)packed, 4);
+  __m512i base = _mm512_and_si512(entry, byte);
+  __mmask16 has = _mm512_test_epi32_mask(entry, has_bit);
+  __m512i m_low = _mm512_srli_epi32(entry, 9);
+  __m512i x_low = _mm512_and_si512(bits, low17);
+  __mmask16 negative = _mm512_test_epi32_mask(bits, sign_bit);
+  __mmask16 above = (_mm512_cmpgt_epu32_mask(x_low, m_low) & ~negative) |
+                    (_mm512_cmplt_epu32_mask(x_low, m_low) & negative);
+  __mmask16 tie = _mm512_cmpeq_epi32_mask(x_low, m_low) & _mm512_test_epi32_mask(base, one);
+  __m512i code = _mm512_mask_add_epi32(base, has & (above | tie), base, one);
+  __mmask16 slow = _mm512_test_epi32_mask(entry, slow_bit);
+  if (slow) {
+    float xs[16];
+    uint32_t cs[16];
+    _mm512_storeu_ps(xs, x);
+    _mm512_storeu_si512(cs, code);
+    for (int k = 0; k < 16; k++) {
+      if (slow & (1u << k)) cs[k] = qs_dyn8_value(xs[k]);
+    }
+    code = _mm512_loadu_si512(cs);
+  }
+  return code;
+}
+
 QS_512_FN void qs_dyn8_error_avx512(const float *w, size_t n, size_t start, size_t blocksize,
                                     const float *absmax, qs_dtype dtype, qs_error_acc *acc) {
   if (blocksize == 0 || blocksize % 8 != 0 || start % 8 != 0) {
@@ -400,17 +428,12 @@ QS_512_FN void qs_dyn8_error_avx512(const float *w, size_t n, size_t start, size
   }
   pthread_once(&qs_dyn8_packed_once, qs_dyn8_packed_build);
   const uint32_t *packed = qs_dyn8_packed;
-  const __m512i has_bit = _mm512_set1_epi32(1 << 8), low17 = _mm512_set1_epi32(0x1ffff);
-  const __m512i sign_bit = _mm512_set1_epi32((int)0x80000000u);
-  const __m512i slow_bit = _mm512_set1_epi32((int)QS_DYN8_PACKED_SLOW);
   qs_lanes lanes;
   qs_lanes_init(&lanes);
   // 4 interleaved sub-histograms break the store-to-load chains of repeated codes.
   uint64_t sub[4][256];
   memset(sub, 0, sizeof sub);
   __m512d sum = _mm512_setzero_pd(), max = _mm512_setzero_pd();
-  const __m512i byte = _mm512_set1_epi32(0xff);
-  const __m512i one = _mm512_set1_epi32(1);
   size_t i = 0;
   while (i < n) {
     size_t block = (start + i) / blocksize;
@@ -423,28 +446,7 @@ QS_512_FN void qs_dyn8_error_avx512(const float *w, size_t n, size_t start, size
     for (; i + 16 <= end; i += 16) {
       __m512 wv = _mm512_loadu_ps(w + i);
       __m512 x = qs_z_scale(wv, inv);
-      __m512i bits = _mm512_castps_si512(x);
-      __m512i entry = _mm512_i32gather_epi32(_mm512_srli_epi32(bits, 17), (const void *)packed, 4);
-      __m512i base = _mm512_and_si512(entry, byte);
-      __mmask16 has = _mm512_test_epi32_mask(entry, has_bit);
-      __m512i m_low = _mm512_srli_epi32(entry, 9);
-      __m512i x_low = _mm512_and_si512(bits, low17);
-      __mmask16 negative = _mm512_test_epi32_mask(bits, sign_bit);
-      __mmask16 above = (_mm512_cmpgt_epu32_mask(x_low, m_low) & ~negative) |
-                        (_mm512_cmplt_epu32_mask(x_low, m_low) & negative);
-      __mmask16 tie = _mm512_cmpeq_epi32_mask(x_low, m_low) & _mm512_test_epi32_mask(base, one);
-      __m512i code = _mm512_mask_add_epi32(base, has & (above | tie), base, one);
-      __mmask16 slow = _mm512_test_epi32_mask(entry, slow_bit);
-      if (slow) {
-        float xs[16];
-        uint32_t cs[16];
-        _mm512_storeu_ps(xs, x);
-        _mm512_storeu_si512(cs, code);
-        for (int k = 0; k < 16; k++) {
-          if (slow & (1u << k)) cs[k] = qs_dyn8_value(xs[k]);
-        }
-        code = _mm512_loadu_si512(cs);
-      }
+      __m512i code = qs_z_dyn8_code(x, packed);
       qs_z_count256(sub, code);
       __m512 level = _mm512_i32gather_ps(code, QS_DYN8_MAP, 4);
       __m512 w_hat = qs_z_round_dtype(_mm512_mul_ps(level, scale), dtype);
@@ -481,6 +483,16 @@ static inline void qs_int8_scalar_step(const float *w, size_t i, float m, float 
   qs_lanes_add(lanes, i, ((float)q * m) * QS_INT8_INV127, w[i]);
 }
 
+/// int8 levels q of 16 values (spec §6): h = fp16(w), q = clamp(RNE(h · scale), ±127), and
+/// q = 0 where h = ±0.
+QS_512 __m512 qs_z_int8_q(__m512 wv, __m512 scale) {
+  __m512 h = _mm512_cvtph_ps(_mm512_cvtps_ph(wv, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  __m512 q = _mm512_roundscale_ps(_mm512_mul_ps(h, scale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  q = _mm512_min_ps(_mm512_max_ps(q, _mm512_set1_ps(-127.0f)), _mm512_set1_ps(127.0f));
+  __mmask16 zero = _mm512_cmp_ps_mask(h, _mm512_setzero_ps(), _CMP_EQ_OQ);
+  return _mm512_maskz_mov_ps((__mmask16)~zero, q);
+}
+
 QS_512_FN void qs_int8_error_avx512(const float *w, size_t n, size_t start, size_t cols,
                                     const float *rowmax, qs_error_acc *acc) {
   if (cols == 0) return;
@@ -489,7 +501,6 @@ QS_512_FN void qs_int8_error_avx512(const float *w, size_t n, size_t start, size
   uint64_t sub[4][256];
   memset(sub, 0, sizeof sub);
   __m512d sum = _mm512_setzero_pd(), max = _mm512_setzero_pd();
-  const __m512 low = _mm512_set1_ps(-127.0f), high = _mm512_set1_ps(127.0f);
   const __m512 inv127 = _mm512_set1_ps(QS_INT8_INV127);
   const __m512i bias = _mm512_set1_epi32(127);
   size_t i = 0;
@@ -509,11 +520,7 @@ QS_512_FN void qs_int8_error_avx512(const float *w, size_t n, size_t start, size
     }
     for (; i + 16 <= end; i += 16) {
       __m512 wv = _mm512_loadu_ps(w + i);
-      __m512 h = _mm512_cvtph_ps(_mm512_cvtps_ph(wv, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-      __m512 q = _mm512_roundscale_ps(_mm512_mul_ps(h, scale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-      q = _mm512_min_ps(_mm512_max_ps(q, low), high);
-      __mmask16 zero = _mm512_cmp_ps_mask(h, _mm512_setzero_ps(), _CMP_EQ_OQ);
-      q = _mm512_maskz_mov_ps((__mmask16)~zero, q);
+      __m512 q = qs_z_int8_q(wv, scale);
       qs_z_count256(sub, _mm512_add_epi32(_mm512_cvtps_epi32(q), bias));
       __m512 w_hat = _mm512_mul_ps(_mm512_mul_ps(q, rm), inv127);
       qs_z_accumulate(w_hat, _mm512_cvtps_pd(_mm512_castps512_ps256(wv)),
@@ -529,5 +536,99 @@ QS_512_FN void qs_int8_error_avx512(const float *w, size_t n, size_t start, size
   qs_z_merge_max(max, &lanes);
   qs_lanes_finish(&lanes, acc);
   for (int c = 0; c < 256; c++) acc->counts[c] += sub[0][c] + sub[1][c] + sub[2][c] + sub[3][c];
+}
+#endif
+
+// MARK: - dyn8 and int8 in one sweep
+
+#if defined(__x86_64__)
+/// dyn8 (block size 4096) and int8 over the same range in one sweep: one load and one float64
+/// widening of w, and one count per element of the pair of codes instead of one per format.
+/// Needs 16 | cols, 16 | start (then every 16-wide step lies in one row and one dyn8 block, and i
+/// is a multiple of 16 as in both single-format kernels: each format's lanes get the same adds in
+/// the same order, so the results are theirs bit for bit).
+QS_512_FN void qs_byte8_error_avx512(const float *w, size_t n, size_t start, const float *dyn8_absmax,
+                                     qs_dtype dtype, size_t cols, const float *rowmax,
+                                     qs_error_acc *acc_dyn8, qs_error_acc *acc_int8, uint32_t *joint) {
+  if (cols == 0 || cols % 16 != 0 || start % 16 != 0 || joint == NULL) {
+    qs_dyn8_error_avx512(w, n, start, 4096, dyn8_absmax, dtype, acc_dyn8);
+    qs_int8_error_avx512(w, n, start, cols, rowmax, acc_int8);
+    return;
+  }
+  pthread_once(&qs_dyn8_packed_once, qs_dyn8_packed_build);
+  const uint32_t *packed = qs_dyn8_packed;
+  qs_lanes lanes_d, lanes_i;
+  qs_lanes_init(&lanes_d);
+  qs_lanes_init(&lanes_i);
+  __m512d sum_d = _mm512_setzero_pd(), max_d = _mm512_setzero_pd();
+  __m512d sum_i = _mm512_setzero_pd(), max_i = _mm512_setzero_pd();
+  const __m512 inv127 = _mm512_set1_ps(QS_INT8_INV127);
+  const __m512i bias = _mm512_set1_epi32(127);
+  size_t i = 0;
+  while (i < n) {
+    size_t block = (start + i) / 4096, row = (start + i) / cols;
+    size_t end = (block + 1) * 4096 - start, row_end = (row + 1) * cols - start;
+    if (row_end < end) end = row_end;
+    if (end > n) end = n;
+    float a = dyn8_absmax[block];
+    float inv_scalar = 1.0f / a;
+    const __m512 inv = _mm512_set1_ps(inv_scalar), scale_d = _mm512_set1_ps(a);
+    float m = rowmax[row];
+    float scale_scalar = (1.0f / m) * 127.0f;
+    const __m512 scale_i = _mm512_set1_ps(scale_scalar), rm = _mm512_set1_ps(m);
+    for (; i + 16 <= end; i += 16) {
+      __m512 wv = _mm512_loadu_ps(w + i);
+      __m512d w0 = _mm512_cvtps_pd(_mm512_castps512_ps256(wv));
+      __m512d w1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(wv, 1));
+      // dyn8
+      __m512i code_d = qs_z_dyn8_code(qs_z_scale(wv, inv), packed);
+      __m512 level = _mm512_i32gather_ps(code_d, QS_DYN8_MAP, 4);
+      qs_z_accumulate(qs_z_round_dtype(_mm512_mul_ps(level, scale_d), dtype), w0, w1, &sum_d, &max_d);
+      // int8
+      __m512 q = qs_z_int8_q(wv, scale_i);
+      __m512i code_i = _mm512_add_epi32(_mm512_cvtps_epi32(q), bias);
+      qs_z_accumulate(_mm512_mul_ps(_mm512_mul_ps(q, rm), inv127), w0, w1, &sum_i, &max_i);
+      // One count per element for the pair (dyn8 code, int8 bin): joint[dyn8 << 8 | int8 + 127].
+      qs_z_increment16(joint, joint, _mm512_or_si512(_mm512_slli_epi32(code_d, 8), code_i));
+    }
+    if (i < end) {
+      // The tensor's last elements (< 16): the scalar rules of both kernels.
+      qs_z_store_lanes(sum_d, &lanes_d);
+      qs_z_store_lanes(sum_i, &lanes_i);
+      for (; i < end; i++) {
+        uint8_t code = qs_dyn8_value(qs_scale(w[i], inv_scalar));
+        acc_dyn8->counts[code]++;
+        qs_lanes_add(&lanes_d, i, qs_round_dtype(QS_DYN8_MAP[code] * a, dtype), w[i]);
+        qs_int8_scalar_step(w, i, m, scale_scalar, &lanes_i, acc_int8);
+      }
+      sum_d = qs_z_load_lanes(&lanes_d);
+      sum_i = qs_z_load_lanes(&lanes_i);
+    }
+  }
+  qs_z_store_lanes(sum_d, &lanes_d);
+  qs_z_merge_max(max_d, &lanes_d);
+  qs_lanes_finish(&lanes_d, acc_dyn8);
+  qs_z_store_lanes(sum_i, &lanes_i);
+  qs_z_merge_max(max_i, &lanes_i);
+  qs_lanes_finish(&lanes_i, acc_int8);
+  // Marginals of the joint counts (rows: dyn8 codes; columns: int8 bins), leaving it zeroed.
+  __m512i column[16];
+  for (int k = 0; k < 16; k++) column[k] = _mm512_setzero_si512();
+  for (int c = 0; c < 256; c++) {
+    uint32_t *line = joint + (size_t)c * 256;
+    __m512i total = _mm512_setzero_si512();
+    for (int k = 0; k < 16; k++) {
+      __m512i v = _mm512_loadu_si512(line + 16 * k);
+      total = _mm512_add_epi32(total, v);
+      column[k] = _mm512_add_epi32(column[k], v);
+      _mm512_storeu_si512(line + 16 * k, _mm512_setzero_si512());
+    }
+    acc_dyn8->counts[c] += (uint64_t)_mm512_reduce_add_epi32(total);
+  }
+  for (int k = 0; k < 16; k++) {
+    uint32_t part[16];
+    _mm512_storeu_si512(part, column[k]);
+    for (int j = 0; j < 16; j++) acc_int8->counts[16 * k + j] += part[j];
+  }
 }
 #endif

@@ -84,3 +84,20 @@ void qs_int8_error(const float *w, size_t n, size_t start, size_t cols, const fl
 #endif
   qs_int8_error_ref(w, n, start, cols, rowmax, acc);
 }
+
+void qs_byte8_error_avx512(const float *w, size_t n, size_t start, const float *dyn8_absmax,
+                           qs_dtype dtype, size_t cols, const float *rowmax,
+                           qs_error_acc *acc_dyn8, qs_error_acc *acc_int8, uint32_t *joint);
+
+void qs_byte8_error(const float *w, size_t n, size_t start, const float *dyn8_absmax,
+                    qs_dtype dtype, size_t cols, const float *rowmax, qs_error_acc *acc_dyn8,
+                    qs_error_acc *acc_int8, uint32_t *joint) {
+#if defined(__x86_64__)
+  if (qs_use_avx512()) {
+    qs_byte8_error_avx512(w, n, start, dyn8_absmax, dtype, cols, rowmax, acc_dyn8, acc_int8, joint);
+    return;
+  }
+#endif
+  qs_block_error(QS_BLOCK_DYN8, w, n, start, 4096, dyn8_absmax, dtype, acc_dyn8);
+  qs_int8_error(w, n, start, cols, rowmax, acc_int8);
+}

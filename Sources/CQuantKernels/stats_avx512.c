@@ -5,10 +5,7 @@
 // scalar loop's choice by `qs_stats_zero_ties`.
 #include "kernels_internal.h"
 #if defined(__x86_64__)
-#include <immintrin.h>
-
-#define QS_512_TARGET "avx512f,avx512bw,avx512dq,avx512vl,avx2,f16c"
-#define QS_512_FN __attribute__((target(QS_512_TARGET)))
+#include "avx512_inline.h"
 
 void qs_atomic_max_float_bits(uint32_t *slot, float value);
 

@@ -363,6 +363,15 @@ void qs_int8_error(const float *w, size_t n, size_t start, size_t cols, const fl
 void qs_int8_error_ref(const float *w, size_t n, size_t start, size_t cols, const float *rowmax,
                        qs_error_acc *acc);
 
+/// dyn8 (block size 4096, scales `dyn8_absmax`) and int8 (rows of `cols`, `rowmax`) over the same
+/// range in one sweep: the same results, bit for bit, as `qs_block_error(QS_BLOCK_DYN8, …, 4096, …)`
+/// + `qs_int8_error` (which it calls unless the AVX-512 tier applies). The AVX-512 tier counts the
+/// pair of codes with one increment per element in `joint` (65,536 zeroed counters, left zeroed);
+/// it needs 16 | cols and 16 | start, else it runs the two kernels.
+void qs_byte8_error(const float *w, size_t n, size_t start, const float *dyn8_absmax,
+                    qs_dtype dtype, size_t cols, const float *rowmax, qs_error_acc *acc_dyn8,
+                    qs_error_acc *acc_int8, uint32_t *joint);
+
 // MARK: - Statistics and histograms (analysis.c)
 
 /// First pass over a segment w[0..n) at flat index `start` (a multiple of `blocksize`).

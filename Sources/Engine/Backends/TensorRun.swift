@@ -215,6 +215,10 @@ struct TensorRun {
     let wantInt4 = formats.contains(.int4)
     let wantDQ = formats.contains(.nf4dq)
     let wantInt8 = formats.contains(.int8) && int8Defined
+    let wantDyn8 = formats.contains(.dyn8)
+    // dyn8 and int8 together run as one sweep that counts the pair of codes in a per-worker table
+    // of 65,536 counters (the kernel leaves it zeroed for the next segment).
+    let joints = SharedBuffer<UInt32>(count: wantDyn8 && wantInt8 ? (1 << 16) * workers : 0)
     let bytesPerElement = source.bytesPerElement
     let loValue = Double(lo)
     let hiValue = Double(hi)
@@ -236,12 +240,15 @@ struct TensorRun {
           wantFP4 ? slot + FormatSlot.fp4.rawValue : nil,
           wantInt4 ? slot + FormatSlot.int4.rawValue : nil)
       }
-      if formats.contains(.dyn8) {
+      if wantDyn8 && wantInt8 {
+        qs_byte8_error(
+          floats, count, start, dyn8Absmax.base, dtype, cols, rowmax.base,
+          slot + FormatSlot.dyn8.rawValue, slot + FormatSlot.int8.rawValue, joints.base + (worker << 16))
+      } else if wantDyn8 {
         qs_block_error(
           QS_BLOCK_DYN8, floats, count, start, 4096, dyn8Absmax.base, dtype,
           slot + FormatSlot.dyn8.rawValue)
-      }
-      if wantInt8 {
+      } else if wantInt8 {
         qs_int8_error(floats, count, start, cols, rowmax.base, slot + FormatSlot.int8.rawValue)
       }
       progress?(UInt64((Double(count) * bytesPerElement).rounded()))

@@ -109,6 +109,47 @@ extension KernelTierTests {
     }
   }
 
+  /// dyn8 + int8 in one sweep (the engine's path when both are on) equals the two reference kernels
+  /// on the same range: rows that are and are not multiples of 16 wide, ranges starting at a dyn8
+  /// block, mid-block and mid-row, tails shorter than 16, every dtype; the joint counters are left
+  /// zeroed for the next call.
+  @Test func dyn8AndInt8SweepEqualsTheReferences() {
+    var data = SeededData(seed: 10)
+    var joint = [UInt32](repeating: 0, count: 1 << 16)
+    for (rows, cols) in [(3, 4096), (40, 160), (9, 1000), (300, 48), (7, 17)] {
+      var values = data.weights(rows * cols)
+      values[values.count / 3] = 0
+      values[values.count / 2] *= 40  // a spike: small values of its block land near dyn8's zero
+      var q = [Int8](repeating: 0, count: rows * cols)
+      var rowmax = [Float](repeating: 0, count: rows)
+      _ = qs_int8_rows_ref(values, rows, cols, &q, &rowmax)
+      let scales = absmaxes(values, blocksize: 4096)
+      for start in [0, 4096, 16, 5] where start < values.count {
+        let count = values.count - start
+        for (dtype, cDtype) in dtypes {
+          var reference = (qs_error_acc(), qs_error_acc())
+          values.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress.map { $0 + start }
+            qs_block_error_ref(QS_BLOCK_DYN8, base, count, start, 4096, scales, cDtype, &reference.0)
+            qs_int8_error_ref(base, count, start, cols, rowmax, &reference.1)
+          }
+          forEachTier { tier in
+            var fast = (qs_error_acc(), qs_error_acc())
+            values.withUnsafeBufferPointer { buffer in
+              qs_byte8_error(
+                buffer.baseAddress.map { $0 + start }, count, start, scales, cDtype, cols, rowmax, &fast.0,
+                &fast.1, &joint)
+            }
+            let label = "\(tier) \(dtype) \(rows)×\(cols) start=\(start)"
+            #expect(fingerprint(reference.0) == fingerprint(fast.0), "dyn8 \(label)")
+            #expect(fingerprint(reference.1) == fingerprint(fast.1), "int8 \(label)")
+            #expect(joint.allSatisfy { $0 == 0 }, "joint counters left zeroed, \(label)")
+          }
+        }
+      }
+    }
+  }
+
   @Test func dtypeConversionAndRoundingTiersEqualReference() {
     var data = SeededData(seed: 9)
     // Every binary16 pattern converts identically through both tiers.
