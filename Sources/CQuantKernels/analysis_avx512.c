@@ -30,6 +30,19 @@ QS_512 void qs_z_count(uint32_t *sub, size_t stride, __m512i index) {
   for (int k = 0; k < 16; k++) sub[(k & 3) * stride + idx[k]]++;
 }
 
+/// The normalised bin trunc(clamp((f64(x) + 1) · h, 0, 2h − 1)) of the float64 formula, for
+/// h = bins/2 a power of two, in float32: x·h is exact, so the bin is floor(x·h) + h — except that
+/// f64(x) + 1 rounds to 1 for −2⁻⁵⁴ ≤ x < 0 (1 − 2⁻⁵⁴ ties to even), which the formula puts in
+/// bin h, not h − 1. Half the work of the float64 route; the same bins.
+QS_512 __m512i qs_z_normalized_bin_pow2(__m512 x, __m512 half_ps, __m512i half_i, __m512i last) {
+  __m512 t = _mm512_roundscale_ps(_mm512_mul_ps(x, half_ps), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  __m512i bin = _mm512_add_epi32(_mm512_cvtps_epi32(t), half_i);
+  __mmask16 rounds_to_one = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ) &
+                            _mm512_cmp_ps_mask(x, _mm512_set1_ps(-0x1p-54f), _CMP_GE_OQ);
+  bin = _mm512_mask_mov_epi32(bin, rounds_to_one, half_i);
+  return _mm512_min_epi32(_mm512_max_epi32(bin, _mm512_setzero_si512()), last);
+}
+
 /// Both histograms through one increment per element: for bins ≤ 64 the pair (value bin,
 /// normalised bin) indexes a joint table of (bins+1)² counters (slot `bins` = skipped), summed
 /// into the two histograms at the end. Two copies of the table (odd lanes count in the second)
@@ -57,6 +70,10 @@ QS_512_FN static void qs_histogram_joint_avx512(const float *w, size_t n, size_t
   const __m512i middle = _mm512_set1_epi32((int)(bins / 2));
   const __m512d half_bins = _mm512_set1_pd((double)bins * 0.5);
   const __m512d one = _mm512_set1_pd(1.0);
+  // Power-of-two bins: the normalised bin in float32 (see qs_z_normalized_bin_pow2).
+  const int pow2 = bins >= 2 && (bins & (bins - 1)) == 0;
+  const __m512 half_ps = _mm512_set1_ps((float)(bins / 2));
+  const __m512i half_i = _mm512_set1_epi32((int)(bins / 2)), last = _mm512_set1_epi32((int)bins - 1);
   __m512d dev = _mm512_setzero_pd();
   size_t i = 0;
   while (i + 16 <= n) {
@@ -85,10 +102,15 @@ QS_512_FN static void qs_histogram_joint_avx512(const float *w, size_t n, size_t
       __m512 x = _mm512_maskz_mul_ps((__mmask16)~zero, v, inv);
       __mmask16 finite_x = _mm512_cmp_ps_mask(_mm512_abs_ps(x), inf, _CMP_LT_OQ);
       __m512 fx = _mm512_maskz_mov_ps(finite_x, x);
-      __m512d x0 = _mm512_cvtps_pd(_mm512_castps512_ps256(fx));
-      __m512d x1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(fx, 1));
-      __m512i nb = qs_z_join(qs_z_bins8(_mm512_mul_pd(_mm512_add_pd(x0, one), half_bins), top),
-                             qs_z_bins8(_mm512_mul_pd(_mm512_add_pd(x1, one), half_bins), top));
+      __m512i nb;
+      if (pow2) {
+        nb = qs_z_normalized_bin_pow2(fx, half_ps, half_i, last);
+      } else {
+        __m512d x0 = _mm512_cvtps_pd(_mm512_castps512_ps256(fx));
+        __m512d x1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(fx, 1));
+        nb = qs_z_join(qs_z_bins8(_mm512_mul_pd(_mm512_add_pd(x0, one), half_bins), top),
+                       qs_z_bins8(_mm512_mul_pd(_mm512_add_pd(x1, one), half_bins), top));
+      }
       nb = _mm512_mask_blend_epi32(finite_x, skip, nb);
       qs_z_increment16(joint, odd, _mm512_add_epi32(_mm512_mullo_epi32(vb, stride_v), nb));
     }

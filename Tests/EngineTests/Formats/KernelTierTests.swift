@@ -517,3 +517,41 @@ extension KernelTierTests {
     }
   }
 }
+
+extension KernelTierTests {
+  /// The normalised bins at their edges, for power-of-two bin counts (float32 route in the AVX-512
+  /// tier) and others: x = w exactly (each block's absmax is 1), w at k/h − 1 and its neighbours,
+  /// ±tiny values around −2⁻⁵⁴ (where f64(x) + 1 rounds to 1), ±0, subnormals and ±1.
+  @Test func normalizedBinEdgesEqualReference() {
+    var points: [Float] = [0, -0.0, 0x1p-149, -0x1p-149, -0x1p-54, -0x1.000002p-54, -0x1p-55, -0x1p-53, 0x1p-60, -0x1p-30, 1, -1]
+    for bins in [2, 4, 64, 128] {
+      let h = Float(bins / 2)
+      for k in 0...bins { points.append(Float(k) / h - 1) }
+    }
+    var values: [Float] = []
+    for p in points { values += [p, p.nextUp, p.nextDown] }
+    // Blocks of 16 with absmax exactly 1: an element of ±1 first in each block.
+    var blocks: [Float] = []
+    for chunk in stride(from: 0, to: values.count, by: 15) {
+      blocks.append(chunk % 2 == 0 ? 1 : -1)
+      blocks += values[chunk..<min(chunk + 15, values.count)].map { min(max($0, -1), 1) }
+      while blocks.count % 16 != 0 { blocks.append(0.25) }
+    }
+    let scales = absmaxes(blocks, blocksize: 16)
+    #expect(scales.allSatisfy { $0 == 1 })
+    for bins in [2, 4, 32, 48, 64] {
+      var countsA = [UInt64](repeating: 0, count: bins)
+      var normA = countsA
+      var devA = 0.0
+      qs_histogram_segment_ref(blocks, blocks.count, 0, 16, scales, -1, 1, bins, &countsA, &normA, 0, &devA)
+      forEachTier { tier in
+        var countsB = [UInt64](repeating: 0, count: bins)
+        var normB = countsB
+        var devB = 0.0
+        qs_histogram_segment(blocks, blocks.count, 0, 16, scales, -1, 1, bins, &countsB, &normB, 0, &devB)
+        #expect(normA == normB, "\(tier) bins=\(bins)")
+        #expect(countsA == countsB && devA.bitPattern == devB.bitPattern, "\(tier) bins=\(bins)")
+      }
+    }
+  }
+}
