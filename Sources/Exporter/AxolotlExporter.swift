@@ -47,7 +47,10 @@ public enum AxolotlExporter {
       checkpoint: checkpoint, analyses: analyses, settings: settings, catalog: catalog, kept: kept)
 
     var yaml = YAMLWriter()
-    header(&yaml, choice: choice, checkpoint: checkpoint, evidence: evidence, skip: skip, date: date)
+    header(&yaml, choice: choice, checkpoint: checkpoint, evidence: evidence, catalog: catalog, skip: skip, date: date)
+    if choice.quant.isFourBit && !catalog.quantizable.isEmpty && catalog.quantizable.isSubset(of: Set(skip)) {
+      warnings.append("every quantizable module is kept in 16-bit: nothing would be quantized")
+    }
 
     // 8-bit: what cannot be expressed (spec "What Axolotl builds", 8-bit LoRA).
     if !choice.quant.isFourBit {
@@ -157,7 +160,7 @@ public enum AxolotlExporter {
 
   private static func header(
     _ yaml: inout YAMLWriter, choice: ExportChoice, checkpoint: Checkpoint, evidence: Evidence,
-    skip: [ModuleName], date: String
+    catalog: ModuleCatalog, skip: [ModuleName], date: String
   ) {
     let files = checkpoint.files.count == 1 ? "1 file" : "\(checkpoint.files.count) shards"
     let dtypes = evidence.dtypeSummary
@@ -170,7 +173,8 @@ public enum AxolotlExporter {
     let block = choice.quant.isFourBit ? ", block size \(bitsandbytesBlocksize)" : ", row-wise absmax"
     yaml.comment("Choice: \(name)\(block). " + evidence.reason(for: chosen, quant: choice.quant))
     if let line = evidence.formatLine {
-      yaml.comment("Param-weighted rel_err (SQNR) over the \(evidence.coveredTensors) quantized tensors analysed:")
+      let covered = evidence.coveredTensors
+      yaml.comment("Param-weighted rel_err (SQNR) over the \(covered) quantized tensor\(covered == 1 ? "" : "s") analysed:")
       yaml.comment("  " + line)
       if choice.quant.isFourBit && evidence.settings.blocksize != bitsandbytesBlocksize {
         yaml.comment("  (measured at block size \(evidence.settings.blocksize); bitsandbytes always uses 64)")
@@ -178,6 +182,10 @@ public enum AxolotlExporter {
       if choice.quant == .fp4 && choice.doubleQuant {
         yaml.comment("  (double quant analysed for nf4 only; it changes 4-bit error by ~1e-4)")
       }
+    } else if choice.quant.isFourBit && !catalog.quantizable.isEmpty
+      && catalog.quantizable.isSubset(of: Set(skip))
+    {
+      yaml.comment("Every quantizable module is kept in 16-bit: nothing is quantized.")
     } else {
       yaml.comment("No analysis results: the errors behind this choice were not measured.")
     }

@@ -442,3 +442,26 @@ extension CommandLineTests {
         && result.stderr.hasSuffix(") nor a file or directory (see 'quantscope --help')\n"), "\(result.stderr)")
   }
 }
+
+// MARK: - report --match with the demo's capture
+
+extension CommandLineTests {
+  /// `--match` selects the captured modules of the selected weights too.
+  @Test func matchAlsoSelectsTheCapturedModules() throws {
+    let cache = try TemporaryDirectory("cli")
+    let result = try quantscope(["report", "--match", "layers\\.0\\.mlp\\.down", "--format", "json"], cache: cache)
+    #expect(result.status == 0, "\(result.stderr)")
+    struct Document: Decodable {
+      struct Tensor: Decodable { var name: String }
+      struct Activations: Decodable {
+        struct Module: Decodable { var module: String }
+        var modules: [Module]
+      }
+      var tensors: [Tensor]
+      var activations: Activations
+    }
+    let document = try JSONDecoder().decode(Document.self, from: Data(result.stdout.utf8))
+    #expect(document.tensors.map(\.name) == ["model.layers.0.mlp.down_proj.weight"])
+    #expect(document.activations.modules.map(\.module) == ["model.layers.0.mlp.down_proj"])
+  }
+}

@@ -131,6 +131,33 @@ extension AppStateTests {
     #expect(canvas.text.contains("→ int8 \(plain) (1 kept: not applied by 8-bit loading)"), "\(canvas.text)")
   }
 
+  /// The progress line never writes over the settings on the right of the header, at any width.
+  @Test func progressLeavesTheHeaderSettingsWhole() {
+    var state = Fixture.state(analysed: 9)
+    state.elapsedSeconds = 1
+    for width in [80, 100, 120, 160] {
+      var canvas = Canvas(width: width, height: 30)
+      Screens.render(state, into: &canvas, context: RenderContext(isMonochrome: false))
+      let line = String(canvas.text.split(separator: "\n", omittingEmptySubsequences: false)[1])
+      #expect(line.contains("analysing") && line.contains("9/30"), "\(width): \(line)")
+      #expect(line.hasSuffix("format: nf4  view: nf4 rel_err  threshold: 6.0 "), "\(width): \(line)")
+    }
+  }
+
+  /// Results that arrive while the export dialog is open reach its preview (and so the file).
+  @Test func exportPreviewFollowsResultsArrivingWhileOpen() throws {
+    var state = Fixture.state(analysed: 2)  // the embedding and a norm: nothing quantizable yet
+    press(&state, .character("e"))
+    let before = try #require(state.exportDialog).rendered.get()
+    #expect(before.yaml.contains("No analysis results"))
+    for (index, info) in state.checkpoint.tensors.enumerated().dropFirst(2) {
+      state.receive(Fixture.analysis(info, settings: state.settings), at: index)
+    }
+    let after = try #require(state.exportDialog).rendered.get()
+    #expect(!after.yaml.contains("No analysis results"))
+    #expect(after.yaml.contains("over the 21 quantized tensors analysed"), "\(after.yaml)")
+  }
+
   @Test func keepingLmHeadIsDisabledWithAReason() {
     var state = Fixture.state()
     press(&state, .character("G"), .character(" "))

@@ -92,6 +92,16 @@ extension AxolotlExporterTests {
     #expect(covered(try render(ExportChoice(quant: .int8, skip: skip)).yaml) == all)
   }
 
+  /// Keeping every quantizable module is legal but quantizes nothing: said, not "not measured".
+  @Test func keepingEveryModuleSaysNothingIsQuantized() throws {
+    let checkpoint = ExporterFixtures.checkpoint()
+    let all = ModuleCatalog(checkpoint).quantizable.sorted { $0.rawValue < $1.rawValue }
+    let result = try render(ExportChoice(quant: .nf4, skip: all), checkpoint: checkpoint)
+    #expect(result.yaml.contains("# Every quantizable module is kept in 16-bit: nothing is quantized."))
+    #expect(!result.yaml.contains("No analysis results"))
+    #expect(result.warnings.contains("every quantizable module is kept in 16-bit: nothing would be quantized"))
+  }
+
   @Test func fp4WithoutDoubleQuant() throws {
     let choice = ExportChoice(quant: .fp4, doubleQuant: false, computeDType: "bfloat16")
     let result = try render(choice)

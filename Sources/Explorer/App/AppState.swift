@@ -111,6 +111,10 @@ public struct AppState: Sendable {
     guard analyses.indices.contains(index) else { return }
     analyses[index] = analysis
     outlierCounts[index] = Self.countOutliers(analysis, threshold)
+    if var dialog = exportDialog {
+      dialog.refresh(self, date: exportDate)
+      exportDialog = dialog
+    }
   }
 
   /// Sets the outlier threshold and re-derives every outlier count from `columnAbsmax`.

@@ -38,16 +38,26 @@ public struct ExportDialog: Sendable {
     guard let choice = choice(for: state.globalFormat, kept: state.kept, threshold: state.threshold) else {
       return nil
     }
-    let rendered: Result<ExportResult, ExportError>
+    let path = choice.quant.isFourBit ? "./qlora-quantscope.yml" : "./lora-8bit-quantscope.yml"
+    return ExportDialog(rendered: render(choice, state, date: date), choice: choice, path: path)
+  }
+
+  /// Renders the preview again from `state`'s results (they keep arriving while the dialog is
+  /// open; what is written is always the latest), keeping the path, scroll and last outcome.
+  mutating func refresh(_ state: AppState, date: String) {
+    rendered = Self.render(choice, state, date: date)
+  }
+
+  private static func render(_ choice: ExportChoice, _ state: AppState, date: String)
+    -> Result<ExportResult, ExportError>
+  {
     do throws(ExportError) {
-      rendered = .success(try AxolotlExporter.render(
+      return .success(try AxolotlExporter.render(
         choice: choice, checkpoint: state.checkpoint, analyses: state.analyses, settings: state.settings,
         date: date))
     } catch {
-      rendered = .failure(error)
+      return .failure(error)
     }
-    let path = choice.quant.isFourBit ? "./qlora-quantscope.yml" : "./lora-8bit-quantscope.yml"
-    return ExportDialog(rendered: rendered, choice: choice, path: path)
   }
 
   /// Writes the YAML to `path` atomically; an existing file needs a second ⏎.

@@ -28,7 +28,11 @@ enum ExportScreen {
     let choice = dialog.choice
     var line = "format \(choice.quant.rawValue)" + (choice.quant.isFourBit ? (choice.doubleQuant ? " + double quant" : "") : " (LLM.int8)")
     line += "   keep 16-bit: \(choice.skip.count) module\(choice.skip.count == 1 ? "" : "s") (+ lm_head)"
-    canvas.put(line, x: x + 2, y: y + 1, style: CellStyle(.text, bold: true), maxWidth: width - 4)
+    let end = canvas.put(line, x: x + 2, y: y + 1, style: CellStyle(.text, bold: true), maxWidth: width - 4)
+    if let coverage = state.partialCoverage {
+      canvas.put("   analysis \(coverage.done)/\(coverage.total): the preview follows", x: end, y: y + 1,
+                 style: CellStyle(.warning), maxWidth: max(0, x + width - 2 - end))
+    }
     let previewTop = y + 2
     let previewHeight = height - 6
     canvas.box(x: x + 1, y: previewTop, width: width - 2, height: previewHeight, title: "preview")

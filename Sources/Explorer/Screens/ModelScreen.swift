@@ -66,31 +66,36 @@ enum ModelScreen {
       ("  threshold: ", .muted), (NumberText.threshold(state.threshold), .text),
     ]
     Chrome.headerLine(&canvas, y: y, left: [], right: right)
+    // The progress on the left never runs into the settings on the right: parts that do not fit
+    // are left out (rate and ETA first).
+    let limit = canvas.width - right.reduce(0) { $0 + $1.0.count } - 2
     guard let progress = state.progress else {
       canvas.put("waiting for the engine…", x: 1, y: y, style: CellStyle(.muted, headerBar: true))
       return
     }
     if progress.tensorsDone >= progress.tensorsTotal {
       let end = canvas.put("analysed \(progress.tensorsTotal) tensors" + (state.elapsedSeconds > 0 ? " in \(NumberText.duration(state.elapsedSeconds))" : ""),
-                           x: 1, y: y, style: CellStyle(.muted, headerBar: true))
-      captureProgress(state, &canvas, x: end, y: y, limit: canvas.width - right.reduce(0) { $0 + $1.0.count } - 2)
+                           x: 1, y: y, style: CellStyle(.muted, headerBar: true), maxWidth: max(0, limit - 1))
+      captureProgress(state, &canvas, x: end, y: y, limit: limit)
       return
     }
     let fraction = progress.bytesTotal > 0
       ? Double(progress.bytesDone) / Double(progress.bytesTotal)
       : Double(progress.tensorsDone) / Double(max(1, progress.tensorsTotal))
     var x = canvas.put("analysing ", x: 1, y: y, style: CellStyle(.text, headerBar: true))
-    let barWidth = canvas.width >= 120 ? 28 : 12
+    let barWidth = canvas.width >= 120 ? 28 : canvas.width >= 100 ? 12 : 6
     ProgressBar.draw(into: &canvas, fraction: fraction, x: x, y: y, width: barWidth, background: true)
     x += barWidth
-    var text = " \(Int((fraction * 100).rounded(.down)))%  \(progress.tensorsDone)/\(progress.tensorsTotal)"
+    var text = " \(Int((fraction * 100).rounded(.down)))%"
+    var parts = ["  \(progress.tensorsDone)/\(progress.tensorsTotal)"]
     if state.elapsedSeconds > 0.5 && progress.bytesDone > 0 {
       let rate = Double(progress.bytesDone) / state.elapsedSeconds
       let remaining = Double(progress.bytesTotal - min(progress.bytesTotal, progress.bytesDone)) / rate
-      text += "  " + InspectRenderer.byteText(UInt64(rate)) + "/s  ETA " + NumberText.duration(remaining)
+      parts.append("  " + InspectRenderer.byteText(UInt64(rate)) + "/s  ETA " + NumberText.duration(remaining))
     }
-    let end = canvas.put(text, x: x, y: y, style: CellStyle(.text, headerBar: true))
-    captureProgress(state, &canvas, x: end, y: y, limit: canvas.width - right.reduce(0) { $0 + $1.0.count } - 2)
+    for part in parts where x + text.count + part.count < limit { text += part }
+    let end = canvas.put(text, x: x, y: y, style: CellStyle(.text, headerBar: true), maxWidth: max(0, limit - x - 1))
+    captureProgress(state, &canvas, x: end, y: y, limit: limit)
   }
 
   /// ` · capture 3/28` while an activation capture is analysed, then its module count.

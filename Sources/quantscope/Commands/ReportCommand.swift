@@ -21,7 +21,7 @@ enum ReportCommand {
     --blocksize N    block size of nf4/nf4-dq/fp4/int4: 32, 64 (default), ..., 4096
     --threshold X    outlier threshold on |w| (default 6.0)
     --bins N         histogram bins (default 64)
-    --match REGEX    only tensors whose name contains a match
+    --match REGEX    only tensors whose name contains a match (and their captured modules)
     --engine E       auto (default: CUDA when available, else CPU), cpu, cuda
     --jobs N         worker threads (default: all cores)
     --no-cache       neither read nor write the analysis cache
@@ -61,7 +61,13 @@ enum ReportCommand {
     }
     let capture = explicitCapture ?? (paths.isEmpty && format != .csv ? ModelOpener.demoCapturePath : nil)
     if let capture {
-      renderer.activations = try ActivationRunner.run(capture: capture, weights: checkpoint, settings: settings)
+      var activations = try ActivationRunner.run(capture: capture, weights: checkpoint, settings: settings)
+      if parsed.value("--match") != nil {
+        // The same selection as the weights: the modules whose weight tensor was selected.
+        let selected = Set(selection.map { checkpoint.tensors[$0].name })
+        activations.modules = activations.modules.filter { selected.contains($0.module + ".weight") }
+      }
+      renderer.activations = activations
     }
     Console.out(renderer.render(format))
     return 0
