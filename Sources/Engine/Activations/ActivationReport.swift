@@ -49,7 +49,7 @@ public enum ActivationReport {
       lines.append("Systematic outlier dims (outliers in ≥ 2 layers and ≥ 25% of layers):")
       for d in systematic {
         lines.append(
-          "  dim \(d.dim) of \(d.features): layers \(d.layers.map(String.init).joined(separator: ",")), \(d.modules) modules, max |x| \(d.absmax)")
+          "  dim \(d.dim) of \(d.features): layers \(d.layers.map(String.init).joined(separator: ",")), \(d.modules) modules, max |x| \(shortNumber(d.absmax))")
       }
     }
     if !analysis.problems.isEmpty {
@@ -145,6 +145,11 @@ public enum ActivationReport {
     if value.isNaN { return "null" }
     if value.isInfinite { return value > 0 ? "\"inf\"" : "\"-inf\"" }
     return "\(value)"
+  }
+
+  /// A magnitude for the table, to two decimals (`44.97`); JSON keeps the exact value.
+  static func shortNumber(_ value: Float) -> String {
+    value.isFinite ? "\((Double(value) * 100).rounded() / 100)" : number(Double(value))
   }
 
   /// A float32 as its shortest round-trip decimal (`5.99`, not `5.989999771118164`).

@@ -31,7 +31,7 @@ public struct ReportRenderer {
 
   public func render(_ format: Format) -> String {
     switch format {
-    case .table: table() + (activations.map { "\nactivations (\($0.path)):\n" + ActivationReport.table($0) } ?? "")
+    case .table: table() + (activations.map { "\n" + ActivationReport.table($0) } ?? "")
     case .json: json()
     case .csv: csv()
     }
