@@ -33,7 +33,7 @@ enum Command {
 
     usage: quantscope [MODEL] [--theme NAME|PATH] [--engine auto|cpu|cuda] [--jobs N]
                       [--formats LIST] [--blocksize N] [--threshold X] [--bins N]
-                      [--activations FILE]
+                      [--range LO,HI] [--activations FILE]
            quantscope COMMAND [ARGS...]
 
     With no command, opens the explorer on MODEL (a .safetensors file, an index.json, or a

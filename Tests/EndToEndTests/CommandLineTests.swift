@@ -465,3 +465,24 @@ extension CommandLineTests {
     #expect(document.activations.modules.map(\.module) == ["model.layers.0.mlp.down_proj"])
   }
 }
+
+// MARK: - --range
+
+extension CommandLineTests {
+  /// `--range LO,HI` sets every tensor's value-histogram range and is listed in the settings;
+  /// malformed ranges are one-line usage errors.
+  @Test func histogramRangeOption() throws {
+    let cache = try TemporaryDirectory("cli")
+    let result = try quantscope(
+      ["report", goldenInputs, "--format", "json", "--formats", "nf4", "--range=-0.5,0.5", "--no-cache"], cache: cache)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains(#""range":[-0.5,0.5]"#), "\(result.stdout.prefix(600))")
+    let document = try JSONDecoder().decode(ReportDocument.self, from: Data(result.stdout.utf8))
+    let histograms = document.tensors.compactMap(\.histogram)
+    #expect(!histograms.isEmpty && histograms.allSatisfy { $0.lo == -0.5 && $0.hi == 0.5 })
+    for bad in ["0.5,-0.5", "1", "a,b", "0,inf"] {
+      let failed = try quantscope(["report", goldenInputs, "--range=\(bad)", "--no-cache"], cache: cache)
+      #expect(failed.status == 2 && failed.stderr.hasPrefix("quantscope: error: --range must be LO,HI"), "\(bad): \(failed.stderr)")
+    }
+  }
+}

@@ -50,6 +50,14 @@ extension CUDAEmulatedParityTests {
       try GoldenFiles.inputs.checkpoint, backend: backend, settings: AnalysisSettings())
   }
 
+  /// A set histogram range reaches the CUDA histogram kernel as it reaches the CPU's.
+  @Test func histogramRangeMatchesTheCPU() throws {
+    guard let backend = Self.emulatedBackend() else { return }
+    try CUDABackendParityTests.compareAll(
+      try GoldenFiles.inputs.checkpoint, backend: backend,
+      settings: AnalysisSettings(formats: [.nf4], histogramRange: ValueRange(lo: -0.05, hi: 0.05)))
+  }
+
   @Test func codesEqualGolden() throws {
     guard let backend = Self.emulatedBackend() else { return }
     try CUDABackendParityTests.compareCodes(backend: backend, formats: [.nf4, .fp4, .dyn8, .int8])

@@ -85,6 +85,9 @@ public struct AnalysisCache: Sendable {
     lines.append("formats=\(settings.formats.map(\.rawValue).joined(separator: ","))")
     lines.append("blocksize=\(settings.blocksize) threshold=\(settings.threshold.bitPattern)")
     lines.append("bins=\(settings.bins) tensors=\(checkpoint.tensors.count)")
+    if let range = settings.histogramRange {
+      lines.append("range=\(range.lo.bitPattern),\(range.hi.bitPattern)")
+    }
     return lines.joined(separator: "\n")
   }
 

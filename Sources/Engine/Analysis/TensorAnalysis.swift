@@ -10,15 +10,35 @@ public struct AnalysisSettings: Sendable, Hashable, Codable {
   public var threshold: Float
   /// Bins of the value histogram.
   public var bins: Int
+  /// Range of the value histogram; nil: each tensor's [min, max]. Values outside a given range are
+  /// counted in the first or last bin (the bin formula clamps), so every finite value is counted.
+  public var histogramRange: ValueRange?
 
   public init(
     formats: [QuantFormat] = QuantFormat.allCases, blocksize: Int = 64, threshold: Float = 6.0,
-    bins: Int = 64
+    bins: Int = 64, histogramRange: ValueRange? = nil
   ) {
     self.formats = formats
     self.blocksize = blocksize
     self.threshold = threshold
     self.bins = bins
+    self.histogramRange = histogramRange
+  }
+
+  /// The value histogram's range for a tensor whose finite values span [min, max].
+  func histogramBounds(min: Double, max: Double) -> (lo: Double, hi: Double) {
+    histogramRange.map { ($0.lo, $0.hi) } ?? (min, max)
+  }
+}
+
+/// A closed interval of values, lo < hi (both finite).
+public struct ValueRange: Sendable, Hashable, Codable {
+  public var lo: Double
+  public var hi: Double
+
+  public init(lo: Double, hi: Double) {
+    self.lo = lo
+    self.hi = hi
   }
 }
 

@@ -277,7 +277,7 @@ struct CUDATensorPipeline {
     try api.check(api.cuStreamSynchronize(stream0), "cuStreamSynchronize")
 
     // MARK: Pass 2
-    let loValue = Double(lo), hiValue = Double(hi)
+    let (loValue, hiValue) = settings.histogramBounds(min: Double(lo), max: Double(hi))
     let scale = hiValue > loValue ? Double(bins) / (hiValue - loValue) : 0.0
     let halfBins = Double(bins) * 0.5
     let sharedBytes = 2 * bins * 4

@@ -220,8 +220,7 @@ struct TensorRun {
     // of 65,536 counters (the kernel leaves it zeroed for the next segment).
     let joints = SharedBuffer<UInt32>(count: wantDyn8 && wantInt8 ? (1 << 16) * workers : 0)
     let bytesPerElement = source.bytesPerElement
-    let loValue = Double(lo)
-    let hiValue = Double(hi)
+    let (loValue, hiValue) = settings.histogramBounds(min: Double(lo), max: Double(hi))
     try forEachSegment(workers: workers, segments: segments, cancel: cancel) {
       worker, index, floats, count in
       let start = index * segment
@@ -298,7 +297,7 @@ struct TensorRun {
       }
     }
     return TensorAnalysisParts(
-      stats: stats, histogram: Histogram(lo: Double(lo), hi: Double(hi), counts: histogramCounts),
+      stats: stats, histogram: Histogram(lo: loValue, hi: hiValue, counts: histogramCounts),
       normalizedHistogram: Histogram(lo: -1, hi: 1, counts: normalized), outliers: outliers,
       formats: metrics)
   }

@@ -56,6 +56,12 @@ public struct ReportRenderer {
     json.integer("blocksize", settings.blocksize)
     json.number("threshold", Double(settings.threshold))
     json.integer("bins", settings.bins)
+    if let range = settings.histogramRange {
+      json.beginArray("range")
+      json.number(nil, range.lo)
+      json.number(nil, range.hi)
+      json.endArray()
+    }
     json.beginArray("formats")
     for format in settings.formats { json.string(nil, format.rawValue) }
     json.endArray()

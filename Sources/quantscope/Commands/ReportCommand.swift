@@ -10,7 +10,7 @@ import Glibc
 enum ReportCommand {
   static let usage = """
   usage: quantscope report [MODEL] [--format table|json|csv] [--formats LIST] [--blocksize N]
-                           [--threshold X] [--bins N] [--match REGEX] [--engine auto|cpu|cuda]
+                           [--threshold X] [--bins N] [--range LO,HI] [--match REGEX] [--engine auto|cpu|cuda]
                            [--jobs N] [--no-cache] [--activations FILE]
 
   Analyses every floating tensor of MODEL (the demo when omitted): statistics, histograms,
@@ -21,6 +21,8 @@ enum ReportCommand {
     --blocksize N    block size of nf4/nf4-dq/fp4/int4: 32, 64 (default), ..., 4096
     --threshold X    outlier threshold on |w| (default 6.0)
     --bins N         histogram bins (default 64)
+    --range LO,HI    value histogram range (default: each tensor's min,max); values outside
+                     it are counted in the first or last bin
     --match REGEX    only tensors whose name contains a match (and their captured modules)
     --engine E       auto (default: CUDA when available, else CPU), cpu, cuda
     --jobs N         worker threads (default: all cores)
@@ -34,7 +36,7 @@ enum ReportCommand {
     let parsed = try Arguments(
       arguments,
       options: [
-        "--format", "--formats", "--blocksize", "--threshold", "--bins", "--match", "--engine", "--jobs",
+        "--format", "--formats", "--blocksize", "--threshold", "--bins", "--range", "--match", "--engine", "--jobs",
         "--activations",
       ],
       flags: ["--no-cache"])

@@ -136,6 +136,19 @@ extension CPUBackendTests {
     #expect(parts.normalizedHistogram.counts.reduce(0, +) == 12)
   }
 
+  /// A set histogram range: bins of width 1 over [-2, 2]; values outside land in the end bins
+  /// (every finite value is counted); the statistics still span the data.
+  @Test func histogramRangeClampsIntoTheEndBins() throws {
+    let values: [Float] = [0.5, -7, 2, 6, 3, 1, -1, 0.25, -2, 0, 1.5, -5.9999995]
+    let parts = try CPUBackend.analyse(
+      values: values, dtype: .F32, shape: [3, 4],
+      settings: AnalysisSettings(bins: 4, histogramRange: ValueRange(lo: -2, hi: 2)))
+    #expect(parts.histogram.lo == -2 && parts.histogram.hi == 2)
+    // [-2,-1): -7 -5.9999995 -2 | [-1,0): -1 | [0,1): 0 0.25 0.5 | [1,2]: 1 1.5 2 3 6.
+    #expect(parts.histogram.counts == [3, 1, 3, 5])
+    #expect(parts.stats.min == -7 && parts.stats.max == 6)
+  }
+
   @Test func rejectsInvalidSettings() {
     #expect(throws: EngineError.self) {
       try CPUBackend.analyse(values: [1], dtype: .F32, shape: [1], settings: AnalysisSettings(blocksize: 48))
