@@ -41,14 +41,19 @@ public enum AxolotlExporter {
     let skip = try resolveSkips(choice.skip, catalog: catalog, warnings: &warnings)
     let directory = checkpointDirectory(checkpoint)
     let config = ModelConfig.load(directory: directory)
-    // 8-bit: Axolotl passes no skip list, so every quantizable tensor is quantized.
+    // Tensors kept 16-bit (error totals leave them out, memory counts them at 16 bits). 8-bit:
+    // Axolotl passes no skip list, so every quantizable tensor is quantized.
     let kept = choice.quant.isFourBit ? Set(skip.map(\.weightTensor.rawValue)) : []
     let evidence = Evidence(
       checkpoint: checkpoint, analyses: analyses, settings: settings, catalog: catalog, kept: kept)
 
     var yaml = YAMLWriter()
-    header(&yaml, choice: choice, checkpoint: checkpoint, evidence: evidence, catalog: catalog, skip: skip, date: date)
-    if choice.quant.isFourBit && !catalog.quantizable.isEmpty && catalog.quantizable.isSubset(of: Set(skip)) {
+    let keepsEverything =
+      choice.quant.isFourBit && !catalog.quantizable.isEmpty && catalog.quantizable.isSubset(of: Set(skip))
+    header(
+      &yaml, choice: choice, checkpoint: checkpoint, evidence: evidence, kept: kept,
+      keepsEverything: keepsEverything, date: date)
+    if keepsEverything {
       warnings.append("every quantizable module is kept in 16-bit: nothing would be quantized")
     }
 
@@ -160,7 +165,7 @@ public enum AxolotlExporter {
 
   private static func header(
     _ yaml: inout YAMLWriter, choice: ExportChoice, checkpoint: Checkpoint, evidence: Evidence,
-    catalog: ModuleCatalog, skip: [ModuleName], date: String
+    kept: Set<String>, keepsEverything: Bool, date: String
   ) {
     let files = checkpoint.files.count == 1 ? "1 file" : "\(checkpoint.files.count) shards"
     let dtypes = evidence.dtypeSummary
@@ -182,18 +187,13 @@ public enum AxolotlExporter {
       if choice.quant == .fp4 && choice.doubleQuant {
         yaml.comment("  (double quant analysed for nf4 only; it changes 4-bit error by ~1e-4)")
       }
-    } else if choice.quant.isFourBit && !catalog.quantizable.isEmpty
-      && catalog.quantizable.isSubset(of: Set(skip))
-    {
+    } else if keepsEverything {
       yaml.comment("Every quantizable module is kept in 16-bit: nothing is quantized.")
     } else {
       yaml.comment("No analysis results: the errors behind this choice were not measured.")
     }
     let memoryFormat = choice.quant.memoryFormat(doubleQuant: choice.doubleQuant)
-    // 8-bit: Axolotl passes no skip list to bitsandbytes (the NOT APPLIED note above), so nothing
-    // but what bitsandbytes always skips stays 16-bit.
-    let keptTensors = choice.quant.isFourBit ? Set(skip.map(\.weightTensor.rawValue)) : []
-    let total = evidence.totals.memoryBytes(format: memoryFormat, keeping: keptTensors)
+    let total = evidence.totals.memoryBytes(format: memoryFormat, keeping: kept)
     let base = evidence.totals.memoryBytes(format: memoryFormat, keeping: [])
     var memory = "Memory: \(NumberText.bytes(evidence.totals.bytes16)) in 16-bit -> \(NumberText.bytes(total))"
     if choice.quant.isFourBit && total > base {
