@@ -17,7 +17,7 @@ private func quantscope(_ arguments: [String], cache: TemporaryDirectory) throws
     "/usr/bin/env", ["XDG_CACHE_HOME=\(cache.path)", "NO_COLOR=1", binary] + arguments)
 }
 
-private var goldenInputs: String { SharedPaths.golden + "/inputs.safetensors" }
+private var goldenInputs: String { FixturePaths.golden + "/inputs.safetensors" }
 
 // MARK: - Errors and usage
 
@@ -228,7 +228,7 @@ extension CommandLineTests {
     let document = try JSONDecoder().decode(ReportDocument.self, from: Data(result.stdout.utf8))
     let golden = try JSONDecoder().decode(
       [String: [String: GoldenMetric]].self,
-      from: Data(try FileContents.bytes(SharedPaths.golden + "/metrics.json")))
+      from: Data(try FileContents.bytes(FixturePaths.golden + "/metrics.json")))
     var compared = 0
     var expectedCount = 0
     for tensor in document.tensors {

@@ -1,6 +1,6 @@
 import Safetensors
 
-/// The shared golden vectors (`../shared/golden/*.safetensors`), read with the project's own reader.
+/// The golden vectors (`Tests/Fixtures/golden/*.safetensors`), read with the project's own reader.
 ///
 /// ```swift
 /// let inputs = try GoldenFiles.inputs
@@ -31,10 +31,10 @@ public struct GoldenFiles: Sendable {
   }
 
   private static let cachedInputs = Result { () throws(SafetensorsError) in
-    try GoldenFiles(path: SharedPaths.golden + "/inputs.safetensors")
+    try GoldenFiles(path: FixturePaths.golden + "/inputs.safetensors")
   }
   private static let cachedExpected = Result { () throws(SafetensorsError) in
-    try GoldenFiles(path: SharedPaths.golden + "/expected.safetensors")
+    try GoldenFiles(path: FixturePaths.golden + "/expected.safetensors")
   }
 
   /// Names of all tensors, in natural order.

@@ -27,7 +27,13 @@ private struct GoldenInput: Sendable, CustomTestStringConvertible {
   var testDescription: String { name }
 }
 
-private let inputNames: [String] = (try? GoldenFiles.inputs.names) ?? []
+/// The 13 inputs of `Tests/Fixtures/golden/README.md`, named here (not read from the file) so that a
+/// missing or truncated fixture fails every case instead of leaving a test with no cases.
+private let inputNames = [
+  "odd_1001_f32", "square_64x64_f16", "straddle_96x200_bf16", "wide_3x4097_f32",
+  "zero_blocks_72x64_f16", "ties_12x64_f32", "outliers_64x128_f32", "tiny_16x128_f32",
+  "gauss_256x512_bf16", "ramp_4x300_f16", "small_5_f16", "edge_blocks_4x64_f32", "const_2x64_f16",
+]
 
 private func bits(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
 
@@ -66,22 +72,10 @@ private enum MetricValue: Decodable {
   }
 }
 
-private let goldenMetrics: [String: [String: [String: MetricValue]]] = {
-  guard let bytes = try? readAll(SharedPaths.golden + "/metrics.json") else { return [:] }
-  return (try? JSONDecoder().decode([String: [String: [String: MetricValue]]].self, from: Data(bytes))) ?? [:]
-}()
-
-private func readAll(_ path: String) throws -> [UInt8] {
-  let fd = open(path, O_RDONLY)
-  guard fd >= 0 else { throw FixtureError("cannot open \(path)") }
-  defer { close(fd) }
-  var out: [UInt8] = []
-  var chunk = [UInt8](repeating: 0, count: 65536)
-  while true {
-    let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-    if n <= 0 { return out }
-    out += chunk[0..<n]
-  }
+/// `metrics.json`, decoded once; a missing or malformed file fails every test that reads it.
+private let goldenMetrics = Result { () throws -> [String: [String: [String: MetricValue]]] in
+  let bytes = try FileContents.bytes(FixturePaths.golden + "/metrics.json")
+  return try JSONDecoder().decode([String: [String: [String: MetricValue]]].self, from: Data(bytes))
 }
 
 private func expectMetrics(
@@ -107,8 +101,8 @@ private func expectMetrics(
 
 extension GoldenVectorTests {
   @Test func goldenFilesAreThere() throws {
-    #expect(inputNames.count == 13)
-    #expect(goldenMetrics.count == 13)
+    #expect(try GoldenFiles.inputs.names.sorted() == inputNames.sorted())
+    #expect(try goldenMetrics.get().keys.sorted() == inputNames.sorted())
   }
 
   @Test(arguments: inputNames)
@@ -198,7 +192,7 @@ extension GoldenVectorTests {
     let inputs = try GoldenFiles.inputs
     let expected = try GoldenFiles.expected
     let info = try inputs.tensor(name)
-    let golden = try #require(goldenMetrics[name])
+    let golden = try #require(try goldenMetrics.get()[name])
     let settings = AnalysisSettings()
     if info.shape.count >= 2 {
       let analysis = try CPUBackend(threads: 2).analyse(
