@@ -9,6 +9,7 @@ it again must give the committed files byte for byte.
     python3 scripts/make-golden.py --out DIR      # write the files into DIR instead
     python3 scripts/make-golden.py --check        # also run bitsandbytes on CPU and classify every
                                                   # difference; exit 1 on any unexplained one
+    python3 scripts/make-golden.py --verify-doc docs/FORMATS.md   # recompute the doc's worked examples
 
 Files written: inputs.safetensors, expected.safetensors, metrics.json (the original set) and
 expected_fp4dq.safetensors, metrics_fp4dq.json (fp4 with double-quantized block scales).
@@ -786,12 +787,93 @@ def cross_check(inputs, results):
     return all_ok
 
 
+# ---------------------------------------------------------------------------------------------------
+# --verify-doc: the worked examples of docs/FORMATS.md §10 against this generator
+# ---------------------------------------------------------------------------------------------------
+def parse_numbers(field, kind):
+    """A field of an examples line: decimals or 0x bit patterns, V*K repeats, '-' for unchecked."""
+    field = field.strip()
+    if field == "-":
+        return None
+    values = []
+    for token in field.split():
+        text, _, repeat = token.partition("*")
+        if kind == "int":
+            value = int(text)
+        elif text.lower().startswith(("0x", "-0x")):
+            sign = -1 if text.startswith("-") else 1
+            value = np.array([int(text.lstrip("-"), 16)], dtype=np.uint32).view(F32)[0] * F32(sign)
+        else:
+            value = F32(text)
+        values.extend([value] * (int(repeat) if repeat else 1))
+    return np.array(values, dtype=F32 if kind == "float" else np.int64)
+
+
+def example_lines(path):
+    inside = False
+    with open(path) as handle:
+        for number, line in enumerate(handle, 1):
+            stripped = line.strip()
+            if stripped.startswith("```"):
+                inside = stripped == "```examples"
+                continue
+            if inside and stripped and not stripped.startswith("#"):
+                yield number, stripped
+
+
+def verify_doc(path):
+    """Recomputes every example line with this script's rules; returns the number of failures."""
+    formats = {"nf4": (NF4_LEVELS, encode_nf4, BLOCK), "fp4": (FP4_LEVELS, encode_fp4, BLOCK),
+               "int4": (INT4_LEVELS, encode_int4, BLOCK), "dyn8": (DYN8_LEVELS, encode_dyn8, DYN8_BLOCK)}
+    failures = checked = 0
+    for number, line in example_lines(path):
+        fields = [f.strip() for f in line.split("|")]
+        head = fields[0]
+        checked += 1
+        if head == "dq-scales":
+            got = second_level(parse_numbers(fields[1], "float"))
+            pairs = [(got["offset"], parse_numbers(fields[2], "float")), (got["absmax2"], parse_numbers(fields[3], "float")),
+                     (got["qabsmax"].astype(np.int64), parse_numbers(fields[4], "int")),
+                     (got["absmax_hat"], parse_numbers(fields[5], "float"))]
+        else:
+            name, _, shape = head.partition("@")
+            name, _, dtype = name.partition("/")
+            dtype = dtype or "F32"
+            w = to_dtype(parse_numbers(fields[1], "float"), dtype)
+            if name == "int8":
+                rows, cols = (int(v) for v in shape.split("x"))
+                got = int8_rows(w, (rows, cols))
+                codes, scales, what = got["codes"].reshape(-1).astype(np.int64), got["rowmax"], got["what"].reshape(-1)
+            else:
+                levels, encoder, blocksize = formats[name]
+                got = block_format(w, dtype, blocksize, levels, encoder)
+                codes, scales, what = got["codes"].astype(np.int64), got["absmax"], got["what"]
+            pairs = [(scales, parse_numbers(fields[2], "float")), (codes, parse_numbers(fields[3], "int")),
+                     (what, parse_numbers(fields[4], "float"))]
+        for got_values, expected in pairs:
+            if expected is None:
+                continue
+            got_values = np.asarray(got_values).reshape(-1)
+            same = got_values.shape == expected.shape and (
+                (got_values == expected).all() if expected.dtype == np.int64
+                else not bits_differ(got_values, expected).any())
+            if not same:
+                failures += 1
+                print(f"{path}:{number}: expected {expected.tolist()}, the rules give {got_values.tolist()}")
+    print(f"verify-doc: {checked} example lines, {failures} mismatches")
+    return failures
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=DEFAULT_OUT, help="folder to write into (default: %(default)s)")
     parser.add_argument("--check", action="store_true",
                         help="cross-check against bitsandbytes (needs torch and bitsandbytes 0.50.2)")
+    parser.add_argument("--verify-doc", metavar="FORMATS_MD",
+                        help="check the worked examples of docs/FORMATS.md against these rules, then exit")
     args = parser.parse_args()
+    if args.verify_doc:
+        sys.exit(1 if verify_doc(args.verify_doc) else 0)
     print(f"self-test: encode_dyn8 agrees with CUDA's binary search on {self_test()} values")
     inputs, results = generate(args.out)
     if args.check:
