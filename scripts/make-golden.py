@@ -641,7 +641,7 @@ def cross_check(inputs, results):
         if offset != ours["offset"][0]:
             label = "offset: torch float32 mean" if offset == torch_mean else "UNEXPLAINED"
             tally.add(label, 1)
-            tally.notes.append(f"offset {offset!r} vs ours {ours['offset'][0]!r}")
+            tally.notes.append(f"offset {float(offset)!r} vs ours {float(ours['offset'][0])!r}")
         # our encoder on the CPU build's own centred scales: what remains is its lookup table
         x, _ = block_scales((first_absmax - offset).astype(F32), GROUP)
         model = encode_dyn8(x)
