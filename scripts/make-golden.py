@@ -599,7 +599,7 @@ def classify_dequant(tally, ours, theirs, explained_elements, label):
     tally.add("UNEXPLAINED", (differ & ~equal_value & ~explained_elements).sum())
 
 
-def cross_check(inputs, results):
+def cross_check(inputs, results, doc_path=None):
     import torch
     import bitsandbytes
     import bitsandbytes.functional as bnbf
@@ -773,6 +773,8 @@ def cross_check(inputs, results):
 
     for tally in tallies:
         print(tally.line())
+    if doc_path and os.path.exists(doc_path):
+        examples_against_bitsandbytes(doc_path, bnbf, torch, torch_dtype, torch_path_8bit, unpack)
     unexplained = sum(t.unexplained for t in tallies)
     totals = {}
     for tally in tallies:
@@ -864,6 +866,57 @@ def verify_doc(path):
     return failures
 
 
+def examples_against_bitsandbytes(doc_path, bnbf, torch, torch_dtype, torch_path_8bit, unpack):
+    """Prints, for each worked example of the doc, what bitsandbytes itself gives (information: the
+    doc marks the examples where its CPU build departs by design)."""
+    print(f"\nworked examples of {os.path.relpath(doc_path, ROOT)} through bitsandbytes:")
+    for number, line in example_lines(doc_path):
+        fields = [f.strip() for f in line.split("|")]
+        head = fields[0]
+        if head == "dq-scales":
+            centred = (parse_numbers(fields[1], "float") - parse_numbers(fields[2], "float")[0]).astype(F32)
+            codes, _ = torch_path_8bit(torch.from_numpy(centred), GROUP)
+            answers = [("torch 8-bit codes", codes.numpy().astype(np.int64), parse_numbers(fields[4], "int"))]
+        else:
+            name, _, shape = head.partition("@")
+            name, _, dtype = name.partition("/")
+            dtype = dtype or "F32"
+            w = to_dtype(parse_numbers(fields[1], "float"), dtype)
+            tensor = torch.from_numpy(w).to(torch_dtype[dtype])
+            codes_expected, what_expected = parse_numbers(fields[3], "int"), parse_numbers(fields[4], "float")
+            if name in ("nf4", "fp4"):
+                packed, state = bnbf.quantize_4bit(tensor.clone(), blocksize=BLOCK, quant_type=name)
+                what = bnbf.dequantize_4bit(packed, state).float().numpy().reshape(-1)
+                answers = [("CPU codes", unpack(packed, w.size).astype(np.int64), codes_expected),
+                           ("CPU values", what, what_expected)]
+            elif name == "dyn8":
+                codes, _ = bnbf.quantize_blockwise(tensor.clone(), blocksize=DYN8_BLOCK)
+                exact, _ = torch_path_8bit(tensor.clone(), DYN8_BLOCK)
+                answers = [("CPU codes", codes.numpy().astype(np.int64), codes_expected),
+                           ("torch codes", exact.numpy().astype(np.int64), codes_expected)]
+            elif name == "int8":
+                rows, cols = (int(v) for v in shape.split("x"))
+                matrix = tensor.reshape(rows, cols).to(torch.float16)
+                q, rowmax, _ = bnbf.int8_vectorwise_quant(matrix.clone(), threshold=0.0)
+                what = bnbf.int8_vectorwise_dequant(q, rowmax).numpy().reshape(-1)
+                answers = [("codes", q.numpy().reshape(-1).astype(np.int64), codes_expected),
+                           ("values", what, what_expected)]
+            else:
+                answers = []                        # int4 is not a bitsandbytes format
+        verdicts = []
+        for label, got, expected in answers:
+            if expected is None:
+                continue
+            got = np.asarray(got).reshape(-1)
+            if expected.dtype == np.int64:
+                same = np.array_equal(got, expected)
+            else:
+                same = got.shape == expected.shape and bool((got == expected).all())   # +0 == -0
+            verdicts.append(f"{label} {'agree' if same else 'differ: ' + str(got.tolist()[:12])}")
+        if verdicts:
+            print(f"  FORMATS.md:{number:<4d} {head:10s} " + "; ".join(verdicts))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=DEFAULT_OUT, help="folder to write into (default: %(default)s)")
@@ -877,7 +930,7 @@ def main():
     print(f"self-test: encode_dyn8 agrees with CUDA's binary search on {self_test()} values")
     inputs, results = generate(args.out)
     if args.check:
-        sys.exit(0 if cross_check(inputs, results) else 1)
+        sys.exit(0 if cross_check(inputs, results, os.path.join(ROOT, "docs", "FORMATS.md")) else 1)
 
 
 if __name__ == "__main__":
