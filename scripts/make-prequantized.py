@@ -8,7 +8,8 @@ Needs: bitsandbytes==0.50.2, torch (CPU), transformers, safetensors, in a virtua
         small fixtures: nf4, nf4-dq, fp4, int8 (bitsandbytes) and fp8-block, fp8-row,
         each a directory with config.json and model.safetensors; expected/<name>.safetensors
         holds bitsandbytes' (or torch's, for FP8) dequantized weight of every stored tensor
-        under the logical tensor's name.
+        under the logical tensor's name, and for bitsandbytes saves `<name>.code_counts`
+        (I64, torch.bincount of the stored codes; int8 code q counted at q + 127).
 
     python3 scripts/make-prequantized.py --model DIR --out OUT [--quant-type nf4] [--double-quant]
         quantizes every Linear weight of a real checkpoint (e.g. all-MiniLM-L6-v2) as
@@ -60,6 +61,13 @@ def store_4bit(state, name, weight, quant_type, double_quant, blocksize=64):
     for key, value in quant_state.as_dict(packed=True).items():
         state[f"{name}.{key}"] = value
     return F.dequantize_4bit(packed, quant_state)
+
+
+def code_counts_4bit(state, name, elements):
+    """Usage of the 16 codes in a packed weight (high nibble first), counted by torch."""
+    packed = state[name].reshape(-1)
+    codes = torch.stack([packed >> 4, packed & 15], dim=1).reshape(-1)[:elements]
+    return torch.bincount(codes.to(torch.int64), minlength=16)
 
 
 def store_int8(state, prefix, weight):
@@ -125,6 +133,9 @@ def fixtures(out):
             state, "model.layers.0.mlp.up_proj.weight", up.to(torch.bfloat16), quant_type, dq)
         expected["model.layers.0.mlp.down_proj.weight"] = store_4bit(
             state, "model.layers.0.mlp.down_proj.weight", down.to(torch.float16), quant_type, dq, blocksize=128)
+        for tensor in ["up_proj", "down_proj"]:
+            key = f"model.layers.0.mlp.{tensor}.weight"
+            expected[key + ".code_counts"] = code_counts_4bit(state, key, expected[key].numel())
         state["model.layers.0.input_layernorm.weight"] = norm
         config = dict(base, quantization_config=bnb_config(True, quant_type, dq, skip=["lm_head"]))
         write(os.path.join(out, name), state, config)
@@ -132,6 +143,9 @@ def fixtures(out):
     state, expected = {}, {}
     expected["model.layers.0.mlp.up_proj.weight"] = store_int8(state, "model.layers.0.mlp.up_proj", up)
     expected["model.layers.0.mlp.down_proj.weight"] = store_int8(state, "model.layers.0.mlp.down_proj", down)
+    for tensor in ["up_proj", "down_proj"]:
+        codes = state[f"model.layers.0.mlp.{tensor}.weight"].reshape(-1).to(torch.int64) + 127
+        expected[f"model.layers.0.mlp.{tensor}.weight.code_counts"] = torch.bincount(codes.clamp(min=0), minlength=255)
     state["model.layers.0.input_layernorm.weight"] = norm
     write(os.path.join(out, "int8"), state, dict(base, quantization_config=bnb_config(False)))
     save_file(expected, os.path.join(expected_dir, "int8.safetensors"))
