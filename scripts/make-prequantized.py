@@ -127,6 +127,8 @@ def fixtures(out):
     up[:, 7] *= 40
     down = torch.randn(24, 40) * 0.05
     norm = torch.ones(40, dtype=torch.bfloat16)
+    # The output embedding stays 16-bit, as llm_int8_skip_modules=["lm_head"] keeps it.
+    head = (torch.randn(16, 40) * 0.02).to(torch.bfloat16)
     for name, quant_type, dq in [("nf4", "nf4", False), ("nf4-dq", "nf4", True), ("fp4", "fp4", False)]:
         state, expected = {}, {}
         expected["model.layers.0.mlp.up_proj.weight"] = store_4bit(
@@ -137,6 +139,7 @@ def fixtures(out):
             key = f"model.layers.0.mlp.{tensor}.weight"
             expected[key + ".code_counts"] = code_counts_4bit(state, key, expected[key].numel())
         state["model.layers.0.input_layernorm.weight"] = norm
+        state["lm_head.weight"] = head
         config = dict(base, quantization_config=bnb_config(True, quant_type, dq, skip=["lm_head"]))
         write(os.path.join(out, name), state, config)
         save_file(expected, os.path.join(expected_dir, f"{name}.safetensors"))
