@@ -67,7 +67,7 @@ enum TensorScreen {
   static func header(_ state: AppState, _ info: TensorInfo, _ analysis: TensorAnalysis?, _ canvas: inout Canvas) {
     var left: [(String, CellStyle)] = [
       (InspectRenderer.displayName(info.name), CellStyle(.title, bold: true)),
-      ("   \(InspectRenderer.shapeText(info.shape)) \(info.dtype.rawValue)   \(NumberText.count(info.elementCount)) params", .text),
+      ("   \(InspectRenderer.shapeText(info.shape)) \(info.dtype.rawValue)\(info.stored.map { " · \($0.mark)" } ?? "")   \(NumberText.count(info.elementCount)) params", .text),
     ]
     if state.kept.contains(info.name) { left.append(("   ■ kept in 16-bit", CellStyle(.kept, bold: true))) }
     Chrome.headerLine(&canvas, y: 0, left: left, right: [("⏎/esc back", .muted)])
