@@ -83,17 +83,23 @@ extension TensorDataReader {
     // bitsandbytes 0.50.2's CPU kernel treats fp4 as sign and magnitude when it writes float16
     // (code 8 becomes −0); its bfloat16 path multiplies the map entry (+0). Only the sign of zero differs.
     let signMagnitude = stored.format == .fp4 && dtype == .F16
-    for offset in 0..<count {
-      let index = element + offset
-      let byte = packed[index / 2 - firstByte]
-      let code = Int(index & 1 == 0 ? byte >> 4 : byte & 0x0F)
-      let value: Float
-      if signMagnitude && code >= 8 {
-        value = -(map[code - 8] * scales[index / size - firstBlock])
-      } else {
-        value = map[code] * scales[index / size - firstBlock]
+    packed.withUnsafeBufferPointer { packedBytes in
+      scales.withUnsafeBufferPointer { scale in
+        map.withUnsafeBufferPointer { levels in
+          for offset in 0..<count {
+            let index = element + offset
+            let byte = packedBytes[index / 2 - firstByte]
+            let code = Int(index & 1 == 0 ? byte >> 4 : byte & 0x0F)
+            let value: Float
+            if signMagnitude && code >= 8 {
+              value = -(levels[code - 8] * scale[index / size - firstBlock])
+            } else {
+              value = levels[code] * scale[index / size - firstBlock]
+            }
+            destination[offset] = StoredRounding.round(value, to: dtype)
+          }
+        }
       }
-      destination[offset] = StoredRounding.round(value, to: dtype)
     }
   }
 
