@@ -1,30 +1,24 @@
-// AVX-512 tier of the histogram pass (analysis.c): the AVX2 tier's arithmetic 16 values at a time.
+// AVX-512 tier of the histogram pass (histogram.c): the AVX2 tier's arithmetic 16 values at a time.
 // Same results as the scalar loop: identical lane-wise float64 sums (lane = i mod 8; a 16-wide
 // step adds elements i...i+7, then i+8...i+15; non-finite elements add +0), order-free counts,
 // and the same float64 bin formulas.
-#include "kernels_internal.h"
-#if defined(__x86_64__)
 #include "avx512_inline.h"
-
-void qs_histogram_segment_ref(const float *w, size_t n, size_t start, size_t blocksize,
-                              const float *block_absmax, double lo, double hi, size_t bins,
-                              uint64_t *value_counts, uint64_t *normalized_counts, double mean,
-                              double *sum_sq_dev);
+#if defined(__x86_64__)
 
 /// Bins of 8 float64 positions t (already scaled): clamp to [0, bins−1] then truncate, as
 /// `qs_bin` (t ≤ 0 or NaN → 0: max_pd returns its second operand for NaN).
-QS_512 __m256i qs_z_bins8(__m512d t, __m512d top) {
+QS_AVX512 __m256i qs_z_bins8(__m512d t, __m512d top) {
   t = _mm512_max_pd(t, _mm512_setzero_pd());
   t = _mm512_min_pd(t, top);
   return _mm512_cvttpd_epi32(t);
 }
 
-QS_512 __m512i qs_z_join(__m256i low, __m256i high) {
+QS_AVX512 __m512i qs_z_join(__m256i low, __m256i high) {
   return _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1);
 }
 
 /// 16 increments into 4 interleaved sub-histograms (`stride` apart).
-QS_512 void qs_z_count(uint32_t *sub, size_t stride, __m512i index) {
+QS_AVX512 void qs_z_count_bins(uint32_t *sub, size_t stride, __m512i index) {
   uint32_t idx[16];
   _mm512_storeu_si512(idx, index);
   for (int k = 0; k < 16; k++) sub[(k & 3) * stride + idx[k]]++;
@@ -34,7 +28,7 @@ QS_512 void qs_z_count(uint32_t *sub, size_t stride, __m512i index) {
 /// h = bins/2 a power of two, in float32: x·h is exact, so the bin is floor(x·h) + h — except that
 /// f64(x) + 1 rounds to 1 for −2⁻⁵⁴ ≤ x < 0 (1 − 2⁻⁵⁴ ties to even), which the formula puts in
 /// bin h, not h − 1. Half the work of the float64 route; the same bins.
-QS_512 __m512i qs_z_normalized_bin_pow2(__m512 x, __m512 half_ps, __m512i half_i, __m512i last) {
+QS_AVX512 __m512i qs_z_normalized_bin_pow2(__m512 x, __m512 half_ps, __m512i half_i, __m512i last) {
   __m512 t = _mm512_roundscale_ps(_mm512_mul_ps(x, half_ps), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
   __m512i bin = _mm512_add_epi32(_mm512_cvtps_epi32(t), half_i);
   __mmask16 rounds_to_one = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ) &
@@ -48,7 +42,7 @@ QS_512 __m512i qs_z_normalized_bin_pow2(__m512 x, __m512 half_ps, __m512i half_i
 /// into the two histograms at the end. Two copies of the table (odd lanes count in the second)
 /// break the store-to-load chains of repeated pairs (weights crowd the middle bins): −25% time.
 /// Needs blocksize % 16 == 0 (16-wide steps stay in a block).
-QS_512_FN static void qs_histogram_joint_avx512(const float *w, size_t n, size_t start,
+QS_AVX512_FN static void qs_histogram_joint_avx512(const float *w, size_t n, size_t start,
                                                 size_t blocksize, const float *block_absmax,
                                                 double lo, double hi, size_t bins,
                                                 uint64_t *value_counts,
@@ -63,7 +57,7 @@ QS_512_FN static void qs_histogram_joint_avx512(const float *w, size_t n, size_t
   const __m512d top = _mm512_set1_pd((double)(bins - 1));
   const __m512i skip = _mm512_set1_epi32((int)bins);
   const __m512i stride_v = _mm512_set1_epi32((int)stride);
-  const double scale = hi > lo ? (double)bins / (hi - lo) : 0.0;
+  const double scale = qs_value_bin_scale(lo, hi, bins);
   const int flat = !(hi > lo);
   const __m512d lo_v = _mm512_set1_pd(lo), scale_v = _mm512_set1_pd(scale);
   const __m512d mean_v = _mm512_set1_pd(mean);
@@ -127,17 +121,10 @@ QS_512_FN static void qs_histogram_joint_avx512(const float *w, size_t n, size_t
         double d = (double)v;
         double c = d - mean;
         lanes[i & 7] += c * c;
-        if (flat) vb = bins / 2;
-        else {
-          double t = (d - lo) * scale;
-          vb = !(t > 0.0) ? 0 : ((size_t)t >= bins ? bins - 1 : (size_t)t);
-        }
+        vb = qs_value_bin(d, lo, scale, bins, flat);
       }
       float x = qs_scale(v, inv_s);
-      if (isfinite(x)) {
-        double t = ((double)x + 1.0) * ((double)bins * 0.5);
-        nb = !(t > 0.0) ? 0 : ((size_t)t >= bins ? bins - 1 : (size_t)t);
-      }
+      if (isfinite(x)) nb = qs_normalized_bin(x, bins);
       joint[vb * stride + nb]++;
     }
   }
@@ -153,7 +140,7 @@ QS_512_FN static void qs_histogram_joint_avx512(const float *w, size_t n, size_t
   }
 }
 
-QS_512_FN void qs_histogram_segment_avx512(const float *w, size_t n, size_t start,
+QS_AVX512_FN void qs_histogram_segment_avx512(const float *w, size_t n, size_t start,
                                            size_t blocksize, const float *block_absmax, double lo,
                                            double hi, size_t bins, uint64_t *value_counts,
                                            uint64_t *normalized_counts, double mean,
@@ -179,7 +166,7 @@ QS_512_FN void qs_histogram_segment_avx512(const float *w, size_t n, size_t star
   const __m512 inf = _mm512_set1_ps(INFINITY);
   const __m512d top = _mm512_set1_pd((double)(bins - 1));
   const __m512i skip = _mm512_set1_epi32((int)bins);
-  const double scale = hi > lo ? (double)bins / (hi - lo) : 0.0;
+  const double scale = qs_value_bin_scale(lo, hi, bins);
   const int flat = !(hi > lo);
   const __m512d lo_v = _mm512_set1_pd(lo), scale_v = _mm512_set1_pd(scale);
   const __m512d mean_v = _mm512_set1_pd(mean);
@@ -205,7 +192,7 @@ QS_512_FN void qs_histogram_segment_avx512(const float *w, size_t n, size_t star
         b = qs_z_join(qs_z_bins8(_mm512_mul_pd(_mm512_sub_pd(d0, lo_v), scale_v), top),
                       qs_z_bins8(_mm512_mul_pd(_mm512_sub_pd(d1, lo_v), scale_v), top));
       }
-      qs_z_count(value_sub, stride, _mm512_mask_blend_epi32(finite, skip, b));
+      qs_z_count_bins(value_sub, stride, _mm512_mask_blend_epi32(finite, skip, b));
     }
   }
   double lanes[8];
@@ -216,15 +203,7 @@ QS_512_FN void qs_histogram_segment_avx512(const float *w, size_t n, size_t star
     double d = (double)v;
     double c = d - mean;
     lanes[i & 7] += c * c;
-    if (value_counts != NULL) {
-      size_t b;
-      if (flat) b = bins / 2;
-      else {
-        double t = (d - lo) * scale;
-        b = !(t > 0.0) ? 0 : ((size_t)t >= bins ? bins - 1 : (size_t)t);
-      }
-      value_sub[b]++;
-    }
+    if (value_counts != NULL) value_sub[qs_value_bin(d, lo, scale, bins, flat)]++;
   }
   for (int k = 0; k < 8; k++) *sum_sq_dev += lanes[k];
 
@@ -246,26 +225,15 @@ QS_512_FN void qs_histogram_segment_avx512(const float *w, size_t n, size_t star
         __m512d x1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(f, 1));
         __m512i b = qs_z_join(qs_z_bins8(_mm512_mul_pd(_mm512_add_pd(x0, one), half_bins), top),
                               qs_z_bins8(_mm512_mul_pd(_mm512_add_pd(x1, one), half_bins), top));
-        qs_z_count(norm_sub, stride, _mm512_mask_blend_epi32(finite, skip, b));
+        qs_z_count_bins(norm_sub, stride, _mm512_mask_blend_epi32(finite, skip, b));
       }
       for (; j < end; j++) {
         float x = qs_scale(w[j], inv_s);
-        if (!isfinite(x)) continue;
-        double t = ((double)x + 1.0) * ((double)bins * 0.5);
-        size_t b = !(t > 0.0) ? 0 : ((size_t)t >= bins ? bins - 1 : (size_t)t);
-        norm_sub[b]++;
+        if (isfinite(x)) norm_sub[qs_normalized_bin(x, bins)]++;
       }
     }
   }
-  for (size_t b = 0; b < bins; b++) {
-    if (value_counts != NULL) {
-      value_counts[b] += (uint64_t)value_sub[b] + value_sub[stride + b] + value_sub[2 * stride + b] +
-                         value_sub[3 * stride + b];
-    }
-    if (normalized_counts != NULL) {
-      normalized_counts[b] += (uint64_t)norm_sub[b] + norm_sub[stride + b] + norm_sub[2 * stride + b] +
-                              norm_sub[3 * stride + b];
-    }
-  }
+  if (value_counts != NULL) qs_add_sub_histograms(value_sub, stride, bins, value_counts);
+  if (normalized_counts != NULL) qs_add_sub_histograms(norm_sub, stride, bins, normalized_counts);
 }
 #endif
