@@ -4,13 +4,6 @@
 // qs_absmax_sum_kernel + qs_nf4dq_scales_kernel.
 #include "kernels_internal.h"
 
-// MARK: - Per-value encoders
-
-uint8_t qs_nf4_encode_value_ref(float x) { return qs_nf4_value(x); }
-uint8_t qs_fp4_encode_value_ref(float x) { return qs_fp4_value(x); }
-uint8_t qs_int4_encode_value_ref(float x) { return qs_int4_value(x); }
-uint8_t qs_dyn8_encode_value_ref(float x) { return qs_dyn8_value(x); }
-
 // MARK: - Whole-array reference
 
 static void qs_encode_ref(qs_block_format format, const float *w, size_t n, size_t blocksize,
@@ -34,35 +27,22 @@ static void qs_dequant_ref(qs_block_format format, const uint8_t *codes, const f
   }
 }
 
-void qs_nf4_encode_ref(const float *w, size_t n, size_t bs, uint8_t *codes, float *absmax) {
-  qs_encode_ref(QS_BLOCK_NF4, w, n, bs, codes, absmax);
-}
-void qs_fp4_encode_ref(const float *w, size_t n, size_t bs, uint8_t *codes, float *absmax) {
-  qs_encode_ref(QS_BLOCK_FP4, w, n, bs, codes, absmax);
-}
-void qs_int4_encode_ref(const float *w, size_t n, size_t bs, uint8_t *codes, float *absmax) {
-  qs_encode_ref(QS_BLOCK_INT4, w, n, bs, codes, absmax);
-}
-void qs_dyn8_encode_ref(const float *w, size_t n, size_t bs, uint8_t *codes, float *absmax) {
-  qs_encode_ref(QS_BLOCK_DYN8, w, n, bs, codes, absmax);
-}
-
-void qs_nf4_dequant_ref(const uint8_t *codes, const float *absmax, size_t n, size_t bs,
-                        qs_dtype dtype, float *out) {
-  qs_dequant_ref(QS_BLOCK_NF4, codes, absmax, n, bs, dtype, out);
-}
-void qs_fp4_dequant_ref(const uint8_t *codes, const float *absmax, size_t n, size_t bs,
-                        qs_dtype dtype, float *out) {
-  qs_dequant_ref(QS_BLOCK_FP4, codes, absmax, n, bs, dtype, out);
-}
-void qs_int4_dequant_ref(const uint8_t *codes, const float *absmax, size_t n, size_t bs,
-                         qs_dtype dtype, float *out) {
-  qs_dequant_ref(QS_BLOCK_INT4, codes, absmax, n, bs, dtype, out);
-}
-void qs_dyn8_dequant_ref(const uint8_t *codes, const float *absmax, size_t n, size_t bs,
-                         qs_dtype dtype, float *out) {
-  qs_dequant_ref(QS_BLOCK_DYN8, codes, absmax, n, bs, dtype, out);
-}
+/// The reference entry points of one block format, declared in quant_kernels.h:
+/// `qs_<name>_encode_value_ref`, `qs_<name>_encode_ref` and `qs_<name>_dequant_ref`.
+#define QS_BLOCK_FORMAT_REFERENCE(name, format)                                                   \
+  uint8_t qs_##name##_encode_value_ref(float x) { return qs_encode(format, x); }                  \
+  void qs_##name##_encode_ref(const float *w, size_t n, size_t blocksize, uint8_t *codes,        \
+                              float *absmax) {                                                    \
+    qs_encode_ref(format, w, n, blocksize, codes, absmax);                                        \
+  }                                                                                               \
+  void qs_##name##_dequant_ref(const uint8_t *codes, const float *absmax, size_t n,              \
+                               size_t blocksize, qs_dtype dtype, float *out) {                    \
+    qs_dequant_ref(format, codes, absmax, n, blocksize, dtype, out);                              \
+  }
+QS_BLOCK_FORMAT_REFERENCE(nf4, QS_BLOCK_NF4)
+QS_BLOCK_FORMAT_REFERENCE(fp4, QS_BLOCK_FP4)
+QS_BLOCK_FORMAT_REFERENCE(int4, QS_BLOCK_INT4)
+QS_BLOCK_FORMAT_REFERENCE(dyn8, QS_BLOCK_DYN8)
 
 // MARK: - nf4-dq second level (spec §4)
 
@@ -80,11 +60,8 @@ void qs_block_error_ref(qs_block_format format, const float *w, size_t n, size_t
   qs_lanes_init(&lanes);
   size_t i = 0;
   while (i < n) {
-    size_t block = (start + i) / blocksize;
-    size_t end = qs_run_end(block, blocksize, start, n);
-    float a = absmax[block];
-    float inv = 1.0f / a;
-    for (; i < end; i++) qs_block_element(format, qs_scale(w[i], inv), w[i], i, a, dtype, &lanes, acc);
+    qs_run run = qs_block_run(absmax, start, i, blocksize, n);
+    for (; i < run.end; i++) qs_block_element(format, qs_scale(w[i], run.inv), w[i], i, run.scale, dtype, &lanes, acc);
   }
   qs_lanes_finish(&lanes, acc);
 }
@@ -99,13 +76,10 @@ void qs_nf4_error_ref(const float *w, size_t n, size_t start, size_t blocksize,
   qs_lanes_init(&lanes_dq);
   size_t i = 0;
   while (i < n) {
-    size_t block = (start + i) / blocksize;
-    size_t end = qs_run_end(block, blocksize, start, n);
-    float a = absmax[block];
-    float inv = 1.0f / a;
-    float a_hat = with_dq ? absmax_hat[block] : 0.0f;
-    for (; i < end; i++) {
-      qs_nf4_element(qs_scale(w[i], inv), w[i], i, a, a_hat, dtype, &lanes, acc, &lanes_dq,
+    qs_run run = qs_block_run(absmax, start, i, blocksize, n);
+    float a_hat = with_dq ? absmax_hat[run.index] : 0.0f;
+    for (; i < run.end; i++) {
+      qs_nf4_element(qs_scale(w[i], run.inv), w[i], i, run.scale, a_hat, dtype, &lanes, acc, &lanes_dq,
                      with_dq ? acc_dq : NULL);
     }
   }
@@ -119,12 +93,6 @@ void qs_block4_error_ref(const float *w, size_t n, size_t start, size_t blocksiz
                          const float *absmax, const float *absmax_hat, qs_dtype dtype,
                          qs_error_acc *acc_nf4, qs_error_acc *acc_nf4dq, qs_error_acc *acc_fp4,
                          qs_error_acc *acc_int4) {
-  if (acc_nf4 != NULL || acc_nf4dq != NULL) {
-    qs_error_acc scratch;
-    memset(&scratch, 0, sizeof scratch);
-    qs_nf4_error_ref(w, n, start, blocksize, absmax, acc_nf4dq != NULL ? absmax_hat : NULL, dtype,
-                     acc_nf4 != NULL ? acc_nf4 : &scratch, acc_nf4dq);
-  }
-  if (acc_fp4 != NULL) qs_block_error_ref(QS_BLOCK_FP4, w, n, start, blocksize, absmax, dtype, acc_fp4);
-  if (acc_int4 != NULL) qs_block_error_ref(QS_BLOCK_INT4, w, n, start, blocksize, absmax, dtype, acc_int4);
+  qs_block4_one_by_one(qs_nf4_error_ref, qs_block_error_ref, w, n, start, blocksize, absmax,
+                       absmax_hat, dtype, acc_nf4, acc_nf4dq, acc_fp4, acc_int4);
 }

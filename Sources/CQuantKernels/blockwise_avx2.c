@@ -141,15 +141,12 @@ QS_AVX2 void qs_block_error_avx2_impl(qs_block_format format, const float *w, si
   const __m256 fp4_by_rank = _mm256_loadu_ps(magnitude_by_rank);
   size_t i = 0;
   while (i < n) {
-    size_t block = (start + i) / blocksize;
-    size_t end = qs_run_end(block, blocksize, start, n);
-    float a = absmax[block];
-    float inv_scalar = 1.0f / a;
-    __m256 inv = _mm256_set1_ps(inv_scalar);
-    __m256 scale = _mm256_set1_ps(a);
+    qs_run run = qs_block_run(absmax, start, i, blocksize, n);
+    __m256 inv = _mm256_set1_ps(run.inv);
+    __m256 scale = _mm256_set1_ps(run.scale);
     // i is a multiple of 8 here (start and blocksize are multiples of 8): lanes line up.
     qs_v_load_lanes(&lanes, &sum0, &sum1);
-    for (; i + 8 <= end; i += 8) {
+    for (; i + 8 <= run.end; i += 8) {
       __m256 wv = _mm256_loadu_ps(w + i);
       __m256 x = qs_v_scale(wv, inv);
       __m256i code;
@@ -182,8 +179,8 @@ QS_AVX2 void qs_block_error_avx2_impl(qs_block_format format, const float *w, si
       qs_v_accumulate(w_hat, wv, &sum0, &sum1, &max);
     }
     qs_v_store_lanes(sum0, sum1, &lanes);
-    for (; i < end; i++) {
-      qs_block_element(format, qs_scale(w[i], inv_scalar), w[i], i, a, dtype, &lanes, acc);
+    for (; i < run.end; i++) {
+      qs_block_element(format, qs_scale(w[i], run.inv), w[i], i, run.scale, dtype, &lanes, acc);
     }
   }
   qs_v_merge_max(max, &lanes);
@@ -246,17 +243,14 @@ QS_AVX2_FN void qs_nf4_error_avx2(const float *w, size_t n, size_t start, size_t
   const __m256 high = _mm256_loadu_ps(QS_NF4_CODEBOOK + 8);
   size_t i = 0;
   while (i < n) {
-    size_t block = (start + i) / blocksize;
-    size_t end = qs_run_end(block, blocksize, start, n);
-    float a = absmax[block];
-    float inv_scalar = 1.0f / a;
-    float a_hat = with_dq ? absmax_hat[block] : 0.0f;
-    __m256 inv = _mm256_set1_ps(inv_scalar);
-    __m256 scale = _mm256_set1_ps(a);
+    qs_run run = qs_block_run(absmax, start, i, blocksize, n);
+    float a_hat = with_dq ? absmax_hat[run.index] : 0.0f;
+    __m256 inv = _mm256_set1_ps(run.inv);
+    __m256 scale = _mm256_set1_ps(run.scale);
     __m256 scale_hat = _mm256_set1_ps(a_hat);
     qs_v_load_lanes(&lanes, &sum0, &sum1);
     qs_v_load_lanes(&lanes_dq, &dq0, &dq1);
-    for (; i + 8 <= end; i += 8) {
+    for (; i + 8 <= run.end; i += 8) {
       __m256 wv = _mm256_loadu_ps(w + i);
       __m256i code = qs_v_nf4(qs_v_scale(wv, inv));
       __m256 level = qs_v_lookup16(code, low, high);
@@ -269,8 +263,8 @@ QS_AVX2_FN void qs_nf4_error_avx2(const float *w, size_t n, size_t start, size_t
     }
     qs_v_store_lanes(sum0, sum1, &lanes);
     qs_v_store_lanes(dq0, dq1, &lanes_dq);
-    for (; i < end; i++) {
-      qs_nf4_element(qs_scale(w[i], inv_scalar), w[i], i, a, a_hat, dtype, &lanes, acc, &lanes_dq,
+    for (; i < run.end; i++) {
+      qs_nf4_element(qs_scale(w[i], run.inv), w[i], i, run.scale, a_hat, dtype, &lanes, acc, &lanes_dq,
                      with_dq ? acc_dq : NULL);
     }
   }

@@ -79,6 +79,13 @@ QS_AVX512 void qs_codes16_finish(qs_codes16 *c, __m512i *lo, __m512i *hi, uint64
   }
 }
 
+/// One format's results into `acc`: the error lanes and maximum, then the code counts.
+QS_AVX512 void qs_block4_finish(__m512d sum, __m512d max, qs_lanes *lanes, qs_codes16 *codes,
+                                __m512i *lo, __m512i *hi, qs_error_acc *acc) {
+  qs_z_finish(sum, max, lanes, acc);
+  qs_codes16_finish(codes, lo, hi, acc->counts);
+}
+
 // MARK: - nf4, nf4-dq, fp4, int4 in one sweep
 
 /// The vector state of every format lives in plain locals (so it stays in registers); the lane
@@ -125,16 +132,13 @@ QS_AVX512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, siz
   unsigned steps = 0, moves = 0;
   size_t i = 0;
   while (i < n) {
-    size_t block = (start + i) / blocksize;
-    size_t end = qs_run_end(block, blocksize, start, n);
-    float a = absmax[block];
-    float inv_scalar = 1.0f / a;
-    float a_hat = want_dq ? absmax_hat[block] : 0.0f;
-    const __m512 inv = _mm512_set1_ps(inv_scalar);
-    const __m512 scale = _mm512_set1_ps(a);
+    qs_run run = qs_block_run(absmax, start, i, blocksize, n);
+    float a_hat = want_dq ? absmax_hat[run.index] : 0.0f;
+    const __m512 inv = _mm512_set1_ps(run.inv);
+    const __m512 scale = _mm512_set1_ps(run.scale);
     const __m512 scale_hat = _mm512_set1_ps(a_hat);
     // i is a multiple of 8 here (start and blocksize are multiples of 8): lanes line up.
-    for (; i + 16 <= end; i += 16) {
+    for (; i + 16 <= run.end; i += 16) {
       __m512 wv = _mm512_loadu_ps(w + i);
       __m512d w0 = _mm512_cvtps_pd(_mm512_castps512_ps256(wv));
       __m512d w1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(wv, 1));
@@ -185,20 +189,20 @@ QS_AVX512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, siz
         }
       }
     }
-    if (i < end) {
+    if (i < run.end) {
       // Block tail (< 16 elements): through the lane arrays, in element order.
       qs_z_store_lanes(s_nf4, &l_nf4);
       qs_z_store_lanes(s_dq, &l_dq);
       qs_z_store_lanes(s_fp4, &l_fp4);
       qs_z_store_lanes(s_int4, &l_int4);
-      for (; i < end; i++) {
-        float x = qs_scale(w[i], inv_scalar);
+      for (; i < run.end; i++) {
+        float x = qs_scale(w[i], run.inv);
         if (count_nf4) {
-          qs_nf4_element(x, w[i], i, a, a_hat, dtype, &l_nf4, want_nf4 ? acc_nf4 : NULL, &l_dq,
+          qs_nf4_element(x, w[i], i, run.scale, a_hat, dtype, &l_nf4, want_nf4 ? acc_nf4 : NULL, &l_dq,
                          want_dq ? acc_dq : NULL);
         }
-        if (want_fp4) qs_block_element(QS_BLOCK_FP4, x, w[i], i, a, dtype, &l_fp4, acc_fp4);
-        if (want_int4) qs_block_element(QS_BLOCK_INT4, x, w[i], i, a, dtype, &l_int4, acc_int4);
+        if (want_fp4) qs_block_element(QS_BLOCK_FP4, x, w[i], i, run.scale, dtype, &l_fp4, acc_fp4);
+        if (want_int4) qs_block_element(QS_BLOCK_INT4, x, w[i], i, run.scale, dtype, &l_int4, acc_int4);
       }
       s_nf4 = qs_z_load_lanes(&l_nf4);
       s_dq = qs_z_load_lanes(&l_dq);
@@ -206,22 +210,10 @@ QS_AVX512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, siz
       s_int4 = qs_z_load_lanes(&l_int4);
     }
   }
-  if (want_nf4) {
-    qs_z_finish(s_nf4, m_nf4, &l_nf4, acc_nf4);
-    qs_codes16_finish(&c_nf4, &lo_nf4, &hi_nf4, acc_nf4->counts);
-  }
-  if (want_dq) {
-    qs_z_finish(s_dq, m_dq, &l_dq, acc_dq);
-    qs_codes16_finish(&c_nf4, &lo_nf4, &hi_nf4, acc_dq->counts);
-  }
-  if (want_fp4) {
-    qs_z_finish(s_fp4, m_fp4, &l_fp4, acc_fp4);
-    qs_codes16_finish(&c_fp4, &lo_fp4, &hi_fp4, acc_fp4->counts);
-  }
-  if (want_int4) {
-    qs_z_finish(s_int4, m_int4, &l_int4, acc_int4);
-    qs_codes16_finish(&c_int4, &lo_int4, &hi_int4, acc_int4->counts);
-  }
+  if (want_nf4) qs_block4_finish(s_nf4, m_nf4, &l_nf4, &c_nf4, &lo_nf4, &hi_nf4, acc_nf4);
+  if (want_dq) qs_block4_finish(s_dq, m_dq, &l_dq, &c_nf4, &lo_nf4, &hi_nf4, acc_dq);
+  if (want_fp4) qs_block4_finish(s_fp4, m_fp4, &l_fp4, &c_fp4, &lo_fp4, &hi_fp4, acc_fp4);
+  if (want_int4) qs_block4_finish(s_int4, m_int4, &l_int4, &c_int4, &lo_int4, &hi_int4, acc_int4);
 }
 
 /// Instances with the dtype (and, for the usual call, every format) fixed at compile time.
@@ -283,13 +275,10 @@ QS_AVX512_FN void qs_dyn8_error_avx512(const float *w, size_t n, size_t start, s
   __m512d sum = _mm512_setzero_pd(), max = _mm512_setzero_pd();
   size_t i = 0;
   while (i < n) {
-    size_t block = (start + i) / blocksize;
-    size_t end = qs_run_end(block, blocksize, start, n);
-    float a = absmax[block];
-    float inv_scalar = 1.0f / a;
-    const __m512 inv = _mm512_set1_ps(inv_scalar);
-    const __m512 scale = _mm512_set1_ps(a);
-    for (; i + 16 <= end; i += 16) {
+    qs_run run = qs_block_run(absmax, start, i, blocksize, n);
+    const __m512 inv = _mm512_set1_ps(run.inv);
+    const __m512 scale = _mm512_set1_ps(run.scale);
+    for (; i + 16 <= run.end; i += 16) {
       __m512 wv = _mm512_loadu_ps(w + i);
       __m512 x = qs_z_scale(wv, inv);
       __m512i code = qs_z_dyn8_code(x, packed);
@@ -298,10 +287,10 @@ QS_AVX512_FN void qs_dyn8_error_avx512(const float *w, size_t n, size_t start, s
       __m512 w_hat = qs_z_round_dtype(_mm512_mul_ps(level, scale), dtype);
       qs_z_accumulate_w(w_hat, wv, &sum, &max);
     }
-    if (i < end) {
+    if (i < run.end) {
       qs_z_store_lanes(sum, &lanes);
-      for (; i < end; i++) {
-        qs_block_element(QS_BLOCK_DYN8, qs_scale(w[i], inv_scalar), w[i], i, a, dtype, &lanes, acc);
+      for (; i < run.end; i++) {
+        qs_block_element(QS_BLOCK_DYN8, qs_scale(w[i], run.inv), w[i], i, run.scale, dtype, &lanes, acc);
       }
       sum = qs_z_load_lanes(&lanes);
     }

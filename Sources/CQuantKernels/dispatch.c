@@ -48,6 +48,19 @@ static int qs_use_avx2(void) { return qs_tier_cap != QS_TIER_SCALAR && qs_cpu_ha
 /// 1 when the AVX-512 tiers may run (CPU support and the thread's cap).
 static int qs_use_avx512(void) { return qs_tier_cap == QS_TIER_BEST && qs_cpu_has_avx512(); }
 
+/// Calls the best tier of `name` the thread may use, `name_avx512`, `name_avx2` or `name_ref`,
+/// with the same arguments (the dispatchers whose every tier takes the reference's arguments).
+#if defined(__x86_64__)
+#define QS_CALL_BEST_TIER(name, ...)                                                                \
+  do {                                                                                              \
+    if (qs_use_avx512()) name##_avx512(__VA_ARGS__);                                                \
+    else if (qs_use_avx2()) name##_avx2(__VA_ARGS__);                                               \
+    else name##_ref(__VA_ARGS__);                                                                   \
+  } while (0)
+#else
+#define QS_CALL_BEST_TIER(name, ...) name##_ref(__VA_ARGS__)
+#endif
+
 // MARK: - Conversions (dtype_convert.c)
 
 void qs_convert_f16(const void *src, float *dst, size_t n) {
@@ -75,37 +88,22 @@ void qs_round_to_dtype(float *values, size_t n, qs_dtype dtype) {
 void qs_stats_segment(const float *w, size_t n, size_t start, size_t blocksize,
                       float *block_absmax, size_t cols, float *col_absmax,
                       uint32_t *row_absmax_bits, qs_stats_acc *acc) {
-#if defined(__x86_64__)
-  if (qs_use_avx512()) {
-    qs_stats_segment_avx512(w, n, start, blocksize, block_absmax, cols, col_absmax, row_absmax_bits, acc);
-    return;
-  }
-  if (qs_use_avx2()) {
-    qs_stats_segment_avx2(w, n, start, blocksize, block_absmax, cols, col_absmax, row_absmax_bits, acc);
-    return;
-  }
-#endif
-  qs_stats_segment_ref(w, n, start, blocksize, block_absmax, cols, col_absmax, row_absmax_bits, acc);
+  QS_CALL_BEST_TIER(qs_stats_segment, w, n, start, blocksize, block_absmax, cols, col_absmax,
+                    row_absmax_bits, acc);
 }
 
 void qs_histogram_segment(const float *w, size_t n, size_t start, size_t blocksize,
                           const float *block_absmax, double lo, double hi, size_t bins,
                           uint64_t *value_counts, uint64_t *normalized_counts, double mean,
                           double *sum_sq_dev) {
-#if defined(__x86_64__)
-  if (qs_use_avx512()) {
-    qs_histogram_segment_avx512(w, n, start, blocksize, block_absmax, lo, hi, bins, value_counts,
-                                normalized_counts, mean, sum_sq_dev);
+  if (bins == 0 || bins > QS_SUB_HISTOGRAM_BINS) {
+    // More bins than the SIMD tiers' counters hold (or none): the reference.
+    qs_histogram_segment_ref(w, n, start, blocksize, block_absmax, lo, hi, bins, value_counts,
+                             normalized_counts, mean, sum_sq_dev);
     return;
   }
-  if (qs_use_avx2()) {
-    qs_histogram_segment_avx2(w, n, start, blocksize, block_absmax, lo, hi, bins, value_counts,
-                              normalized_counts, mean, sum_sq_dev);
-    return;
-  }
-#endif
-  qs_histogram_segment_ref(w, n, start, blocksize, block_absmax, lo, hi, bins, value_counts,
-                           normalized_counts, mean, sum_sq_dev);
+  QS_CALL_BEST_TIER(qs_histogram_segment, w, n, start, blocksize, block_absmax, lo, hi, bins,
+                    value_counts, normalized_counts, mean, sum_sq_dev);
 }
 
 // MARK: - Block formats (blockwise.c)
@@ -167,31 +165,15 @@ void qs_block4_error(const float *w, size_t n, size_t start, size_t blocksize,
   }
 #endif
   // Below AVX-512: the formats one after another, each through its own dispatcher.
-  if (acc_nf4 != NULL || acc_nf4dq != NULL) {
-    qs_error_acc scratch;
-    memset(&scratch, 0, sizeof scratch);
-    qs_nf4_error(w, n, start, blocksize, absmax, acc_nf4dq != NULL ? absmax_hat : NULL, dtype,
-                 acc_nf4 != NULL ? acc_nf4 : &scratch, acc_nf4dq);
-  }
-  if (acc_fp4 != NULL) qs_block_error(QS_BLOCK_FP4, w, n, start, blocksize, absmax, dtype, acc_fp4);
-  if (acc_int4 != NULL) qs_block_error(QS_BLOCK_INT4, w, n, start, blocksize, absmax, dtype, acc_int4);
+  qs_block4_one_by_one(qs_nf4_error, qs_block_error, w, n, start, blocksize, absmax, absmax_hat,
+                       dtype, acc_nf4, acc_nf4dq, acc_fp4, acc_int4);
 }
 
 // MARK: - int8 (int8.c)
 
 void qs_int8_error(const float *w, size_t n, size_t start, size_t cols, const float *rowmax,
                    qs_error_acc *acc) {
-#if defined(__x86_64__)
-  if (qs_use_avx512()) {
-    qs_int8_error_avx512(w, n, start, cols, rowmax, acc);
-    return;
-  }
-  if (qs_use_avx2()) {
-    qs_int8_error_avx2(w, n, start, cols, rowmax, acc);
-    return;
-  }
-#endif
-  qs_int8_error_ref(w, n, start, cols, rowmax, acc);
+  QS_CALL_BEST_TIER(qs_int8_error, w, n, start, cols, rowmax, acc);
 }
 
 void qs_dyn8_int8_error(const float *w, size_t n, size_t start, const float *dyn8_absmax,

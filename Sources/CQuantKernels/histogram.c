@@ -10,25 +10,14 @@ void qs_histogram_segment_ref(const float *w, size_t n, size_t start, size_t blo
   double scale = qs_value_bin_scale(lo, hi, bins);
   int flat = !(hi > lo);
   double dev[8] = {0};
-  for (size_t i = 0; i < n; i++) {
-    float v = w[i];
-    if (!isfinite(v)) continue;
-    double d = (double)v;
-    double c = d - mean;
-    dev[i & 7] += c * c;
-    if (value_counts != NULL) value_counts[qs_value_bin(d, lo, scale, bins, flat)]++;
-  }
+  qs_value_pass(w, 0, n, mean, lo, scale, bins, flat, dev, value_counts);
   for (int k = 0; k < 8; k++) *sum_sq_dev += dev[k];
 
   if (normalized_counts != NULL && blocksize > 0 && block_absmax != NULL) {
     for (size_t begin = 0; begin < n; begin += blocksize) {
       size_t end = begin + blocksize < n ? begin + blocksize : n;
       float inv = 1.0f / block_absmax[(start + begin) / blocksize];
-      for (size_t i = begin; i < end; i++) {
-        float x = qs_scale(w[i], inv);
-        if (!isfinite(x)) continue;
-        normalized_counts[qs_normalized_bin(x, bins)]++;
-      }
+      qs_normalized_pass(w, begin, end, inv, bins, normalized_counts);
     }
   }
 }

@@ -17,18 +17,8 @@ QS_AVX2_FN void qs_histogram_segment_avx2(const float *w, size_t n, size_t start
                                           size_t bins, uint64_t *value_counts,
                                           uint64_t *normalized_counts, double mean,
                                           double *sum_sq_dev) {
-  // 4 interleaved sub-histograms break the store-to-load chains of repeated bins; slot `bins`
-  // swallows skipped (non-finite) elements.
-  if (bins == 0 || bins > 1024) {
-    qs_histogram_segment_ref(w, n, start, blocksize, block_absmax, lo, hi, bins, value_counts,
-                             normalized_counts, mean, sum_sq_dev);
-    return;
-  }
-  size_t stride = bins + 1;
-  uint32_t value_sub[4 * 1025];
-  uint32_t norm_sub[4 * 1025];
-  memset(value_sub, 0, 4 * stride * sizeof(uint32_t));
-  memset(norm_sub, 0, 4 * stride * sizeof(uint32_t));
+  qs_sub_histograms sub;
+  const size_t stride = qs_sub_histograms_init(&sub, bins);
   const __m256 sign = _mm256_set1_ps(-0.0f);
   const __m256 inf = _mm256_set1_ps(INFINITY);
   const __m256d top = _mm256_set1_pd((double)(bins - 1));
@@ -66,20 +56,14 @@ QS_AVX2_FN void qs_histogram_segment_avx2(const float *w, size_t n, size_t start
       }
       b = _mm256_blendv_epi8(_mm256_set1_epi32((int)bins), b, _mm256_castps_si256(finite));
       _mm256_storeu_si256((__m256i *)idx, b);
-      for (int k = 0; k < 8; k++) value_sub[(k & 3) * stride + idx[k]]++;
+      for (int k = 0; k < 8; k++) sub.value[(k & 3) * stride + idx[k]]++;
     }
   }
   double dev[8];
   _mm256_storeu_pd(dev, dev0);
   _mm256_storeu_pd(dev + 4, dev1);
-  for (; i < n; i++) {
-    float v = w[i];
-    if (!isfinite(v)) continue;
-    double d = (double)v;
-    double c = d - mean;
-    dev[i & 7] += c * c;
-    if (value_counts != NULL) value_sub[qs_value_bin(d, lo, scale, bins, flat)]++;
-  }
+  // The tail counts straight into value_counts (order-free).
+  qs_value_pass(w, i, n, mean, lo, scale, bins, flat, dev, value_counts);
   for (int k = 0; k < 8; k++) *sum_sq_dev += dev[k];
 
   if (normalized_counts != NULL && blocksize > 0 && block_absmax != NULL) {
@@ -102,15 +86,11 @@ QS_AVX2_FN void qs_histogram_segment_avx2(const float *w, size_t n, size_t start
         __m256i b = _mm256_set_m128i(b1, b0);
         b = _mm256_blendv_epi8(_mm256_set1_epi32((int)bins), b, _mm256_castps_si256(finite));
         _mm256_storeu_si256((__m256i *)idx, b);
-        for (int k = 0; k < 8; k++) norm_sub[(k & 3) * stride + idx[k]]++;
+        for (int k = 0; k < 8; k++) sub.normalized[(k & 3) * stride + idx[k]]++;
       }
-      for (; j < end; j++) {
-        float x = qs_scale(w[j], inv_s);
-        if (isfinite(x)) norm_sub[qs_normalized_bin(x, bins)]++;
-      }
+      qs_normalized_pass(w, j, end, inv_s, bins, normalized_counts);
     }
   }
-  if (value_counts != NULL) qs_add_sub_histograms(value_sub, stride, bins, value_counts);
-  if (normalized_counts != NULL) qs_add_sub_histograms(norm_sub, stride, bins, normalized_counts);
+  qs_sub_histograms_add(&sub, bins, value_counts, normalized_counts);
 }
 #endif

@@ -36,11 +36,8 @@ void qs_int8_error_ref(const float *w, size_t n, size_t start, size_t cols, cons
   qs_lanes_init(&lanes);
   size_t i = 0;
   while (i < n) {
-    size_t row = (start + i) / cols;
-    size_t end = qs_run_end(row, cols, start, n);
-    float m = rowmax[row];
-    float scale = qs_int8_scale(m);
-    for (; i < end; i++) qs_int8_element(w[i], i, m, scale, &lanes, acc);
+    qs_run run = qs_row_run(rowmax, start, i, cols, n);
+    for (; i < run.end; i++) qs_int8_element(w[i], i, run.scale, run.inv, &lanes, acc);
   }
   qs_lanes_finish(&lanes, acc);
 }

@@ -14,16 +14,13 @@ QS_AVX2_FN void qs_int8_error_avx2(const float *w, size_t n, size_t start, size_
   __m256d sum0 = _mm256_setzero_pd(), sum1 = _mm256_setzero_pd(), max = _mm256_setzero_pd();
   size_t i = 0;
   while (i < n) {
-    size_t row = (start + i) / cols;
-    size_t end = qs_run_end(row, cols, start, n);
-    float m = rowmax[row];
-    float scale_scalar = qs_int8_scale(m);
-    __m256 scale = _mm256_set1_ps(scale_scalar);
-    __m256 rm = _mm256_set1_ps(m);
+    qs_run run = qs_row_run(rowmax, start, i, cols, n);
+    __m256 scale = _mm256_set1_ps(run.inv);
+    __m256 rm = _mm256_set1_ps(run.scale);
     // Scalar head until i is a multiple of 8, so vector lanes match i mod 8.
-    for (; i < end && (i & 7) != 0; i++) qs_int8_element(w[i], i, m, scale_scalar, &lanes, acc);
+    for (; i < run.end && (i & 7) != 0; i++) qs_int8_element(w[i], i, run.scale, run.inv, &lanes, acc);
     qs_v_load_lanes(&lanes, &sum0, &sum1);
-    for (; i + 8 <= end; i += 8) {
+    for (; i + 8 <= run.end; i += 8) {
       __m256 wv = _mm256_loadu_ps(w + i);
       __m256 h = _mm256_cvtph_ps(_mm256_cvtps_ph(wv, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
       __m256 q = _mm256_round_ps(_mm256_mul_ps(h, scale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -35,7 +32,7 @@ QS_AVX2_FN void qs_int8_error_avx2(const float *w, size_t n, size_t start, size_
       qs_v_accumulate(w_hat, wv, &sum0, &sum1, &max);
     }
     qs_v_store_lanes(sum0, sum1, &lanes);
-    for (; i < end; i++) qs_int8_element(w[i], i, m, scale_scalar, &lanes, acc);
+    for (; i < run.end; i++) qs_int8_element(w[i], i, run.scale, run.inv, &lanes, acc);
   }
   qs_v_merge_max(max, &lanes);
   qs_lanes_finish(&lanes, acc);

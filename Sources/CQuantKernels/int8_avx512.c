@@ -28,28 +28,25 @@ QS_AVX512_FN void qs_int8_error_avx512(const float *w, size_t n, size_t start, s
   const __m512i bias = _mm512_set1_epi32(127);
   size_t i = 0;
   while (i < n) {
-    size_t row = (start + i) / cols;
-    size_t end = qs_run_end(row, cols, start, n);
-    float m = rowmax[row];
-    float scale_scalar = qs_int8_scale(m);
-    const __m512 scale = _mm512_set1_ps(scale_scalar);
-    const __m512 rm = _mm512_set1_ps(m);
+    qs_run run = qs_row_run(rowmax, start, i, cols, n);
+    const __m512 scale = _mm512_set1_ps(run.inv);
+    const __m512 rm = _mm512_set1_ps(run.scale);
     if ((i & 7) != 0) {
       // Scalar head until i is a multiple of 8, so vector lanes match i mod 8.
       qs_z_store_lanes(sum, &lanes);
-      for (; i < end && (i & 7) != 0; i++) qs_int8_element(w[i], i, m, scale_scalar, &lanes, acc);
+      for (; i < run.end && (i & 7) != 0; i++) qs_int8_element(w[i], i, run.scale, run.inv, &lanes, acc);
       sum = qs_z_load_lanes(&lanes);
     }
-    for (; i + 16 <= end; i += 16) {
+    for (; i + 16 <= run.end; i += 16) {
       __m512 wv = _mm512_loadu_ps(w + i);
       __m512 q = qs_z_int8_q(wv, scale);
       qs_z_count(&counts, _mm512_add_epi32(_mm512_cvtps_epi32(q), bias));
       __m512 w_hat = _mm512_mul_ps(_mm512_mul_ps(q, rm), inv127);
       qs_z_accumulate_w(w_hat, wv, &sum, &max);
     }
-    if (i < end) {
+    if (i < run.end) {
       qs_z_store_lanes(sum, &lanes);
-      for (; i < end; i++) qs_int8_element(w[i], i, m, scale_scalar, &lanes, acc);
+      for (; i < run.end; i++) qs_int8_element(w[i], i, run.scale, run.inv, &lanes, acc);
       sum = qs_z_load_lanes(&lanes);
     }
   }

@@ -153,10 +153,30 @@ static inline float qs_absmax_from(const float *w, size_t begin, size_t end, flo
 }
 
 /// End (relative to `start`, at most `n`) of run `index` of `unit` elements: the block of a block
-/// format, the row of int8. The kernels walk w[0..n) run by run, one scale per run.
+/// format, the row of int8.
 static inline size_t qs_run_end(size_t index, size_t unit, size_t start, size_t n) {
   size_t end = (index + 1) * unit - start;
   return end < n ? end : n;
+}
+
+/// The round-trip kernels walk w[0..n) (flat index `start` + i) run by run, one scale per run:
+/// the block of a block format, the row of int8.
+typedef struct {
+  size_t index;  ///< block or row number, counted from the tensor's start
+  size_t end;    ///< end of the run relative to `start`, at most n
+  float scale;   ///< absmax[index] (block) or rowmax[index] (row)
+  float inv;     ///< f32(1/absmax) (block) or `qs_int8_scale(rowmax)` (row)
+} qs_run;
+
+/// The block holding element i.
+static inline qs_run qs_block_run(const float *absmax, size_t start, size_t i, size_t blocksize,
+                                  size_t n) {
+  qs_run run;
+  run.index = (start + i) / blocksize;
+  run.end = qs_run_end(run.index, blocksize, start, n);
+  run.scale = absmax[run.index];
+  run.inv = 1.0f / run.scale;
+  return run;
 }
 
 // MARK: - int8 (spec §6)
@@ -175,6 +195,16 @@ static inline int qs_int8_value(float h, float scale) {
 
 static inline float qs_int8_decode(int q, float rowmax) {
   return ((float)q * rowmax) * QS_INT8_INV127;
+}
+
+/// The row (of `cols` elements) holding element i, with its int8 scale.
+static inline qs_run qs_row_run(const float *rowmax, size_t start, size_t i, size_t cols, size_t n) {
+  qs_run run;
+  run.index = (start + i) / cols;
+  run.end = qs_run_end(run.index, cols, start, n);
+  run.scale = rowmax[run.index];
+  run.inv = qs_int8_scale(run.scale);
+  return run;
 }
 
 // MARK: - Error accumulation order (shared by every tier)
@@ -255,6 +285,34 @@ static inline void qs_int8_element(float w, size_t i, float m, float scale, qs_l
   int q = qs_int8_value(qs_round_f16(w), scale);
   acc->counts[q + 127]++;
   qs_lanes_add(lanes, i, qs_int8_decode(q, m), w);
+}
+
+// MARK: - The 4-bit formats one after another
+
+typedef void (*qs_nf4_error_fn)(const float *w, size_t n, size_t start, size_t blocksize,
+                                const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                                qs_error_acc *acc, qs_error_acc *acc_dq);
+typedef void (*qs_block_error_fn)(qs_block_format format, const float *w, size_t n, size_t start,
+                                  size_t blocksize, const float *absmax, qs_dtype dtype,
+                                  qs_error_acc *acc);
+
+/// `qs_block4_error` format by format: nf4 (+ nf4-dq) through `nf4_error`, fp4 and int4 through
+/// `block_error`, each skipped when its accumulator is NULL. The reference passes the `_ref`
+/// functions, the dispatcher (below AVX-512) the dispatchers.
+static inline void qs_block4_one_by_one(qs_nf4_error_fn nf4_error, qs_block_error_fn block_error,
+                                        const float *w, size_t n, size_t start, size_t blocksize,
+                                        const float *absmax, const float *absmax_hat,
+                                        qs_dtype dtype, qs_error_acc *acc_nf4,
+                                        qs_error_acc *acc_nf4dq, qs_error_acc *acc_fp4,
+                                        qs_error_acc *acc_int4) {
+  if (acc_nf4 != NULL || acc_nf4dq != NULL) {
+    qs_error_acc scratch;
+    memset(&scratch, 0, sizeof scratch);
+    nf4_error(w, n, start, blocksize, absmax, acc_nf4dq != NULL ? absmax_hat : NULL, dtype,
+              acc_nf4 != NULL ? acc_nf4 : &scratch, acc_nf4dq);
+  }
+  if (acc_fp4 != NULL) block_error(QS_BLOCK_FP4, w, n, start, blocksize, absmax, dtype, acc_fp4);
+  if (acc_int4 != NULL) block_error(QS_BLOCK_INT4, w, n, start, blocksize, absmax, dtype, acc_int4);
 }
 
 // MARK: - nf4-dq second level (spec §4)
@@ -412,12 +470,64 @@ static inline size_t qs_normalized_bin(float x, size_t bins) {
   return qs_bin(((double)x + 1.0) * ((double)bins * 0.5), bins);
 }
 
-/// Adds 4 interleaved sub-histograms of uint32 counters (`stride` apart; the SIMD tiers count
-/// lane k into sub-histogram k mod 4 so repeated bins don't chain store-to-load) to `counts`.
-static inline void qs_add_sub_histograms(const uint32_t *sub, size_t stride, size_t bins,
-                                         uint64_t *counts) {
+/// The value part of the histogram pass over w[i..n), the scalar way: (w − mean)² of the finite
+/// values into the 8 lanes `dev` (lane = index & 7) and their bins into `value_counts` (may be
+/// NULL). The reference runs it over a whole segment, the SIMD tiers over their tails.
+static inline void qs_value_pass(const float *w, size_t i, size_t n, double mean, double lo,
+                                 double scale, size_t bins, int flat, double dev[8],
+                                 uint64_t *value_counts) {
+  for (; i < n; i++) {
+    float v = w[i];
+    if (!isfinite(v)) continue;
+    double d = (double)v;
+    double c = d - mean;
+    dev[i & 7] += c * c;
+    if (value_counts != NULL) value_counts[qs_value_bin(d, lo, scale, bins, flat)]++;
+  }
+}
+
+/// The normalised part over w[i..end) of one block (inv = f32(1/absmax)), the scalar way:
+/// non-finite x skipped.
+static inline void qs_normalized_pass(const float *w, size_t i, size_t end, float inv, size_t bins,
+                                      uint64_t *normalized_counts) {
+  for (; i < end; i++) {
+    float x = qs_scale(w[i], inv);
+    if (isfinite(x)) normalized_counts[qs_normalized_bin(x, bins)]++;
+  }
+}
+
+/// The most bins the SIMD histogram tiers count in sub-histograms (more: they run the reference).
+#define QS_SUB_HISTOGRAM_BINS 1024
+
+/// The SIMD histogram tiers' counters: value and normalised bins, each in 4 interleaved
+/// sub-histograms `stride` = bins + 1 apart (lane k counts into sub-histogram k mod 4, which breaks
+/// the store-to-load chains of repeated bins; slot `bins` swallows skipped, non-finite, elements).
+typedef struct {
+  uint32_t value[4 * (QS_SUB_HISTOGRAM_BINS + 1)];
+  uint32_t normalized[4 * (QS_SUB_HISTOGRAM_BINS + 1)];
+} qs_sub_histograms;
+
+/// Zeroes the counters of `bins` bins (≤ QS_SUB_HISTOGRAM_BINS) and returns the stride.
+static inline size_t qs_sub_histograms_init(qs_sub_histograms *sub, size_t bins) {
+  size_t stride = bins + 1;
+  memset(sub->value, 0, 4 * stride * sizeof(uint32_t));
+  memset(sub->normalized, 0, 4 * stride * sizeof(uint32_t));
+  return stride;
+}
+
+/// Adds the sub-histograms to the histograms (either may be NULL: not counted).
+static inline void qs_sub_histograms_add(const qs_sub_histograms *sub, size_t bins,
+                                         uint64_t *value_counts, uint64_t *normalized_counts) {
+  size_t stride = bins + 1;
   for (size_t b = 0; b < bins; b++) {
-    counts[b] += (uint64_t)sub[b] + sub[stride + b] + sub[2 * stride + b] + sub[3 * stride + b];
+    if (value_counts != NULL) {
+      value_counts[b] += (uint64_t)sub->value[b] + sub->value[stride + b] +
+                         sub->value[2 * stride + b] + sub->value[3 * stride + b];
+    }
+    if (normalized_counts != NULL) {
+      normalized_counts[b] += (uint64_t)sub->normalized[b] + sub->normalized[stride + b] +
+                              sub->normalized[2 * stride + b] + sub->normalized[3 * stride + b];
+    }
   }
 }
 

@@ -45,16 +45,6 @@ QS_AVX512 float qs_z_hmax(__m512 m) {
   return _mm_cvtss_f32(q);
 }
 
-/// Smallest of 16 non-NaN values.
-QS_AVX512 float qs_z_hmin(__m512 m) {
-  __m256 h = _mm256_min_ps(_mm512_castps512_ps256(m),
-                           _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(m), 1)));
-  __m128 q = _mm_min_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-  q = _mm_min_ps(q, _mm_movehl_ps(q, q));
-  q = _mm_min_ss(q, _mm_shuffle_ps(q, q, 1));
-  return _mm_cvtss_f32(q);
-}
-
 QS_AVX512_FN void qs_stats_segment_avx512(const float *w, size_t n, size_t start, size_t blocksize,
                                        float *block_absmax, size_t cols, float *col_absmax,
                                        uint32_t *row_absmax_bits, qs_stats_acc *acc) {
@@ -80,7 +70,8 @@ QS_AVX512_FN void qs_stats_segment_avx512(const float *w, size_t n, size_t start
   double sum[8], sum_sq[8];
   _mm512_storeu_pd(sum, s.sum);
   _mm512_storeu_pd(sum_sq, s.sq);
-  float lo = qs_z_hmin(s.lo), hi = qs_z_hmax(s.hi);
+  // min = −max(−x); which zero a tie gives is settled by qs_stats_zero_ties below.
+  float lo = -qs_z_hmax(_mm512_xor_ps(s.lo, _mm512_set1_ps(-0.0f))), hi = qs_z_hmax(s.hi);
   uint64_t zeros = s.zeros, nans = s.nans, infs = s.infs;
   qs_stats_tail_and_fold(w, i, n, sum, sum_sq, lo, hi, zeros, nans, infs, acc);
   qs_stats_zero_ties(w, n, init_min, init_max, acc);

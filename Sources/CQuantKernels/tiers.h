@@ -30,6 +30,8 @@ void qs_stats_segment_avx512(const float *w, size_t n, size_t start, size_t bloc
 
 // MARK: - histogram_avx2.c, histogram_avx512.c
 
+/// Both need 0 < bins ≤ QS_SUB_HISTOGRAM_BINS (the dispatcher runs the reference otherwise).
+
 void qs_histogram_segment_avx2(const float *w, size_t n, size_t start, size_t blocksize,
                                const float *block_absmax, double lo, double hi, size_t bins,
                                uint64_t *value_counts, uint64_t *normalized_counts, double mean,
