@@ -14,7 +14,7 @@
 
 /// Lane sums as in `qs_lanes`: low 4 elements into sum0, high 4 into sum1; max |e| into max.
 QS_AVX2 void qs_v_accumulate(__m256 w_hat, __m256 w, __m256d *sum0, __m256d *sum1,
-                              __m256d *max) {
+                             __m256d *max) {
   __m256d e0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(w_hat)),
                              _mm256_cvtps_pd(_mm256_castps256_ps128(w)));
   __m256d e1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(w_hat, 1)),

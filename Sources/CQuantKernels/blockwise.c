@@ -61,7 +61,9 @@ void qs_block_error_ref(qs_block_format format, const float *w, size_t n, size_t
   size_t i = 0;
   while (i < n) {
     qs_run run = qs_block_run(absmax, start, i, blocksize, n);
-    for (; i < run.end; i++) qs_block_element(format, qs_scale(w[i], run.inv), w[i], i, run.scale, dtype, &lanes, acc);
+    for (; i < run.end; i++) {
+      qs_block_element(format, qs_scale(w[i], run.inv), w[i], i, run.scale, dtype, &lanes, acc);
+    }
   }
   qs_lanes_finish(&lanes, acc);
 }
@@ -79,8 +81,8 @@ void qs_nf4_error_ref(const float *w, size_t n, size_t start, size_t blocksize,
     qs_run run = qs_block_run(absmax, start, i, blocksize, n);
     float a_hat = with_dq ? absmax_hat[run.index] : 0.0f;
     for (; i < run.end; i++) {
-      qs_nf4_element(qs_scale(w[i], run.inv), w[i], i, run.scale, a_hat, dtype, &lanes, acc, &lanes_dq,
-                     with_dq ? acc_dq : NULL);
+      qs_nf4_element(qs_scale(w[i], run.inv), w[i], i, run.scale, a_hat, dtype, &lanes, acc,
+                     &lanes_dq, with_dq ? acc_dq : NULL);
     }
   }
   qs_lanes_finish(&lanes, acc);

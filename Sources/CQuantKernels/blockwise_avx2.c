@@ -121,9 +121,9 @@ QS_AVX2 __m256i qs_v_dyn8_fast(__m256 x, const uint8_t *buckets, int slow_any) {
 /// One format's sweep; `format` is a constant in each instance below, so the switches fold.
 /// dyn8 reads the bucket table `buckets` (`qs_dyn8_bucket_table`).
 QS_AVX2 void qs_block_error_avx2_impl(qs_block_format format, const float *w, size_t n,
-                                       size_t start, size_t blocksize, const float *absmax,
-                                       qs_dtype dtype, qs_error_acc *acc, const uint8_t *buckets,
-                                       int slow_any) {
+                                      size_t start, size_t blocksize, const float *absmax,
+                                      qs_dtype dtype, qs_error_acc *acc, const uint8_t *buckets,
+                                      int slow_any) {
   qs_lanes lanes;
   qs_lanes_init(&lanes);
   qs_counts4 counts, pairs;
@@ -264,8 +264,8 @@ QS_AVX2_FN void qs_nf4_error_avx2(const float *w, size_t n, size_t start, size_t
     qs_v_store_lanes(sum0, sum1, &lanes);
     qs_v_store_lanes(dq0, dq1, &lanes_dq);
     for (; i < run.end; i++) {
-      qs_nf4_element(qs_scale(w[i], run.inv), w[i], i, run.scale, a_hat, dtype, &lanes, acc, &lanes_dq,
-                     with_dq ? acc_dq : NULL);
+      qs_nf4_element(qs_scale(w[i], run.inv), w[i], i, run.scale, a_hat, dtype, &lanes, acc,
+                     &lanes_dq, with_dq ? acc_dq : NULL);
     }
   }
   qs_v_merge_max(max, &lanes);

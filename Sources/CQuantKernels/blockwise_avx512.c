@@ -91,10 +91,10 @@ QS_AVX512 void qs_block4_finish(__m512d sum, __m512d max, qs_lanes *lanes, qs_co
 /// The vector state of every format lives in plain locals (so it stays in registers); the lane
 /// arrays and code counter memory are touched only at block tails and counter moves.
 QS_AVX512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, size_t blocksize,
-                                  const float *absmax, const float *absmax_hat, qs_dtype dtype,
-                                  qs_error_acc *acc_nf4, qs_error_acc *acc_dq,
-                                  qs_error_acc *acc_fp4, qs_error_acc *acc_int4, int want_nf4,
-                                  int want_dq, int want_fp4, int want_int4) {
+                                     const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                                     qs_error_acc *acc_nf4, qs_error_acc *acc_dq,
+                                     qs_error_acc *acc_fp4, qs_error_acc *acc_int4, int want_nf4,
+                                     int want_dq, int want_fp4, int want_int4) {
   qs_lanes l_nf4, l_dq, l_fp4, l_int4;
   qs_lanes_init(&l_nf4);
   qs_lanes_init(&l_dq);
@@ -198,11 +198,15 @@ QS_AVX512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, siz
       for (; i < run.end; i++) {
         float x = qs_scale(w[i], run.inv);
         if (count_nf4) {
-          qs_nf4_element(x, w[i], i, run.scale, a_hat, dtype, &l_nf4, want_nf4 ? acc_nf4 : NULL, &l_dq,
-                         want_dq ? acc_dq : NULL);
+          qs_nf4_element(x, w[i], i, run.scale, a_hat, dtype, &l_nf4, want_nf4 ? acc_nf4 : NULL,
+                         &l_dq, want_dq ? acc_dq : NULL);
         }
-        if (want_fp4) qs_block_element(QS_BLOCK_FP4, x, w[i], i, run.scale, dtype, &l_fp4, acc_fp4);
-        if (want_int4) qs_block_element(QS_BLOCK_INT4, x, w[i], i, run.scale, dtype, &l_int4, acc_int4);
+        if (want_fp4) {
+          qs_block_element(QS_BLOCK_FP4, x, w[i], i, run.scale, dtype, &l_fp4, acc_fp4);
+        }
+        if (want_int4) {
+          qs_block_element(QS_BLOCK_INT4, x, w[i], i, run.scale, dtype, &l_int4, acc_int4);
+        }
       }
       s_nf4 = qs_z_load_lanes(&l_nf4);
       s_dq = qs_z_load_lanes(&l_dq);
@@ -262,7 +266,7 @@ void qs_block4_error_avx512(const float *w, size_t n, size_t start, size_t block
 // MARK: - dyn8
 
 QS_AVX512_FN void qs_dyn8_error_avx512(const float *w, size_t n, size_t start, size_t blocksize,
-                                    const float *absmax, qs_dtype dtype, qs_error_acc *acc) {
+                                       const float *absmax, qs_dtype dtype, qs_error_acc *acc) {
   if (blocksize == 0 || blocksize % 8 != 0 || start % 8 != 0) {
     qs_block_error_ref(QS_BLOCK_DYN8, w, n, start, blocksize, absmax, dtype, acc);
     return;
@@ -290,7 +294,8 @@ QS_AVX512_FN void qs_dyn8_error_avx512(const float *w, size_t n, size_t start, s
     if (i < run.end) {
       qs_z_store_lanes(sum, &lanes);
       for (; i < run.end; i++) {
-        qs_block_element(QS_BLOCK_DYN8, qs_scale(w[i], run.inv), w[i], i, run.scale, dtype, &lanes, acc);
+        float x = qs_scale(w[i], run.inv);
+        qs_block_element(QS_BLOCK_DYN8, x, w[i], i, run.scale, dtype, &lanes, acc);
       }
       sum = qs_z_load_lanes(&lanes);
     }

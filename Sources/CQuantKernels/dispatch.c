@@ -51,11 +51,11 @@ static int qs_use_avx512(void) { return qs_tier_cap == QS_TIER_BEST && qs_cpu_ha
 /// Calls the best tier of `name` the thread may use, `name_avx512`, `name_avx2` or `name_ref`,
 /// with the same arguments (the dispatchers whose every tier takes the reference's arguments).
 #if defined(__x86_64__)
-#define QS_CALL_BEST_TIER(name, ...)                                                                \
-  do {                                                                                              \
-    if (qs_use_avx512()) name##_avx512(__VA_ARGS__);                                                \
-    else if (qs_use_avx2()) name##_avx2(__VA_ARGS__);                                               \
-    else name##_ref(__VA_ARGS__);                                                                   \
+#define QS_CALL_BEST_TIER(name, ...)                                                              \
+  do {                                                                                            \
+    if (qs_use_avx512()) name##_avx512(__VA_ARGS__);                                              \
+    else if (qs_use_avx2()) name##_avx2(__VA_ARGS__);                                             \
+    else name##_ref(__VA_ARGS__);                                                                 \
   } while (0)
 #else
 #define QS_CALL_BEST_TIER(name, ...) name##_ref(__VA_ARGS__)

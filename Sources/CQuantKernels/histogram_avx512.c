@@ -94,11 +94,11 @@ QS_AVX512 __m512i qs_z_value_step(const qs_z_value_rule *rule, __m512 v, __m512d
 /// break the store-to-load chains of repeated pairs (weights crowd the middle bins): −25% time.
 /// Needs blocksize % 16 == 0 (16-wide steps stay in a block).
 QS_AVX512_FN static void qs_histogram_joint_avx512(const float *w, size_t n, size_t start,
-                                                size_t blocksize, const float *block_absmax,
-                                                double lo, double hi, size_t bins,
-                                                uint64_t *value_counts,
-                                                uint64_t *normalized_counts, double mean,
-                                                double *sum_sq_dev) {
+                                                   size_t blocksize, const float *block_absmax,
+                                                   double lo, double hi, size_t bins,
+                                                   uint64_t *value_counts,
+                                                   uint64_t *normalized_counts, double mean,
+                                                   double *sum_sq_dev) {
   const size_t stride = bins + 1;
   const size_t table = stride * stride;
   uint32_t joint[2 * 65 * 65];
@@ -152,10 +152,10 @@ QS_AVX512_FN static void qs_histogram_joint_avx512(const float *w, size_t n, siz
 }
 
 QS_AVX512_FN void qs_histogram_segment_avx512(const float *w, size_t n, size_t start,
-                                           size_t blocksize, const float *block_absmax, double lo,
-                                           double hi, size_t bins, uint64_t *value_counts,
-                                           uint64_t *normalized_counts, double mean,
-                                           double *sum_sq_dev) {
+                                              size_t blocksize, const float *block_absmax, double lo,
+                                              double hi, size_t bins, uint64_t *value_counts,
+                                              uint64_t *normalized_counts, double mean,
+                                              double *sum_sq_dev) {
   if (bins <= 64 && blocksize > 0 && blocksize % 16 == 0 && value_counts != NULL &&
       normalized_counts != NULL && block_absmax != NULL) {
     qs_histogram_joint_avx512(w, n, start, blocksize, block_absmax, lo, hi, bins, value_counts,

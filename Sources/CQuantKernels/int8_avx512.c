@@ -17,7 +17,7 @@ QS_AVX512 __m512 qs_z_int8_q(__m512 wv, __m512 scale) {
 }
 
 QS_AVX512_FN void qs_int8_error_avx512(const float *w, size_t n, size_t start, size_t cols,
-                                    const float *rowmax, qs_error_acc *acc) {
+                                       const float *rowmax, qs_error_acc *acc) {
   if (cols == 0) return;
   qs_lanes lanes;
   qs_lanes_init(&lanes);
@@ -53,13 +53,14 @@ QS_AVX512_FN void qs_int8_error_avx512(const float *w, size_t n, size_t start, s
   qs_z_finish(sum, max, &lanes, acc);
   qs_counts4_flush(&counts, acc->counts);
 }
+
 // MARK: - dyn8 and int8 in one sweep
 
 /// dyn8 (block size 4096) and int8 over the same range in one sweep: one load and one float64
 /// widening of w, and one count per element of the pair of codes instead of one per format.
-/// Needs `qs_dyn8_int8_joint_applies` (16 | cols, 16 | start: then every 16-wide step lies in one row and one dyn8 block, and i
-/// is a multiple of 16 as in both single-format kernels: each format's lanes get the same adds in
-/// the same order, so the results are theirs bit for bit).
+/// Needs `qs_dyn8_int8_joint_applies` (16 | cols, 16 | start): then every 16-wide step lies in one
+/// row and one dyn8 block, and i is a multiple of 16 as in both single-format kernels, so each
+/// format's lanes get the same adds in the same order and the results are theirs bit for bit.
 QS_AVX512_FN void qs_dyn8_int8_error_avx512(const float *w, size_t n, size_t start,
                                             const float *dyn8_absmax, qs_dtype dtype, size_t cols,
                                             const float *rowmax, qs_error_acc *acc_dyn8,

@@ -46,8 +46,8 @@ QS_AVX512 float qs_z_hmax(__m512 m) {
 }
 
 QS_AVX512_FN void qs_stats_segment_avx512(const float *w, size_t n, size_t start, size_t blocksize,
-                                       float *block_absmax, size_t cols, float *col_absmax,
-                                       uint32_t *row_absmax_bits, qs_stats_acc *acc) {
+                                          float *block_absmax, size_t cols, float *col_absmax,
+                                          uint32_t *row_absmax_bits, qs_stats_acc *acc) {
   const float init_min = acc->min, init_max = acc->max;
   qs_z_stats s = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_set1_ps(init_min),
                   _mm512_set1_ps(init_max), 0, 0, 0};

@@ -33,7 +33,8 @@ extension KernelSourceTests {
 
   /// The embedded table header (`CUDA/quant_tables.h`) as NVRTC gets it.
   static var tableHeader: String {
-    String(decoding: CUDACompiler.headers.first { $0.includeName == "quant_tables.h" }?.text ?? [], as: UTF8.self)
+    let header = CUDACompiler.headers.first { $0.includeName == "quant_tables.h" }
+    return String(decoding: header?.text ?? [], as: UTF8.self)
   }
 
   /// Table name → its literals as written (`-0x1.647362p-1f`), for `QS_TABLE float` arrays.
@@ -123,7 +124,8 @@ extension KernelSourceTests {
     let source = CUDABackend.embeddedKernelSource
     let declaration = #/(__constant__|const|QS_TABLE)\s+\w+\s+(QS_\w+)\s*\[/#
     #expect(source.firstMatch(of: declaration)?.output.2 == nil, "a table declared in kernels.cu")
-    #expect(source.firstMatch(of: #/0x[0-9a-fA-F]\.[0-9a-fA-F]+p[+-]?\d+f/#) == nil, "a hex float literal in kernels.cu")
+    let hexFloat = #/0x[0-9a-fA-F]\.[0-9a-fA-F]+p[+-]?\d+f/#
+    #expect(source.firstMatch(of: hexFloat) == nil, "a hex float literal in kernels.cu")
     // The check itself finds the header's tables.
     #expect(Self.tableHeader.matches(of: declaration).count == Self.expectedTables.count)
   }
@@ -166,12 +168,14 @@ extension KernelSourceTests {
   /// NVRTC resolves includes only from the header strings: kernels.cu includes exactly the
   /// headers handed over, and they include nothing (no CUDA or system headers).
   @Test func includesAreTheHandedOverHeaders() {
-    let includes = CUDABackend.embeddedKernelSource.matches(of: #/#include "([^"]+)"/#).map { String($0.output.1) }
+    let includes = CUDABackend.embeddedKernelSource.matches(of: #/#include "([^"]+)"/#)
+      .map { String($0.output.1) }
     #expect(includes == CUDACompiler.headers.map(\.includeName))
     #expect(!CUDABackend.embeddedKernelSource.contains("#include <"))
     for header in CUDACompiler.headers {
       let text = String(decoding: header.text, as: UTF8.self)
-      #expect(text.firstMatch(of: #/(?m)^\s*#\s*include/#) == nil, "\(header.includeName) includes a file")
+      let include = #/(?m)^\s*#\s*include/#
+      #expect(text.firstMatch(of: include) == nil, "\(header.includeName) includes a file")
     }
   }
 }

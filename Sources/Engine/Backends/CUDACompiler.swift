@@ -31,8 +31,8 @@ enum CUDACompiler {
   /// The kernel source with the trailing NUL NVRTC needs.
   static var source: [UInt8] { PackageResources.kernels_cu + [0] }
 
-  /// The headers kernels.cu includes, by include name, as NVRTC takes them (scripts/nvrtc-compile.py
-  /// hands over the same list).
+  /// The headers kernels.cu includes, by include name, as NVRTC takes them
+  /// (scripts/nvrtc-compile.py hands over the same list).
   static var headers: [(includeName: String, text: [UInt8])] {
     [("quant_tables.h", PackageResources.quant_tables_h)]
   }
@@ -74,7 +74,8 @@ enum CUDACompiler {
     return "compute_\(wanted)"
   }
 
-  /// Runs NVRTC on `text` (default: the embedded source; NUL-terminated), with `headers`, for `arch`.
+  /// Runs NVRTC on `text` (default: the embedded source; NUL-terminated), with `headers`, for
+  /// `arch`.
   static func compile(arch: String, nvrtc: NVRTCAPI, text: [UInt8] = source) throws(CUDAError) -> Image {
     var program: OpaquePointer?
     let headerTexts = headers.map { strdup(String(decoding: $0.text, as: UTF8.self)) }

@@ -559,7 +559,7 @@ extern "C" __global__ void qs_nf4dq_scales_kernel(
 // MARK: - int8 (mirror qs_int8_rows_ref, qs_int8_error_ref)
 
 /// q = RNE(f32(h · scale)) clamped to ±127; h = ±0 gives 0 even for a zero row, where scale is
-/// +inf (mirrors `qs_int8_value` of int8.c).
+/// +inf (mirrors `qs_int8_value` of kernels_internal.h).
 __device__ __forceinline__ int qs_int8_value(float h, float scale) {
   if (h == 0.0f) return 0;
   float q = rintf(__fmul_rn(h, scale));
@@ -631,7 +631,8 @@ extern "C" __global__ void qs_round_f16_kernel(float* values, u64 count) {
 
 // MARK: - Histograms (mirror qs_histogram_segment)
 
-/// `qs_bin` of analysis.c: bin of a scaled position t (NaN or t ≤ 0 → 0, t ≥ bins → bins − 1).
+/// `qs_bin` of kernels_internal.h: bin of a scaled position t (NaN or t ≤ 0 → 0,
+/// t ≥ bins → bins − 1).
 __device__ __forceinline__ u32 qs_bin(double t, u32 bins) {
   if (!(t > 0.0)) return 0;
   if (t >= (double)bins) return bins - 1;
