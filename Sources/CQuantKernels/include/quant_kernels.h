@@ -144,8 +144,8 @@ void qs_nf4_error_ref(const float *w, size_t n, size_t start, size_t blocksize,
 /// nf4 (+ nf4-dq), fp4 and int4 of one block size in one sweep over w (x = w·f32(1/absmax) is
 /// shared): the same results, bit for bit, as `qs_nf4_error` + `qs_block_error(FP4)` +
 /// `qs_block_error(INT4)` on the same range. Any accumulator may be NULL (format skipped);
-/// `absmax_hat` is needed only with `acc_nf4dq`. Tiered: AVX-512, scalar (`_ref`); without
-/// AVX-512 it runs the per-format dispatchers (so their AVX2 tiers).
+/// `absmax_hat` is needed only with `acc_nf4dq`. Tiered: AVX-512 sweeps all four at once; below
+/// it the per-format dispatchers run one after another (`_ref`: the same with the `_ref` kernels).
 void qs_block4_error(const float *w, size_t n, size_t start, size_t blocksize,
                      const float *absmax, const float *absmax_hat, qs_dtype dtype,
                      qs_error_acc *acc_nf4, qs_error_acc *acc_nf4dq, qs_error_acc *acc_fp4,
