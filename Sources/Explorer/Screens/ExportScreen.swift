@@ -6,13 +6,13 @@ import Terminal
 /// output path.
 enum ExportScreen {
   /// The dialog's width: 100 columns (less on a narrow terminal), wider when the preview has
-  /// longer lines and the terminal room for them, always 2 columns of margin each side.
+  /// longer lines and the terminal room for them, always leaving a blank margin column each side.
   static func dialogWidth(_ dialog: ExportDialog, canvasWidth: Int) -> Int {
-    guard case .success(let result) = dialog.rendered else { return min(canvasWidth - 4, 100) }
+    guard case .success(let result) = dialog.rendered else { return min(canvasWidth - 2, 100) }
     // A preview line has the borders and padding of the dialog and the preview box around it.
     let preview = (result.yaml.split(separator: "\n").map(\.count).max() ?? 0) + 6
     let warning = result.warnings.first.map { "warning: ".count + $0.count + 4 } ?? 0
-    return min(canvasWidth - 4, max(100, preview, warning))
+    return min(canvasWidth - 2, max(100, preview, warning))
   }
 
   static func render(_ state: AppState, into canvas: inout Canvas, context: RenderContext) {
