@@ -20,7 +20,7 @@ struct TmuxTests {
     let binary = try #require(Self.binary, "quantscope not found beside the test bundle: run swift build --build-tests")
     // A private cache: the demo is generated there on first use.
     let colour = noColour ? "NO_COLOR=1" : "-u NO_COLOR"
-    let run = "env \(colour) LANG=C.UTF-8 TERM=tmux-256color XDG_CACHE_HOME=\(scratch.path)/cache \(binary) \(extra)"
+    let run = "env \(colour) LANG=C.UTF-8 TERM=tmux-256color XDG_CACHE_HOME=\(scratch.path)/cache XDG_STATE_HOME=\(scratch.path)/state \(binary) \(extra)"
     let command = "sh -c " + TmuxSession.quote("\(run); s=$?; echo \"quantscope exited: $s\"; read line; exit $s")
     return try TmuxSession(command: command, scratch: scratch.path)
   }

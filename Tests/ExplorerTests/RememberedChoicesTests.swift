@@ -23,8 +23,8 @@ extension RememberedChoicesTests {
     let saved = RememberedChoices(state, theme: "mono")
     let path = scratch.path + "/state/quantscope/x.choices"
     #expect(saved.save(path) == nil)
-    let (loaded, warning) = RememberedChoices.load(path)
-    #expect(warning == nil)
+    let (loaded, problem) = RememberedChoices.load(path)
+    #expect(problem == nil)
     #expect(loaded == saved)
 
     var fresh = Fixture.state()
@@ -38,9 +38,9 @@ extension RememberedChoicesTests {
 
   @Test func aMissingFileIsNoChoicesAndNoWarning() throws {
     let scratch = try TemporaryDirectory("choices-missing")
-    let (choices, warning) = RememberedChoices.load(scratch.file("none.choices"))
+    let (choices, problem) = RememberedChoices.load(scratch.file("none.choices"))
     #expect(choices == nil)
-    #expect(warning == nil)
+    #expect(problem == nil)
   }
 
   @Test(arguments: [
@@ -54,9 +54,10 @@ extension RememberedChoicesTests {
     let file = try #require(fopen(path, "w"))
     fputs(contents, file)
     fclose(file)
-    let (choices, warning) = RememberedChoices.load(path)
+    let (choices, problem) = RememberedChoices.load(path)
     #expect(choices == nil)
-    #expect(warning == "\(path):\(expected); saved choices ignored")
+    #expect(problem?.description == "\(path):\(expected); saved choices ignored")
+    #expect(problem?.short == "saved choices ignored (\(expected)); --fresh starts without them")
   }
 
   @Test func unknownTensorsAndFormatsAreNotRestored() {

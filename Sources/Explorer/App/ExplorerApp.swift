@@ -18,10 +18,10 @@ public enum ExplorerApp {
     // The choices remembered for this model, unless --fresh.
     let choicesPath = RememberedChoices.path(for: checkpoint)
     var remembered: RememberedChoices?
-    var choicesWarning: String?
+    var choicesProblem: RememberedChoices.Problem?
     if let choicesPath, !options.isFresh {
-      (remembered, choicesWarning) = RememberedChoices.load(choicesPath)
-      if let choicesWarning { printError("quantscope: warning: \(choicesWarning)") }
+      (remembered, choicesProblem) = RememberedChoices.load(choicesPath)
+      if let choicesProblem { printError("quantscope: warning: \(choicesProblem)") }
     }
     let theme: Theme
     var themeName = options.themeName
@@ -54,7 +54,7 @@ public enum ExplorerApp {
     if let first = themeWarnings.first {
       state.status = "theme: " + first + (themeWarnings.count > 1 ? " (+\(themeWarnings.count - 1) more, printed on exit)" : "")
     }
-    if let choicesWarning { state.status = choicesWarning }
+    if let choicesProblem { state.status = choicesProblem.short }
     let startChoices = RememberedChoices(state, theme: themeName)
     let worker = options.analyses && !checkpoint.tensors.isEmpty
       ? AnalysisWorker(checkpoint: checkpoint, settings: options.settings, makeBackend: options.makeBackend, jobs: options.jobs)

@@ -130,12 +130,22 @@ public struct RememberedChoices: Sendable, Equatable {
 
   // MARK: - Files
 
-  /// The choices saved at `path`: nil when there are none, a warning when the file is unusable.
-  public static func load(_ path: String) -> (choices: RememberedChoices?, warning: String?) {
+  /// Why saved choices could not be used: the whole line for stderr, a short one for the
+  /// status line.
+  public struct Problem: Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    /// `1: bad format 'nf5'`, or a read error.
+    public var reason: String
+    public var description: String { "\(path):\(reason); saved choices ignored" }
+    public var short: String { "saved choices ignored (\(reason)); --fresh starts without them" }
+  }
+
+  /// The choices saved at `path`: nil when there are none, a problem when the file is unusable.
+  public static func load(_ path: String) -> (choices: RememberedChoices?, problem: Problem?) {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
       let code = errno
-      return code == ENOENT ? (nil, nil) : (nil, "\(path): cannot read saved choices: \(String(cString: strerror(code))); starting fresh")
+      return code == ENOENT ? (nil, nil) : (nil, Problem(path: path, reason: " cannot read: \(String(cString: strerror(code)))"))
     }
     defer { close(fd) }
     var bytes: [UInt8] = []
@@ -146,11 +156,11 @@ public struct RememberedChoices: Sendable, Equatable {
       bytes += buffer[..<count]
     }
     guard let text = String(validating: bytes, as: UTF8.self) else {
-      return (nil, "\(path): saved choices are not UTF-8 text; starting fresh")
+      return (nil, Problem(path: path, reason: " not UTF-8 text"))
     }
     switch parse(text) {
     case .success(let choices): return (choices, nil)
-    case .failure(let error): return (nil, "\(path):\(error.line): \(error.reason); saved choices ignored")
+    case .failure(let error): return (nil, Problem(path: path, reason: "\(error.line): \(error.reason)"))
     }
   }
 
