@@ -15,7 +15,8 @@ struct TmuxUsabilityTests {
     width: Int = 120, height: Int = 40
   ) throws -> TmuxSession {
     let binary = try #require(BuiltBinary.path, "quantscope not found beside the test bundle: run swift build --build-tests")
-    let run = "env -u NO_COLOR LANG=C.UTF-8 \(environment) XDG_CACHE_HOME=\(scratch.path)/cache XDG_STATE_HOME=\(scratch.path)/state HOME=\(scratch.path) \(binary) \(extra)"
+    let isolated = IsolatedEnvironment.assignments(root: scratch.path).joined(separator: " ")
+    let run = "env -u NO_COLOR LANG=C.UTF-8 \(environment) \(isolated) \(binary) \(extra)"
     let command = "sh -c " + TmuxSession.quote("\(run); s=$?; echo \"quantscope exited: $s\"; read line; exit $s")
     return try TmuxSession(command: command, width: width, height: height, scratch: scratch.path)
   }
@@ -175,12 +176,13 @@ extension TmuxUsabilityTests {
     #expect(session.waitFor("help", "keys by screen") != nil, "\(session.lastScreen)")
     session.send("Escape", "e")
     #expect(session.waitFor("export Axolotl config", "path: ./qlora-quantscope.yml") != nil, "\(session.lastScreen)")
-    // `~` in the path is the home directory (HOME is the scratch directory here).
+    // `~` in the path is the home directory (HOME is the scratch directory's home/ here).
+    _ = TmuxSession.shell("mkdir -p \(scratch.path)/home")
     session.send("C-u")
     session.type("~/from-tilde.yml")
     session.send("Enter")
-    #expect(session.waitFor("wrote \(scratch.path)/from-tilde.yml") != nil, "\(session.lastScreen)")
-    #expect(access(scratch.file("from-tilde.yml"), R_OK) == 0)
+    #expect(session.waitFor("wrote \(scratch.path)/home/from-tilde.yml") != nil, "\(session.lastScreen)")
+    #expect(access(scratch.path + "/home/from-tilde.yml", R_OK) == 0)
     quit(session)
   }
 }

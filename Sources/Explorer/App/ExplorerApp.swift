@@ -156,8 +156,7 @@ public enum ExplorerApp {
   /// theme file are printed before the UI starts.
   static func resolveTheme(_ name: String?) throws(TerminalError) -> (Theme, [String]) {
     guard let name else { return (isNoColour ? .monochrome : .builtIn, []) }
-    let directories = ThemeLoader.executablePath().map(ThemeLoader.installedDirectories) ?? []
-    let result = try ThemeLoader.load(name, directories: directories)
+    let result = try ThemeLoader.load(name)
     for warning in result.warnings { printError("quantscope: warning: \(warning)") }
     return (result.theme, result.warnings)
   }
