@@ -95,6 +95,11 @@ extension TextFitTests {
     #expect(joined(TextFit.fit(parts, width: 12)) == "nf4 0.1072 …")
   }
 
+  @Test func theMarkerKeepsTheWordsAroundItApart() {
+    let parts = [TextFit.Part("min 1  "), TextFit.Part("mean 2  ", importance: 1), TextFit.Part("std 3")]
+    #expect(joined(TextFit.fit(parts, width: 16)) == "min 1  … std 3")
+  }
+
   @Test func essentialPartsAreTruncatedLongestFirst() {
     let parts = [TextFit.Part("a-very-long-tensor-name"), TextFit.Part(" BF16")]
     let fitted = joined(TextFit.fit(parts, width: 15))

@@ -142,8 +142,8 @@ enum CompareScreen {
     }
     // Totals over part of the model say so, whatever else gives way.
     if let coverage = state.partialCoverage {
-      line.append(TextFit.Part(" (partial: \(coverage.done)/\(coverage.total) tensors)", CellStyle(.warning),
-                               short: " (partial \(coverage.done)/\(coverage.total))"))
+      line.append(TextFit.Part("(partial: \(coverage.done)/\(coverage.total) tensors)", CellStyle(.warning),
+                               short: "(partial \(coverage.done)/\(coverage.total))"))
     }
     canvas.put(line, x: 1, y: y + 1, width: canvas.width - 2)
     var memory = [TextFit.Part("memory   ", CellStyle(.title, bold: true), short: "memory "),

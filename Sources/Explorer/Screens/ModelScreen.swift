@@ -270,8 +270,8 @@ enum ModelScreen {
       line.append(TextFit.Part("waiting for results", .muted))
     } else if let coverage = state.partialCoverage {
       // Totals over part of the model say so, whatever else gives way.
-      line.append(TextFit.Part(" (partial: \(coverage.done)/\(coverage.total) tensors)", CellStyle(.warning),
-                               short: " (partial \(coverage.done)/\(coverage.total))"))
+      line.append(TextFit.Part("(partial: \(coverage.done)/\(coverage.total) tensors)", CellStyle(.warning),
+                               short: "(partial \(coverage.done)/\(coverage.total))"))
     }
     canvas.put(line, x: 1, y: y, width: canvas.width - 2)
     let chosen = totals.memoryBytes(format: state.globalFormat, keeping: state.appliedKept)

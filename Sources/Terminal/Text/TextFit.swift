@@ -113,17 +113,23 @@ public enum TextFit {
     var parts = parts
     func total(_ list: [Part?]) -> Int { list.reduce(0) { $0 + ($1?.text.count ?? 1) } }
     var slots: [Part?] = parts
-    // Drop markers count one column (the `…`), adjacent ones merge.
+    // A run of dropped parts becomes one marker: `…`, plus the space the run ended with, so the
+    // words around it stay apart.
+    func marker(_ run: ArraySlice<Part>) -> String {
+      String(ellipsis) + (run.last?.text.hasSuffix(" ") == true ? " " : "")
+    }
     func measured(_ slots: [Part?]) -> Int {
       var width = 0
-      var previousDropped = false
-      for slot in slots {
-        if let slot {
+      var index = 0
+      while index < slots.count {
+        if let slot = slots[index] {
           width += slot.text.count
-          previousDropped = false
-        } else if !previousDropped {
-          width += 1
-          previousDropped = true
+          index += 1
+        } else {
+          var end = index
+          while end < slots.count && slots[end] == nil { end += 1 }
+          width += marker(parts[index..<end]).count
+          index = end
         }
       }
       return width
@@ -144,15 +150,17 @@ public enum TextFit {
     }
     // 3. Rebuild with `…` markers, then truncate the longest part (it loses least) until it fits.
     var result: [Part] = []
-    var previousDropped = false
-    for (index, slot) in slots.enumerated() {
-      if let slot {
+    var index = 0
+    while index < slots.count {
+      if let slot = slots[index] {
         result.append(slot)
-        previousDropped = false
-      } else if !previousDropped {
+        index += 1
+      } else {
+        var end = index
+        while end < slots.count && slots[end] == nil { end += 1 }
         let style = parts[index].style
-        result.append(Part(String(ellipsis), CellStyle(.muted, headerBar: style.isHeaderBar)))
-        previousDropped = true
+        result.append(Part(marker(parts[index..<end]), CellStyle(.muted, headerBar: style.isHeaderBar)))
+        index = end
       }
     }
     var excess = result.reduce(0) { $0 + $1.text.count } - width
