@@ -108,17 +108,19 @@ extension TmuxUsabilityTests {
 extension TmuxUsabilityTests {
   @Test func choicesAreRestoredIgnoredWithFreshAndACorruptFileIsAWarning() throws {
     let scratch = try TemporaryDirectory("tmux-choices")
-    var session = try start(scratch)
+    var session = try start(scratch, extra: "--theme mono")
     _ = try home(session)
-    // Keep the worst tensor, choose nf4-dq, raise the threshold, sort by error.
+    // Keep the worst tensor, choose nf4-dq, raise the threshold, sort by error (theme: mono).
     session.send("w", "Space", "F", "+", "s")
     #expect(session.waitFor("format: nf4-dq", "threshold: 6.5", "sort: error") != nil, "\(session.lastScreen)")
     quit(session)
 
     session = try start(scratch)
-    let restored = session.waitFor("restored this model's choices: 1 kept, nf4-dq, threshold 6.5, sort error")
+    let restored = session.waitFor("restored this model's choices: 1 kept, nf4-dq, threshold 6.5, sort error, theme mono", "analysed 39 tensors")
     #expect(restored != nil, "\(session.lastScreen)")
     #expect(restored?.contains("format: nf4-dq") == true)
+    // The mono theme is back: heat cells carry shade glyphs.
+    #expect(restored?.contains("░0.0") == true, "\(session.lastScreen)")
     #expect(restored?.contains("(incl. 1 kept in 16-bit") == true, "the kept tensor counts in memory")
     quit(session)
 

@@ -24,7 +24,8 @@ public enum ExplorerApp {
       if let choicesProblem { printError("quantscope: warning: \(choicesProblem)") }
     }
     let theme: Theme
-    var themeName = options.themeName
+    // The theme remembered with the choices: kept as it is under NO_COLOR, which only overrides it.
+    var themeName = options.themeName ?? remembered?.theme
     var themeWarnings: [String] = []
     do throws(TerminalError) {
       (theme, themeWarnings) = try resolveTheme(options.themeName)
@@ -38,8 +39,8 @@ public enum ExplorerApp {
     if options.themeName == nil, !isNoColour, let saved = remembered?.theme {
       do throws(TerminalError) {
         (chosenTheme, themeWarnings) = try resolveTheme(saved)
-        themeName = saved
       } catch {
+        themeName = nil
         themeWarnings = ["remembered theme: \(error)"]
         printError("quantscope: warning: remembered theme: \(error)")
       }
