@@ -352,11 +352,13 @@ enum TensorScreen {
     if footY < rect.y + rect.height {
       canvas.put("● chosen (F) · bold: in view (f)", x: rect.x + 1, y: footY, style: .muted, maxWidth: rect.width - 1)
     }
-    // The rel_err column's scale: over this tensor's formats.
+    // The rel_err column's scale (over this tensor's formats), in the panel's bottom border.
     var relErr = state
     relErr.metric = .relErr
-    if footY + 1 < rect.y + rect.height && heat.legendWidth(relErr, label: "rel_err heat:") < rect.width - 1 {
-      heat.drawLegend(relErr, label: "rel_err heat:", x: rect.x + 1, y: footY + 1, context, &canvas)
+    if heat.legendWidth(relErr, label: "rel_err heat:") + 2 < rect.width - 1 {
+      let border = rect.y + rect.height
+      let end = heat.drawLegend(relErr, label: " rel_err heat:", x: rect.x + 1, y: border, context, &canvas)
+      canvas.put(" ", x: end, y: border, style: .muted)
     }
   }
 }
