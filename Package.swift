@@ -6,6 +6,8 @@ import PackageDescription
 //   Exporter -> Engine -> {Safetensors, CQuantKernels}
 //   Synthetic (demo and benchmark checkpoints) -> Safetensors
 //   Terminal -> {CNCurses, BuiltInThemes (the files of Themes/, embedded)}
+//   {Safetensors, Synthetic, Engine, Exporter, Terminal, quantscope} -> FileSystem (the one place
+//   that calls the C library's file functions; depends on nothing)
 let package = Package(
   name: "QuantScope",
   platforms: [.macOS(.v15)],
@@ -24,16 +26,18 @@ let package = Package(
     ),
 
     // MARK: - Libraries
-    .target(name: "Safetensors", path: "Sources/Safetensors"),
+    .target(name: "FileSystem", path: "Sources/FileSystem"),
+    .target(name: "Safetensors", dependencies: ["FileSystem"], path: "Sources/Safetensors"),
     .target(
       name: "Engine",
-      dependencies: ["Safetensors", "CQuantKernels"],
+      dependencies: ["Safetensors", "CQuantKernels", "FileSystem"],
       path: "Sources/Engine",
       exclude: ["CUDA/kernels.cu"],
       resources: [.embedInCode("CUDA/kernels.cu")]
     ),
-    .target(name: "Synthetic", dependencies: ["Safetensors"], path: "Sources/Synthetic"),
-    .target(name: "Terminal", dependencies: ["CNCurses", "BuiltInThemes"], path: "Sources/Terminal"),
+    .target(name: "Synthetic", dependencies: ["Safetensors", "FileSystem"], path: "Sources/Synthetic"),
+    .target(
+      name: "Terminal", dependencies: ["CNCurses", "BuiltInThemes", "FileSystem"], path: "Sources/Terminal"),
     // The files of Themes/, compiled into the executable (no theme is looked up beside the binary).
     .target(
       name: "BuiltInThemes",
@@ -44,7 +48,8 @@ let package = Package(
         .embedInCode("mono.theme"), .embedInCode("nord.theme"),
       ]
     ),
-    .target(name: "Exporter", dependencies: ["Engine", "Safetensors"], path: "Sources/Exporter"),
+    .target(
+      name: "Exporter", dependencies: ["Engine", "Safetensors", "FileSystem"], path: "Sources/Exporter"),
     .target(
       name: "Explorer",
       dependencies: ["Engine", "Exporter", "Terminal", "Safetensors"],
@@ -54,12 +59,13 @@ let package = Package(
     // MARK: - Executable
     .executableTarget(
       name: "quantscope",
-      dependencies: ["Explorer", "Exporter", "Engine", "Safetensors", "Synthetic"],
+      dependencies: ["Explorer", "Exporter", "Engine", "Safetensors", "Synthetic", "FileSystem"],
       path: "Sources/quantscope"
     ),
 
     // MARK: - Tests
     .target(name: "TestSupport", dependencies: ["Safetensors"], path: "Tests/TestSupport"),
+    .testTarget(name: "FileSystemTests", dependencies: ["FileSystem", "TestSupport"]),
     .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "TestSupport"]),
     .testTarget(name: "EngineTests", dependencies: ["Engine", "Safetensors", "Synthetic", "TestSupport"]),
     .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "Engine", "Safetensors", "TestSupport"]),

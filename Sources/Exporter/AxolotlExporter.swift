@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Engine
+import FileSystem
 import Safetensors
 
 /// Renders a quantization choice as an Axolotl config (spec/AXOLOTL.md): QLoRA for 4-bit,
@@ -253,8 +254,7 @@ public enum AxolotlExporter {
 
   /// The directory holding the checkpoint: the path itself, or the folder of the file opened.
   static func checkpointDirectory(_ checkpoint: Checkpoint) -> String {
-    var info = stat()
-    if stat(checkpoint.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { return checkpoint.path }
-    return AtomicFile.directoryOf(checkpoint.path)
+    if FileSystem.status(ofPath: checkpoint.path)?.isDirectory == true { return checkpoint.path }
+    return FileSystem.folder(of: checkpoint.path)
   }
 }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import FileSystem
 import Safetensors
 
 /// Writes large synthetic LLaMA-shaped checkpoints for benchmarks: BF16, real tensor shapes,
@@ -165,7 +163,7 @@ public enum SyntheticCheckpoint {
         }
       }
       try SafetensorsWriter.write(
-        entries, metadata: ["format": "pt"], to: SyntheticFiles.join(directory, fileName))
+        entries, metadata: ["format": "pt"], to: FileSystem.join(directory, fileName))
     }
 
     let map = weightMap.sorted { $0.0 < $1.0 }
@@ -183,10 +181,10 @@ public enum SyntheticCheckpoint {
 
       """
     try SyntheticFiles.writeText(
-      index, to: SyntheticFiles.join(directory, "model.safetensors.index.json"))
+      index, to: FileSystem.join(directory, "model.safetensors.index.json"))
     try SyntheticFiles.writeText(
       preset.configJSON(nameOrPath: "quantscope/synthetic-\(preset.name)"),
-      to: SyntheticFiles.join(directory, "config.json"))
+      to: FileSystem.join(directory, "config.json"))
   }
 
   // MARK: - Values
