@@ -64,7 +64,7 @@ let package = Package(
     ),
 
     // MARK: - Tests
-    .target(name: "TestSupport", dependencies: ["Safetensors"], path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["Safetensors", "Synthetic"], path: "Tests/TestSupport"),
     .testTarget(name: "FileSystemTests", dependencies: ["FileSystem", "TestSupport"]),
     .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "TestSupport"]),
     .testTarget(name: "EngineTests", dependencies: ["Engine", "Safetensors", "Synthetic", "TestSupport"]),

@@ -147,7 +147,7 @@ public enum DemoCheckpoint {
 
   /// The Float32 values of tensor `index` before BF16 rounding (deterministic per index).
   package static func values(index: Int, name: String, shape: [Int]) -> [Float] {
-    var random = SyntheticRandom(seed: SyntheticRandom.derivedSeed(seed, index))
+    var random = SplitMix64(seed: SplitMix64.derivedSeed(seed, index))
     let count = shape.reduce(1, *)
     if shape.count == 1 {
       // RMSNorm gains: around 1, as after training.
