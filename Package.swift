@@ -2,8 +2,9 @@
 import PackageDescription
 
 // Direction of dependencies (see README "Module map"):
-//   quantscope -> Explorer -> {Exporter, Terminal, Engine}
-//   Exporter -> Engine -> {Safetensors, CQuantKernels}
+//   quantscope -> Explorer -> {Exporter, Reports, Terminal, Engine}
+//   Exporter -> Reports (text, JSON and CSV renderings; the one NumberText) -> Engine
+//   Engine -> {Safetensors, CQuantKernels}
 //   Synthetic (demo and benchmark checkpoints) -> Safetensors
 //   Terminal -> {CNCurses, BuiltInThemes (the files of Themes/, embedded)}
 //   {Safetensors, Synthetic, Engine, Exporter, Terminal, quantscope} -> FileSystem (the one place
@@ -35,6 +36,7 @@ let package = Package(
       exclude: ["CUDA/kernels.cu"],
       resources: [.embedInCode("CUDA/kernels.cu")]
     ),
+    .target(name: "Reports", dependencies: ["Engine", "Safetensors"], path: "Sources/Reports"),
     .target(name: "Synthetic", dependencies: ["Safetensors", "FileSystem"], path: "Sources/Synthetic"),
     .target(
       name: "Terminal", dependencies: ["CNCurses", "BuiltInThemes", "FileSystem"], path: "Sources/Terminal"),
@@ -49,17 +51,19 @@ let package = Package(
       ]
     ),
     .target(
-      name: "Exporter", dependencies: ["Engine", "Safetensors", "FileSystem"], path: "Sources/Exporter"),
+      name: "Exporter", dependencies: ["Engine", "Reports", "Safetensors", "FileSystem"], path: "Sources/Exporter"),
     .target(
       name: "Explorer",
-      dependencies: ["Engine", "Exporter", "Terminal", "Safetensors"],
+      dependencies: ["Engine", "Exporter", "Reports", "Terminal", "Safetensors"],
       path: "Sources/Explorer"
     ),
 
     // MARK: - Executable
     .executableTarget(
       name: "quantscope",
-      dependencies: ["Explorer", "Exporter", "Engine", "Safetensors", "Synthetic", "FileSystem"],
+      dependencies: [
+        "Explorer", "Exporter", "Reports", "Engine", "Safetensors", "Synthetic", "FileSystem",
+      ],
       path: "Sources/quantscope"
     ),
 
@@ -67,7 +71,9 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["Safetensors", "Synthetic"], path: "Tests/TestSupport"),
     .testTarget(name: "FileSystemTests", dependencies: ["FileSystem", "TestSupport"]),
     .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "TestSupport"]),
-    .testTarget(name: "EngineTests", dependencies: ["Engine", "Safetensors", "Synthetic", "TestSupport"]),
+    .testTarget(
+      name: "EngineTests", dependencies: ["Engine", "Reports", "Safetensors", "Synthetic", "TestSupport"]),
+    .testTarget(name: "ReportsTests", dependencies: ["Reports", "Engine", "Safetensors", "TestSupport"]),
     .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "Engine", "Safetensors", "TestSupport"]),
     .testTarget(name: "TerminalTests", dependencies: ["Terminal", "BuiltInThemes", "TestSupport"]),
     .testTarget(
