@@ -62,10 +62,10 @@ public struct CPUBackend: Backend {
     try Self.validate(settings)
     let reader = try readers.reader(for: checkpoint)
     let source = TensorSource(reader: reader, tensor: tensor, checkpointPath: checkpoint.path)
-    let run = TensorRun(
+    let pipeline = CPUTensorPipeline(
       source: source, settings: settings, formatsEnabled: tensor.shape.count >= 2,
       threads: threads, segmentElements: segmentElements)
-    let analysis = try run.execute(cancel: cancel, progress: progress)
+    let analysis = try pipeline.execute(cancel: cancel, progress: progress)
     return TensorAnalysis(
       name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, params: tensor.elementCount,
       quantizable: Quantizability.isQuantizable(tensor),
@@ -80,11 +80,11 @@ public struct CPUBackend: Backend {
     segmentElements: Int = 1 << 18, formatsForAllRanks: Bool = false
   ) throws(EngineError) -> TensorAnalysisParts {
     try validate(settings)
-    let run = TensorRun(
+    let pipeline = CPUTensorPipeline(
       source: MemorySource(values: values, dtype: dtype, shape: shape), settings: settings,
       formatsEnabled: formatsForAllRanks || shape.count >= 2, threads: threads,
       segmentElements: max(4096, (segmentElements + 4095) / 4096 * 4096))
-    return try run.execute(cancel: nil, progress: nil)
+    return try pipeline.execute(cancel: nil, progress: nil)
   }
 
   static func validate(_ settings: AnalysisSettings) throws(EngineError) {
