@@ -63,24 +63,19 @@ public enum DemoActivations {
     var random = SplitMix64(seed: 0x5EED_AC71)
     var result: [Capture] = []
     for layer in 0..<layers {
+      // The values are drawn in module order: the random stream fixes the order of the calls.
+      let block = "model.layers.\(layer)."
+      let add = { (modules: [String], features: Int, values: [Float]) in
+        for module in modules {
+          result.append(Capture(module: block + module, features: features, values: values))
+        }
+      }
       let attention = hiddenInput(layer: layer, random: &random)
-      for proj in ["q_proj", "k_proj", "v_proj"] {
-        result.append(
-          Capture(module: "model.layers.\(layer).self_attn.\(proj)", features: hidden, values: attention))
-      }
-      result.append(
-        Capture(
-          module: "model.layers.\(layer).self_attn.o_proj", features: hidden,
-          values: attentionOutput(layer: layer, random: &random)))
+      add(["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"], hidden, attention)
+      add(["self_attn.o_proj"], hidden, attentionOutput(layer: layer, random: &random))
       let mlp = hiddenInput(layer: layer, random: &random)
-      for proj in ["gate_proj", "up_proj"] {
-        result.append(
-          Capture(module: "model.layers.\(layer).mlp.\(proj)", features: hidden, values: mlp))
-      }
-      result.append(
-        Capture(
-          module: "model.layers.\(layer).mlp.down_proj", features: intermediate,
-          values: intermediateInput(layer: layer, random: &random)))
+      add(["mlp.gate_proj", "mlp.up_proj"], hidden, mlp)
+      add(["mlp.down_proj"], intermediate, intermediateInput(layer: layer, random: &random))
     }
     // The file stores F16: keep the in-memory values identical to what is written.
     for i in result.indices { result[i].values = result[i].values.map { Float(Float16($0)) } }
