@@ -33,13 +33,17 @@ let package = Package(
       name: "Engine",
       dependencies: ["Safetensors", "CQuantKernels", "FileSystem"],
       path: "Sources/Engine",
-      exclude: ["CUDA/kernels.cu"],
-      resources: [.embedInCode("CUDA/kernels.cu")]
+      exclude: ["CUDA/kernels.cu", "CUDA/quant_tables.h"],
+      // kernels.cu and the table header it includes, handed to NVRTC at run time. The header is
+      // also the C target's (include/quant_kernels.h includes it by relative path): SwiftPM embeds
+      // only files inside the target's own folder, so it lives here, once.
+      resources: [.embedInCode("CUDA/kernels.cu"), .embedInCode("CUDA/quant_tables.h")]
     ),
     .target(name: "Reports", dependencies: ["Engine", "Safetensors"], path: "Sources/Reports"),
     .target(name: "Synthetic", dependencies: ["Safetensors", "FileSystem"], path: "Sources/Synthetic"),
     .target(
-      name: "Terminal", dependencies: ["CNCurses", "BuiltInThemes", "FileSystem"], path: "Sources/Terminal"),
+      name: "Terminal", dependencies: ["CNCurses", "BuiltInThemes", "FileSystem"],
+      path: "Sources/Terminal"),
     // The files of Themes/, compiled into the executable (no theme is looked up beside the binary).
     .target(
       name: "BuiltInThemes",
@@ -51,7 +55,8 @@ let package = Package(
       ]
     ),
     .target(
-      name: "Exporter", dependencies: ["Engine", "Reports", "Safetensors", "FileSystem"], path: "Sources/Exporter"),
+      name: "Exporter", dependencies: ["Engine", "Reports", "Safetensors", "FileSystem"],
+      path: "Sources/Exporter"),
     .target(
       name: "Explorer",
       dependencies: ["Engine", "Exporter", "Reports", "Terminal", "Safetensors"],
