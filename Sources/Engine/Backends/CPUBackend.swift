@@ -65,13 +65,7 @@ public struct CPUBackend: Backend {
     let pipeline = CPUTensorPipeline(
       source: source, settings: settings, formatsEnabled: tensor.shape.count >= 2,
       threads: threads, segmentElements: segmentElements)
-    let analysis = try pipeline.execute(cancel: cancel, progress: progress)
-    return TensorAnalysis(
-      name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, params: tensor.elementCount,
-      quantizable: Quantizability.isQuantizable(tensor),
-      stats: analysis.stats, histogram: analysis.histogram,
-      normalizedHistogram: analysis.normalizedHistogram, outliers: analysis.outliers,
-      formats: analysis.formats)
+    return TensorAnalysis(tensor, parts: try pipeline.execute(cancel: cancel, progress: progress))
   }
 
   /// Analyses values already in memory (tests; formats for any rank when `formatsForAllRanks`).
@@ -108,4 +102,16 @@ package struct TensorAnalysisParts: Sendable {
   package var normalizedHistogram: Histogram
   package var outliers: OutlierColumns?
   package var formats: [QuantFormat: FormatMetrics]
+}
+
+extension TensorAnalysis {
+  /// The analysis of `tensor` from what a backend computed for it.
+  init(_ tensor: TensorInfo, parts: TensorAnalysisParts) {
+    self.init(
+      name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, params: tensor.elementCount,
+      quantizable: Quantizability.isQuantizable(tensor),
+      stats: parts.stats, histogram: parts.histogram,
+      normalizedHistogram: parts.normalizedHistogram, outliers: parts.outliers,
+      formats: parts.formats)
+  }
 }

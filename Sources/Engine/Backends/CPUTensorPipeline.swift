@@ -12,17 +12,6 @@ struct CPUTensorPipeline {
   let threads: Int
   let segmentElements: Int
 
-  init(
-    source: any ValueSource, settings: AnalysisSettings, formatsEnabled: Bool, threads: Int,
-    segmentElements: Int
-  ) {
-    self.source = source
-    self.settings = settings
-    self.formatsEnabled = formatsEnabled
-    self.threads = threads
-    self.segmentElements = segmentElements
-  }
-
   func execute(
     cancel: CancellationFlag?, progress: (@Sendable (UInt64) -> Void)?
   ) throws(EngineError) -> TensorAnalysisParts {

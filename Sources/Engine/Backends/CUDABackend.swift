@@ -260,12 +260,7 @@ public final class CUDABackend: Backend {
         settings: settings)
       return try pipeline.run(cancel: cancel, progress: progress)
     }
-    return TensorAnalysis(
-      name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, params: tensor.elementCount,
-      quantizable: Quantizability.isQuantizable(tensor),
-      stats: parts.stats, histogram: parts.histogram,
-      normalizedHistogram: parts.normalizedHistogram, outliers: parts.outliers,
-      formats: parts.formats)
+    return TensorAnalysis(tensor, parts: parts)
   }
 
   /// One `TensorDataReader` per checkpoint, reused across the tensors of a run.
