@@ -7,8 +7,8 @@ import PackageDescription
 //   Engine -> {Safetensors, CQuantKernels}
 //   Synthetic (demo and benchmark checkpoints) -> Safetensors
 //   Terminal -> {CNCurses, BuiltInThemes (the files of Themes/, embedded)}
-//   {Safetensors, Synthetic, Engine, Exporter, Terminal, quantscope} -> FileSystem (the one place
-//   that calls the C library's file functions; depends on nothing)
+//   {Safetensors, Synthetic, Engine, Exporter, Terminal, Explorer, quantscope} -> FileSystem
+//   (the one place that calls the C library's file functions; depends on nothing)
 let package = Package(
   name: "QuantScope",
   platforms: [.macOS(.v15)],
@@ -59,7 +59,7 @@ let package = Package(
       path: "Sources/Exporter"),
     .target(
       name: "Explorer",
-      dependencies: ["Engine", "Exporter", "Reports", "Terminal", "Safetensors"],
+      dependencies: ["Engine", "Exporter", "Reports", "Terminal", "Safetensors", "FileSystem"],
       path: "Sources/Explorer"
     ),
 
