@@ -10,6 +10,34 @@ extension Checkpoint {
   ///   shard), a sharding check, or a resolution error listing what a directory holds.
   /// - Complexity: reads 8 + N bytes of each file (plus the index); never touches tensor data.
   public static func open(_ path: String) throws(SafetensorsError) -> Checkpoint {
+    var checkpoint = try openPath(path)
+    let directory = Syscalls.status(ofPath: path)?.isDirectory == true ? path : parent(of: path)
+    checkpoint.config = CheckpointConfig.load(directory: directory)
+    return checkpoint
+  }
+
+  /// Opens what the user named: an existing path as `open(_:)` does, else a hub model id
+  /// (`org/name`) from the local Hugging Face cache at `revision` (default `main`).
+  ///
+  /// - Throws: `.notInHubCache` for an id the cache does not hold; otherwise as `open(_:)`. A
+  ///   name that is neither an existing path nor shaped like a model id fails as a path.
+  public static func open(
+    model: String, revision: String? = nil, cache: HubCache
+  ) throws(SafetensorsError) -> Checkpoint {
+    if Syscalls.status(ofPath: model) != nil || !HubCache.isModelID(model) {
+      guard revision == nil else {
+        throw .io(file: model, reason: "--revision applies to a model id from the Hugging Face cache, not a path")
+      }
+      return try open(model)
+    }
+    let snapshot = try cache.snapshot(of: model, revision: revision ?? "main")
+    var checkpoint = try open(snapshot.directory)
+    checkpoint.modelID = model
+    checkpoint.revision = snapshot.commit
+    return checkpoint
+  }
+
+  private static func openPath(_ path: String) throws(SafetensorsError) -> Checkpoint {
     guard let status = Syscalls.status(ofPath: path) else {
       // Let open(2) produce the precise reason (ENOENT, EACCES, ...).
       let fd = try Syscalls.openReadOnly(path)
