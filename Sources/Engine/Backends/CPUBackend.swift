@@ -61,14 +61,18 @@ public struct CPUBackend: Backend {
   ) throws(EngineError) -> TensorAnalysis {
     try Self.validate(settings)
     let reader = try readers.reader(for: checkpoint)
-    let source = TensorSource(reader: reader, tensor: tensor, checkpointPath: checkpoint.path)
+    let role = ModelArchitecture(checkpoint).role(of: tensor)
+    let source: any ValueSource =
+      role.transposed && tensor.shape.count == 2
+      ? try TransposedValues.source(tensor, reader: reader, checkpointPath: checkpoint.path)
+      : TensorSource(reader: reader, tensor: tensor, checkpointPath: checkpoint.path)
     let run = TensorRun(
       source: source, settings: settings, formatsEnabled: tensor.shape.count >= 2,
       threads: threads, segmentElements: segmentElements)
     let analysis = try run.execute(cancel: cancel, progress: progress)
     return TensorAnalysis(
       name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, params: tensor.elementCount,
-      quantizable: Quantizability.isQuantizable(tensor),
+      quantizable: role.quantizable,
       stats: analysis.stats, histogram: analysis.histogram,
       normalizedHistogram: analysis.normalizedHistogram, outliers: analysis.outliers,
       formats: analysis.formats)

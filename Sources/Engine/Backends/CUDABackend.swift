@@ -245,7 +245,9 @@ public final class CUDABackend: Backend {
     _ tensor: TensorInfo, in checkpoint: Checkpoint, settings: AnalysisSettings,
     cancel: CancellationFlag?, progress: (@Sendable (UInt64) -> Void)?
   ) throws(EngineError) -> TensorAnalysis {
-    guard [.F32, .F16, .BF16].contains(tensor.dtype) else {
+    let role = ModelArchitecture(checkpoint).role(of: tensor)
+    // Transposed (Conv1D) tensors are read whole and transposed on the CPU path.
+    guard [.F32, .F16, .BF16].contains(tensor.dtype), !role.transposed else {
       return try fallback.analyse(
         tensor, in: checkpoint, settings: settings, cancel: cancel, progress: progress)
     }
@@ -262,7 +264,7 @@ public final class CUDABackend: Backend {
     }
     return TensorAnalysis(
       name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, params: tensor.elementCount,
-      quantizable: Quantizability.isQuantizable(tensor),
+      quantizable: role.quantizable,
       stats: parts.stats, histogram: parts.histogram,
       normalizedHistogram: parts.normalizedHistogram, outliers: parts.outliers,
       formats: parts.formats)

@@ -153,7 +153,9 @@ public struct AppState: Sendable {
 
   /// Model-level totals over the results so far.
   public var totals: ModelTotals {
-    ModelTotals(tensors: checkpoint.tensors, analyses: analyses, settings: settings)
+    ModelTotals(
+      tensors: checkpoint.tensors, analyses: analyses, settings: settings,
+      architecture: ModelArchitecture(checkpoint))
   }
 
   /// Tensors whose dtype can be analysed.

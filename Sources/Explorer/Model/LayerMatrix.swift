@@ -19,7 +19,7 @@ struct LayerMatrix: Sendable {
     var kinds: [String] = []
     var entries: [(Int, Int, Int)] = []
     for (index, info) in state.checkpoint.tensors.enumerated()
-    where Quantizability.isQuantizable(info) {
+    where Quantizability.isQuantizable(info, in: state.checkpoint) {
       guard let block = state.tree.blockIDs.first(where: { info.name.hasPrefix($0 + ".") }) else { continue }
       var components = info.name.dropFirst(block.count + 1).split(separator: ".").map(String.init)
       if components.last == "weight" { components.removeLast() }

@@ -165,7 +165,7 @@ enum ModelScreen {
     let indent = row.depth * 2
     if let tensor = row.tensorIndex {
       let info = state.checkpoint.tensors[tensor]
-      let quantizable = Quantizability.isQuantizable(info)
+      let quantizable = Quantizability.isQuantizable(info, in: state.checkpoint)
       let isKept = state.kept.contains(info.name)
       if isKept { canvas.set("■", x: left - 1, y: y, style: CellStyle(.kept, bold: true)) }
       var label = row.label

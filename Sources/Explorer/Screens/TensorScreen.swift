@@ -71,7 +71,7 @@ enum TensorScreen {
     ]
     if state.kept.contains(info.name) { left.append(("   ■ kept in 16-bit", CellStyle(.kept, bold: true))) }
     Chrome.headerLine(&canvas, y: 0, left: left, right: [("⏎/esc back", .muted)])
-    var line = Quantizability.reason(info)
+    var line = Quantizability.reason(info, in: state.checkpoint)
     if let stats = analysis?.stats {
       line = "min \(NumberText.short(stats.min))  max \(NumberText.short(stats.max))  mean \(NumberText.short(stats.mean))  std \(NumberText.short(stats.std))  zeros \(stats.zeros)"
         + (stats.nonfinite > 0 ? "  nan \(stats.nans) inf \(stats.infinities)" : "") + "  · " + line
