@@ -63,6 +63,7 @@ extension SyntheticCheckpoint.Preset {
     case .gptOss:
       (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (256, 256, 4, 8, 2, 2048)
       copy.explicitHeadDim = 32
+      copy.experts = 8
     }
     return copy
   }

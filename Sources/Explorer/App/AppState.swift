@@ -97,7 +97,7 @@ public struct AppState: Sendable {
     analyses = Array(repeating: nil, count: checkpoint.tensors.count)
     outlierCounts = Array(repeating: nil, count: checkpoint.tensors.count)
     tree = ModelTree(names: checkpoint.tensors.map(\.name))
-    collapsed = Set(tree.blockIDs.dropFirst())
+    collapsed = Set(tree.blockIDs.dropFirst()).union(tree.expertGroupIDs)
     threshold = settings.threshold
     let first = settings.formats.first ?? .nf4
     globalFormat = settings.formats.contains(.nf4) ? .nf4 : first

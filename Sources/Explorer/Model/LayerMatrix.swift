@@ -20,11 +20,7 @@ struct LayerMatrix: Sendable {
     var entries: [(Int, Int, Int)] = []
     for (index, info) in state.checkpoint.tensors.enumerated()
     where Quantizability.isQuantizable(info, in: state.checkpoint) {
-      guard let block = state.tree.blockIDs.first(where: { info.name.hasPrefix($0 + ".") }) else { continue }
-      var components = info.name.dropFirst(block.count + 1).split(separator: ".").map(String.init)
-      if components.last == "weight" { components.removeLast() }
-      guard !components.isEmpty else { continue }
-      let kind = components.joined(separator: ".")
+      guard let block = state.tree.blockOfTensor[index], let kind = state.tree.kindOfTensor[index] else { continue }
       let layer = layerIndex[block] ?? {
         layers.append(block)
         layerIndex[block] = layers.count - 1
