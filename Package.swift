@@ -4,7 +4,7 @@ import PackageDescription
 // Direction of dependencies (see README "Module map"):
 //   quantscope -> Explorer -> {Exporter, Terminal, Engine}
 //   Exporter -> Engine -> {Safetensors, CQuantKernels}
-//   Terminal -> CNCurses
+//   Terminal -> {CNCurses, BuiltInThemes (the files of Themes/, embedded)}
 let package = Package(
   name: "QuantScope",
   platforms: [.macOS(.v15)],
@@ -31,7 +31,17 @@ let package = Package(
       exclude: ["CUDA/kernels.cu"],
       resources: [.embedInCode("CUDA/kernels.cu")]
     ),
-    .target(name: "Terminal", dependencies: ["CNCurses"], path: "Sources/Terminal"),
+    .target(name: "Terminal", dependencies: ["CNCurses", "BuiltInThemes"], path: "Sources/Terminal"),
+    // The files of Themes/, compiled into the executable (no theme is looked up beside the binary).
+    .target(
+      name: "BuiltInThemes",
+      path: "Themes",
+      sources: ["BuiltInThemeFiles.swift"],
+      resources: [
+        .embedInCode("default.theme"), .embedInCode("gruvbox.theme"),
+        .embedInCode("mono.theme"), .embedInCode("nord.theme"),
+      ]
+    ),
     .target(name: "Exporter", dependencies: ["Engine", "Safetensors"], path: "Sources/Exporter"),
     .target(
       name: "Explorer",
@@ -50,7 +60,7 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["Safetensors"], path: "Tests/TestSupport"),
     .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "TestSupport"]),
     .testTarget(name: "EngineTests", dependencies: ["Engine", "Safetensors", "TestSupport"]),
-    .testTarget(name: "TerminalTests", dependencies: ["Terminal", "TestSupport"]),
+    .testTarget(name: "TerminalTests", dependencies: ["Terminal", "BuiltInThemes", "TestSupport"]),
     .testTarget(
       name: "ExplorerTests",
       dependencies: ["Explorer", "Terminal", "Engine", "Safetensors", "TestSupport"],
