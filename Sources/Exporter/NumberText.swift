@@ -33,4 +33,15 @@ enum NumberText {
 
   /// An SQNR in dB: one decimal.
   static func decibels(_ value: Double) -> String { fixed(value, 1) + " dB" }
+
+  /// `1,234,567`: a count with thousands separators.
+  static func count(_ value: Int) -> String {
+    let digits = String(value.magnitude)
+    var result = ""
+    for (offset, character) in digits.enumerated() {
+      if offset > 0 && (digits.count - offset) % 3 == 0 { result.append(",") }
+      result.append(character)
+    }
+    return (value < 0 ? "-" : "") + result
+  }
 }

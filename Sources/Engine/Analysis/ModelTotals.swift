@@ -36,8 +36,8 @@ public struct ModelTotals: Sendable, Hashable {
   public var bytes16: UInt64
   public var formats: [QuantFormat: FormatTotal]
 
-  private let tensors: [TensorInfo]
-  private let quantizable: [Bool]
+  let tensors: [TensorInfo]
+  let quantizable: [Bool]
   private let blocksize: Int
 
   /// - Parameters:

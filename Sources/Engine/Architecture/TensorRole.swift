@@ -18,6 +18,12 @@ public struct TensorRole: Sendable, Hashable {
     case visionTower
     case other
 
+    /// True for an expert's tensor (one expert or a fused tensor of all).
+    public var isExpert: Bool {
+      if case .expert = self { return true }
+      return false
+    }
+
     /// A short word for listings: `attention`, `expert 3`, `router`.
     public var label: String {
       switch self {
