@@ -263,9 +263,9 @@ enum ModelScreen {
     // A large 16-bit share (fused experts, big embeddings) is said, and warned about when most.
     let share = totals.sixteenBitShare(keeping: state.appliedKept)
     let shareText = share.fraction >= 0.25 ? " · \(share.percentText) stays 16-bit" + (share.isMost ? " (most of the model)" : "") : ""
-    let end = canvas.put(memory, x: 1, y: y + 1, style: .text, maxWidth: canvas.width - 2 - shareText.count)
+    let shareX = canvas.put(memory, x: 1, y: y + 1, style: .text, maxWidth: canvas.width - 2 - shareText.count)
     if !shareText.isEmpty {
-      canvas.put(shareText, x: end, y: y + 1, style: share.isMost ? CellStyle(.warning, bold: true) : .muted, maxWidth: max(0, canvas.width - 1 - end))
+      canvas.put(shareText, x: shareX, y: y + 1, style: share.isMost ? CellStyle(.warning, bold: true) : .muted, maxWidth: max(0, canvas.width - 1 - shareX))
     }
   }
 }
