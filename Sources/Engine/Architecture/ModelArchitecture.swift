@@ -58,6 +58,30 @@ public struct ModelArchitecture: Sendable {
     return Self.fusedExpertModelTypes.contains(type)
   }
 
+  /// One line on the architecture for inspect: `mixtral (MixtralForCausalLM), 8 experts per
+  /// block; transformers 5 fuses them at load: 16-bit`; nil without config.json.
+  public var summary: String? {
+    guard let config else { return nil }
+    var parts: [String] = []
+    var head = config.modelType ?? "unknown model_type"
+    if let name = config.architectures.first { head += " (\(name))" }
+    parts.append(head)
+    if let experts = config.expertCount, experts > 1 {
+      if let type = modelType, Self.storedFusedModelTypes.contains(type) {
+        parts.append("\(experts) experts stored fused (3-D): 16-bit under bitsandbytes")
+      } else if fusesExpertsOnLoad {
+        parts.append("\(experts) experts per block: transformers 5 fuses them at load, so they stay 16-bit")
+      } else {
+        parts.append("\(experts) experts per block: nn.Linear under transformers \(transformersMajor), quantized")
+      }
+    }
+    if let type = modelType, Self.conv1DModelTypes.contains(type) {
+      parts.append("Conv1D weights [in, out] analysed transposed")
+    }
+    if hasTiedEmbeddings { parts.append("output head tied to the input embedding") }
+    return parts.joined(separator: "; ")
+  }
+
   // MARK: - The decision
 
   /// What bitsandbytes (through transformers) does to `tensor`, which module it belongs to, which

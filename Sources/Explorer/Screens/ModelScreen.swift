@@ -51,7 +51,8 @@ enum ModelScreen {
     if checkpoint.files.count > 1 { facts = "\(checkpoint.files.count) shards · " + facts }
     if !dtypes.isEmpty { facts += " · " + dtypes }
     let room = canvas.width - 16 - state.engineLabel.count - 14 - (state.isDemo ? 16 : 0)
-    let path = checkpoint.path.count > max(24, room - facts.count) ? "…" + checkpoint.path.suffix(max(23, room - facts.count - 1)) : checkpoint.path
+    let shown = checkpoint.displayPath
+    let path = shown.count > max(24, room - facts.count) ? "…" + shown.suffix(max(23, room - facts.count - 1)) : shown
     var left: [(String, CellStyle)] = [("QuantScope", CellStyle(.title, bold: true)), (" ▸ ", .muted), (path, .text)]
     if state.isDemo { left.append(("  synthetic demo", CellStyle(.warning, bold: true))) }
     left.append(("  " + Chrome.fit(facts, max(0, room - path.count)), .muted))
