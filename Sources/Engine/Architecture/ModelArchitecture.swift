@@ -164,6 +164,13 @@ public struct ModelArchitecture: Sendable {
     }
   }
 
+  /// in_features of a 2-D weight as bitsandbytes sees it: the columns of `[out, in]`, the rows
+  /// of a Conv1D `[in, out]`; nil for other ranks.
+  public func inputFeatures(of tensor: TensorInfo) -> Int? {
+    guard tensor.shape.count == 2 else { return nil }
+    return role(of: tensor).transposed ? tensor.shape[0] : tensor.shape[1]
+  }
+
   // MARK: - Module kinds
 
   static let outputHeads: Set<String> = ["lm_head", "embed_out"]

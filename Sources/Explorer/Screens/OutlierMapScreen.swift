@@ -38,11 +38,11 @@ enum OutlierMapScreen {
       return
     }
     let matrix = LayerMatrix(state)
-    // The hidden size: the most common input width of the layers' weights.
+    // The hidden size: the most common input width (in_features; Conv1D's rows) of the weights.
+    let architecture = ModelArchitecture(state.checkpoint)
     var widthCounts: [Int: Int] = [:]
     for tensor in matrix.cells.flatMap({ $0 }).compactMap({ $0 }) {
-      let shape = state.checkpoint.tensors[tensor].shape
-      if shape.count == 2 { widthCounts[shape[1], default: 0] += 1 }
+      if let width = architecture.inputFeatures(of: state.checkpoint.tensors[tensor]) { widthCounts[width, default: 0] += 1 }
     }
     let hidden = widthCounts.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key ?? 0
     let labelWidth = Self.labelWidth
@@ -65,7 +65,8 @@ enum OutlierMapScreen {
       var marked = [Bool](repeating: false, count: cells)
       var dims = Set<Int>()
       var analysed = false
-      for tensor in tensors.compactMap({ $0 }) where state.checkpoint.tensors[tensor].shape.last == hidden {
+      for tensor in tensors.compactMap({ $0 })
+      where architecture.inputFeatures(of: state.checkpoint.tensors[tensor]) == hidden {
         guard let analysis = state.analyses[tensor] else { continue }
         analysed = true
         for column in state.outlierColumns(analysis) { dims.insert(column) }

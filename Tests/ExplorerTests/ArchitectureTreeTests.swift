@@ -1,0 +1,118 @@
+import Engine
+import Terminal
+import Safetensors
+import TestSupport
+import Testing
+
+@testable import Explorer
+
+/// The model tree and the layer matrix on real architectures: `/`-separated names group like
+/// dotted ones, MoE experts group under their block, Conv1D and fused-expert checkpoints give
+/// a layered matrix.
+@Suite struct ArchitectureTreeTests {
+  /// The labels of the tree, depth-first, indented two spaces per level.
+  static func outline(_ tree: ModelTree) -> [String] {
+    var lines: [String] = []
+    func visit(_ index: Int) {
+      let node = tree.nodes[index]
+      lines.append(String(repeating: "  ", count: node.depth) + node.label)
+      for child in node.children { visit(child) }
+    }
+    for root in tree.roots { visit(root) }
+    return lines
+  }
+
+  @Test func slashSeparatedNamesGroupIntoBlocks() {
+    let names = [
+      "encoder/position_encodings/encodings",
+      "encoder/layer_0/self_attention/linear_0/weight", "encoder/layer_0/self_attention/linear_1/weight",
+      "encoder/layer_0/ffn/linear_0/weight", "encoder/layer_0/ffn/linear_1/weight",
+      "encoder/layer_1/self_attention/linear_0/weight", "encoder/layer_1/self_attention/linear_1/weight",
+      "encoder/layer_1/ffn/linear_0/weight", "encoder/layer_1/ffn/linear_1/weight",
+    ]
+    let tree = ModelTree(names: names)
+    #expect(tree.blockIDs == ["encoder.layer.0", "encoder.layer.1"])
+    #expect(Self.outline(tree) == [
+      "encoder.position_encodings.encodings",
+      "encoder.layer.0", "  self_attention", "    linear.0", "    linear.1", "  ffn", "    linear.0", "    linear.1",
+      "encoder.layer.1", "  self_attention", "    linear.0", "    linear.1", "  ffn", "    linear.0", "    linear.1",
+    ])
+    #expect(tree.kindOfTensor[1] == "self_attention.linear.0")
+    #expect(tree.blockOfTensor[0] == nil)
+    // Leaves keep the tensor's real name as their id.
+    #expect(tree.nodes.contains { $0.id == "encoder/layer_1/ffn/linear_1/weight" && $0.tensorIndex == 8 })
+  }
+
+  @Test func slashNamedCheckpointHasALayeredMatrixAndNoPositionTable() {
+    let names = [
+      "encoder/position_encodings/encodings",
+      "encoder/layer_0/ffn/linear_0/weight", "encoder/layer_1/ffn/linear_0/weight",
+    ]
+    var offset: UInt64 = 0
+    let tensors = names.map { name in
+      defer { offset += 64 * 64 * 2 }
+      return TensorInfo(name: name, dtype: .BF16, shape: [64, 64], fileIndex: 0, fileOffset: 8 + offset, byteCount: 64 * 64 * 2)
+    }
+    let file = SafetensorsFile(path: "/m/model.safetensors", size: offset + 8, modificationTime: 0, headerLength: 0, metadata: nil)
+    let checkpoint = Checkpoint(path: "/m", indexPath: nil, totalSizeHint: nil, files: [file], tensors: tensors, warnings: [])
+    let state = AppState(checkpoint: checkpoint, isDemo: false, settings: AnalysisSettings(), engineLabel: "cpu")
+    let matrix = LayerMatrix(state)
+    #expect(matrix.layers == ["encoder.layer.0", "encoder.layer.1"])
+    #expect(matrix.kinds == ["ffn.linear.0"])
+    #expect(matrix.cells == [[1], [2]])
+  }
+
+  @Test func mixtralExpertsGroupUnderTheirBlockAndStartCollapsed() {
+    let preset = SyntheticCheckpoint.Preset.mixtral.small.layers(1)
+    let names = preset.tensors.map(\.name)
+    let tree = ModelTree(names: names)
+    let outline = Self.outline(tree)
+    #expect(outline.prefix(8) == [
+      "model.embed_tokens", "model.layers.0", "  self_attn", "    q_proj", "    k_proj", "    v_proj", "    o_proj",
+      "  block_sparse_moe",
+    ])
+    #expect(outline[8...].prefix(6) == ["    gate", "    experts", "      0", "        w1", "        w2", "        w3"])
+    #expect(outline.filter { $0.hasPrefix("      ") && !$0.hasPrefix("        ") } == (0..<8).map { "      \($0)" })
+    #expect(tree.expertGroupIDs == ["model.layers.0.block_sparse_moe.experts"])
+    let w2 = names.firstIndex(of: "model.layers.0.block_sparse_moe.experts.5.w2.weight") ?? -1
+    #expect(tree.kindOfTensor[w2] == "block_sparse_moe.experts.w2")
+  }
+
+  @Test func fusedExpertTensorsSitInTheirBlock() {
+    let names = SyntheticCheckpoint.Preset.moeFused.small.layers(1).tensors.map(\.name)
+    let outline = Self.outline(ModelTree(names: names))
+    #expect(outline.contains("    experts.gate_up_proj"))
+    #expect(outline.contains("    router"))
+  }
+}
+
+/// Every architecture preset opens in the explorer: analysed on the CPU, its Compare matrix and
+/// weight outlier map have layers (never "no layered …").
+@Suite struct PresetExplorerTests {
+  static let presets: [SyntheticCheckpoint.Preset] = [.phi2, .mixtral, .gpt2, .moeFused, .llama1B]
+
+  @Test(arguments: presets.map(\.name))
+  func presetDrawsCompareAndOutlierMap(name: String) throws {
+    let preset = try #require(Self.presets.first { $0.name == name }).small.layers(2)
+    let directory = try TemporaryDirectory("preset-\(name)")
+    try SyntheticCheckpoint.write(shape: preset, to: directory.path)
+    let checkpoint = try Checkpoint.open(directory.path)
+    var state = AppState(checkpoint: checkpoint, isDemo: false, settings: AnalysisSettings(formats: [.nf4]), engineLabel: "cpu")
+    let backend = CPUBackend(threads: 2)
+    for (index, tensor) in checkpoint.tensors.enumerated() where tensor.shape.count == 2 {
+      state.receive(
+        try backend.analyse(tensor, in: checkpoint, settings: state.settings, cancel: nil, progress: nil), at: index)
+    }
+    let matrix = LayerMatrix(state)
+    #expect(matrix.layers.count == 2)
+    #expect(!matrix.kinds.isEmpty)
+    for screen in [ScreenKind.model, .compare, .outlierMap] {
+      var copy = state
+      copy.screen = screen
+      var canvas = Canvas(width: 120, height: 40)
+      Screens.render(copy, into: &canvas, context: RenderContext(isMonochrome: true))
+      #expect(!canvas.text.contains("no layered"), "\(screen)")
+      if screen == .outlierMap { #expect(canvas.text.contains("hidden dim \(preset.hidden) "), "\(canvas.text)") }
+    }
+  }
+}
