@@ -1,5 +1,6 @@
 import Engine
 import Safetensors
+import Synthetic
 import TestSupport
 
 @testable import Explorer
