@@ -1,6 +1,7 @@
 import FoundationEssentials
 @testable import Engine
 import Safetensors
+import Synthetic
 import TestSupport
 import Testing
 

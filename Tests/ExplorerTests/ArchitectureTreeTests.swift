@@ -1,6 +1,7 @@
 import Engine
 import Terminal
 import Safetensors
+import Synthetic
 import TestSupport
 import Testing
 
