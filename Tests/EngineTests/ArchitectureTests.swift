@@ -156,3 +156,69 @@ import Testing
     #expect(abs(mse - expected.nf4_mse_as_stored) > 0.5 * expected.nf4_mse_transposed)
   }
 }
+
+/// Fused 3-D expert tensors: one slice per expert, analysed on its own, and the share of the
+/// model that stays 16-bit.
+@Suite struct FusedExpertTests {
+  @Test func eachExpertSliceIsAnalysedWithItsOwnOutliers() throws {
+    let directory = try TemporaryDirectory("fused-slices")
+    // gpt-oss layout: [experts, hidden (input features), 2·intermediate]. Expert 2 gets an outlier
+    // input feature 5.
+    let (experts, hidden, width) = (4, 16, 32)
+    var values = [Float](repeating: 0, count: experts * hidden * width)
+    var random = SplitMix64(seed: 7)
+    for index in values.indices { values[index] = Float(Int(random.next() % 2001) - 1000) / 50_000 }
+    for column in stride(from: 0, to: width, by: 4) { values[(2 * hidden + 5) * width + column] = 9 }
+    let bytes = values.withUnsafeBytes { Array($0) }
+    let name = "model.layers.0.mlp.experts.gate_up_proj"
+    try SafetensorsFixture.write(
+      SafetensorsFixture.valid([(name, .F32, [experts, hidden, width], bytes)]), to: directory.file("model.safetensors"))
+    try SafetensorsFixture.write(
+      Array(#"{"model_type": "gpt_oss", "num_local_experts": 4, "tie_word_embeddings": false}"#.utf8),
+      to: directory.file("config.json"))
+    let stored = try Checkpoint.open(directory.path)
+    let checkpoint = ModelArchitecture(stored).expandingFusedExperts(stored)
+    #expect(checkpoint.tensors.map(\.name) == (0..<experts).map { "\(name)[\($0)]" })
+    #expect(checkpoint.parameterCount == stored.parameterCount)
+    #expect(checkpoint.byteCount == stored.byteCount)
+    let backend = CPUBackend(threads: 1)
+    for (expert, slice) in checkpoint.tensors.enumerated() {
+      #expect(slice.shape == [hidden, width])
+      let analysis = try backend.analyse(
+        slice, in: checkpoint, settings: AnalysisSettings(formats: [.nf4]), cancel: nil, progress: nil)
+      #expect(!analysis.quantizable)
+      // Input-first slices are read transposed: the outlier is input feature 5, a column.
+      #expect(analysis.outliers?.indices == (expert == 2 ? [5] : []), "expert \(expert)")
+      #expect(analysis.outliers?.columnAbsmax.count == hidden)
+    }
+    let role = ModelArchitecture(checkpoint).role(of: checkpoint.tensors[1])
+    #expect(role.module == .expert(1))
+    #expect(role.reason.hasPrefix("expert 1's slice of a fused 3-D tensor"))
+  }
+
+  @Test func sixteenBitShareOfFusedExpertsIsWhatBitsandbytesLeaves() throws {
+    let fixture = try #require(try ArchitectureTests.fixture.get().architectures["gpt_oss"])
+    var expected16 = 0
+    var expectedAll = 0
+    for (name, shape) in fixture.saved {
+      let count = shape.reduce(1, *)
+      expectedAll += count
+      if fixture.quantized_4bit[name] == false { expected16 += count }
+    }
+    let preset = SyntheticCheckpoint.Preset.moeFused.small.layers(2)
+    var offset: UInt64 = 0
+    let tensors = preset.tensors.map { tensor in
+      let bytes = UInt64(tensor.shape.reduce(1, *) * 2)
+      defer { offset += bytes }
+      return TensorInfo(name: tensor.name, dtype: .BF16, shape: tensor.shape, fileIndex: 0, fileOffset: offset, byteCount: bytes)
+    }
+    let architecture = ArchitectureTests.architecture(preset)
+    let totals = ModelTotals(
+      tensors: tensors, analyses: tensors.map { _ in nil }, settings: AnalysisSettings(formats: [.nf4]),
+      architecture: architecture)
+    let share = totals.sixteenBitShare(keeping: [])
+    #expect(share.params == expectedAll)
+    #expect(share.params16 == expected16)
+    #expect(share.isMost)
+  }
+}

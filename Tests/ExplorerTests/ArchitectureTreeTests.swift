@@ -85,6 +85,20 @@ import Testing
     #expect(outline.contains("    experts.gate_up_proj"))
     #expect(outline.contains("    router"))
   }
+
+  @Test func fusedExpertSlicesGroupLikePerExpertWeights() {
+    let names = [
+      "model.layers.0.mlp.experts.down_proj[0]", "model.layers.0.mlp.experts.down_proj[1]",
+      "model.layers.0.mlp.experts.gate_up_proj[0]", "model.layers.0.mlp.experts.gate_up_proj[1]",
+      "model.layers.0.mlp.router.weight",
+    ]
+    let tree = ModelTree(names: names)
+    #expect(Self.outline(tree) == [
+      "model.layers.0", "  mlp", "    experts", "      0", "        down_proj", "        gate_up_proj", "      1",
+      "        down_proj", "        gate_up_proj", "    router",
+    ])
+    #expect(tree.kindOfTensor[3] == "mlp.experts.gate_up_proj")
+  }
 }
 
 /// Every architecture preset opens in the explorer: analysed on the CPU, its Compare matrix and

@@ -96,6 +96,12 @@ public struct ModelArchitecture: Sendable {
 
   /// `role(of:)` for a floating tensor with this name and shape.
   public func role(name: String, shape: [Int]) -> TensorRole {
+    if let slice = Self.expertSlice(name), shape.count == 2 {
+      let fused = role(name: slice.fusedName, shape: [0] + shape)
+      return TensorRole(
+        quantizable: false, transposed: fused.transposed, module: .expert(slice.expert),
+        reason: "expert \(slice.expert)'s slice of a fused 3-D tensor: bitsandbytes leaves it 16-bit; its errors show what quantizing it would cost")
+    }
     let components = Self.pathComponents(name)
     let module = moduleKind(components, shape: shape)
     let last = components.last ?? ""
@@ -274,6 +280,48 @@ public struct ModelArchitecture: Sendable {
     "minicpm5_moe", "nemotron_h", "param2moe",
   ]
 
+  // MARK: - Fused expert slices
+
+  /// `name[k]`, the name of expert k's slice of the fused tensor `name`.
+  public static func sliceName(_ fusedName: String, expert: Int) -> String { "\(fusedName)[\(expert)]" }
+
+  /// The fused tensor and expert of a slice name `name[k]`; nil for any other name.
+  static func expertSlice(_ name: String) -> (fusedName: String, expert: Int)? {
+    guard name.hasSuffix("]"), let open = name.lastIndex(of: "["),
+      let expert = Int(name[name.index(after: open)..<name.index(before: name.endIndex)])
+    else { return nil }
+    return (String(name[..<open]), expert)
+  }
+
+  /// The checkpoint with every fused 3-D expert tensor `[E, A, B]` replaced by its E slices
+  /// `name[k]` `[A, B]` (contiguous runs of the same file), so each expert is analysed and shown
+  /// on its own. Parameters and bytes are unchanged; the slices stay 16-bit like the tensor.
+  public func expandingFusedExperts(_ checkpoint: Checkpoint) -> Checkpoint {
+    var expanded = checkpoint
+    var tensors: [TensorInfo] = []
+    var changed = false
+    for tensor in checkpoint.tensors {
+      let role = role(of: tensor)
+      guard let experts = role.fusedExperts, tensor.shape.count == 3, experts > 0,
+        tensor.byteCount % UInt64(experts) == 0
+      else {
+        tensors.append(tensor)
+        continue
+      }
+      changed = true
+      let sliceBytes = tensor.byteCount / UInt64(experts)
+      for expert in 0..<experts {
+        tensors.append(
+          TensorInfo(
+            name: Self.sliceName(tensor.name, expert: expert), dtype: tensor.dtype, shape: Array(tensor.shape.dropFirst()),
+            fileIndex: tensor.fileIndex, fileOffset: tensor.fileOffset + UInt64(expert) * sliceBytes,
+            byteCount: sliceBytes))
+      }
+    }
+    if changed { expanded.tensors = tensors }
+    return expanded
+  }
+
   // MARK: - Names
 
   /// The structural components of a tensor name: split on `.` and `/`, a TensorFlow `:0` suffix
@@ -288,6 +336,11 @@ public struct ModelArchitecture: Sendable {
     }
     let slashed = trimmed.contains("/")
     var components: [String] = []
+    var slice: String?
+    if let (fused, expert) = expertSlice(String(trimmed)) {
+      trimmed = Substring(fused)
+      slice = String(expert)
+    }
     for piece in trimmed.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "." || $0 == "/" }) {
       if slashed, let underscore = piece.lastIndex(of: "_"), underscore != piece.startIndex,
         piece[piece.index(after: underscore)...].allSatisfy({ $0.isASCII && $0.isNumber }),
@@ -300,6 +353,7 @@ public struct ModelArchitecture: Sendable {
         components.append(String(piece))
       }
     }
+    if let slice { components.append(slice) }
     return components
   }
 }

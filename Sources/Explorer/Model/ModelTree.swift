@@ -67,8 +67,16 @@ struct ModelTree: Sendable {
       }
       var groups: [(id: String, label: String)] = [(block, block)]
       var rest = path.rest
+      // A fused expert tensor's slice `experts.gate_up_proj[3]` sits like a per-expert weight:
+      // experts › 3 › gate_up_proj.
+      if let expert = rest.firstIndex(of: "experts"), rest.count == expert + 3, ModelTree.isNumber(rest[expert + 2]),
+        !ModelTree.isNumber(rest[expert + 1])
+      {
+        rest.swapAt(expert + 1, expert + 2)
+      }
       var kind = rest
       if kind.count > 1 && kind.last == "weight" { kind.removeLast() }
+      // (after the reordering above, so slices and per-expert weights share kinds)
       if let expert = kind.firstIndex(of: "experts"), expert + 1 < kind.count, ModelTree.isNumber(kind[expert + 1]) {
         kind.remove(at: expert + 1)
       }

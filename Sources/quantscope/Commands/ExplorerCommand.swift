@@ -30,7 +30,7 @@ enum ExplorerCommand {
     default:
       throw .usage("--engine must be auto, cpu or cuda")
     }
-    let checkpoint = try ModelOpener.open(paths.first, parsed)
+    let checkpoint = try ModelOpener.open(paths.first, parsed, expandingExperts: true)
     // The demo loads its own capture unless one is given.
     let capture = parsed.value("--activations") ?? (paths.isEmpty ? ModelOpener.demoCapturePath : nil)
     if let capture {

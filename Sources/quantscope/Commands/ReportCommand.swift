@@ -48,7 +48,7 @@ enum ReportCommand {
     let settings = try AnalysisOptions.settings(parsed)
     let jobs = try AnalysisOptions.jobs(parsed)
     let backend = try EngineChoice.backend(parsed.value("--engine"), jobs: jobs)
-    let checkpoint = try ModelOpener.open(paths.first, parsed)
+    let checkpoint = try ModelOpener.open(paths.first, parsed, expandingExperts: true)
     let selection = try select(checkpoint, matching: parsed.value("--match"))
     let analyses = try AnalysisRunner.run(
       checkpoint: checkpoint, selection: selection, settings: settings, backend: backend,

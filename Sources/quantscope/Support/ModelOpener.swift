@@ -20,7 +20,12 @@ enum ModelOpener {
 
   /// MODEL (a path, or a model id found in the local Hugging Face cache) with `--revision` and
   /// `--transformers` applied; the demo when MODEL is absent.
-  static func open(_ path: String?, _ parsed: Arguments) throws(CLIError) -> Checkpoint {
+  ///
+  /// - Parameter expandingExperts: fused 3-D expert tensors become one slice per expert
+  ///   (`name[k]`), analysed and listed on their own (report and explorer).
+  static func open(_ path: String?, _ parsed: Arguments, expandingExperts: Bool = false) throws(CLIError)
+    -> Checkpoint
+  {
     let major: Int
     switch parsed.value("--transformers") ?? "5" {
     case "4": major = 4
@@ -29,7 +34,7 @@ enum ModelOpener {
     }
     var checkpoint = try open(path, revision: parsed.value("--revision"))
     checkpoint.transformersMajor = major
-    return checkpoint
+    return expandingExperts ? ModelArchitecture(checkpoint).expandingFusedExperts(checkpoint) : checkpoint
   }
 
   static func open(_ path: String?, revision: String? = nil) throws(CLIError) -> Checkpoint {
