@@ -131,3 +131,36 @@ import Testing
     }
   }
 }
+
+/// Compare under transformers 4: the experts of a block share one cell per kind, showing the
+/// worst expert.
+@Suite struct ExpertCompareTests {
+  @Test func compareCellShowsTheWorstExpert() throws {
+    let preset = SyntheticCheckpoint.Preset.mixtral.small.layers(1)
+    var offset: UInt64 = 0
+    let tensors = preset.tensors.map { tensor in
+      let bytes = UInt64(tensor.shape.reduce(1, *) * 2)
+      defer { offset += bytes }
+      return TensorInfo(name: tensor.name, dtype: .BF16, shape: tensor.shape, fileIndex: 0, fileOffset: offset, byteCount: bytes)
+    }
+    let file = SafetensorsFile(path: "/m/model.safetensors", size: offset, modificationTime: 0, headerLength: 0, metadata: nil)
+    var checkpoint = Checkpoint(path: "/m", indexPath: nil, totalSizeHint: nil, files: [file], tensors: tensors, warnings: [])
+    checkpoint.config = CheckpointConfig.parse(Array(preset.configJSON(nameOrPath: "m").utf8))
+    checkpoint.transformersMajor = 4
+    var state = AppState(checkpoint: checkpoint, isDemo: false, settings: AnalysisSettings(formats: [.nf4]), engineLabel: "cpu")
+    let names = tensors.map(\.name)
+    for (index, tensor) in tensors.enumerated() where tensor.shape.count == 2 {
+      var analysis = Fixture.analysis(tensor, settings: state.settings)
+      analysis.formats[.nf4]?.relErr = tensor.name.contains("experts.5.w2") ? 0.5 : 0.1
+      state.receive(analysis, at: index)
+    }
+    let matrix = LayerMatrix(state)
+    let w2 = try #require(matrix.kinds.firstIndex(of: "block_sparse_moe.experts.w2"))
+    #expect(matrix.cells[0][w2] == names.firstIndex(of: "model.layers.0.block_sparse_moe.experts.5.w2.weight"))
+    #expect(matrix.kinds.contains("block_sparse_moe.gate"))
+    // Under transformers 5 neither the experts nor the router are quantized: attention only.
+    checkpoint.transformersMajor = 5
+    let v5 = AppState(checkpoint: checkpoint, isDemo: false, settings: AnalysisSettings(formats: [.nf4]), engineLabel: "cpu")
+    #expect(LayerMatrix(v5).kinds == ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj"])
+  }
+}
