@@ -222,3 +222,40 @@ import Testing
     #expect(share.isMost)
   }
 }
+
+/// Activation captures of a Conv1D module match on its input features: the stored weight's rows.
+@Suite struct Conv1DCaptureTests {
+  static func writeCapture(features: Int, in directory: TemporaryDirectory) throws -> String {
+    let tokens = 8
+    var values = [Float](repeating: 0.25, count: tokens * features)
+    for token in [1, 4] { values[token * features + 37] = 10 }
+    let path = directory.file("capture.safetensors")
+    try SafetensorsFixture.write(
+      SafetensorsFixture.valid([("transformer.h.0.mlp.c_fc", .F32, [tokens, features], values.withUnsafeBytes { Array($0) })]),
+      to: path)
+    return path
+  }
+
+  @Test func captureOfInputFeaturesMatchesTheTransposedWeight() throws {
+    let weights = try Checkpoint.open(FixturePaths.checkpoints + "/conv1d")
+    let directory = try TemporaryDirectory("conv1d-capture")
+    let analysis = try ActivationAnalysis.run(
+      capturePath: try Self.writeCapture(features: 128, in: directory), weights: weights)
+    #expect(analysis.problems.isEmpty)
+    let module = try #require(analysis.modules.first)
+    #expect(module.features == 128)
+    #expect(module.outFeatures == 512)
+    #expect(module.outlierFeatures == [37])
+  }
+
+  @Test func captureOfOutputWidthIsRefused() throws {
+    let weights = try Checkpoint.open(FixturePaths.checkpoints + "/conv1d")
+    let directory = try TemporaryDirectory("conv1d-capture-wrong")
+    let capture = try Checkpoint.open(try Self.writeCapture(features: 512, in: directory))
+    let matched = ActivationCapture.match(capture: capture, weights: weights)
+    #expect(matched.entries.isEmpty)
+    #expect(matched.problems == [
+      "transformer.h.0.mlp.c_fc: capture has 512 features, transformer.h.0.mlp.c_fc.weight has 128 input features (Conv1D rows)"
+    ])
+  }
+}
