@@ -219,7 +219,7 @@ public enum AxolotlExporter {
     yaml.comment(line + ".")
     if share.isMost {
       yaml.comment(
-        "WARNING: most of this model stays 16-bit: bitsandbytes quantizes only nn.Linear modules, so expect far less memory saved than the format suggests.")
+        "WARNING: most of this model stays 16-bit (what bitsandbytes does not quantize: embeddings, head, norms, fused experts, routers), so memory falls far less than the format suggests.")
     }
     let routers = zip(checkpoint.tensors, roles).filter { $0.1.module == .router && $0.1.quantizable }
     if !routers.isEmpty {

@@ -110,6 +110,8 @@ import Testing
     #expect(architecture.hasTiedEmbeddings)
     let wte = architecture.role(name: "transformer.wte.weight", shape: [2048, 128])
     #expect(wte.reason == "embedding, tied to the output head (tie_word_embeddings): nn.Embedding is not converted; counted once")
+    #expect(wte.isTiedToHead)
+    #expect(!architecture.role(name: "transformer.wpe.weight", shape: [256, 128]).isTiedToHead)
     let wpe = architecture.role(name: "transformer.wpe.weight", shape: [256, 128])
     #expect(!wpe.quantizable && wpe.module == .positionTable)
     let nameOnly = ModelArchitecture(config: nil, tensorNames: [])

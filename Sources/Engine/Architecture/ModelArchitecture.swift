@@ -134,9 +134,11 @@ public struct ModelArchitecture: Sendable {
         quantizable: false, module: module, reason: "output embedding: transformers keeps it in 16-bit by default")
     case .embedding:
       if hasTiedEmbeddings && isInputEmbedding(components) {
-        return TensorRole(
+        var role = TensorRole(
           quantizable: false, module: module,
           reason: "embedding, tied to the output head (tie_word_embeddings): nn.Embedding is not converted; counted once")
+        role.isTiedToHead = true
+        return role
       }
       return TensorRole(quantizable: false, module: module, reason: "embedding: nn.Embedding is not converted")
     case .norm:

@@ -52,6 +52,9 @@ public struct TensorRole: Sendable, Hashable {
   public var fusedExperts: Int?
   /// Why: one line, as the tensor screen and the reports show it.
   public var reason: String
+  /// True for an input embedding that is also the output head (`tie_word_embeddings`, no head
+  /// stored): one tensor, counted once.
+  public var isTiedToHead = false
 
   public init(quantizable: Bool, transposed: Bool = false, module: Module, fusedExperts: Int? = nil, reason: String) {
     self.quantizable = quantizable

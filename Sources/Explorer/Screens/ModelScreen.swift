@@ -166,11 +166,14 @@ enum ModelScreen {
     let indent = row.depth * 2
     if let tensor = row.tensorIndex {
       let info = state.checkpoint.tensors[tensor]
-      let quantizable = Quantizability.isQuantizable(info, in: state.checkpoint)
+      let role = ModelArchitecture(state.checkpoint).role(of: info)
+      let quantizable = role.quantizable
       let isKept = state.kept.contains(info.name)
       if isKept { canvas.set("■", x: left - 1, y: y, style: CellStyle(.kept, bold: true)) }
       var label = row.label
-      if !quantizable && info.dtype.isAnalysable && info.shape.count == 2 && columns.nameWidth - indent - label.count >= 14 { label += " (16-bit)" }
+      if !quantizable && info.dtype.isAnalysable && info.shape.count == 2 && columns.nameWidth - indent - label.count >= 14 {
+        label += role.isTiedToHead && columns.nameWidth - indent - label.count >= 24 ? " (16-bit, tied head)" : " (16-bit)"
+      }
       let style = isKept ? CellStyle(.kept) : (quantizable ? CellStyle.text : CellStyle.muted)
       canvas.put("  " + Chrome.fit(label, columns.nameWidth - indent - 3), x: left + indent, y: y, style: style)
       let shape = InspectRenderer.shapeText(info.shape)

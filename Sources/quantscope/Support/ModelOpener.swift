@@ -12,10 +12,10 @@ enum ModelOpener {
 
   /// Help lines of `valueOptions`, for the commands' usage texts.
   static let optionsHelp = """
-    --revision REF   with a model id: the branch, tag or commit of the Hugging Face cache
-                     snapshot (default main)
-    --transformers N the transformers major version that will load the model, 4 or 5
-                     (default 5): decides which MoE expert weights bitsandbytes quantizes
+      --revision REF   with a model id: the branch, tag or commit of the Hugging Face cache
+                       snapshot (default main)
+      --transformers N the transformers major version that will load the model, 4 or 5
+                       (default 5): decides which MoE expert weights bitsandbytes quantizes
     """
 
   /// MODEL (a path, or a model id found in the local Hugging Face cache) with `--revision` and
