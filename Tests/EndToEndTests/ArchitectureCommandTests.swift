@@ -57,7 +57,7 @@ import Glibc
     let hub = root.path + "/empty-hub"
     let result = try Self.quantscope(["report", "org/absent"], root: root, hub: hub)
     #expect(result.status == 2)
-    #expect(result.stderr == "quantscope: error: org/absent: not in the Hugging Face cache (looked in \(hub)/models--org--absent); download it with `huggingface-cli download org/absent`\n")
+    #expect(result.stderr == "quantscope: error: org/absent: no such file or folder, nor a model in the Hugging Face cache (looked in \(hub)/models--org--absent); download it with `huggingface-cli download org/absent`\n")
     let badVersion = try Self.quantscope(["inspect", "--transformers", "3"], root: root, hub: hub)
     #expect(badVersion.status == 2)
   }

@@ -64,7 +64,7 @@ import Testing
     } catch {
       #expect(
         error.description
-          == "org/absent: not in the Hugging Face cache (looked in \(directory.path)/hub/models--org--absent); download it with `huggingface-cli download org/absent`")
+          == "org/absent: no such file or folder, nor a model in the Hugging Face cache (looked in \(directory.path)/hub/models--org--absent); download it with `huggingface-cli download org/absent`")
     }
     do {
       _ = try Checkpoint.open(model: "org/tiny", revision: "v9", cache: cache)

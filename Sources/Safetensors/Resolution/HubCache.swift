@@ -79,7 +79,7 @@ public struct HubCache: Sendable, Hashable {
     let download =
       "huggingface-cli download \(id)" + (revision == "main" ? "" : " --revision \(revision)")
     guard Syscalls.status(ofPath: repository)?.isDirectory == true else {
-      throw .notInHubCache(id: id, folder: repository, reason: "not in the Hugging Face cache", command: download)
+      throw .notInHubCache(id: id, folder: repository, reason: "no such file or folder, nor a model in the Hugging Face cache", command: download)
     }
     let snapshots = Checkpoint.join(repository, "snapshots")
     var commit: String?
