@@ -33,8 +33,8 @@ enum Command {
 
     usage: quantscope [MODEL] [--theme NAME|PATH] [--engine auto|cpu|cuda] [--jobs N]
                       [--formats LIST] [--blocksize N] [--threshold X] [--bins N]
-                      [--range LO,HI] [--activations FILE] [--revision REF]
-                      [--transformers 4|5]
+                      [--range LO,HI] [--activations FILE] [--no-mouse] [--fresh]
+                      [--revision REF] [--transformers 4|5]
            quantscope COMMAND [ARGS...]
 
     With no command, opens the explorer on MODEL (a .safetensors file, an index.json, a
@@ -43,6 +43,9 @@ enum Command {
     --transformers 4|5 says which transformers major version will load the model (default 5).
     --activations FILE adds the outliers of a capture of each Linear layer's inputs (the demo
     loads its own capture); `a` on the outlier map switches between weights and activations.
+    The mouse selects, opens and scrolls (--no-mouse turns it off). The kept tensors, format,
+    threshold, sort and theme are remembered per model in $XDG_STATE_HOME/quantscope/ (else
+    ~/.local/state/quantscope/); --fresh starts without them.
 
     commands:
 

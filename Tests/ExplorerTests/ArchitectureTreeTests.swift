@@ -127,7 +127,15 @@ import Testing
       var canvas = Canvas(width: 120, height: 40)
       Screens.render(copy, into: &canvas, context: RenderContext(isMonochrome: true))
       #expect(!canvas.text.contains("no layered"), "\(screen)")
-      if screen == .outlierMap { #expect(canvas.text.contains("hidden dim \(preset.hidden) "), "\(canvas.text)") }
+      if screen == .outlierMap { #expect(canvas.text.contains("in \(preset.hidden) ·"), "\(canvas.text)") }
+    }
+    // The map's widths are in_features: the hidden size first.
+    let widths = OutlierMap(weights: state).sections.map(\.width)
+    #expect(widths.first == preset.hidden)
+    if name == "gpt2" {
+      // Conv1D weights [in, out]: c_attn, attn.c_proj and c_fc read 128 inputs, mlp.c_proj 512 —
+      // untransposed they would give widths 384, 128 and 512.
+      #expect(widths == [128, 512])
     }
   }
 }
