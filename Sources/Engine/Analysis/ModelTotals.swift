@@ -90,7 +90,9 @@ public struct ModelTotals: Sendable, Hashable {
     var bits = 0.0
     for (index, tensor) in tensors.enumerated() {
       let count = Double(tensor.elementCount)
-      if quantizable[index] && !kept.contains(tensor.name) {
+      if let stored = tensor.stored, StoredCodeUsage.matchingFormat(stored) == format {
+        bits += Double(tensor.byteCount) * 8  // Loaded as stored: its bytes exactly.
+      } else if quantizable[index] && !kept.contains(tensor.name) {
         let cols = tensor.shape.dropFirst().reduce(1, *)
         bits += count * format.bitsPerParam(blocksize: blocksize, cols: cols)
       } else {
@@ -103,7 +105,8 @@ public struct ModelTotals: Sendable, Hashable {
   /// Bytes of a tensor left unquantized: 16 bits per parameter for floating tensors, the stored
   /// size for the others.
   static func unquantizedBytes(_ tensor: TensorInfo) -> UInt64 {
-    tensor.dtype.isAnalysable ? UInt64(tensor.elementCount) * 2 : tensor.byteCount
+    // A stored-quantized tensor occupies its stored bytes (every part).
+    tensor.stored == nil && tensor.dtype.isAnalysable ? UInt64(tensor.elementCount) * 2 : tensor.byteCount
   }
 }
 

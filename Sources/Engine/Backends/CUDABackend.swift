@@ -246,8 +246,9 @@ public final class CUDABackend: Backend {
     cancel: CancellationFlag?, progress: (@Sendable (UInt64) -> Void)?
   ) throws(EngineError) -> TensorAnalysis {
     let role = ModelArchitecture(checkpoint).role(of: tensor)
-    // Transposed (Conv1D) tensors are read whole and transposed on the CPU path.
-    guard [.F32, .F16, .BF16].contains(tensor.dtype), !role.transposed else {
+    // Stored-quantized tensors are dequantized on the host, by the CPU backend's reader;
+    // transposed (Conv1D) tensors are read whole and transposed on the CPU path.
+    guard [.F32, .F16, .BF16].contains(tensor.dtype), tensor.stored == nil, !role.transposed else {
       return try fallback.analyse(
         tensor, in: checkpoint, settings: settings, cancel: cancel, progress: progress)
     }
