@@ -88,7 +88,7 @@ public enum AxolotlExporter {
     }
 
     // base_model
-    let (baseModel, baseComment) = baseModel(choice: choice, config: config, directory: directory)
+    let (baseModel, baseComment) = baseModel(choice: choice, config: config, directory: directory, modelID: checkpoint.modelID)
     yaml.pair("base_model", .string(baseModel), comment: baseComment)
     yaml.pair("load_in_8bit", .bool(!choice.quant.isFourBit))
     yaml.pair("load_in_4bit", .bool(choice.quant.isFourBit))
@@ -177,7 +177,7 @@ public enum AxolotlExporter {
     let files = checkpoint.files.count == 1 ? "1 file" : "\(checkpoint.files.count) shards"
     let dtypes = evidence.dtypeSummary
     yaml.comment(
-      "Written by quantscope \(toolVersion) on \(date) from \(checkpoint.path) "
+      "Written by quantscope \(toolVersion) on \(date) from \(checkpoint.displayPath) "
         + "(\(files), \(checkpoint.tensors.count) tensors\(dtypes.isEmpty ? "" : ", " + dtypes)).")
     let chosen = choice.quant.errorFormat(doubleQuant: choice.doubleQuant)
     var name = choice.quant.rawValue
@@ -207,12 +207,41 @@ public enum AxolotlExporter {
       memory += " (+\(NumberText.bytesOneDecimal(total - base)) kept 16-bit)"
     }
     yaml.comment(memory + ", estimated for the weights.")
+    sixteenBitComment(&yaml, choice: choice, checkpoint: checkpoint, evidence: evidence, kept: kept)
+  }
+
+  /// What share of the weights stays 16-bit (a warning when it is most of them), and, under
+  /// transformers 4, the MoE routers suggested for 16-bit.
+  private static func sixteenBitComment(
+    _ yaml: inout YAMLWriter, choice: ExportChoice, checkpoint: Checkpoint, evidence: Evidence, kept: Set<String>
+  ) {
+    let share = evidence.totals.sixteenBitShare(keeping: choice.quant.isFourBit ? kept : [])
+    let architecture = ModelArchitecture(checkpoint)
+    let roles = checkpoint.tensors.map { architecture.role(of: $0) }
+    let fused = zip(checkpoint.tensors, roles).filter { $0.1.fusedExperts != nil || (!$0.1.quantizable && $0.1.module.isExpert) }
+    var line = "16-bit: \(share.percentText) of the weights stay 16-bit (\(NumberText.groupedDigits(share.params16)) of \(NumberText.groupedDigits(share.params)) params)"
+    if !fused.isEmpty {
+      line += "; expert weights left 16-bit under transformers \(checkpoint.transformersMajor): \(NumberText.groupedDigits(fused.reduce(0) { $0 + $1.0.elementCount })) params"
+    }
+    yaml.comment(line + ".")
+    if share.isMost {
+      yaml.comment(
+        "WARNING: most of this model stays 16-bit (what bitsandbytes does not quantize: embeddings, head, norms, fused experts, routers), so memory falls far less than the format suggests.")
+    }
+    let routers = zip(checkpoint.tensors, roles).filter { $0.1.module == .router && $0.1.quantizable }
+    if !routers.isEmpty {
+      let modules = routers.compactMap { ModuleName(tensor: TensorName($0.0.name))?.rawValue }
+      let example = modules.first ?? "gate"
+      yaml.comment(
+        "Suggested 16-bit: the \(modules.count) MoE router\(modules.count == 1 ? "" : "s") (\(example), …) are nn.Linear under transformers 4 and get quantized; they pick the experts, so keep them in 16-bit (--skip \(example), one per block).")
+    }
   }
 
   private static func baseModel(
-    choice: ExportChoice, config: ModelConfig?, directory: String
+    choice: ExportChoice, config: ModelConfig?, directory: String, modelID: String?
   ) -> (String, String) {
     if let given = choice.baseModel { return (given, "as given") }
+    if let id = modelID { return (id, "the hub id opened from the local Hugging Face cache") }
     // The weights analysed are the ones opened; config.json's _name_or_path is often the model
     // they were fine-tuned from, or a path on the author's machine: offered, never chosen.
     var comment = "the path opened (the weights analysed); put the hub id here to train elsewhere"

@@ -26,7 +26,9 @@ struct Evidence {
     let quantized = analyses.enumerated().map { index, analysis in
       index < checkpoint.tensors.count && kept.contains(checkpoint.tensors[index].name) ? nil : analysis
     }
-    self.totals = ModelTotals(tensors: checkpoint.tensors, analyses: quantized, settings: settings)
+    self.totals = ModelTotals(
+      tensors: checkpoint.tensors, analyses: quantized, settings: settings,
+      architecture: ModelArchitecture(checkpoint))
   }
 
   /// The total of `format` when at least one quantizable tensor was analysed in it.

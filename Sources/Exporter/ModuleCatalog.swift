@@ -28,7 +28,7 @@ struct ModuleCatalog {
       guard tensor.name.hasSuffix(".weight") else { continue }
       weightIndex[module] = index
       if tensor.shape.count == 2 { candidates.append(module) }
-      if Quantizability.isQuantizable(tensor) { quantizable.insert(module) }
+      if Quantizability.isQuantizable(tensor, in: checkpoint) { quantizable.insert(module) }
     }
     let output = modules.first { $0.leaf == "embed_out" } ?? modules.first { $0.leaf == "lm_head" }
       ?? .known("lm_head")

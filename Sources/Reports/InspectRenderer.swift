@@ -1,3 +1,4 @@
+import Engine
 import Safetensors
 
 /// Text and JSON renderings of a checkpoint's tensor list (`quantscope inspect`).
@@ -29,6 +30,10 @@ public enum InspectRenderer {
   public static func modelObject(_ json: inout JSONWriter, _ checkpoint: Checkpoint) {
     json.beginObject("model")
     json.string("path", checkpoint.path)
+    if let id = checkpoint.modelID {
+      json.string("model_id", id)
+      if let revision = checkpoint.revision { json.string("revision", revision) }
+    }
     json.beginArray("files")
     for file in checkpoint.files { json.string(nil, file.path) }
     json.endArray()
@@ -81,10 +86,15 @@ public enum InspectRenderer {
     ])
     text += TextTable.render(totals, rightAligned: [1, 2, 3])
     let label = isSyntheticDemo(checkpoint) ? " (synthetic demo)" : ""
-    text += "\n\(checkpoint.path)\(label): \(checkpoint.files.count) file(s)"
+    var source = checkpoint.path
+    if let id = checkpoint.modelID {
+      source = "\(id) (Hugging Face cache, revision \(checkpoint.revision.map { String($0.prefix(12)) } ?? "?"): \(checkpoint.path))"
+    }
+    text += "\n\(source)\(label): \(checkpoint.files.count) file(s)"
     if let hint = checkpoint.totalSizeHint {
       text += "; index total_size \(NumberText.groupedDigits(Int(clamping: hint))) bytes (a hint, not checked)"
     }
+    if let summary = ModelArchitecture(checkpoint).summary { text += "\narchitecture: \(summary)" }
     return text + "\n"
   }
 

@@ -42,7 +42,7 @@ public struct ReportRenderer {
     ModelTotals(
       tensors: selection.map { checkpoint.tensors[$0] },
       analyses: selection.map { analyses.indices.contains($0) ? analyses[$0] : nil },
-      settings: settings)
+      settings: settings, architecture: ModelArchitecture(checkpoint))
   }
 
   // MARK: - JSON
@@ -74,7 +74,7 @@ public struct ReportRenderer {
       json.string("dtype", tensor.dtype.rawValue)
       json.integers("shape", tensor.shape)
       json.integer("params", tensor.elementCount)
-      json.bool("quantizable", Quantizability.isQuantizable(tensor))
+      json.bool("quantizable", Quantizability.isQuantizable(tensor, in: checkpoint))
       if let stored = tensor.stored { InspectRenderer.storedObject(&json, stored) }
       if let analysis = analyses[index] {
         tensorBody(&json, analysis)
@@ -169,7 +169,7 @@ public struct ReportRenderer {
       let prefix = [
         csvField(tensor.name), tensor.dtype.rawValue, tensor.shape.map(String.init).joined(separator: "x"),
         String(tensor.elementCount),
-        Quantizability.isQuantizable(tensor) ? "true" : "false",
+        Quantizability.isQuantizable(tensor, in: checkpoint) ? "true" : "false",
         analysis?.outliers.map { String($0.indices.count) } ?? "",
       ].joined(separator: ",")
       let rows = settings.formats.compactMap { format in
@@ -210,7 +210,7 @@ public struct ReportRenderer {
   /// quantizable one or an integer buffer (position ids stay I64, not 16-bit).
   private func keptMark(_ tensor: TensorInfo) -> String {
     guard tensor.dtype.isAnalysable else { return "" }
-    return Quantizability.isQuantizable(tensor) ? "" : " (16-bit)"
+    return Quantizability.isQuantizable(tensor, in: checkpoint) ? "" : " (16-bit)"
   }
 
   public func table() -> String {

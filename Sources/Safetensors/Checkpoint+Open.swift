@@ -15,7 +15,31 @@ extension Checkpoint {
   ///   pre-quantized checkpoint's small quant-state parts, and its config.json.
   public static func open(_ path: String) throws(SafetensorsError) -> Checkpoint {
     // Pre-quantized tensors (bitsandbytes saves, FP8 with scales) become one logical tensor each.
-    try openResolved(path).recognisingStoredQuantization()
+    var checkpoint = try openResolved(path).recognisingStoredQuantization()
+    let directory = FileAccess.status(ofPath: path)?.isDirectory == true ? path : parent(of: path)
+    checkpoint.config = CheckpointConfig.load(directory: directory)
+    return checkpoint
+  }
+
+  /// Opens what the user named: an existing path as `open(_:)` does, else a hub model id
+  /// (`org/name`) from the local Hugging Face cache at `revision` (default `main`).
+  ///
+  /// - Throws: `.notInHubCache` for an id the cache does not hold; otherwise as `open(_:)`. A
+  ///   name that is neither an existing path nor shaped like a model id fails as a path.
+  public static func open(
+    model: String, revision: String? = nil, cache: HubCache
+  ) throws(SafetensorsError) -> Checkpoint {
+    if FileAccess.status(ofPath: model) != nil || !HubCache.isModelID(model) {
+      guard revision == nil else {
+        throw .io(file: model, reason: "--revision applies to a model id from the Hugging Face cache, not a path")
+      }
+      return try open(model)
+    }
+    let snapshot = try cache.snapshot(of: model, revision: revision ?? "main")
+    var checkpoint = try open(snapshot.directory)
+    checkpoint.modelID = model
+    checkpoint.revision = snapshot.commit
+    return checkpoint
   }
 
   /// `open` before stored quantization is recognised: the files' tensors as their headers list them.

@@ -42,6 +42,15 @@ public struct Checkpoint: Sendable {
   public var tensors: [TensorInfo]
   /// Non-fatal findings (duplicate names, unindexed tensors, ...), one line each.
   public var warnings: [String]
+  /// The architecture facts of the `config.json` beside the files, when there is a usable one.
+  public var config: CheckpointConfig?
+  /// The hub model id (`org/name`) when the checkpoint was found in the Hugging Face cache.
+  public var modelID: String?
+  /// The commit of the cache snapshot opened for `modelID`.
+  public var revision: String?
+  /// The transformers major version the model is assumed to be loaded with (4 or 5): it decides
+  /// whether MoE expert weights are `nn.Linear` modules (4) or fused 3-D parameters (5).
+  public var transformersMajor: Int = 5
 
   public init(
     path: String, indexPath: String?, totalSizeHint: UInt64?, files: [SafetensorsFile],
@@ -54,6 +63,10 @@ public struct Checkpoint: Sendable {
     self.tensors = tensors
     self.warnings = warnings
   }
+
+  /// What headers and titles call the checkpoint: the model id when it came from the hub cache,
+  /// else the path given.
+  public var displayPath: String { modelID ?? path }
 
   /// Total parameter count (elements) over all tensors.
   public var parameterCount: Int { tensors.reduce(0) { $0 + $1.elementCount } }

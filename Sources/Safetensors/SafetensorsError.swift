@@ -60,6 +60,9 @@ public enum SafetensorsError: Error, Sendable, Equatable, CustomStringConvertibl
   case unsupportedPath(file: String)
   /// Directory rule 5: nothing usable; `found` lists what was there (empty: no .safetensors files).
   case noCheckpoint(directory: String, found: [String])
+  /// A model id that the local Hugging Face cache does not hold (or not at that revision):
+  /// `folder` is where it was looked for, `command` downloads it.
+  case notInHubCache(id: String, folder: String, reason: String, command: String)
 
   // MARK: - Reading
 
@@ -89,7 +92,8 @@ public enum SafetensorsError: Error, Sendable, Equatable, CustomStringConvertibl
       .invalidIndex(let file, _), .unsafeShardPath(let file, _, _), .missingShard(let file, _),
       .duplicateAcrossShards(let file, _, _, _), .notInShard(let file, _, _),
       .unsupportedPath(let file), .noCheckpoint(let file, _), .outOfRange(let file, _, _, _, _),
-      .notConvertible(let file, _, _), .noSuchTensor(let file, _), .storedQuantization(let file, _, _):
+      .notConvertible(let file, _, _), .noSuchTensor(let file, _), .storedQuantization(let file, _, _),
+      .notInHubCache(let file, _, _, _):
       file
     }
   }
@@ -150,6 +154,8 @@ public enum SafetensorsError: Error, Sendable, Equatable, CustomStringConvertibl
       return "no tensor named \(TensorInfo.displayName(tensor))"
     case .storedQuantization(_, let tensor, let reason):
       return "tensor \(TensorInfo.displayName(tensor)): \(reason)"
+    case .notInHubCache(_, let folder, let reason, let command):
+      return "\(reason) (looked in \(folder)); download it with `\(command)`"
     }
   }
 

@@ -8,10 +8,12 @@ import Safetensors
 /// `chunkElements` values into one reusable buffer, by table lookup (a 65,536-entry table of
 /// BF16 Gaussian samples indexed by 16 random bits), so writing runs at close to disk speed.
 public enum SyntheticCheckpoint {
-  /// The shape of a LLaMA-family model: what sizes every tensor.
+  /// The shape of a model: its architecture family and the sizes of every tensor.
   public struct Preset: Sendable, Hashable {
     /// Short name used in `config.json` (`quantscope/synthetic-<name>`).
     public var name: String
+    /// Which real architecture the tensor names and config.json follow.
+    public var family: Family = .llama
     public var hidden: Int
     public var intermediate: Int
     public var layers: Int
@@ -19,6 +21,10 @@ public enum SyntheticCheckpoint {
     /// Key/value heads (grouped-query attention): k_proj and v_proj have kvHeads·headDim rows.
     public var kvHeads: Int
     public var vocab: Int
+    /// Routed experts per block (MoE families), 0 otherwise.
+    public var experts: Int = 0
+    /// Per-head dimension when it is not hidden / heads (gpt-oss).
+    public var explicitHeadDim: Int?
 
     public init(
       name: String, hidden: Int, intermediate: Int, layers: Int, heads: Int, kvHeads: Int, vocab: Int
@@ -49,57 +55,11 @@ public enum SyntheticCheckpoint {
       return copy
     }
 
-    /// Per-head dimension: hidden / heads.
-    public var headDim: Int { hidden / max(heads, 1) }
-
-    /// Every tensor of the model, in the order they are written (embedding, blocks, norm, head),
-    /// as (name, shape) with Linear weights [out_features, in_features].
-    public var tensors: [(name: String, shape: [Int])] {
-      let kv = kvHeads * headDim
-      var list: [(name: String, shape: [Int])] = [("model.embed_tokens.weight", [vocab, hidden])]
-      for layer in 0..<layers {
-        let block = "model.layers.\(layer)."
-        list += [
-          (block + "self_attn.q_proj.weight", [hidden, hidden]),
-          (block + "self_attn.k_proj.weight", [kv, hidden]),
-          (block + "self_attn.v_proj.weight", [kv, hidden]),
-          (block + "self_attn.o_proj.weight", [hidden, hidden]),
-          (block + "mlp.gate_proj.weight", [intermediate, hidden]),
-          (block + "mlp.up_proj.weight", [intermediate, hidden]),
-          (block + "mlp.down_proj.weight", [hidden, intermediate]),
-          (block + "input_layernorm.weight", [hidden]),
-          (block + "post_attention_layernorm.weight", [hidden]),
-        ]
-      }
-      list += [("model.norm.weight", [hidden]), ("lm_head.weight", [vocab, hidden])]
-      return list
-    }
+    /// Per-head dimension: hidden / heads unless the family sets it.
+    public var headDim: Int { explicitHeadDim ?? hidden / max(heads, 1) }
 
     /// Total parameters.
     public var parameterCount: Int { tensors.reduce(0) { $0 + $1.shape.reduce(1, *) } }
-
-    /// A Hugging Face `config.json` for this shape, named `nameOrPath`.
-    public func configJSON(nameOrPath: String) -> String {
-      """
-      {
-        "_name_or_path": \(SafetensorsWriter.jsonString(nameOrPath)),
-        "architectures": ["LlamaForCausalLM"],
-        "model_type": "llama",
-        "hidden_size": \(hidden),
-        "intermediate_size": \(intermediate),
-        "num_hidden_layers": \(layers),
-        "num_attention_heads": \(heads),
-        "num_key_value_heads": \(kvHeads),
-        "vocab_size": \(vocab),
-        "max_position_embeddings": 2048,
-        "rms_norm_eps": 1e-05,
-        "hidden_act": "silu",
-        "tie_word_embeddings": false,
-        "torch_dtype": "bfloat16"
-      }
-
-      """
-    }
   }
 
   /// Progress of a write: bytes of tensor data written so far, and the total.

@@ -34,10 +34,13 @@ enum Command {
     usage: quantscope [MODEL] [--theme NAME|PATH] [--engine auto|cpu|cuda] [--jobs N]
                       [--formats LIST] [--blocksize N] [--threshold X] [--bins N]
                       [--range LO,HI] [--activations FILE] [--no-mouse] [--fresh]
+                      [--revision REF] [--transformers 4|5]
            quantscope COMMAND [ARGS...]
 
-    With no command, opens the explorer on MODEL (a .safetensors file, an index.json, or a
-    directory), or on the built-in synthetic demo checkpoint when MODEL is omitted.
+    With no command, opens the explorer on MODEL (a .safetensors file, an index.json, a
+    directory, or a model id such as org/name already in the local Hugging Face cache, with
+    --revision REF), or on the built-in synthetic demo checkpoint when MODEL is omitted.
+    --transformers 4|5 says which transformers major version will load the model (default 5).
     --activations FILE adds the outliers of a capture of each Linear layer's inputs (the demo
     loads its own capture); `a` on the outlier map switches between weights and activations.
     The mouse selects, opens and scrolls (--no-mouse turns it off). The kept tensors, format,

@@ -15,4 +15,8 @@ public enum FixturePaths {
 
   /// `Tests/Fixtures/golden`: bitsandbytes-checked inputs, expected codes and metrics.
   public static var golden: String { root + "/golden" }
+
+  /// `Tests/Fixtures/checkpoints`: what transformers and bitsandbytes make of each architecture
+  /// (scripts/checkpoint-fixtures.py).
+  public static var checkpoints: String { root + "/checkpoints" }
 }

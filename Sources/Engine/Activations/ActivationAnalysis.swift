@@ -110,6 +110,9 @@ public struct ActivationAnalysis: Sendable, Hashable, Codable {
         try ActivationCapture.read(
           entry.weight, reader: weightReader, from: 0, count: weightCount, into: out)
       }
+      if entry.weightTransposed {
+        weight = TransposedValues.transpose(weight, rows: features, columns: outFeatures)
+      }
     }
     return finish(
       scan, module: entry.module, weight: weight, weightDType: entry.weight.dtype,

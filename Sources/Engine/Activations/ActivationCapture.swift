@@ -15,13 +15,17 @@ public struct ActivationCapture: Sendable {
     public var module: String
     /// The capture tensor (in `ActivationCapture.checkpoint`).
     public var capture: TensorInfo
-    /// `<module>.weight` in the weight checkpoint, [out_features, in_features].
+    /// `<module>.weight` in the weight checkpoint, [out_features, in_features] (or [in, out]
+    /// when `weightTransposed`).
     public var weight: TensorInfo
+    /// True for a GPT-2 `Conv1D` weight stored [in_features, out_features].
+    public var weightTransposed: Bool
 
-    public init(module: String, capture: TensorInfo, weight: TensorInfo) {
+    public init(module: String, capture: TensorInfo, weight: TensorInfo, weightTransposed: Bool = false) {
       self.module = module
       self.capture = capture
       self.weight = weight
+      self.weightTransposed = weightTransposed
     }
 
     /// True for a 2-D capture (the inputs); false for a 1-D per-feature max |x|.
@@ -31,7 +35,7 @@ public struct ActivationCapture: Sendable {
     /// in_features: the capture's last dimension, equal to the weight's columns.
     public var features: Int { capture.shape.last ?? 0 }
     /// out_features: the weight's rows.
-    public var outFeatures: Int { weight.shape.first ?? 0 }
+    public var outFeatures: Int { (weightTransposed ? weight.shape.last : weight.shape.first) ?? 0 }
     /// The transformer block index parsed from `layers.N` / `h.N` / `blocks.N`, if any.
     public var layer: Int? { ActivationCapture.layerIndex(of: module) }
   }
@@ -71,6 +75,7 @@ public struct ActivationCapture: Sendable {
     var entries: [Entry] = []
     var problems: [String] = []
     var seen: Set<String> = []
+    let architecture = ModelArchitecture(weights)
     for tensor in capture.tensors {
       let name = tensor.name
       guard seen.insert(name).inserted else {
@@ -96,16 +101,19 @@ public struct ActivationCapture: Sendable {
         continue
       }
       let features = tensor.shape.last ?? 0
-      guard features == weight.shape[1] else {
+      // A Conv1D weight is [in, out]: its input features are its rows.
+      let transposed = architecture.role(of: weight).transposed
+      let inFeatures = transposed ? weight.shape[0] : weight.shape[1]
+      guard features == inFeatures else {
         problems.append(
-          "\(name): capture has \(features) features, \(name).weight has \(weight.shape[1]) columns")
+          "\(name): capture has \(features) features, \(name).weight has \(inFeatures) \(transposed ? "input features (Conv1D rows)" : "columns")")
         continue
       }
       if tensor.shape.count == 2 && tensor.shape[0] == 0 {
         problems.append("\(name): capture has no tokens")
         continue
       }
-      entries.append(Entry(module: name, capture: tensor, weight: weight))
+      entries.append(Entry(module: name, capture: tensor, weight: weight, weightTransposed: transposed))
     }
     return ActivationCapture(
       path: capture.path, checkpoint: capture, entries: entries, problems: problems)

@@ -82,6 +82,13 @@ public struct AnalysisCache: Sendable {
     if let range = settings.histogramRange {
       lines.append("range=\(range.lo.bitPattern),\(range.hi.bitPattern)")
     }
+    // The architecture decides which tensors are quantizable and which are read transposed.
+    let architecture = ModelArchitecture(checkpoint)
+    let transposed = checkpoint.tensors.filter { architecture.role(of: $0).transposed }.count
+    if checkpoint.config != nil || transposed > 0 || checkpoint.transformersMajor != 5 {
+      lines.append(
+        "architecture=\(architecture.modelType ?? "-") transformers=\(checkpoint.transformersMajor) transposed=\(transposed)")
+    }
     return lines.joined(separator: "\n")
   }
 

@@ -36,18 +36,23 @@ public struct ModelTotals: Sendable, Hashable {
   public var bytes16: UInt64
   public var formats: [QuantFormat: FormatTotal]
 
-  private let tensors: [TensorInfo]
-  private let quantizable: [Bool]
+  let tensors: [TensorInfo]
+  let quantizable: [Bool]
   private let blocksize: Int
 
   /// - Parameters:
   ///   - tensors: the checkpoint's tensors.
   ///   - analyses: results by tensor index (nil = not analysed yet, or not analysable).
   /// - Complexity: O(tensors × formats).
-  public init(tensors: [TensorInfo], analyses: [TensorAnalysis?], settings: AnalysisSettings) {
+  ///   - architecture: decides which tensors are quantizable (default: by name and shape alone).
+  public init(
+    tensors: [TensorInfo], analyses: [TensorAnalysis?], settings: AnalysisSettings,
+    architecture: ModelArchitecture? = nil
+  ) {
     self.tensors = tensors
     self.blocksize = settings.blocksize
-    self.quantizable = tensors.map { Quantizability.isQuantizable($0) }
+    let architecture = architecture ?? ModelArchitecture(config: nil, tensorNames: [])
+    self.quantizable = tensors.map { architecture.role(of: $0).quantizable }
     params = tensors.reduce(0) { $0 + $1.elementCount }
     quantizableParams = zip(tensors, quantizable).reduce(0) { $0 + ($1.1 ? $1.0.elementCount : 0) }
     bytes16 = tensors.reduce(UInt64(0)) { $0 + Self.unquantizedBytes($1) }

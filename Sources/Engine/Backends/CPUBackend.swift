@@ -61,11 +61,16 @@ public struct CPUBackend: Backend {
   ) throws(EngineError) -> TensorAnalysis {
     try Self.validate(settings)
     let reader = try readers.reader(for: checkpoint)
-    let source = TensorSource(reader: reader, tensor: tensor, checkpointPath: checkpoint.path)
+    let role = ModelArchitecture(checkpoint).role(of: tensor)
+    let source: any ValueSource =
+      role.transposed && tensor.shape.count == 2
+      ? try TransposedValues.source(tensor, reader: reader, checkpointPath: checkpoint.path)
+      : TensorSource(reader: reader, tensor: tensor, checkpointPath: checkpoint.path)
     let pipeline = CPUTensorPipeline(
       source: source, settings: settings, formatsEnabled: tensor.shape.count >= 2,
       threads: threads, segmentElements: segmentElements)
-    var result = TensorAnalysis(tensor, parts: try pipeline.execute(cancel: cancel, progress: progress))
+    var result = TensorAnalysis(
+      tensor, quantizable: role.quantizable, parts: try pipeline.execute(cancel: cancel, progress: progress))
     if let stored = tensor.stored {
       let usage = try StoredCodeUsage.count(tensor, stored: stored, reader: reader, checkpointPath: checkpoint.path)
       StoredCodeUsage.apply(usage, stored: stored, to: &result)
@@ -111,10 +116,10 @@ package struct TensorAnalysisParts: Sendable {
 
 extension TensorAnalysis {
   /// The analysis of `tensor` from what a backend computed for it.
-  init(_ tensor: TensorInfo, parts: TensorAnalysisParts) {
+  init(_ tensor: TensorInfo, quantizable: Bool, parts: TensorAnalysisParts) {
     self.init(
       name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, params: tensor.elementCount,
-      quantizable: Quantizability.isQuantizable(tensor),
+      quantizable: quantizable,
       stats: parts.stats, histogram: parts.histogram,
       normalizedHistogram: parts.normalizedHistogram, outliers: parts.outliers,
       formats: parts.formats)

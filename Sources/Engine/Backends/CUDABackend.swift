@@ -245,8 +245,10 @@ public final class CUDABackend: Backend {
     _ tensor: TensorInfo, in checkpoint: Checkpoint, settings: AnalysisSettings,
     cancel: CancellationFlag?, progress: (@Sendable (UInt64) -> Void)?
   ) throws(EngineError) -> TensorAnalysis {
-    // Stored-quantized tensors are dequantized on the host, by the CPU backend's reader.
-    guard [.F32, .F16, .BF16].contains(tensor.dtype), tensor.stored == nil else {
+    let role = ModelArchitecture(checkpoint).role(of: tensor)
+    // Stored-quantized tensors are dequantized on the host, by the CPU backend's reader;
+    // transposed (Conv1D) tensors are read whole and transposed on the CPU path.
+    guard [.F32, .F16, .BF16].contains(tensor.dtype), tensor.stored == nil, !role.transposed else {
       return try fallback.analyse(
         tensor, in: checkpoint, settings: settings, cancel: cancel, progress: progress)
     }
@@ -261,7 +263,7 @@ public final class CUDABackend: Backend {
         settings: settings)
       return try pipeline.run(cancel: cancel, progress: progress)
     }
-    return TensorAnalysis(tensor, parts: parts)
+    return TensorAnalysis(tensor, quantizable: role.quantizable, parts: parts)
   }
 
   /// One `TensorDataReader` per checkpoint, reused across the tensors of a run.

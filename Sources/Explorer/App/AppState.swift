@@ -105,7 +105,7 @@ public struct AppState: Sendable {
     analyses = Array(repeating: nil, count: checkpoint.tensors.count)
     outlierCounts = Array(repeating: nil, count: checkpoint.tensors.count)
     tree = ModelTree(names: checkpoint.tensors.map(\.name))
-    collapsed = Set(tree.blockIDs.dropFirst())
+    collapsed = Set(tree.blockIDs.dropFirst()).union(tree.expertGroupIDs)
     threshold = settings.threshold
     let first = settings.formats.first ?? .nf4
     globalFormat = settings.formats.contains(.nf4) ? .nf4 : first
@@ -161,7 +161,9 @@ public struct AppState: Sendable {
 
   /// Model-level totals over the results so far.
   public var totals: ModelTotals {
-    ModelTotals(tensors: checkpoint.tensors, analyses: analyses, settings: settings)
+    ModelTotals(
+      tensors: checkpoint.tensors, analyses: analyses, settings: settings,
+      architecture: ModelArchitecture(checkpoint))
   }
 
   /// Tensors whose dtype can be analysed.

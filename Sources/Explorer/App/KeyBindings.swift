@@ -101,8 +101,8 @@ public enum KeyBindings {
         return "select a tensor row"
       }
       let info = state.checkpoint.tensors[tensor]
-      return Quantizability.isQuantizable(info)
-        ? nil : "stays 16-bit anyway: " + Quantizability.reason(info)
+      return Quantizability.isQuantizable(info, in: state.checkpoint)
+        ? nil : "stays 16-bit anyway: " + Quantizability.reason(info, in: state.checkpoint)
     case .open:
       return state.rows.isEmpty ? "no tensor matches the filter" : nil
     case .cycleViewFormat:

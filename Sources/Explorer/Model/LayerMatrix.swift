@@ -3,7 +3,9 @@ import Engine
 /// The checkpoint seen as layers × module kinds, for Compare and the outlier map.
 ///
 /// A layer is a block of the tensor tree (`model.layers.2`); a module kind is the last name
-/// component before `weight` (`q_proj`, `down_proj`). Only quantizable tensors take part.
+/// component before `weight` (`q_proj`, `down_proj`), expert indices left out so that every
+/// expert of a block shares its kind's cell (the worst one shows). Only quantizable tensors take
+/// part.
 struct LayerMatrix: Sendable {
   /// Block ids, in order.
   var layers: [String]
@@ -19,12 +21,8 @@ struct LayerMatrix: Sendable {
     var kinds: [String] = []
     var entries: [(Int, Int, Int)] = []
     for (index, info) in state.checkpoint.tensors.enumerated()
-    where Quantizability.isQuantizable(info) {
-      guard let block = state.tree.blockIDs.first(where: { info.name.hasPrefix($0 + ".") }) else { continue }
-      var components = info.name.dropFirst(block.count + 1).split(separator: ".").map(String.init)
-      if components.last == "weight" { components.removeLast() }
-      guard !components.isEmpty else { continue }
-      let kind = components.joined(separator: ".")
+    where Quantizability.isQuantizable(info, in: state.checkpoint) {
+      guard let block = state.tree.blockOfTensor[index], let kind = state.tree.kindOfTensor[index] else { continue }
       let layer = layerIndex[block] ?? {
         layers.append(block)
         layerIndex[block] = layers.count - 1
@@ -45,9 +43,22 @@ struct LayerMatrix: Sendable {
     let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
     kinds = order.map { kinds[$0] }
     var cells = Array(repeating: [Int?](repeating: nil, count: kinds.count), count: layers.count)
+    // Several tensors of one kind in a layer are MoE experts (`experts.K.w1`): the cell shows the
+    // worst expert under the format in view (the first while none is analysed).
+    let format = state.viewFormat
     for (layer, column, index) in entries {
       let target = position[column] ?? column
-      if cells[layer][target] == nil { cells[layer][target] = index }
+      guard let current = cells[layer][target] else {
+        cells[layer][target] = index
+        continue
+      }
+      guard let value = state.metricValue(index, format), !value.isNaN else { continue }
+      if let held = state.metricValue(current, format), !held.isNaN,
+        state.higherIsWorse ? held >= value : held <= value
+      {
+        continue
+      }
+      cells[layer][target] = index
     }
     self.layers = layers
     self.kinds = kinds

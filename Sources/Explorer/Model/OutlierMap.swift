@@ -52,18 +52,18 @@ struct OutlierMap {
   /// The weights view: input columns whose max |w| reaches the threshold, per layer and width.
   init(weights state: AppState) {
     let matrix = LayerMatrix(state)
+    // Widths are in_features as bitsandbytes sees them (a Conv1D weight's rows).
+    let architecture = ModelArchitecture(state.checkpoint)
     var widthCounts: [Int: Int] = [:]
     for tensor in matrix.cells.flatMap({ $0 }).compactMap({ $0 }) {
-      let shape = state.checkpoint.tensors[tensor].shape
-      if shape.count == 2 { widthCounts[shape[1], default: 0] += 1 }
+      if let width = architecture.inputFeatures(of: state.checkpoint.tensors[tensor]) { widthCounts[width, default: 0] += 1 }
     }
     // The hidden size (the most common width) first, then the others, narrowest first.
     let widths = widthCounts.keys.sorted { (widthCounts[$0]!, -$0) > (widthCounts[$1]!, -$1) }
     sections = widths.map { width in
       let rows = matrix.layers.enumerated().map { line, block -> Row in
         let tensors = matrix.cells[line].compactMap { $0 }.filter {
-          let shape = state.checkpoint.tensors[$0].shape
-          return shape.count == 2 && shape[1] == width
+          architecture.inputFeatures(of: state.checkpoint.tensors[$0]) == width
         }
         var dims: Set<Int>?
         for tensor in tensors {

@@ -72,7 +72,7 @@ enum ModelScreen {
     let demo = state.isDemo ? [TextFit.Part("  synthetic demo", CellStyle(.warning, bold: true), short: "  demo")] : []
     let fixed = 13 + demo.reduce(0) { $0 + $1.text.count } + facts.reduce(0) { $0 + $1.text.count }
     let pathRoom = max(24, room - fixed)
-    let path = TextFit.truncatedHead(checkpoint.path, width: pathRoom)
+    let path = TextFit.truncatedHead(checkpoint.displayPath, width: pathRoom)
     let left = [TextFit.Part("QuantScope", CellStyle(.title, bold: true)), TextFit.Part(" ▸ ", .muted), TextFit.Part(path)]
       + demo + facts
     ScreenFrame.headerLine(&canvas, y: 0, left: left, right: right)
@@ -183,13 +183,17 @@ enum ModelScreen {
     let indent = row.depth * 2
     if let tensor = row.tensorIndex {
       let info = state.checkpoint.tensors[tensor]
-      let quantizable = Quantizability.isQuantizable(info)
+      let role = ModelArchitecture(state.checkpoint).role(of: info)
+      let quantizable = role.quantizable
       let isKept = state.kept.contains(info.name)
       if isKept { canvas.set("■", x: left - 1, y: y, style: CellStyle(.kept, bold: true)) }
       let style = isKept ? CellStyle(.kept) : (quantizable ? CellStyle.text : CellStyle.muted)
       var label = [TextFit.Part("  " + row.label, style)]
       if !quantizable && info.dtype.isAnalysable && info.shape.count == 2 {
-        label.append(TextFit.Part(" (16-bit)", .muted, short: " 16b"))
+        label.append(
+          role.isTiedToHead
+            ? TextFit.Part(" (16-bit, tied head)", .muted, short: " 16b")
+            : TextFit.Part(" (16-bit)", .muted, short: " 16b"))
       }
       canvas.put(label, x: left + indent, y: y, width: columns.nameWidth - indent - 1)
       let shape = InspectRenderer.shapeText(info.shape)
@@ -286,6 +290,13 @@ enum ModelScreen {
     } else if !state.kept.isEmpty {
       memory.append(TextFit.Part(
         " (\(state.kept.count) kept: not applied by 8-bit loading)", .muted, short: " (kept: not applied by 8-bit)"))
+    }
+    // A large 16-bit share (fused experts, big embeddings) is said, and warned about when most.
+    let share = totals.sixteenBitShare(keeping: state.appliedKept)
+    if share.fraction >= 0.25 {
+      memory.append(TextFit.Part(
+        " · \(share.percentText) stays 16-bit" + (share.isMost ? " (most of the model)" : ""),
+        share.isMost ? CellStyle(.warning, bold: true) : .muted, short: " · \(share.percentText) 16-bit"))
     }
     canvas.put(memory, x: 1, y: y + 1, width: canvas.width - 2)
   }

@@ -90,7 +90,7 @@ enum TensorScreen {
       }
       line.append(TextFit.Part("· ", .muted))
     }
-    line.append(TextFit.Part(Quantizability.reason(info), .muted))
+    line.append(TextFit.Part(Quantizability.reason(info, in: state.checkpoint), .muted))
     canvas.put(line, x: 1, y: 1, width: canvas.width - 2)
   }
 

@@ -12,18 +12,20 @@ enum BenchCommand {
   with the same number of threads), then the full analysis (all formats unless --formats; no cache).
   Prints both, their ratio, GB/s and params/s. Run it twice to measure with the file in the page
   cache; make a multi-GB model with `quantscope synth`.
+  \(ModelOpener.optionsHelp)
   """
 
   static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
     var options = AnalysisOptions.valueOptions
     options.formUnion(["--engine", "--jobs", "--repeat"])
+    options.formUnion(ModelOpener.valueOptions)
     let parsed = try Arguments(arguments, options: options, flags: [])
     let paths = try parsed.positionals(atMost: 1)
     let settings = try AnalysisOptions.settings(parsed)
     let jobs = try AnalysisOptions.jobs(parsed)
     let repeats = try parsed.integer("--repeat", in: 1...100) ?? 1
     let backend = try EngineChoice.backend(parsed.value("--engine"), jobs: jobs)
-    let checkpoint = try ModelOpener.open(paths.first)
+    let checkpoint = try ModelOpener.open(paths.first, parsed)
     let analysable = checkpoint.tensors.filter { $0.dtype.isAnalysable }
     let params = analysable.reduce(0) { $0 + $1.elementCount }
     let bytes = analysable.reduce(UInt64(0)) { $0 + $1.byteCount }

@@ -8,6 +8,7 @@ enum ExplorerCommand {
   static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
     var options = AnalysisOptions.valueOptions
     options.formUnion(["--theme", "--engine", "--jobs", "--activations"])
+    options.formUnion(ModelOpener.valueOptions)
     let parsed = try Arguments(arguments, options: options, flags: ["--no-mouse", "--fresh"])
     let paths = try parsed.positionals(atMost: 1)
     let settings = try AnalysisOptions.settings(parsed)
@@ -30,7 +31,7 @@ enum ExplorerCommand {
     default:
       throw .usage("--engine must be auto, cpu or cuda")
     }
-    let checkpoint = try ModelOpener.open(paths.first)
+    let checkpoint = try ModelOpener.open(paths.first, parsed, expandingExperts: true)
     // The demo loads its own capture unless one is given.
     let capture = parsed.value("--activations") ?? (paths.isEmpty ? ModelOpener.demoCapturePath : nil)
     if let capture {

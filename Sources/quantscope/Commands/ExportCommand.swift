@@ -30,6 +30,7 @@ enum ExportCommand {
     -o FILE              write FILE atomically ('-' or no -o: standard output)
     --force              replace FILE when it exists
     --engine E, --jobs N, --no-cache, --blocksize N: as for 'report'
+  \(ModelOpener.optionsHelp)
   """
 
   static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
@@ -38,7 +39,7 @@ enum ExportCommand {
       options: AnalysisOptions.valueOptions.union([
         "--quant", "--skip", "--skip-worst", "--skip-above", "--base-model", "--compute-dtype", "-o",
         "--engine", "--jobs",
-      ]),
+      ]).union(ModelOpener.valueOptions),
       flags: ["--double-quant", "--no-double-quant", "--force", "--no-cache"])
     let paths = try parsed.positionals(atMost: 1)
     let quant = try exportCall { () throws(ExportError) in try ExportQuant.parse(parsed.allValues("--quant")) } ?? .nf4
@@ -60,7 +61,7 @@ enum ExportCommand {
     let backend = try EngineChoice.backend(parsed.value("--engine"), jobs: jobs)
     let output = parsed.value("-o").flatMap { $0 == "-" ? nil : $0 }
 
-    let checkpoint = try ModelOpener.open(paths.first)
+    let checkpoint = try ModelOpener.open(paths.first, parsed)
     let storedKind = StoredExport.kind(checkpoint)
     if case .fp8 = storedKind { Console.err("quantscope: note: \(StoredExport.fp8Note)\n") }
     let analyses = try AnalysisRunner.run(

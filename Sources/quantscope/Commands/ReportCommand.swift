@@ -31,15 +31,16 @@ enum ReportCommand {
     --activations F  a safetensors capture of the inputs of each Linear module (see README):
                      activation outlier features and the LLM.int8() output error per module;
                      the demo's own capture is used when MODEL is omitted
+  \(ModelOpener.optionsHelp)
   """
 
   static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
     let parsed = try Arguments(
       arguments,
-      options: [
+      options: ([
         "--format", "--formats", "--blocksize", "--threshold", "--bins", "--range", "--match", "--engine", "--jobs",
         "--activations",
-      ],
+      ] as Set<String>).union(ModelOpener.valueOptions),
       flags: ["--no-cache"])
     let paths = try parsed.positionals(atMost: 1)
     guard let format = ReportRenderer.Format(rawValue: parsed.value("--format") ?? "table") else {
@@ -48,7 +49,7 @@ enum ReportCommand {
     let settings = try AnalysisOptions.settings(parsed)
     let jobs = try AnalysisOptions.jobs(parsed)
     let backend = try EngineChoice.backend(parsed.value("--engine"), jobs: jobs)
-    let checkpoint = try ModelOpener.open(paths.first)
+    let checkpoint = try ModelOpener.open(paths.first, parsed, expandingExperts: true)
     let selection = try select(checkpoint, matching: parsed.value("--match"))
     let analyses = try AnalysisRunner.run(
       checkpoint: checkpoint, selection: selection, settings: settings, backend: backend,

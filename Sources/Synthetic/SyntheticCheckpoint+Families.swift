@@ -1,0 +1,311 @@
+import Safetensors
+
+/// The architectures a synthetic checkpoint can take, with their tensor names and config.json as
+/// transformers writes them (checked by instantiating tiny configs of transformers 5.25.0 on the
+/// CPU and listing `state_dict()` keys; tied weights left out as `save_pretrained` leaves them).
+extension SyntheticCheckpoint.Preset {
+  /// An architecture family.
+  public enum Family: String, Sendable, Hashable, CaseIterable {
+    /// `LlamaForCausalLM`.
+    case llama
+    /// `PhiForCausalLM` (Phi-2): biases everywhere, `dense`, `fc1`/`fc2`, `final_layernorm`.
+    case phi
+    /// `MixtralForCausalLM` as stored on disk: `block_sparse_moe.gate` and per-expert `w1/w2/w3`.
+    case mixtral
+    /// `GPT2LMHeadModel`: `Conv1D` weights stored [in, out], learned positions, tied head.
+    case gpt2
+    /// `GptOssForCausalLM` in BF16: fused 3-D experts stored as such, input features first.
+    case gptOss = "gpt_oss"
+  }
+
+  private static func sized(
+    _ name: String, _ family: Family, hidden: Int, intermediate: Int, layers: Int, heads: Int, kvHeads: Int,
+    vocab: Int, experts: Int = 0, headDim: Int? = nil
+  ) -> Self {
+    var preset = Self(
+      name: name, hidden: hidden, intermediate: intermediate, layers: layers, heads: heads, kvHeads: kvHeads,
+      vocab: vocab)
+    preset.family = family
+    preset.experts = experts
+    preset.explicitHeadDim = headDim
+    return preset
+  }
+
+  /// microsoft/phi-2: hidden 2560, MLP 10240, 32 layers, 32 heads, vocab 51200 (2.78 B params).
+  public static let phi2 = sized(
+    "phi-2", .phi, hidden: 2560, intermediate: 10240, layers: 32, heads: 32, kvHeads: 32, vocab: 51200)
+  /// Mixtral-8x7B: hidden 4096, expert MLP 14336, 32 layers, 32 heads, 8 KV heads, 8 experts.
+  public static let mixtral = sized(
+    "mixtral", .mixtral, hidden: 4096, intermediate: 14336, layers: 32, heads: 32, kvHeads: 8, vocab: 32000,
+    experts: 8)
+  /// openai-community/gpt2: n_embd 768, 12 layers, 12 heads, vocab 50257, 1024 positions.
+  public static let gpt2 = sized(
+    "gpt2", .gpt2, hidden: 768, intermediate: 3072, layers: 12, heads: 12, kvHeads: 12, vocab: 50257)
+  /// gpt-oss-20b in BF16: hidden 2880, 24 layers, 64 heads of 64, 8 KV heads, 32 fused experts.
+  public static let moeFused = sized(
+    "moe-fused", .gptOss, hidden: 2880, intermediate: 2880, layers: 24, heads: 64, kvHeads: 8, vocab: 201088,
+    experts: 32, headDim: 64)
+
+  /// The small version of a preset: the same names and structure with sizes for tests and quick
+  /// runs (a few MB).
+  public var small: Self {
+    var copy = self
+    copy.name = name + "-small"
+    switch family {
+    case .llama:
+      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (256, 688, 4, 8, 2, 2048)
+    case .phi:
+      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (256, 1024, 4, 8, 8, 2048)
+    case .mixtral:
+      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (256, 384, 4, 8, 2, 2048)
+    case .gpt2:
+      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (128, 512, 4, 4, 4, 2048)
+    case .gptOss:
+      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (256, 256, 4, 8, 2, 2048)
+      copy.explicitHeadDim = 32
+      copy.experts = 8
+    }
+    return copy
+  }
+
+  /// Every tensor of the model, in the order they are written (embedding, blocks, norm, head),
+  /// as (name, shape): Linear weights [out_features, in_features], Conv1D weights [in, out].
+  public var tensors: [(name: String, shape: [Int])] {
+    switch family {
+    case .llama: llamaTensors
+    case .phi: phiTensors
+    case .mixtral: mixtralTensors
+    case .gpt2: gpt2Tensors
+    case .gptOss: gptOssTensors
+    }
+  }
+
+  private var llamaTensors: [(name: String, shape: [Int])] {
+    let kv = kvHeads * headDim
+    var list: [(name: String, shape: [Int])] = [("model.embed_tokens.weight", [vocab, hidden])]
+    for layer in 0..<layers {
+      let block = "model.layers.\(layer)."
+      list += [
+        (block + "self_attn.q_proj.weight", [hidden, hidden]),
+        (block + "self_attn.k_proj.weight", [kv, hidden]),
+        (block + "self_attn.v_proj.weight", [kv, hidden]),
+        (block + "self_attn.o_proj.weight", [hidden, hidden]),
+        (block + "mlp.gate_proj.weight", [intermediate, hidden]),
+        (block + "mlp.up_proj.weight", [intermediate, hidden]),
+        (block + "mlp.down_proj.weight", [hidden, intermediate]),
+        (block + "input_layernorm.weight", [hidden]),
+        (block + "post_attention_layernorm.weight", [hidden]),
+      ]
+    }
+    list += [("model.norm.weight", [hidden]), ("lm_head.weight", [vocab, hidden])]
+    return list
+  }
+
+  private var phiTensors: [(name: String, shape: [Int])] {
+    var list: [(name: String, shape: [Int])] = [("model.embed_tokens.weight", [vocab, hidden])]
+    func linear(_ name: String, _ out: Int, _ input: Int) -> [(name: String, shape: [Int])] {
+      [(name + ".weight", [out, input]), (name + ".bias", [out])]
+    }
+    for layer in 0..<layers {
+      let block = "model.layers.\(layer)."
+      list += linear(block + "self_attn.q_proj", hidden, hidden)
+      list += linear(block + "self_attn.k_proj", hidden, hidden)
+      list += linear(block + "self_attn.v_proj", hidden, hidden)
+      list += linear(block + "self_attn.dense", hidden, hidden)
+      list += linear(block + "mlp.fc1", intermediate, hidden)
+      list += linear(block + "mlp.fc2", hidden, intermediate)
+      list += [(block + "input_layernorm.weight", [hidden]), (block + "input_layernorm.bias", [hidden])]
+    }
+    list += [("model.final_layernorm.weight", [hidden]), ("model.final_layernorm.bias", [hidden])]
+    list += linear("lm_head", vocab, hidden)
+    return list
+  }
+
+  private var mixtralTensors: [(name: String, shape: [Int])] {
+    let kv = kvHeads * headDim
+    var list: [(name: String, shape: [Int])] = [("model.embed_tokens.weight", [vocab, hidden])]
+    for layer in 0..<layers {
+      let block = "model.layers.\(layer)."
+      list += [
+        (block + "self_attn.q_proj.weight", [hidden, hidden]),
+        (block + "self_attn.k_proj.weight", [kv, hidden]),
+        (block + "self_attn.v_proj.weight", [kv, hidden]),
+        (block + "self_attn.o_proj.weight", [hidden, hidden]),
+        (block + "block_sparse_moe.gate.weight", [experts, hidden]),
+      ]
+      for expert in 0..<experts {
+        let prefix = block + "block_sparse_moe.experts.\(expert)."
+        list += [
+          (prefix + "w1.weight", [intermediate, hidden]),
+          (prefix + "w2.weight", [hidden, intermediate]),
+          (prefix + "w3.weight", [intermediate, hidden]),
+        ]
+      }
+      list += [
+        (block + "input_layernorm.weight", [hidden]),
+        (block + "post_attention_layernorm.weight", [hidden]),
+      ]
+    }
+    list += [("model.norm.weight", [hidden]), ("lm_head.weight", [vocab, hidden])]
+    return list
+  }
+
+  private var gpt2Tensors: [(name: String, shape: [Int])] {
+    var list: [(name: String, shape: [Int])] = [
+      ("transformer.wte.weight", [vocab, hidden]), ("transformer.wpe.weight", [Self.gpt2Positions(self), hidden]),
+    ]
+    for layer in 0..<layers {
+      let block = "transformer.h.\(layer)."
+      list += [
+        (block + "ln_1.weight", [hidden]), (block + "ln_1.bias", [hidden]),
+        (block + "attn.c_attn.weight", [hidden, 3 * hidden]), (block + "attn.c_attn.bias", [3 * hidden]),
+        (block + "attn.c_proj.weight", [hidden, hidden]), (block + "attn.c_proj.bias", [hidden]),
+        (block + "ln_2.weight", [hidden]), (block + "ln_2.bias", [hidden]),
+        (block + "mlp.c_fc.weight", [hidden, intermediate]), (block + "mlp.c_fc.bias", [intermediate]),
+        (block + "mlp.c_proj.weight", [intermediate, hidden]), (block + "mlp.c_proj.bias", [hidden]),
+      ]
+    }
+    list += [("transformer.ln_f.weight", [hidden]), ("transformer.ln_f.bias", [hidden])]
+    return list
+  }
+
+  private var gptOssTensors: [(name: String, shape: [Int])] {
+    let q = heads * headDim
+    let kv = kvHeads * headDim
+    var list: [(name: String, shape: [Int])] = [("model.embed_tokens.weight", [vocab, hidden])]
+    for layer in 0..<layers {
+      let block = "model.layers.\(layer)."
+      list += [
+        (block + "self_attn.sinks", [heads]),
+        (block + "self_attn.q_proj.weight", [q, hidden]), (block + "self_attn.q_proj.bias", [q]),
+        (block + "self_attn.k_proj.weight", [kv, hidden]), (block + "self_attn.k_proj.bias", [kv]),
+        (block + "self_attn.v_proj.weight", [kv, hidden]), (block + "self_attn.v_proj.bias", [kv]),
+        (block + "self_attn.o_proj.weight", [hidden, q]), (block + "self_attn.o_proj.bias", [hidden]),
+        (block + "mlp.router.weight", [experts, hidden]), (block + "mlp.router.bias", [experts]),
+        (block + "mlp.experts.gate_up_proj", [experts, hidden, 2 * intermediate]),
+        (block + "mlp.experts.gate_up_proj_bias", [experts, 2 * intermediate]),
+        (block + "mlp.experts.down_proj", [experts, intermediate, hidden]),
+        (block + "mlp.experts.down_proj_bias", [experts, hidden]),
+        (block + "input_layernorm.weight", [hidden]),
+        (block + "post_attention_layernorm.weight", [hidden]),
+      ]
+    }
+    list += [("model.norm.weight", [hidden]), ("lm_head.weight", [vocab, hidden])]
+    return list
+  }
+
+  private static func gpt2Positions(_ preset: Self) -> Int { preset.hidden >= 768 ? 1024 : 256 }
+
+  /// A Hugging Face `config.json` for this shape, named `nameOrPath`.
+  public func configJSON(nameOrPath: String) -> String {
+    let name = SafetensorsWriter.jsonString(nameOrPath)
+    switch family {
+    case .llama:
+      return """
+        {
+          "_name_or_path": \(name),
+          "architectures": ["LlamaForCausalLM"],
+          "model_type": "llama",
+          "hidden_size": \(hidden),
+          "intermediate_size": \(intermediate),
+          "num_hidden_layers": \(layers),
+          "num_attention_heads": \(heads),
+          "num_key_value_heads": \(kvHeads),
+          "vocab_size": \(vocab),
+          "max_position_embeddings": 2048,
+          "rms_norm_eps": 1e-05,
+          "hidden_act": "silu",
+          "tie_word_embeddings": false,
+          "torch_dtype": "bfloat16"
+        }
+
+        """
+    case .phi:
+      return """
+        {
+          "_name_or_path": \(name),
+          "architectures": ["PhiForCausalLM"],
+          "model_type": "phi",
+          "hidden_size": \(hidden),
+          "intermediate_size": \(intermediate),
+          "num_hidden_layers": \(layers),
+          "num_attention_heads": \(heads),
+          "num_key_value_heads": \(kvHeads),
+          "vocab_size": \(vocab),
+          "max_position_embeddings": 2048,
+          "partial_rotary_factor": 0.4,
+          "layer_norm_eps": 1e-05,
+          "hidden_act": "gelu_new",
+          "tie_word_embeddings": false,
+          "torch_dtype": "bfloat16"
+        }
+
+        """
+    case .mixtral:
+      return """
+        {
+          "_name_or_path": \(name),
+          "architectures": ["MixtralForCausalLM"],
+          "model_type": "mixtral",
+          "hidden_size": \(hidden),
+          "intermediate_size": \(intermediate),
+          "num_hidden_layers": \(layers),
+          "num_attention_heads": \(heads),
+          "num_key_value_heads": \(kvHeads),
+          "num_local_experts": \(experts),
+          "num_experts_per_tok": 2,
+          "vocab_size": \(vocab),
+          "max_position_embeddings": 32768,
+          "rms_norm_eps": 1e-05,
+          "hidden_act": "silu",
+          "router_aux_loss_coef": 0.02,
+          "tie_word_embeddings": false,
+          "torch_dtype": "bfloat16"
+        }
+
+        """
+    case .gpt2:
+      return """
+        {
+          "_name_or_path": \(name),
+          "architectures": ["GPT2LMHeadModel"],
+          "model_type": "gpt2",
+          "n_embd": \(hidden),
+          "n_inner": null,
+          "n_layer": \(layers),
+          "n_head": \(heads),
+          "n_positions": \(Self.gpt2Positions(self)),
+          "vocab_size": \(vocab),
+          "activation_function": "gelu_new",
+          "layer_norm_epsilon": 1e-05,
+          "tie_word_embeddings": true,
+          "torch_dtype": "bfloat16"
+        }
+
+        """
+    case .gptOss:
+      return """
+        {
+          "_name_or_path": \(name),
+          "architectures": ["GptOssForCausalLM"],
+          "model_type": "gpt_oss",
+          "hidden_size": \(hidden),
+          "intermediate_size": \(intermediate),
+          "num_hidden_layers": \(layers),
+          "num_attention_heads": \(heads),
+          "num_key_value_heads": \(kvHeads),
+          "head_dim": \(headDim),
+          "num_local_experts": \(experts),
+          "num_experts_per_tok": 4,
+          "vocab_size": \(vocab),
+          "max_position_embeddings": 131072,
+          "rms_norm_eps": 1e-05,
+          "hidden_act": "silu",
+          "tie_word_embeddings": false,
+          "torch_dtype": "bfloat16"
+        }
+
+        """
+    }
+  }
+}
