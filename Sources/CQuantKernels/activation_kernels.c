@@ -1,4 +1,4 @@
-// Hot loops of the activation analysis (spec/QUANTIZATION.md §7); Swift caller:
+// Hot loops of the activation analysis (docs/FORMATS.md §7); Swift caller:
 // Sources/Engine/Activations/ActivationAnalysis.swift. Compiled -O2 -ffp-contract=off, so each
 // float32 product below is rounded once, as the spec's f32(·) requires.
 #include "activation_kernels.h"

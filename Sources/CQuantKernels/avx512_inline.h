@@ -12,7 +12,7 @@
 
 // MARK: - Block formats
 
-/// x = w · inv, and +0 where w = ±0 (spec §1).
+/// x = w · inv, and +0 where w = ±0 (FORMATS.md §1).
 QS_AVX512 __m512 qs_z_scale(__m512 w, __m512 inv) {
   __mmask16 zero = _mm512_cmp_ps_mask(w, _mm512_setzero_ps(), _CMP_EQ_OQ);
   return _mm512_maskz_mul_ps((__mmask16)~zero, w, inv);

@@ -1,4 +1,4 @@
-// Block formats (nf4, fp4, int4, dyn8; spec §1–§5, §8): the scalar reference loops, nf4-dq's
+// Block formats (nf4, fp4, int4, dyn8; FORMATS.md §1–§5, §8): the scalar reference loops, nf4-dq's
 // second level, and the round-trip error kernels. Tiers: blockwise_avx2.c, blockwise_avx512.c.
 // CUDA twins: qs_<format>_encode_kernel, qs_block_error_kernel, qs_nf4_error_kernel,
 // qs_absmax_sum_kernel + qs_nf4dq_scales_kernel.
@@ -44,7 +44,7 @@ QS_BLOCK_FORMAT_REFERENCE(fp4, QS_BLOCK_FP4)
 QS_BLOCK_FORMAT_REFERENCE(int4, QS_BLOCK_INT4)
 QS_BLOCK_FORMAT_REFERENCE(dyn8, QS_BLOCK_DYN8)
 
-// MARK: - nf4-dq second level (spec §4)
+// MARK: - nf4-dq second level (FORMATS.md §4)
 
 void qs_nf4dq_scales_ref(const float *absmax, size_t nblocks, float *offset, uint8_t *qabsmax,
                          float *absmax2, float *absmax_hat) {

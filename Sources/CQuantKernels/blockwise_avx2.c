@@ -7,7 +7,7 @@
 
 // MARK: - Vector pieces
 
-/// x = w · inv, and +0 where w = ±0 (spec §1).
+/// x = w · inv, and +0 where w = ±0 (FORMATS.md §1).
 QS_AVX2 __m256 qs_v_scale(__m256 w, __m256 inv) {
   __m256 zero_mask = _mm256_cmp_ps(w, _mm256_setzero_ps(), _CMP_EQ_OQ);
   return _mm256_andnot_ps(zero_mask, _mm256_mul_ps(w, inv));

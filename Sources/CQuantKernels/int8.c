@@ -1,4 +1,4 @@
-// LLM.int8() row-wise weight quantization (spec §6; bitsandbytes `Int8Params._quantize` →
+// LLM.int8() row-wise weight quantization (FORMATS.md §6; bitsandbytes `Int8Params._quantize` →
 // `int8_vectorwise_quant`, threshold 0; `int8_vectorwise_dequant`): the scalar reference.
 // Tiers: int8_avx2.c, int8_avx512.c. CUDA twins: qs_int8_rows_kernel, qs_int8_error_kernel.
 #include "kernels_internal.h"

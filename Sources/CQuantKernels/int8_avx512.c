@@ -6,7 +6,7 @@
 #include "avx512_inline.h"
 #if defined(__x86_64__)
 
-/// int8 levels q of 16 values (spec §6): h = fp16(w), q = clamp(RNE(h · scale), ±127), and
+/// int8 levels q of 16 values (FORMATS.md §6): h = fp16(w), q = clamp(RNE(h · scale), ±127), and
 /// q = 0 where h = ±0.
 QS_AVX512 __m512 qs_z_int8_q(__m512 wv, __m512 scale) {
   __m512 h = _mm512_cvtph_ps(_mm512_cvtps_ph(wv, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));

@@ -1,5 +1,5 @@
 // Private to CQuantKernels: every rule the reference loops and the scalar parts of the fast tiers
-// share, written once. Per-value functions are the rules of shared/spec/QUANTIZATION.md, nothing
+// share, written once. Per-value functions are the rules of docs/FORMATS.md, nothing
 // more; the vector tiers mirror them lane by lane (avx2_inline.h, avx512_inline.h) and kernels.cu
 // mirrors them on the GPU. The tables they read live in quant_tables.h (shared with CUDA).
 #ifndef QUANTSCOPE_KERNELS_INTERNAL_H
@@ -88,7 +88,7 @@ static inline uint8_t qs_fp4_value(float x) {
 /// tiers count the literals, then look the code up here.
 static const int QS_FP4_CODE_BY_RANK[8] = {0, 1, 6, 7, 4, 5, 2, 3};
 
-/// int4 (ours, spec §8): code = clamp(RNE(f32(x · 7)), −7, 7) + 7. NaN → 0 (fmaxf drops it).
+/// int4 (ours, FORMATS.md §8): code = clamp(RNE(f32(x · 7)), −7, 7) + 7. NaN → 0 (fmaxf drops it).
 static inline uint8_t qs_int4_value(float x) {
   float k = rintf(x * 7.0f);
   k = fminf(fmaxf(k, -7.0f), 7.0f);
@@ -179,7 +179,7 @@ static inline qs_run qs_block_run(const float *absmax, size_t start, size_t i, s
   return run;
 }
 
-// MARK: - int8 (spec §6)
+// MARK: - int8 (FORMATS.md §6)
 
 /// scale = f32(f32(1 / rowmax) · 127): torch's evaluation of `127 / rowmax`.
 static inline float qs_int8_scale(float rowmax) { return (1.0f / rowmax) * 127.0f; }
@@ -315,7 +315,7 @@ static inline void qs_block4_one_by_one(qs_nf4_error_fn nf4_error, qs_block_erro
   if (acc_int4 != NULL) block_error(QS_BLOCK_INT4, w, n, start, blocksize, absmax, dtype, acc_int4);
 }
 
-// MARK: - nf4-dq second level (spec §4)
+// MARK: - nf4-dq second level (FORMATS.md §4)
 
 /// The second level with either dyn8 encoder (`branchless`: the fast one, same codes); the
 /// reference and the dispatcher each pass a constant.

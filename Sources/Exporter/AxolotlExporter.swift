@@ -6,7 +6,7 @@ import FileSystem
 import Reports
 import Safetensors
 
-/// Renders a quantization choice as an Axolotl config (spec/AXOLOTL.md): QLoRA for 4-bit,
+/// Renders a quantization choice as an Axolotl config (docs/AXOLOTL.md): QLoRA for 4-bit,
 /// 8-bit LoRA for int8, with `#` comments carrying the evidence behind the choice.
 public enum AxolotlExporter {
   /// Today's date (UTC), YYYY-MM-DD: the `date` of the header comment.
@@ -128,7 +128,7 @@ public enum AxolotlExporter {
   }
 
   /// Checks every skip entry and returns the list to write: empty, or the output embedding first
-  /// and then the other modules in checkpoint order (spec/AXOLOTL.md trap 4).
+  /// and then the other modules in checkpoint order (docs/AXOLOTL.md trap 4).
   private static func resolveSkips(
     _ keys: [ModuleName], catalog: ModuleCatalog, warnings: inout [String]
   ) throws(ExportError) -> [ModuleName] {

@@ -4,7 +4,7 @@ public enum ExportError: Error, Sendable, Hashable, CustomStringConvertible {
   case unknownModule(String, hint: String?)
   /// A skip entry is not a module name at all (empty, spaces, regex syntax, a tensor name).
   case invalidModuleName(String, reason: String)
-  /// A skip key that transformers would apply to several modules (spec/AXOLOTL.md trap 5).
+  /// A skip key that transformers would apply to several modules (docs/AXOLOTL.md trap 5).
   case ambiguousSkip(key: String, matches: [String], rule: String)
   /// 4-bit and 8-bit options requested together.
   case conflictingQuantization(String)

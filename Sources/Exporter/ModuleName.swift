@@ -10,7 +10,7 @@ public struct TensorName: Hashable, Sendable, Comparable, CustomStringConvertibl
 /// skip list holds.
 ///
 /// Distinct from `TensorName` so the exporter cannot write a `.weight` suffix: a skip key ending
-/// in `.weight` matches nothing, and the layer would be quantized anyway (spec/AXOLOTL.md trap 5).
+/// in `.weight` matches nothing, and the layer would be quantized anyway (docs/AXOLOTL.md trap 5).
 public struct ModuleName: Hashable, Sendable, Comparable, CustomStringConvertible {
   public let rawValue: String
 

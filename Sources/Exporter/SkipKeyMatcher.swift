@@ -1,5 +1,5 @@
 /// Which modules a key of `llm_int8_skip_modules` keeps out of quantization, under the rules of
-/// current and older transformers (spec/AXOLOTL.md trap 5).
+/// current and older transformers (docs/AXOLOTL.md trap 5).
 enum SkipKeyMatcher {
   /// transformers ≥ 4.57 / 5.x, `should_convert_module` (quantizers_utils.py): a module is kept
   /// when `re.match(key, name)` or `re.match(key + "\.", name)` matches, or the name ends with

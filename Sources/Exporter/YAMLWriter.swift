@@ -4,7 +4,7 @@
 ///
 /// Strings are plain only when they cannot be read as anything else; otherwise they are double
 /// quoted with escapes. Floats always carry a decimal point (`6.0`, `0.0002`, `1.0e-05`):
-/// PyYAML reads `1e-05` as a string (spec/AXOLOTL.md trap 2). Trailing comments are aligned.
+/// PyYAML reads `1e-05` as a string (docs/AXOLOTL.md trap 2). Trailing comments are aligned.
 public struct YAMLWriter: Sendable {
   /// A scalar value.
   public enum Scalar: Sendable, Hashable {

@@ -40,7 +40,7 @@ public enum InspectRenderer {
     json.integer("tensors", checkpoint.tensors.count)
     json.integer("params", checkpoint.parameterCount)
     json.integer("bytes", checkpoint.byteCount)
-    // The index's metadata.total_size: a hint, shown as written and never checked (SAFETENSORS.md).
+    // The index's metadata.total_size: a hint, shown as written and never checked (docs/SAFETENSORS.md).
     if let hint = checkpoint.totalSizeHint { json.integer("index_total_size", hint) }
     if isSyntheticDemo(checkpoint) { json.bool("synthetic_demo", true) }
     json.endObject()

@@ -3,7 +3,7 @@ extension Checkpoint {
   /// Opens the checkpoint at `path` header-only.
   ///
   /// `path` is a `.safetensors` file, a `*.safetensors.index.json`, or a directory
-  /// (spec/SAFETENSORS.md "Resolving the path the user gives"). Any other regular file is opened
+  /// (docs/SAFETENSORS.md "Resolving the path the user gives"). Any other regular file is opened
   /// as a single safetensors file, and any other `*.json` file as an index.
   ///
   /// - Throws: the first `SafetensorsError` found: a validation rule of a file (naming the file or

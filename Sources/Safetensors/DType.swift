@@ -1,4 +1,4 @@
-/// A safetensors element type: the 22 names of the format (spec/SAFETENSORS.md, "Dtypes").
+/// A safetensors element type: the 22 names of the format (docs/SAFETENSORS.md, "Dtypes").
 public enum DType: String, CaseIterable, Sendable, Hashable, Codable {
   case F4
   case F6_E2M3, F6_E3M2

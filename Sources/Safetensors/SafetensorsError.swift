@@ -1,4 +1,4 @@
-/// Errors of the safetensors reader: one case per validation rule of spec/SAFETENSORS.md, per
+/// Errors of the safetensors reader: one case per validation rule of docs/SAFETENSORS.md, per
 /// sharding and path-resolution check, and for I/O.
 ///
 /// `description` renders one line, `FILE: reason`, where the reason is the line the spec gives

@@ -3,7 +3,7 @@
 /// Thread-safe: `pread` takes its offset as an argument, and the reader holds no mutable state,
 /// so one reader can be shared by many workers. No file is memory-mapped: a file truncated while
 /// QuantScope runs gives a thrown error (short read or changed size), never SIGBUS
-/// (spec/SAFETENSORS.md, "Reading the data safely").
+/// (docs/SAFETENSORS.md, "Reading the data safely").
 public final class TensorDataReader: Sendable {
   public let checkpoint: Checkpoint
   /// One read-only descriptor per `checkpoint.files` entry.

@@ -10,7 +10,7 @@ import Testing
 @Suite(.enabled(if: CUDABackend.isAvailable, "needs an NVIDIA GPU, its driver and NVRTC"))
 struct CUDABackendParityTests {}
 
-/// Only the summation order of the float64 sums differs between the backends (spec §9, golden
+/// Only the summation order of the float64 sums differs between the backends (FORMATS.md §9, golden
 /// README: metrics are compared at 1e-9).
 private let metricTolerance = 1e-9
 

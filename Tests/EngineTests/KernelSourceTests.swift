@@ -99,7 +99,7 @@ extension KernelSourceTests {
 // MARK: - Tables
 
 extension KernelSourceTests {
-  /// The tables of quant_tables.h with their lengths (spec §2–§5, §8).
+  /// The tables of quant_tables.h with their lengths (FORMATS.md §2–§5, §8).
   static let expectedTables = [
     "QS_NF4_CODEBOOK": 16, "QS_NF4_THRESHOLDS": 15, "QS_FP4_MAGNITUDES": 8,
     "QS_FP4_LITERALS": 7, "QS_INT4_LEVELS": 15, "QS_DYN8_MAP": 256, "QS_DYN8_MIDPOINTS": 255,
@@ -142,7 +142,7 @@ extension KernelSourceTests {
     }
   }
 
-  /// Spot checks against spec/QUANTIZATION.md hex values, independent of the header's spelling.
+  /// Spot checks against docs/FORMATS.md hex values, independent of the header's spelling.
   @Test func tablesHoldTheSpecValues() {
     func bits(_ name: String, _ index: Int) -> UInt32? {
       guard let table = Self.compiledTables[name], index < table.count else { return nil }

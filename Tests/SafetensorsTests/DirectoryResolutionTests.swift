@@ -5,7 +5,7 @@ import Safetensors
 import TestSupport
 import Testing
 
-/// Directory rules 1–5 of spec/SAFETENSORS.md ("Resolving the path the user gives").
+/// Directory rules 1–5 of docs/SAFETENSORS.md ("Resolving the path the user gives").
 @Suite struct DirectoryResolutionTests {}
 
 private typealias S = ShardingTests

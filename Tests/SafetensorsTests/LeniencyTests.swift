@@ -2,7 +2,7 @@ import Safetensors
 import TestSupport
 import Testing
 
-/// Each row of the "What the reference accepts" table of spec/SAFETENSORS.md: accepted, with
+/// Each row of the "What the reference accepts" table of docs/SAFETENSORS.md: accepted, with
 /// the stated behaviour.
 @Suite struct LeniencyTests {}
 

@@ -2,7 +2,7 @@ import Safetensors
 import TestSupport
 import Testing
 
-/// One test per validation rule of spec/SAFETENSORS.md, asserting the exact error line.
+/// One test per validation rule of docs/SAFETENSORS.md, asserting the exact error line.
 @Suite struct ValidationRuleTests {}
 
 private typealias F = HeaderFixtures

@@ -2,7 +2,7 @@
 # Runs the CUDA backend end to end on a machine without a GPU: builds the fake libcuda.so.1
 # (kernels.cu emulated on the CPU, see fake_cuda.cpp) and either
 #   run-parity.sh [MODEL]    compares `quantscope report --format json` of --engine cpu and
-#                            --engine cuda (default MODEL: ../shared/golden/inputs.safetensors;
+#                            --engine cuda (default MODEL: Tests/Fixtures/golden/inputs.safetensors;
 #                            needs a built .build/debug/quantscope), or
 #   run-parity.sh --tests    runs the CUDABackendParityTests suite (slow: several minutes).
 # What it cannot show: real-GPU concurrency (the fake's streams are synchronous) and hardware
@@ -16,7 +16,7 @@ cd "$root"
 if [ "${1:-}" = "--tests" ]; then
   exec swift test --filter CUDABackendParityTests
 fi
-model="${1:-$root/../shared/golden/inputs.safetensors}"
+model="${1:-$root/Tests/Fixtures/golden/inputs.safetensors}"
 bin="$root/.build/debug/quantscope"
 [ -x "$bin" ] || swift build --product quantscope
 "$bin" doctor | grep -E "cuda|engine" || true

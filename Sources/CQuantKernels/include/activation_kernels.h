@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 /// Hot loops of the activation (LLM.int8() layer output) analysis; see
-/// `Sources/Engine/Activations/ActivationAnalysis.swift` and spec/QUANTIZATION.md §7.
+/// `Sources/Engine/Activations/ActivationAnalysis.swift` and docs/FORMATS.md §7.
 /// Matrices are row-major; X is [rows, inner], W is [cols, inner] (a Linear weight [out, in]).
 
 /// dst[i] = (float)(binary16)src[i], round to nearest even: the fp16 cast bitsandbytes applies.

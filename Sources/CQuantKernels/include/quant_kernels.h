@@ -1,6 +1,6 @@
 #ifndef QUANTSCOPE_QUANT_KERNELS_H
 #define QUANTSCOPE_QUANT_KERNELS_H
-/// QuantScope's C kernels: the scalar reference (`_ref`, the spec of shared/spec/QUANTIZATION.md
+/// QuantScope's C kernels: the scalar reference (`_ref`, the spec of docs/FORMATS.md
 /// written as plain loops) and the fast tiers chosen at run time, each bit-identical to `_ref`.
 ///
 /// Arithmetic rules for every function here: IEEE binary32, round to nearest even, one rounding per
@@ -14,7 +14,7 @@
 /// best tier the CPU supports, AVX-512 (F, BW, DQ, VL) over AVX2+F16C over scalar, capped per
 /// thread by `qs_set_tier_cap`). docs/KERNELS.md lists the twins side by side.
 /// No function here allocates, and none traps on NaN/inf input: such values give some code and
-/// the caller reports NaN metrics for the tensor (spec §1).
+/// the caller reports NaN metrics for the tensor (FORMATS.md §1).
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,7 +26,7 @@ extern "C" {
 
 // MARK: - Types
 
-/// Round-trip error accumulator of one format over some elements (spec §9), float64.
+/// Round-trip error accumulator of one format over some elements (FORMATS.md §9), float64.
 ///
 /// e = (double)ŵ − (double)w; `sum_sq_err` = Σ e², `max_abs_err` = max |e|, `counts[c]` elements with
 /// code c (int8: bin q + 127). Zero it before use; accumulators of different ranges add up.
@@ -73,7 +73,7 @@ void qs_convert_f16_ref(const void *src, float *dst, size_t n);
 void qs_convert_bf16(const void *src, float *dst, size_t n);
 
 /// Rounds `x` to the nearest value of `dtype` (RNE; F16 overflow → ±inf; NaN/inf unchanged)
-/// and returns it as float: how ŵ is rounded to the tensor's dtype (spec §1).
+/// and returns it as float: how ŵ is rounded to the tensor's dtype (FORMATS.md §1).
 float qs_round_to_dtype_ref(float x, qs_dtype dtype);
 /// Rounds `n` floats in place to `dtype` (tiered; bit-identical to `qs_round_to_dtype_ref`).
 void qs_round_to_dtype(float *values, size_t n, qs_dtype dtype);
@@ -84,7 +84,7 @@ uint64_t qs_checksum_bytes(const void *bytes, size_t n);
 
 // MARK: - Block formats: whole-array reference (blockwise.c)
 
-/// Encodes `n` floats in blocks of `blocksize` (spec §1 + the format's encoder): writes one code
+/// Encodes `n` floats in blocks of `blocksize` (FORMATS.md §1 + the format's encoder): writes one code
 /// per element to `codes` (unpacked) and one absmax per block (⌈n/blocksize⌉) to `absmax`.
 /// Mirrored by `qs_nf4_encode_kernel` etc. in kernels.cu.
 void qs_nf4_encode_ref(const float *w, size_t n, size_t blocksize, uint8_t *codes, float *absmax);
@@ -92,7 +92,7 @@ void qs_fp4_encode_ref(const float *w, size_t n, size_t blocksize, uint8_t *code
 void qs_int4_encode_ref(const float *w, size_t n, size_t blocksize, uint8_t *codes, float *absmax);
 void qs_dyn8_encode_ref(const float *w, size_t n, size_t blocksize, uint8_t *codes, float *absmax);
 
-/// Dequantizes: out[i] = round_dtype(f32(table[codes[i]] · absmax[i / blocksize])) (spec §1).
+/// Dequantizes: out[i] = round_dtype(f32(table[codes[i]] · absmax[i / blocksize])) (FORMATS.md §1).
 void qs_nf4_dequant_ref(const uint8_t *codes, const float *absmax, size_t n, size_t blocksize,
                         qs_dtype dtype, float *out);
 void qs_fp4_dequant_ref(const uint8_t *codes, const float *absmax, size_t n, size_t blocksize,
@@ -110,7 +110,7 @@ uint8_t qs_dyn8_encode_value_ref(float x);
 /// The branch-free dyn8 search of `qs_nf4dq_scales` (same codes as `_ref`).
 uint8_t qs_dyn8_encode_value(float x);
 
-/// nf4-dq second level (spec §4 steps 2–4) over the `nblocks` first-level scales `absmax`:
+/// nf4-dq second level (FORMATS.md §4 steps 2–4) over the `nblocks` first-level scales `absmax`:
 /// writes `*offset`, qabsmax[nblocks] (dyn8 codes of the centred scales, groups of 256),
 /// absmax2[⌈nblocks/256⌉] and absmax_hat[nblocks]. `offset` = f32(Σ absmax (float64) / nblocks).
 void qs_nf4dq_scales_ref(const float *absmax, size_t nblocks, float *offset, uint8_t *qabsmax,
@@ -157,7 +157,7 @@ void qs_block4_error_ref(const float *w, size_t n, size_t start, size_t blocksiz
 
 // MARK: - int8 (int8.c)
 
-/// LLM.int8() row-wise quantization of W[rows, cols] (spec §6): h = fp16(w); rowmax[r] = max |h|;
+/// LLM.int8() row-wise quantization of W[rows, cols] (FORMATS.md §6): h = fp16(w); rowmax[r] = max |h|;
 /// q = RNE(f32(h · f32(f32(1/rowmax)·127))). Writes q (int8) and rowmax.
 /// Returns 0, or -1 when a value overflows fp16 (|w| ≥ 65520: int8 undefined; outputs partial).
 int qs_int8_rows_ref(const float *w, size_t rows, size_t cols, int8_t *q, float *rowmax);

@@ -3,7 +3,7 @@ import Safetensors
 /// LLM.int8() outliers where they live: in the activations entering each Linear layer.
 ///
 /// For each captured module (`ActivationCapture`): the outlier feature dims as bitsandbytes
-/// defines them (|fp16(x)| ≥ fp16(threshold), spec/QUANTIZATION.md §7), the fraction of features
+/// defines them (|fp16(x)| ≥ fp16(threshold), docs/FORMATS.md §7), the fraction of features
 /// and tokens they touch, and — for a 2-D capture — the relative error of the layer output X·Wᵀ
 /// under LLM.int8() with and without the decomposition, NF4 and FP4 weights
 /// (`LinearOutputSimulation`). Feature dims that are outliers in several layers are "systematic"

@@ -4,7 +4,7 @@ import Safetensors
 /// The layer output Y = X·Wᵀ of one Linear module under LLM.int8(), with and without the outlier
 /// decomposition, and under NF4/FP4 weights, measured against the exact float64 product.
 ///
-/// Follows spec/QUANTIZATION.md §7 (the structure of bitsandbytes' `int8_mixed_scaled_mm`,
+/// Follows docs/FORMATS.md §7 (the structure of bitsandbytes' `int8_mixed_scaled_mm`,
 /// `bitsandbytes/autograd/_functions.py` `MatMul8bitLt.forward`): X is cast to fp16, outlier
 /// features C have some |fp16(x)| ≥ fp16(threshold), rows of X are quantized skipping outlier
 /// elements, C columns are zeroed in qX and added back as X[:, C]·Ŵ[:, C]ᵀ with the dequantized int8
@@ -81,7 +81,7 @@ package enum LinearOutputSimulation {
     return out
   }
 
-  /// A weight quantized as LLM.int8() stores it (spec §6), from the engine's `FormatReference`.
+  /// A weight quantized as LLM.int8() stores it (FORMATS.md §6), from the engine's `FormatReference`.
   package struct Int8Weight: Sendable, Hashable {
     /// q[o, k], row-major.
     package var codes: [Int8]

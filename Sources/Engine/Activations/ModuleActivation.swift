@@ -1,6 +1,6 @@
 /// One way of quantizing a Linear layer whose output error the activation analysis measures.
 public enum LinearQuantization: String, CaseIterable, Sendable, Hashable, Codable {
-  /// LLM.int8() with the outlier decomposition at the threshold (spec §7 steps 1–5).
+  /// LLM.int8() with the outlier decomposition at the threshold (FORMATS.md §7 steps 1–5).
   case int8Decomposed = "int8-decomposed"
   /// LLM.int8() without decomposition (threshold 0): every feature goes through int8.
   case int8 = "int8"
@@ -10,7 +10,7 @@ public enum LinearQuantization: String, CaseIterable, Sendable, Hashable, Codabl
   case fp4
 }
 
-/// Error of a layer output Y[T, O] against the exact float64 product X·Wᵀ (spec §9 over T×O).
+/// Error of a layer output Y[T, O] against the exact float64 product X·Wᵀ (FORMATS.md §9 over T×O).
 public struct OutputError: Sendable, Hashable, Codable {
   public var mse: Double
   public var rmse: Double

@@ -13,7 +13,7 @@ enum WeightRoundTrip {
     return trip.isDefined && trip.dequantized.count == values.count ? trip.dequantized : nil
   }
 
-  /// LLM.int8() weight quantization (spec §6: fp16 cast, row-wise absmax, threshold 0); nil when a
+  /// LLM.int8() weight quantization (FORMATS.md §6: fp16 cast, row-wise absmax, threshold 0); nil when a
   /// value overflows fp16 (int8 undefined for the tensor).
   static func int8(_ values: [Float], rows: Int, cols: Int, dtype: DType)
     -> LinearOutputSimulation.Int8Weight?

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// The spec §9 formulas from the float64 sums: one place, shared by every backend and the reference.
+/// The FORMATS.md §9 formulas from the float64 sums: one place, shared by every backend and the reference.
 enum MetricsMath {
   /// Builds the metrics from Σe², Σw², max |e| and the code counts over `elements` elements.
   static func finish(
@@ -26,8 +26,8 @@ enum MetricsMath {
       sumSquaredError: sumSquaredError, sumSquaredWeight: sumSquaredWeight)
   }
 
-  /// NaN metrics: the tensor holds NaN/±inf (spec §1) or the format is undefined for it (int8 with
-  /// an fp16 overflow, spec §6).
+  /// NaN metrics: the tensor holds NaN/±inf (FORMATS.md §1) or the format is undefined for it (int8 with
+  /// an fp16 overflow, FORMATS.md §6).
   static func undefined(format: QuantFormat, bitsPerParam: Double) -> FormatMetrics {
     FormatMetrics(
       mse: .nan, rmse: .nan, maxAbsErr: .nan, relErr: .nan, sqnrDB: .nan, bitsPerParam: bitsPerParam,

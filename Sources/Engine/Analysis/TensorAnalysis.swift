@@ -97,7 +97,7 @@ public struct OutlierColumns: Sendable, Hashable, Codable {
   }
 }
 
-/// Round-trip metrics of one format on one tensor (spec §9), all float64.
+/// Round-trip metrics of one format on one tensor (FORMATS.md §9), all float64.
 /// NaN everywhere when the tensor holds NaN/±inf (or int8 overflows fp16).
 public struct FormatMetrics: Sendable, Hashable, Codable {
   public var mse: Double

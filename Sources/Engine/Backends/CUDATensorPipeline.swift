@@ -257,7 +257,7 @@ struct CUDATensorPipeline {
       try kernels.launch(
         "qs_round_f16_kernel", grid: (grid, 1), stream: stream0, api: api,
         [.pointer(rowAbsmax), .uint64(UInt64(rows))])
-      // fp16(row absmax) = +inf exactly when some |w| ≥ 65520 (spec §6: int8 undefined).
+      // fp16(row absmax) = +inf exactly when some |w| ≥ 65520 (FORMATS.md §6: int8 undefined).
       int8Defined = !(hi >= 65520 || lo <= -65520)
     }
     if computed.contains(.nf4dq) && blocks > 0 {

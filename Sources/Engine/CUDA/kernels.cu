@@ -6,7 +6,7 @@
 // __fadd_rn, __frcp_rn, __dadd_rn ...), so each binary32 / binary64 operation rounds once, as in
 // the C code compiled with -ffp-contract=off.
 //
-// Rules: shared/spec/QUANTIZATION.md. Tables: quant_tables.h, the file the C kernels include too.
+// Rules: docs/FORMATS.md. Tables: quant_tables.h, the file the C kernels include too.
 // Naming: `qs_<format>_<verb>_kernel` mirrors `qs_<format>_<verb>_ref`; each kernel opens with a
 // comment naming its C twin.
 //
@@ -371,7 +371,7 @@ extern "C" __global__ void qs_row_absmax_kernel(
 }
 
 /// Mirrors the column part of `qs_stats_segment`: colAbsmax[c] = max |w| over the rows of the
-/// chunk (outlier columns, spec §7). Threads own columns (x), rows are split over blockIdx.y.
+/// chunk (outlier columns, FORMATS.md §7). Threads own columns (x), rows are split over blockIdx.y.
 extern "C" __global__ void qs_column_absmax_kernel(
     const u8* raw, int dtype, u64 first, u64 count, u64 cols, float* colAbsmax) {
   u64 end = first + count;
@@ -622,7 +622,7 @@ extern "C" __global__ void qs_int8_error_kernel(
 }
 
 /// Mirrors `qs_round_to_dtype_ref` with QS_DTYPE_F16, applied in place to the row maxima
-/// (rowmax = max |fp16(w)| = fp16(max |w|), spec §6); overflow → +inf: int8 undefined.
+/// (rowmax = max |fp16(w)| = fp16(max |w|), FORMATS.md §6); overflow → +inf: int8 undefined.
 extern "C" __global__ void qs_round_f16_kernel(float* values, u64 count) {
   for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < count;
        i += (u64)gridDim.x * blockDim.x)

@@ -21,14 +21,14 @@
 
 // MARK: - Numbering (C enums; kernels.cu takes them as int arguments)
 
-/// Storage dtype of a tensor, for ŵ rounding (spec §1): F32 keeps d, F16/BF16 round d (RNE).
+/// Storage dtype of a tensor, for ŵ rounding (FORMATS.md §1): F32 keeps d, F16/BF16 round d (RNE).
 typedef enum {
   QS_DTYPE_F32 = 0,
   QS_DTYPE_F16 = 1,
   QS_DTYPE_BF16 = 2,
 } qs_dtype;
 
-/// The block formats sharing spec §1 (blocks, absmax, x = w·f32(1/absmax), zero rule).
+/// The block formats sharing FORMATS.md §1 (blocks, absmax, x = w·f32(1/absmax), zero rule).
 typedef enum {
   QS_BLOCK_NF4 = 0,
   QS_BLOCK_FP4 = 1,
@@ -71,7 +71,7 @@ QS_TABLE float QS_FP4_LITERALS[7] = {
   0x1.aaaaacp-2f, 0x1.2aaaap-1f, 0x1.aaaaaap-1f,
 };
 
-/// int4 levels L[c] = f32((c - 7) / 7), c = 0...14 (ours; spec §8).
+/// int4 levels L[c] = f32((c - 7) / 7), c = 0...14 (ours; FORMATS.md §8).
 QS_TABLE float QS_INT4_LEVELS[15] = {
   -0x1p+0f, -0x1.b6db6ep-1f, -0x1.6db6dcp-1f, -0x1.24924ap-1f,
   -0x1.b6db6ep-2f, -0x1.24924ap-2f, -0x1.24924ap-3f, 0x0p+0f,

@@ -16,7 +16,7 @@ enum Codebooks {
   }()
   /// fp4 decision literals L1...L7 (csrc/kernels.cu `dQuantizeFP4`).
   static let fp4Literals: [Float] = floats(QS_FP4_LITERALS)
-  /// int4 levels f32((c − 7) / 7), c = 0...14 (ours, spec §8).
+  /// int4 levels f32((c − 7) / 7), c = 0...14 (ours, FORMATS.md §8).
   static let int4: [Float] = floats(QS_INT4_LEVELS)
   /// dyn8 map: `create_dynamic_map(signed=True, max_exponent_bits=7, total_bits=8)` (functional.py).
   static let dyn8: [Float] = floats(QS_DYN8_MAP)

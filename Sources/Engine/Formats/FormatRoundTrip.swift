@@ -19,7 +19,7 @@ public struct FormatRoundTrip: Sendable, Hashable {
   /// int8 row maxima (= `absmax` for int8).
   public var rowmax: [Float] { absmax }
 
-  /// The second level of nf4-dq (spec §4 steps 2–4).
+  /// The second level of nf4-dq (FORMATS.md §4 steps 2–4).
   public struct DoubleQuantization: Sendable, Hashable {
     /// Mean of the first-level absmax (float64 sum and division, rounded to float32).
     public var offset: Float

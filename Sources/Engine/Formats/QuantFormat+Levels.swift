@@ -24,7 +24,7 @@ extension QuantFormat {
     }
   }
 
-  /// Block sizes accepted for nf4, nf4-dq, fp4 and int4 (spec §1): powers of two 32...4096.
+  /// Block sizes accepted for nf4, nf4-dq, fp4 and int4 (FORMATS.md §1): powers of two 32...4096.
   public static func isValidBlocksize(_ blocksize: Int) -> Bool {
     blocksize >= 32 && blocksize <= 4096 && blocksize & (blocksize - 1) == 0
   }

@@ -21,7 +21,7 @@ public enum QuantFormat: String, CaseIterable, Sendable, Hashable, Codable {
     }
   }
 
-  /// Number of bins of the code-usage histogram (spec §9): 16, 256 (dyn8), 255 (int8).
+  /// Number of bins of the code-usage histogram (FORMATS.md §9): 16, 256 (dyn8), 255 (int8).
   public var codeBinCount: Int {
     switch self {
     case .nf4, .nf4dq, .fp4, .int4: 16
@@ -32,7 +32,7 @@ public enum QuantFormat: String, CaseIterable, Sendable, Hashable, Codable {
 }
 
 extension QuantFormat {
-  /// Nominal storage cost in bits per parameter (spec §9; partial blocks and per-tensor constants
+  /// Nominal storage cost in bits per parameter (FORMATS.md §9; partial blocks and per-tensor constants
   /// ignored): nf4, fp4, int4 4 + 32/bs; nf4-dq 4 + 8/bs + 32/(256·bs); dyn8 8 + 32/4096;
   /// int8 8 + 32/cols.
   public func bitsPerParam(blocksize: Int, cols: Int) -> Double {

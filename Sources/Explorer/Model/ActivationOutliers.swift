@@ -2,7 +2,7 @@ import Engine
 
 /// The activation outliers of a capture at the explorer's current threshold, re-derived from the
 /// per-feature max |x| profiles (no re-analysis): a feature is an outlier when
-/// fp16(max |x|) ≥ fp16(threshold), spec/QUANTIZATION.md §7.
+/// fp16(max |x|) ≥ fp16(threshold), docs/FORMATS.md §7.
 struct ActivationOutliers: Sendable {
   /// A feature dim that is an outlier in several layers of one input width.
   struct Systematic: Sendable, Hashable {

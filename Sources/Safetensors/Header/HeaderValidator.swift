@@ -1,4 +1,4 @@
-/// Validation rules 1–11 of spec/SAFETENSORS.md, in the reference's order
+/// Validation rules 1–11 of docs/SAFETENSORS.md, in the reference's order
 /// (`SafeTensors::read_metadata` and `Metadata::validate` in safetensors `tensor.rs`).
 ///
 /// Works on bytes already in memory: the first 8 bytes, then the header. The file opener and the

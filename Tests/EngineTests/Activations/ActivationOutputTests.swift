@@ -1,7 +1,7 @@
 @testable import Engine
 import Testing
 
-/// LLM.int8() layer outputs (spec/QUANTIZATION.md §7) against the worked examples E9–E11 and an
+/// LLM.int8() layer outputs (docs/FORMATS.md §7) against the worked examples E9–E11 and an
 /// independent float64 reimplementation written here from the spec text.
 @Suite struct ActivationOutputTests {
   /// E9/E11 print values with 8 significant digits.
@@ -99,7 +99,7 @@ extension ActivationOutputTests {
     for (a, b) in zip(weight.dequantized, expected) {
       #expect(abs(Double(a) - b) <= Self.printedDigitsTolerance * abs(b))
     }
-    // The activation quantizer without threshold is the same rule (spec §6 = §7 step 3, C = ∅).
+    // The activation quantizer without threshold is the same rule (FORMATS.md §6 = §7 step 3, C = ∅).
     let rows = LinearOutputSimulation.int8Rows(w, rows: 2, cols: 4, threshold: 0)
     #expect(rows.codes == weight.codes)
     #expect(rows.rowmax == weight.rowmax)

@@ -16,7 +16,7 @@ import TestSupport
 /// 1e-9 is the project's contract for metrics (summation order only).
 private let metricTolerance = 1e-9
 
-/// fp4 values in code order (spec §3 table; code 8 is −0.0).
+/// fp4 values in code order (FORMATS.md §3 table; code 8 is −0.0).
 private let fp4ByCode: [Float] = [
   0, 0.0052083335, 0.6666667, 1, 0.33333334, 0.5, 0.16666667, 0.25,
   -0.0, -0.0052083335, -0.6666667, -1, -0.33333334, -0.5, -0.16666667, -0.25,
@@ -121,7 +121,7 @@ extension GoldenVectorTests {
       if expected.contains(prefix + ".dequant") {
         #expect(mismatches(bits(result.dequantized), bits(try expected.floats(prefix + ".dequant"))) == 0, "\(prefix) dequant")
       } else {
-        // gauss_256x512_bf16: rebuild ŵ from the golden codes and scales (spec §1).
+        // gauss_256x512_bf16: rebuild ŵ from the golden codes and scales (FORMATS.md §1).
         let table: [Float] = format == .fp4 ? fp4ByCode : format.levels
         let blocksize = format == .dyn8 ? 4096 : 64
         let rebuilt = codes.indices.map { index in
@@ -173,7 +173,7 @@ extension GoldenVectorTests {
     if expected.contains("\(name).int8.dequant") {
       #expect(mismatches(bits(result.dequantized), bits(try expected.floats("\(name).int8.dequant"))) == 0)
     } else {
-      // gauss_256x512_bf16: ŵ = f32(f32(q · rowmax) · f32(1/127)) from the golden codes (spec §6).
+      // gauss_256x512_bf16: ŵ = f32(f32(q · rowmax) · f32(1/127)) from the golden codes (FORMATS.md §6).
       let codes = try expected.int8s("\(name).int8.codes")
       let rowmax = try expected.floats("\(name).int8.rowmax")
       let cols = info.shape.dropFirst().reduce(1, *)

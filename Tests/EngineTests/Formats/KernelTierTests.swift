@@ -191,7 +191,7 @@ extension KernelTierTests {
     for (index, x) in values.enumerated() {
       let chosen = result.dequantized[index]
       let best = levels.map { abs(Double($0) - Double(x)) }.min() ?? 0
-      // fp4's CUDA literals sit up to 14 ulp from the true midpoints (spec §3): allow that slack.
+      // fp4's CUDA literals sit up to 14 ulp from the true midpoints (FORMATS.md §3): allow that slack.
       let slack = format == .fp4 ? 1e-6 : 0
       #expect(abs(Double(chosen) - Double(x)) <= best + slack, "\(format) x=\(x)")
     }
@@ -205,7 +205,7 @@ extension KernelTierTests {
       let stored = values.map { dtype == .F16 ? Float(Float16($0)) : (dtype == .BF16 ? Float(bitPattern: UInt32(bfloat16Bits($0)) << 16) : $0) }
       let first = FormatReference.roundTrip(format, values: stored, dtype: dtype, shape: [40, 64], blocksize: 64)
       let second = FormatReference.roundTrip(format, values: first.dequantized, dtype: dtype, shape: [40, 64], blocksize: 64)
-      // Re-quantizing ŵ gives the same ŵ (values: fp4's −0 comes back as +0, spec §1 zero rule)
+      // Re-quantizing ŵ gives the same ŵ (values: fp4's −0 comes back as +0, FORMATS.md §1 zero rule)
       // and the same codes wherever ŵ ≠ 0. nf4-dq re-derives its scales, so it is exempt.
       if format != .nf4dq {
         let valueMismatches = zip(first.dequantized, second.dequantized).filter { $0.0 != $0.1 }.count

@@ -2,7 +2,7 @@ import Engine
 import Safetensors
 import Testing
 
-/// The worked examples of spec/QUANTIZATION.md §10 (values typed in from the spec, parsed as
+/// The worked examples of docs/FORMATS.md §10 (values typed in from the spec, parsed as
 /// float32), through the reference kernels.
 @Suite struct WorkedExampleTests {}
 
