@@ -192,14 +192,20 @@ public enum AxolotlExporter {
     } else {
       yaml.comment("No analysis results: the errors behind this choice were not measured.")
     }
-    let memoryFormat = choice.quant.memoryFormat(doubleQuant: choice.doubleQuant)
-    let total = evidence.totals.memoryBytes(format: memoryFormat, keeping: kept)
-    let base = evidence.totals.memoryBytes(format: memoryFormat, keeping: [])
-    var memory = "Memory: \(NumberText.bytes(evidence.totals.bytes16)) in 16-bit -> \(NumberText.bytes(total))"
-    if choice.quant.isFourBit && total > base {
-      memory += " (+\(NumberText.bytes(total - base)) kept 16-bit)"
+    let summary = ChoiceSummary(
+      choice: choice.quantChoice(kept: kept), tensors: checkpoint.tensors, analyses: evidence.analyses,
+      settings: evidence.settings)
+    var memory = "Memory: \(NumberText.bytes(summary.bytes16)) in 16-bit -> \(NumberText.bytes(summary.weightsBytes))"
+    if summary.keptExtraBytes > 0 {
+      memory += " (+\(NumberText.bytes(summary.keptExtraBytes)) kept 16-bit)"
     }
-    yaml.comment(memory + ", estimated for the weights.")
+    if let budget = choice.budgetBytes {
+      yaml.comment(
+        "Budget \(NumberText.bytes(budget)) (\(budget) bytes): planned by quantscope plan, objective "
+          + "\(summary.choice.objective.rawValue) = \(NumberText.relErr(summary.value)), "
+          + "weights \(summary.weightsBytes) bytes.")
+    }
+    yaml.comment(memory + " for the weights, as bitsandbytes stores them.")
   }
 
   private static func baseModel(
