@@ -62,7 +62,7 @@ extension ScreenSnapshotTests {
     var state = Fixture.state()
     state.openTensor = Fixture.index("model.layers.1.self_attn.q_proj.weight")
     state.screen = .tensor
-    press(&state, .character("f"), .character("f"), .character("f"), .character("+"), .character("+"), .character("b"), .tab)
+    press(&state, .character("f"), .character("f"), .character("+"), .character("+"), .character("b"), .tab)
     #expect(state.viewFormat == .int8)
     expectSnapshot(state, "tensor_int8")
   }

@@ -90,7 +90,7 @@ enum CompareScreen {
       if x + text.count >= canvas.width { break }
       x = canvas.put(text, x: x, y: y + 2, style: .text)
     }
-    let chosen = totals.memoryBytes(format: state.globalFormat, keeping: state.appliedKept)
+    let chosen = state.choiceSummary?.weightsBytes ?? totals.memoryBytes(format: state.globalFormat, keeping: [])
     let keptText =
       state.kept.isEmpty
       ? "" : state.appliedKept.isEmpty

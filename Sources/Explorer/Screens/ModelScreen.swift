@@ -251,11 +251,11 @@ enum ModelScreen {
     } else if let partial {
       canvas.put(partial, x: x, y: y, style: CellStyle(.warning))
     }
-    let chosen = totals.memoryBytes(format: state.globalFormat, keeping: state.appliedKept)
+    let chosen = state.choiceSummary?.weightsBytes ?? totals.memoryBytes(format: state.globalFormat, keeping: [])
     var memory = "memory: 16-bit \(InspectRenderer.byteText(totals.bytes16)) → \(state.globalFormat.rawValue) \(InspectRenderer.byteText(chosen))"
     let keptCount = state.appliedKept.count
     if keptCount > 0 {
-      let extra = chosen - min(chosen, totals.memoryBytes(format: state.globalFormat, keeping: []))
+      let extra = state.choiceSummary?.keptExtraBytes ?? 0
       memory += " (incl. \(keptCount) kept in 16-bit: +\(InspectRenderer.byteText(extra)))"
     } else if !state.kept.isEmpty {
       memory += " (\(state.kept.count) kept: not applied by 8-bit loading)"
