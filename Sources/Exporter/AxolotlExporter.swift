@@ -258,7 +258,7 @@ public enum AxolotlExporter {
   }
 
   /// The directory holding the checkpoint: the path itself, or the folder of the file opened.
-  static func checkpointDirectory(_ checkpoint: Checkpoint) -> String {
+  public static func checkpointDirectory(_ checkpoint: Checkpoint) -> String {
     var info = stat()
     if stat(checkpoint.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { return checkpoint.path }
     return AtomicFile.directoryOf(checkpoint.path)

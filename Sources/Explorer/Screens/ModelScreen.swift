@@ -74,7 +74,10 @@ enum ModelScreen {
       return
     }
     if progress.tensorsDone >= progress.tensorsTotal {
-      let end = canvas.put("analysed \(progress.tensorsTotal) tensors" + (state.elapsedSeconds > 0 ? " in \(NumberText.duration(state.elapsedSeconds))" : ""),
+      var done = "analysed \(progress.tensorsTotal) tensors"
+      let duration = state.elapsedSeconds > 0 ? " in \(NumberText.duration(state.elapsedSeconds))" : ""
+      if 1 + done.count + duration.count < limit { done += duration }  // whole or not at all
+      let end = canvas.put(done,
                            x: 1, y: y, style: CellStyle(.muted, headerBar: true), maxWidth: max(0, limit - 1))
       captureProgress(state, &canvas, x: end, y: y, limit: limit)
       return

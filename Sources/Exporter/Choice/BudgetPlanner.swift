@@ -100,7 +100,11 @@ public struct BudgetPlanner: Sendable {
       choice: best?.choice ?? instance.choice, fits: best != nil, weightsBytes: best?.point.weightsBytes,
       value: best?.point.value, minimumBytes: minimum, maximumBytes: maximum,
       frontier: PlanPoint.pareto(frontier), isProven: best?.isProven ?? true, unanalysed: instance.unanalysed,
-      keptCandidates: best?.kept ?? [])
+      keptTensors: (best?.kept ?? []).map { index in
+        let candidate = instance.candidates[index]
+        return KeptTensor(
+          tensor: candidate.tensor, name: candidate.name, relErr: candidate.relErr, extraBytes: candidate.extraBytes)
+      })
   }
 
   struct Solved {
@@ -229,7 +233,19 @@ public struct ConfigurationPlan: Sendable {
   public var isProven: Bool
   /// Quantizable tensors without a result in the error format (counted as exact).
   public var unanalysed: Int
-  var keptCandidates: [Int]
+  /// The tensors kept in 16-bit, in checkpoint order.
+  public var keptTensors: [KeptTensor]
+}
+
+/// A tensor a plan keeps in 16-bit.
+public struct KeptTensor: Sendable, Hashable {
+  /// Index in the checkpoint's tensors.
+  public var tensor: Int
+  public var name: String
+  /// Its rel_err in the configuration's error format (nil: not analysed).
+  public var relErr: Double?
+  /// What keeping it adds to the weights (negative: it saves bytes).
+  public var extraBytes: Int64
 }
 
 /// The plans of every configuration tried and the best of them.
