@@ -6,4 +6,5 @@ public enum Action: String, CaseIterable, Sendable, Hashable {
   case compare, outlierMap, help, export, quit
   case nextPanel, toggleLog, zoom, toggleResolution, thresholdUp, thresholdDown
   case toggleSource
+  case plan, applyPlan, cyclePlanObjective, togglePlanTraining
 }

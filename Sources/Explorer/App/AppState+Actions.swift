@@ -15,6 +15,7 @@ extension AppState {
       editExport(key, pageHeight: pageHeight)
       return
     }
+    if screen == .plan && editPlanBudget(key) { return }
     guard let binding = KeyBindings.binding(for: key, on: screen) else { return }
     if let reason = KeyBindings.disabledReason(binding.action, self) {
       status = "\(binding.summary): \(reason)"
@@ -39,7 +40,7 @@ extension AppState {
     case .help: helpScroll = min(helpScroll, HelpScreen.maxScroll(self, height: height))
     case .compare: compareScroll = min(compareScroll, CompareScreen.maxScroll(self, height: height))
     case .outlierMap: mapScroll = min(mapScroll, OutlierMapScreen.maxScroll(self, height: height))
-    case .model, .tensor, .export: break
+    case .model, .tensor, .export, .plan: break
     }
   }
 
@@ -148,6 +149,14 @@ extension AppState {
         if screen != .help { previousScreen = screen }
         screen = .export
       }
+    case .plan: openPlan()
+    case .applyPlan: applyPlan()
+    case .cyclePlanObjective:
+      planState.objective = planState.objective == .total ? .worst : .total
+      replan()
+    case .togglePlanTraining:
+      planState.training.toggle()
+      replan()
     case .quit: quitRequested = true
     case .nextPanel:
       focus = Self.next(focus, in: TensorPanel.allCases)
@@ -164,7 +173,7 @@ extension AppState {
 
   /// Goes to `target` and remembers where Esc returns to: the screen left (under Help: the screen
   /// Help was opened from). A screen already in the history is returned to, not stacked again.
-  private mutating func show(_ target: ScreenKind) {
+  mutating func show(_ target: ScreenKind) {
     if screen == target { return }
     let from = screen == .help ? previousScreen : screen
     screen = target
@@ -179,7 +188,7 @@ extension AppState {
   private mutating func goBack() {
     switch screen {
     case .help: screen = previousScreen == .help ? .model : previousScreen
-    case .tensor, .compare, .outlierMap: screen = backStack.popLast() ?? .model
+    case .tensor, .compare, .outlierMap, .plan: screen = backStack.popLast() ?? .model
     case .export: screen = .model
     case .model:
       filter = ""
@@ -196,7 +205,7 @@ extension AppState {
     case .compare: compareScroll = max(0, compareScroll &+ delta)
     case .outlierMap: mapScroll = max(0, mapScroll &+ delta)
     case .help: helpScroll = max(0, helpScroll &+ delta)
-    case .tensor, .export: break
+    case .tensor, .export, .plan: break
     }
   }
 

@@ -84,6 +84,9 @@ public struct AppState: Sendable {
   /// The capture's outliers at `threshold`, re-derived when it changes.
   private(set) var activationOutliers: ActivationOutliers?
 
+  /// The Plan screen's budget, objective and result.
+  public var planState = PlanState()
+
   /// The export dialog while it is open.
   public var exportDialog: ExportDialog?
   /// The date written into exports (tests fix it).
