@@ -4,7 +4,8 @@ import PackageDescription
 // Direction of dependencies (see README "Module map"):
 //   quantscope -> Explorer -> {Exporter, Terminal, Engine}
 //   Exporter -> Engine -> {Safetensors, CQuantKernels}
-//   Terminal -> CNCurses
+//   Synthetic (demo and benchmark checkpoints) -> Safetensors
+//   Terminal -> {CNCurses, BuiltInThemes (the files of Themes/, embedded)}
 let package = Package(
   name: "QuantScope",
   platforms: [.macOS(.v15)],
@@ -31,7 +32,18 @@ let package = Package(
       exclude: ["CUDA/kernels.cu"],
       resources: [.embedInCode("CUDA/kernels.cu")]
     ),
-    .target(name: "Terminal", dependencies: ["CNCurses"], path: "Sources/Terminal"),
+    .target(name: "Synthetic", dependencies: ["Safetensors"], path: "Sources/Synthetic"),
+    .target(name: "Terminal", dependencies: ["CNCurses", "BuiltInThemes"], path: "Sources/Terminal"),
+    // The files of Themes/, compiled into the executable (no theme is looked up beside the binary).
+    .target(
+      name: "BuiltInThemes",
+      path: "Themes",
+      sources: ["BuiltInThemeFiles.swift"],
+      resources: [
+        .embedInCode("default.theme"), .embedInCode("gruvbox.theme"),
+        .embedInCode("mono.theme"), .embedInCode("nord.theme"),
+      ]
+    ),
     .target(name: "Exporter", dependencies: ["Engine", "Safetensors"], path: "Sources/Exporter"),
     .target(
       name: "Explorer",
@@ -42,21 +54,22 @@ let package = Package(
     // MARK: - Executable
     .executableTarget(
       name: "quantscope",
-      dependencies: ["Explorer", "Exporter", "Engine", "Safetensors"],
+      dependencies: ["Explorer", "Exporter", "Engine", "Safetensors", "Synthetic"],
       path: "Sources/quantscope"
     ),
 
     // MARK: - Tests
     .target(name: "TestSupport", dependencies: ["Safetensors"], path: "Tests/TestSupport"),
     .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "TestSupport"]),
-    .testTarget(name: "EngineTests", dependencies: ["Engine", "Safetensors", "TestSupport"]),
-    .testTarget(name: "TerminalTests", dependencies: ["Terminal", "TestSupport"]),
+    .testTarget(name: "EngineTests", dependencies: ["Engine", "Safetensors", "Synthetic", "TestSupport"]),
+    .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "Engine", "Safetensors", "TestSupport"]),
+    .testTarget(name: "TerminalTests", dependencies: ["Terminal", "BuiltInThemes", "TestSupport"]),
     .testTarget(
       name: "ExplorerTests",
-      dependencies: ["Explorer", "Terminal", "Engine", "Safetensors", "TestSupport"],
+      dependencies: ["Explorer", "Terminal", "Engine", "Safetensors", "Synthetic", "TestSupport"],
       exclude: ["Snapshots"]
     ),
-    .testTarget(name: "ExporterTests", dependencies: ["Exporter", "Engine", "TestSupport"]),
+    .testTarget(name: "ExporterTests", dependencies: ["Exporter", "Engine", "Synthetic", "TestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Safetensors", "Engine"]),
   ]
 )

@@ -2,7 +2,7 @@
 # GPU parity and speed check, for a machine with an NVIDIA GPU and its driver but no Swift.
 #
 # Build the binary elsewhere:  swift build -c release --static-swift-stdlib
-# then copy it with this repository (scripts/ and ../shared/golden) and run:
+# then copy it with this repository's scripts/ and Tests/Fixtures/golden, and run:
 #
 #   scripts/gpu-parity.sh [BINARY] [WORKDIR]
 #
@@ -21,7 +21,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 bin="${1:-${QUANTSCOPE_BIN:-$root/.build/release/quantscope}}"
 work="${2:-/tmp/qs-gpu-parity}"
-golden="${QUANTSCOPE_SHARED:-$root/../shared}/golden/inputs.safetensors"
+golden="$root/Tests/Fixtures/golden/inputs.safetensors"
 layers="${SYNTH_LAYERS:-10}"  # 7b: ~0.4 GB per layer + 0.5 GB embeddings (BF16)
 mkdir -p "$work"
 [ -x "$bin" ] || { echo "gpu-parity: no executable quantscope at $bin" >&2; exit 2; }

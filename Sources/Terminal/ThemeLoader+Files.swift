@@ -1,14 +1,16 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import BuiltInThemes
 
 extension ThemeLoader {
   /// Finds and loads a theme: `nameOrPath` is a path (contains `/` or ends in `.theme`) or a
-  /// name looked up in `$XDG_CONFIG_HOME/quantscope/themes/`, then each of `directories`, then
-  /// the built-in themes (`default`, `mono`).
+  /// name looked up in `$XDG_CONFIG_HOME/quantscope/themes/` (else `~/.config/quantscope/themes/`),
+  /// then each of `directories`, then among the theme files built into the executable
+  /// (`Themes/*.theme`, see `BuiltInThemeFiles`). A user's file of the same name wins.
   ///
   /// - Throws: `TerminalError.themeNotFound` or `.unreadable`.
-  public static func load(_ nameOrPath: String, directories: [String]) throws(TerminalError)
+  public static func load(_ nameOrPath: String, directories: [String] = []) throws(TerminalError)
     -> Result
   {
     if nameOrPath.contains("/") || nameOrPath.hasSuffix(".theme") {
@@ -25,11 +27,10 @@ extension ThemeLoader {
       let path = "\(directory)/\(nameOrPath).theme"
       if access(path, R_OK) == 0 { return try loadFile(path) }
     }
-    switch nameOrPath {
-    case "default": return Result(theme: .builtIn, warnings: [])
-    case "mono": return Result(theme: .monochrome, warnings: [])
-    default: throw .themeNotFound(name: nameOrPath, searched: candidates)
+    guard let text = BuiltInThemeFiles.texts[nameOrPath] else {
+      throw .themeNotFound(name: nameOrPath, searched: candidates, builtIn: BuiltInThemeFiles.names)
     }
+    return parse(text, name: nameOrPath, file: "built-in \(nameOrPath).theme")
   }
 
   /// Loads the theme file at `path`; its name is the file name without `.theme`.
@@ -40,28 +41,6 @@ extension ThemeLoader {
     var name = String(path.split(separator: "/").last ?? Substring(path))
     if name.hasSuffix(".theme") { name.removeLast(6) }
     return parse(text, name: name, file: path)
-  }
-
-  /// The theme directories installed beside an executable: `<bin>/../share/quantscope/themes`,
-  /// and for a SwiftPM build (`<package>/.build/<config>/quantscope`) the package's `Themes/`.
-  public static func installedDirectories(executable: String) -> [String] {
-    var parts = executable.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-    guard parts.count > 1 else { return [] }
-    parts.removeLast()
-    let binDirectory = parts.joined(separator: "/")
-    return [
-      binDirectory + "/../share/quantscope/themes",
-      binDirectory + "/../../Themes",
-      binDirectory + "/../../../Themes",
-    ]
-  }
-
-  /// The path of the running executable (`/proc/self/exe`), or nil.
-  public static func executablePath() -> String? {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    guard length > 0 else { return nil }
-    return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
   static func environment(_ name: String) -> String? {

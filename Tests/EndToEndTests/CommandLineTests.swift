@@ -10,11 +10,12 @@ import Glibc
 /// and the documents `inspect --json` and `report --format json|csv` print.
 @Suite struct CommandLineTests {}
 
-/// Runs the built binary with a private cache directory (so no test reads or writes ~/.cache).
+/// Runs the built binary with private home, cache, config and state folders under `cache` (so no
+/// test reads or writes the user's own).
 private func quantscope(_ arguments: [String], cache: TemporaryDirectory) throws -> ProcessResult {
   let binary = try #require(BuiltBinary.path, "quantscope is built next to the test bundle")
   return try ProcessRunner.run(
-    "/usr/bin/env", ["XDG_CACHE_HOME=\(cache.path)", "NO_COLOR=1", binary] + arguments)
+    "/usr/bin/env", IsolatedEnvironment.assignments(root: cache.path) + ["NO_COLOR=1", binary] + arguments)
 }
 
 private var goldenInputs: String { FixturePaths.golden + "/inputs.safetensors" }

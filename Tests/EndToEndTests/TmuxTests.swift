@@ -18,9 +18,10 @@ struct TmuxTests {
   /// (a dead pane reports no cursor), and `#{pane_dead_status}` then gives the status.
   func start(_ scratch: TemporaryDirectory, extra: String = "", noColour: Bool = false) throws -> TmuxSession {
     let binary = try #require(Self.binary, "quantscope not found beside the test bundle: run swift build --build-tests")
-    // A private cache: the demo is generated there on first use.
+    // Private home, cache, config and state folders: the demo is generated there on first use.
     let colour = noColour ? "NO_COLOR=1" : "-u NO_COLOR"
-    let run = "env \(colour) LANG=C.UTF-8 TERM=tmux-256color XDG_CACHE_HOME=\(scratch.path)/cache \(binary) \(extra)"
+    let isolated = IsolatedEnvironment.assignments(root: scratch.path).joined(separator: " ")
+    let run = "env \(colour) LANG=C.UTF-8 TERM=tmux-256color \(isolated) \(binary) \(extra)"
     let command = "sh -c " + TmuxSession.quote("\(run); s=$?; echo \"quantscope exited: $s\"; read line; exit $s")
     return try TmuxSession(command: command, scratch: scratch.path)
   }

@@ -1,5 +1,6 @@
 @testable import Engine
 import Safetensors
+import Synthetic
 import Testing
 
 /// Per-module outlier features, token fractions, sampling, systematic dims and the reports.

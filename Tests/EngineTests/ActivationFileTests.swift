@@ -3,6 +3,7 @@ import Glibc
 #endif
 @testable import Engine
 import Safetensors
+import Synthetic
 import Testing
 
 /// Captures read from safetensors files through the project's reader, streamed in row chunks.

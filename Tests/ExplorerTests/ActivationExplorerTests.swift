@@ -1,4 +1,5 @@
 import Engine
+import Synthetic
 import Terminal
 import Testing
 

@@ -1,5 +1,7 @@
 import Engine
 import Safetensors
+import Synthetic
+import TestSupport
 
 @testable import Explorer
 
@@ -12,10 +14,13 @@ enum DemoFixture {
     var activations: ActivationAnalysis
   }
 
-  /// The demo (from the shared cache, generated when missing) with its capture analysed.
+  /// A temporary folder for the test process's copy of the demo (never the user's cache).
+  private static let scratch = Result { try TemporaryDirectory("demo") }
+
+  /// The demo, generated into a temporary folder, with its capture analysed.
   static let loaded: Result<Loaded, DemoFixtureError> = {
     do {
-      let directory = try DemoCheckpoint.ensure()
+      let directory = try DemoCheckpoint.ensure(cacheRoot: try scratch.get().path)
       let checkpoint = try Checkpoint.open(directory)
       let capture = DemoActivations.path(in: directory)
       let activations = try ActivationAnalysis.run(

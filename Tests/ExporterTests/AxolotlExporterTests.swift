@@ -4,6 +4,7 @@ import Glibc
 import Engine
 @testable import Exporter
 import Safetensors
+import Synthetic
 import TestSupport
 import Testing
 

@@ -1,3 +1,4 @@
+import BuiltInThemes
 import TestSupport
 import Testing
 
@@ -15,27 +16,47 @@ extension ThemeTests {
     }
   }
 
+  /// Every file in Themes/ is built in, needs no folder, and is the file's own text.
   @Test(arguments: ["default", "mono", "nord", "gruvbox"])
-  func shippedThemesLoadWithoutWarnings(name: String) throws {
+  func shippedThemesAreBuiltInAndLoadWithoutWarnings(name: String) throws {
+    let path = TextSnapshot.packageRoot(#filePath) + "/Themes/\(name).theme"
+    let fromFile = try ThemeLoader.loadFile(path)
+    let builtIn = try ThemeLoader.load(name)
+    #expect(builtIn.warnings.isEmpty)
+    #expect(builtIn.theme.name == name)
+    #expect(builtIn.theme == fromFile.theme)
+  }
+
+  @Test func everyThemeFileIsBuiltIn() throws {
     let directory = TextSnapshot.packageRoot(#filePath) + "/Themes"
-    let result = try ThemeLoader.load(name, directories: [directory])
-    #expect(result.warnings.isEmpty)
-    #expect(result.theme.name == name)
+    let files = try TemporaryDirectory.fileNames(in: directory).filter { $0.hasSuffix(".theme") }
+    #expect(files.map { String($0.dropLast(6)) }.sorted() == BuiltInThemeFiles.names)
   }
 
   @Test func monoThemeIsDrawnWithoutColours() throws {
-    let directory = TextSnapshot.packageRoot(#filePath) + "/Themes"
-    #expect(try ThemeLoader.load("mono", directories: [directory]).theme.hasNoColours)
+    #expect(try ThemeLoader.load("mono").theme.hasNoColours)
     #expect(!Theme.builtIn.hasNoColours)
   }
 
+  @Test func aUserFileOverridesTheBuiltInTheme() throws {
+    let directory = try TemporaryDirectory()
+    try directory.write("nord.theme", "text = \"#010203\"\n")
+    let result = try ThemeLoader.load("nord", directories: [directory.path])
+    #expect(result.theme.colour(.text) == .rgb(1, 2, 3))
+    #expect(result.theme != (try ThemeLoader.load("nord")).theme)
+  }
+
   @Test func unknownNameIsAnErrorNamingTheSearch() {
-    #expect(throws: TerminalError.self) { try ThemeLoader.load("no-such-theme", directories: ["/nonexistent"]) }
+    let error = #expect(throws: TerminalError.self) {
+      try ThemeLoader.load("no-such-theme", directories: ["/nonexistent"])
+    }
+    let message = error.map { String(describing: $0) } ?? ""
+    #expect(message.contains("/nonexistent"))
+    #expect(message.contains("built in: default, gruvbox, mono, nord"))
   }
 
   @Test func builtInThemesNeedNoFiles() throws {
     #expect(try ThemeLoader.load("default", directories: []).theme == .builtIn)
-    #expect(try ThemeLoader.load("mono", directories: []).theme.isMonochrome)
   }
 }
 

@@ -35,22 +35,41 @@ public final class TemporaryDirectory: @unchecked Sendable {
     return sub
   }
 
+  /// Writes `text` (UTF-8) to `path/name` and returns that path.
+  @discardableResult
+  public func write(_ name: String, _ text: String) throws -> String {
+    let target = file(name)
+    let fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw FixtureError("open \(target): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    let bytes = Array(text.utf8)
+    let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    guard written == bytes.count else { throw FixtureError("write \(target) failed") }
+    return target
+  }
+
+  /// The names in the directory at `path`, without `.` and `..`, unsorted.
+  public static func fileNames(in path: String) throws -> [String] {
+    guard let directory = opendir(path) else {
+      throw FixtureError("opendir \(path): \(String(cString: strerror(errno)))")
+    }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+  }
+
   /// Removes `path` recursively (no symlink following: links are unlinked, not entered).
   static func remove(_ path: String) {
     var info = stat()
     guard lstat(path, &info) == 0 else { return }
     if info.st_mode & S_IFMT == S_IFDIR {
-      if let directory = opendir(path) {
-        var names: [String] = []
-        while let entry = readdir(directory) {
-          let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-          }
-          if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(directory)
-        for name in names { remove(path + "/" + name) }
-      }
+      for name in (try? fileNames(in: path)) ?? [] { remove(path + "/" + name) }
       rmdir(path)
     } else {
       unlink(path)

@@ -120,8 +120,7 @@ public enum ExplorerApp {
   static func resolveTheme(_ name: String?) throws(TerminalError) -> (Theme, [String]) {
     let noColour = getenv("NO_COLOR").map { String(cString: $0).isEmpty == false } ?? false
     guard let name else { return (noColour ? .monochrome : .builtIn, []) }
-    let directories = ThemeLoader.executablePath().map(ThemeLoader.installedDirectories) ?? []
-    let result = try ThemeLoader.load(name, directories: directories)
+    let result = try ThemeLoader.load(name)
     for warning in result.warnings { printError("quantscope: warning: \(warning)") }
     return (result.theme, result.warnings)
   }

@@ -1,5 +1,5 @@
-import Engine
 import Safetensors
+import Synthetic
 
 /// `quantscope demo --write DIR`: the built-in synthetic demo checkpoint, as files.
 enum DemoCommand {

@@ -1,5 +1,5 @@
-import Engine
 import Explorer
+import Synthetic
 
 /// `quantscope synth`: writes a large synthetic LLaMA-shaped checkpoint for benchmarks.
 enum SynthCommand {

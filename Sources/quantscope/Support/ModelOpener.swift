@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Engine
 import Safetensors
+import Synthetic
 
 /// Opens the user's MODEL argument (or the demo when absent) and prints reader warnings.
 enum ModelOpener {

@@ -1,8 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import Engine
+import Engine
 import Safetensors
+@testable import Synthetic
 import TestSupport
 import Testing
 
