@@ -3,11 +3,8 @@ import Exporter
 import Terminal
 
 extension AppState {
-  /// Opens the Plan screen; a first visit starts from the current choice's footprint.
+  /// Opens the Plan screen (the budget typed last is kept).
   mutating func openPlan() {
-    if planState.budgetText.isEmpty, let summary = choiceSummary {
-      planState.budgetText = String(summary.weightsBytes)
-    }
     show(.plan)
     replan()
   }
@@ -43,7 +40,8 @@ extension AppState {
     planState.trainingMemory = nil
     let text = planState.budgetText.trimmingPrefix(while: { $0 == " " })
     guard !text.isEmpty else {
-      planState.message = "type a budget: 24GB, 23.5GiB, 800MB or bytes"
+      let needed = choiceSummary.map { "; the model's choice needs \(InspectRenderer.byteText($0.weightsBytes))" } ?? ""
+      planState.message = "type a budget: 24GB, 23.5GiB, 800MB or bytes" + needed
       return
     }
     let budget: UInt64

@@ -117,7 +117,7 @@ enum PlanScreen {
     for config in result.configurations {
       let (glyph, style) = glyph(config.choice)
       canvas.set(glyph, x: legendX, y: legendY, style: style)
-      legendX = canvas.put(" \(config.choice.label)  ", x: legendX + 1, y: legendY, style: .muted, maxWidth: left + plotWidth - legendX - 1)
+      legendX = canvas.put(" \(config.choice.format?.rawValue ?? config.choice.label)  ", x: legendX + 1, y: legendY, style: .muted, maxWidth: left + plotWidth - legendX - 1)
     }
     canvas.put("◆ model  ┊ budget", x: legendX, y: legendY, style: .muted, maxWidth: max(0, left + plotWidth - legendX))
   }

@@ -163,18 +163,20 @@ public struct BudgetPlanner: Sendable {
     return taken.sorted()
   }
 
-  /// The frontier of `worst`: one point per number of worst tensors kept.
+  /// The frontier of `worst`: one point per number of worst tensors kept (after the free ones).
   private func worstFrontier(_ instance: Instance, minimum: UInt64) -> [PlanPoint] {
     let candidates = instance.candidates
-    var kept = Set(candidates.indices.filter { candidates[$0].extraBytes <= 0 })
-    var bytes = minimum
-    var points = [PlanPoint(weightsBytes: bytes, value: value(instance, kept: kept), kept: kept.count)]
-    let ranked = candidates.indices.filter { !kept.contains($0) && (candidates[$0].relErr ?? 0) > 0 }
+    let free = candidates.indices.filter { candidates[$0].extraBytes <= 0 }
+    let ranked = candidates.indices.filter { candidates[$0].extraBytes > 0 }
       .sorted { (candidates[$0].relErr ?? 0, $1) > (candidates[$1].relErr ?? 0, $0) }
-    for index in ranked {
-      kept.insert(index)
+    // The largest error left once the first k ranked are kept is that of ranked[k] (free tensors
+    // are kept from the start).
+    func worstLeft(_ k: Int) -> Double { k < ranked.count ? (candidates[ranked[k]].relErr ?? 0) : 0 }
+    var bytes = minimum
+    var points = [PlanPoint(weightsBytes: bytes, value: worstLeft(0), kept: free.count)]
+    for (k, index) in ranked.enumerated() where (candidates[index].relErr ?? 0) > 0 {
       bytes += UInt64(candidates[index].extraBytes)
-      points.append(PlanPoint(weightsBytes: bytes, value: value(instance, kept: kept), kept: kept.count))
+      points.append(PlanPoint(weightsBytes: bytes, value: worstLeft(k + 1), kept: free.count + k + 1))
     }
     return points
   }
@@ -184,6 +186,7 @@ public struct BudgetPlanner: Sendable {
     let candidates = instance.candidates
     switch instance.choice.objective {
     case .total:
+      // Summed in candidate order, whatever the kept set, so equal sets give equal values.
       var sum = 0.0
       for (index, candidate) in candidates.enumerated() where !kept.contains(index) {
         sum += Double(candidate.params) * (candidate.relErr ?? 0)
