@@ -16,6 +16,8 @@ struct ModelConfig: Sendable, Decodable {
   var intermediateSize: Int?
   var attentionHeads: Int?
   var vocabSize: Int?
+  /// `architectures`, e.g. ["LlamaForCausalLM"].
+  var architectures: [String]?
 
   private enum CodingKeys: String, CodingKey {
     case nameOrPath = "_name_or_path"
@@ -26,6 +28,7 @@ struct ModelConfig: Sendable, Decodable {
     case intermediateSize = "intermediate_size"
     case attentionHeads = "num_attention_heads"
     case vocabSize = "vocab_size"
+    case architectures
   }
 
   init(from decoder: any Decoder) throws {
@@ -37,6 +40,7 @@ struct ModelConfig: Sendable, Decodable {
     intermediateSize = try? container.decodeIfPresent(Int.self, forKey: .intermediateSize)
     attentionHeads = try? container.decodeIfPresent(Int.self, forKey: .attentionHeads)
     vocabSize = try? container.decodeIfPresent(Int.self, forKey: .vocabSize)
+    architectures = try? container.decodeIfPresent([String].self, forKey: .architectures)
     hasQuantizationConfig =
       container.contains(.quantizationConfig) && !((try? container.decodeNil(forKey: .quantizationConfig)) ?? false)
   }

@@ -70,7 +70,8 @@ public enum PlanRenderer {
     var out = "training memory (QLoRA, r=\(settings.loraR), seq \(settings.sequenceLength), micro batch "
     out += "\(settings.microBatchSize), \(settings.optimizer.rawValue), gradient checkpointing "
     out += "\(settings.gradientCheckpointing ? "on" : "off"); dimensions from \(d.source): hidden \(d.hidden), "
-    out += "layers \(d.layers), intermediate \(d.intermediate), heads \(d.heads), vocab \(d.vocab)):\n"
+    out += "layers \(d.layers), intermediate \(d.intermediate), heads \(d.heads), vocab \(d.vocab)"
+    out += d.hasLanguageModelHead ? "):\n" : ", no LM head):\n"
     var rows = [["item", "memory", "bytes", ""]]
     rows.append(["base weights", NumberText.bytes(weights), String(weights), "the choice above"])
     for item in training.items {

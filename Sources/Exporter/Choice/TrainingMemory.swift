@@ -30,6 +30,9 @@ public struct ModelDimensions: Sendable, Hashable {
   public var intermediate: Int
   public var heads: Int
   public var vocab: Int
+  /// True when the model ends in a language-model head (its logits are kept for the loss): an
+  /// output-embedding tensor, or a config whose architecture is a causal/LM-head model.
+  public var hasLanguageModelHead: Bool
   /// "config.json" or "tensor shapes".
   public var source: String
 }
@@ -111,7 +114,8 @@ public struct TrainingMemory: Sendable {
   ///   (r per adapted Linear) — 2 bytes each — and the attention's float32 log-sum-exp per head
   ///   (4 bytes × heads; fused attention keeps no s×s scores);
   /// - with gradient checkpointing only each layer's input (h) is kept, plus one layer recomputed;
-  /// - the logits: bf16 logits, their float32 copy for the loss and its gradient (10 bytes × vocab).
+  /// - the logits of a language-model head: bf16 logits, their float32 copy for the loss and its
+  ///   gradient (10 bytes × vocab); none for an encoder without a head.
   public static func activationBytes(
     _ d: ModelDimensions, settings: TrainingSettings, adaptersPerLayer: Double
   ) -> UInt64 {
@@ -121,14 +125,20 @@ public struct TrainingMemory: Sendable {
       + 4 * Double(d.heads)
     let layers = Double(d.layers)
     let stored = settings.gradientCheckpointing ? layers * 2 * Double(d.hidden) + perLayer : layers * perLayer
-    return UInt64((tokens * (stored + 10 * Double(d.vocab))).rounded(.up))
+    let logits = d.hasLanguageModelHead ? 10 * Double(d.vocab) : 0
+    return UInt64((tokens * (stored + logits)).rounded(.up))
   }
 
   static func dimensions(tensors: [TensorInfo], config: ModelConfig?) -> ModelDimensions {
+    let head = tensors.contains { tensor in
+      let parts = tensor.name.split(separator: ".")
+      return parts.contains("lm_head") || parts.contains("embed_out") || tensor.name == "output.weight"
+    } || (config?.architectures ?? []).contains { $0.hasSuffix("ForCausalLM") || $0.hasSuffix("LMHeadModel") }
     if let config, let hidden = config.hiddenSize, let layers = config.layers, let vocab = config.vocabSize {
       return ModelDimensions(
         hidden: hidden, layers: layers, intermediate: config.intermediateSize ?? 4 * hidden,
-        heads: config.attentionHeads ?? max(1, hidden / 64), vocab: vocab, source: "config.json")
+        heads: config.attentionHeads ?? max(1, hidden / 64), vocab: vocab, hasLanguageModelHead: head,
+        source: "config.json")
     }
     // The embedding [vocab, hidden]: the largest 2-D tensor with an embedding name.
     let embedding = tensors.filter {
@@ -146,6 +156,7 @@ public struct TrainingMemory: Sendable {
       .flatMap(\.shape).filter { $0 != hidden }.max() ?? 4 * hidden
     return ModelDimensions(
       hidden: hidden, layers: max(layerIndices.count, 1), intermediate: intermediate,
-      heads: max(1, hidden / 64), vocab: embedding?.shape[0] ?? 0, source: "tensor shapes")
+      heads: max(1, hidden / 64), vocab: embedding?.shape[0] ?? 0, hasLanguageModelHead: head,
+      source: "tensor shapes")
   }
 }
