@@ -29,8 +29,11 @@ let package = Package(
       name: "Engine",
       dependencies: ["Safetensors", "CQuantKernels"],
       path: "Sources/Engine",
-      exclude: ["CUDA/kernels.cu"],
-      resources: [.embedInCode("CUDA/kernels.cu")]
+      exclude: ["CUDA/kernels.cu", "CUDA/quant_tables.h"],
+      // kernels.cu and the table header it includes, handed to NVRTC at run time. The header is
+      // also the C target's (include/quant_kernels.h includes it by relative path): SwiftPM embeds
+      // only files inside the target's own folder, so it lives here, once.
+      resources: [.embedInCode("CUDA/kernels.cu"), .embedInCode("CUDA/quant_tables.h")]
     ),
     .target(name: "Synthetic", dependencies: ["Safetensors"], path: "Sources/Synthetic"),
     .target(name: "Terminal", dependencies: ["CNCurses", "BuiltInThemes"], path: "Sources/Terminal"),

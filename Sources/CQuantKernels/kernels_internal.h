@@ -1,10 +1,14 @@
-// Private to CQuantKernels: the per-value spec functions shared by the reference loops and the
-// scalar tails of the fast tiers. Each is the rule of shared/spec/QUANTIZATION.md, nothing more.
+// Private to CQuantKernels: every rule the reference loops and the scalar parts of the fast tiers
+// share, written once. Per-value functions are the rules of shared/spec/QUANTIZATION.md, nothing
+// more; the vector tiers mirror them lane by lane (avx2_inline.h, avx512_inline.h) and kernels.cu
+// mirrors them on the GPU. The tables they read live in quant_tables.h (shared with CUDA).
 #ifndef QUANTSCOPE_KERNELS_INTERNAL_H
 #define QUANTSCOPE_KERNELS_INTERNAL_H
 #include "quant_kernels.h"
 #include <math.h>
 #include <string.h>
+
+// MARK: - Bits and dtype rounding
 
 static inline uint32_t qs_bits(float x) {
   uint32_t u;
@@ -52,6 +56,8 @@ static inline float qs_round_dtype(float x, qs_dtype dtype) {
   }
 }
 
+// MARK: - Block formats: scale, encoders, decoders
+
 /// Spec §1: x = f32(w · inv), except x = +0 for w = ±0.
 static inline float qs_scale(float w, float inv) { return w == 0.0f ? 0.0f : w * inv; }
 
@@ -77,6 +83,10 @@ static inline uint8_t qs_fp4_value(float x) {
   else m = 0;
   return sign + m;
 }
+
+/// `qs_fp4_value`'s magnitude code by rank, the count of literals below |x| (0...7): the vector
+/// tiers count the literals, then look the code up here.
+static const int QS_FP4_CODE_BY_RANK[8] = {0, 1, 6, 7, 4, 5, 2, 3};
 
 /// int4 (ours, spec §8): code = clamp(RNE(f32(x · 7)), −7, 7) + 7. NaN → 0 (fmaxf drops it).
 static inline uint8_t qs_int4_value(float x) {
@@ -114,6 +124,89 @@ static inline float qs_fp4_decode(uint8_t code) {
   return (code & 8) ? -m : m;
 }
 
+static inline uint8_t qs_encode(qs_block_format format, float x) {
+  switch (format) {
+  case QS_BLOCK_NF4: return qs_nf4_value(x);
+  case QS_BLOCK_FP4: return qs_fp4_value(x);
+  case QS_BLOCK_INT4: return qs_int4_value(x);
+  default: return qs_dyn8_value(x);
+  }
+}
+
+static inline float qs_decode(qs_block_format format, uint8_t code) {
+  switch (format) {
+  case QS_BLOCK_NF4: return QS_NF4_CODEBOOK[code & 15];
+  case QS_BLOCK_FP4: return qs_fp4_decode(code);
+  case QS_BLOCK_INT4: return code < 15 ? QS_INT4_LEVELS[code] : 0.0f;
+  default: return QS_DYN8_MAP[code];
+  }
+}
+
+/// max |w| over w[begin..end), starting from `m`: NaN never wins a comparison, so a NaN keeps the
+/// finite max.
+static inline float qs_absmax_from(const float *w, size_t begin, size_t end, float m) {
+  for (size_t i = begin; i < end; i++) {
+    float a = fabsf(w[i]);
+    m = a > m ? a : m;
+  }
+  return m;
+}
+
+/// End (relative to `start`, at most `n`) of run `index` of `unit` elements: the block of a block
+/// format, the row of int8.
+static inline size_t qs_run_end(size_t index, size_t unit, size_t start, size_t n) {
+  size_t end = (index + 1) * unit - start;
+  return end < n ? end : n;
+}
+
+/// The round-trip kernels walk w[0..n) (flat index `start` + i) run by run, one scale per run:
+/// the block of a block format, the row of int8.
+typedef struct {
+  size_t index;  ///< block or row number, counted from the tensor's start
+  size_t end;    ///< end of the run relative to `start`, at most n
+  float scale;   ///< absmax[index] (block) or rowmax[index] (row)
+  float inv;     ///< f32(1/absmax) (block) or `qs_int8_scale(rowmax)` (row)
+} qs_run;
+
+/// The block holding element i.
+static inline qs_run qs_block_run(const float *absmax, size_t start, size_t i, size_t blocksize,
+                                  size_t n) {
+  qs_run run;
+  run.index = (start + i) / blocksize;
+  run.end = qs_run_end(run.index, blocksize, start, n);
+  run.scale = absmax[run.index];
+  run.inv = 1.0f / run.scale;
+  return run;
+}
+
+// MARK: - int8 (spec §6)
+
+/// scale = f32(f32(1 / rowmax) · 127): torch's evaluation of `127 / rowmax`.
+static inline float qs_int8_scale(float rowmax) { return (1.0f / rowmax) * 127.0f; }
+
+/// q = RNE(f32(h · scale)), clamped to ±127 (never reached, kept so no float→int conversion can
+/// see NaN); h = ±0 gives 0 even for a zero row, where scale is +inf.
+static inline int qs_int8_value(float h, float scale) {
+  if (h == 0.0f) return 0;
+  float q = rintf(h * scale);
+  q = fminf(fmaxf(q, -127.0f), 127.0f);
+  return (int)q;
+}
+
+static inline float qs_int8_decode(int q, float rowmax) {
+  return ((float)q * rowmax) * QS_INT8_INV127;
+}
+
+/// The row (of `cols` elements) holding element i, with its int8 scale.
+static inline qs_run qs_row_run(const float *rowmax, size_t start, size_t i, size_t cols, size_t n) {
+  qs_run run;
+  run.index = (start + i) / cols;
+  run.end = qs_run_end(run.index, cols, start, n);
+  run.scale = rowmax[run.index];
+  run.inv = qs_int8_scale(run.scale);
+  return run;
+}
+
 // MARK: - Error accumulation order (shared by every tier)
 
 /// Σe² is accumulated in 8 lanes by element position within one call (lane = i mod 8), the lanes
@@ -144,16 +237,149 @@ static inline void qs_lanes_finish(const qs_lanes *lanes, qs_error_acc *acc) {
   if (m > acc->max_abs_err || m != m) acc->max_abs_err = m;
 }
 
-/// Tier selection shared by the dispatchers: 1 when AVX2+F16C may be used.
-int qs_use_avx2(void);
-/// 1 when the AVX-512 tiers may be used (CPU support and the thread's tier cap).
-int qs_use_avx512(void);
+/// Code counts in 4 interleaved sub-histograms: the SIMD tiers count lane k into sub-histogram
+/// k mod 4, which breaks the store-to-load chains of repeated codes.
+typedef struct {
+  uint64_t sub[4][256];
+} qs_counts4;
 
-/// Gives a fast tier's statistics the scalar loop's zero of min/max: lane-wise min/max may return
-/// either of +0/−0 on a tie, the scalar loop keeps the first (the initial value, else the first
-/// zero of `w`).
-void qs_stats_zero_ties(const float *w, size_t n, float init_min, float init_max,
-                        qs_stats_acc *acc);
+/// Adds the 4 sub-histograms to `out` (256 codes).
+static inline void qs_counts4_flush(const qs_counts4 *counts, uint64_t *out) {
+  for (int c = 0; c < 256; c++) {
+    out[c] += counts->sub[0][c] + counts->sub[1][c] + counts->sub[2][c] + counts->sub[3][c];
+  }
+}
+
+// MARK: - One element of a round trip (references, and the heads and tails of the tiers)
+
+/// Element i of a block format: code of x (= w·f32(1/a), already scaled), counted, and the error
+/// of ŵ = round_dtype(f32(level · a)).
+static inline void qs_block_element(qs_block_format format, float x, float w, size_t i, float a,
+                                    qs_dtype dtype, qs_lanes *lanes, qs_error_acc *acc) {
+  uint8_t code = qs_encode(format, x);
+  acc->counts[code]++;
+  qs_lanes_add(lanes, i, qs_round_dtype(qs_decode(format, code) * a, dtype), w);
+}
+
+/// Element i of nf4 and nf4-dq: one code, ŵ from the block scale `a` (into `acc`) and from the
+/// double-quantized scale `a_hat` (into `acc_dq`). Either accumulator may be NULL (skipped).
+static inline void qs_nf4_element(float x, float w, size_t i, float a, float a_hat, qs_dtype dtype,
+                                  qs_lanes *lanes, qs_error_acc *acc, qs_lanes *lanes_dq,
+                                  qs_error_acc *acc_dq) {
+  uint8_t code = qs_nf4_value(x);
+  float level = QS_NF4_CODEBOOK[code];
+  if (acc != NULL) {
+    acc->counts[code]++;
+    qs_lanes_add(lanes, i, qs_round_dtype(level * a, dtype), w);
+  }
+  if (acc_dq != NULL) {
+    acc_dq->counts[code]++;
+    qs_lanes_add(lanes_dq, i, qs_round_dtype(level * a_hat, dtype), w);
+  }
+}
+
+/// Element i of int8 (row maximum `m`, its `qs_int8_scale`): h = fp16(w), q counted in bin
+/// q + 127, error of ŵ = f32(f32(q·m)·f32(1/127)).
+static inline void qs_int8_element(float w, size_t i, float m, float scale, qs_lanes *lanes,
+                                   qs_error_acc *acc) {
+  int q = qs_int8_value(qs_round_f16(w), scale);
+  acc->counts[q + 127]++;
+  qs_lanes_add(lanes, i, qs_int8_decode(q, m), w);
+}
+
+// MARK: - The 4-bit formats one after another
+
+typedef void (*qs_nf4_error_fn)(const float *w, size_t n, size_t start, size_t blocksize,
+                                const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                                qs_error_acc *acc, qs_error_acc *acc_dq);
+typedef void (*qs_block_error_fn)(qs_block_format format, const float *w, size_t n, size_t start,
+                                  size_t blocksize, const float *absmax, qs_dtype dtype,
+                                  qs_error_acc *acc);
+
+/// `qs_block4_error` format by format: nf4 (+ nf4-dq) through `nf4_error`, fp4 and int4 through
+/// `block_error`, each skipped when its accumulator is NULL. The reference passes the `_ref`
+/// functions, the dispatcher (below AVX-512) the dispatchers.
+static inline void qs_block4_one_by_one(qs_nf4_error_fn nf4_error, qs_block_error_fn block_error,
+                                        const float *w, size_t n, size_t start, size_t blocksize,
+                                        const float *absmax, const float *absmax_hat,
+                                        qs_dtype dtype, qs_error_acc *acc_nf4,
+                                        qs_error_acc *acc_nf4dq, qs_error_acc *acc_fp4,
+                                        qs_error_acc *acc_int4) {
+  if (acc_nf4 != NULL || acc_nf4dq != NULL) {
+    qs_error_acc scratch;
+    memset(&scratch, 0, sizeof scratch);
+    nf4_error(w, n, start, blocksize, absmax, acc_nf4dq != NULL ? absmax_hat : NULL, dtype,
+              acc_nf4 != NULL ? acc_nf4 : &scratch, acc_nf4dq);
+  }
+  if (acc_fp4 != NULL) block_error(QS_BLOCK_FP4, w, n, start, blocksize, absmax, dtype, acc_fp4);
+  if (acc_int4 != NULL) block_error(QS_BLOCK_INT4, w, n, start, blocksize, absmax, dtype, acc_int4);
+}
+
+// MARK: - nf4-dq second level (spec §4)
+
+/// The second level with either dyn8 encoder (`branchless`: the fast one, same codes); the
+/// reference and the dispatcher each pass a constant.
+static inline void qs_nf4dq_second_level(const float *absmax, size_t nblocks, float *offset,
+                                         uint8_t *qabsmax, float *absmax2, float *absmax_hat,
+                                         int branchless) {
+  if (nblocks == 0) {
+    *offset = 0.0f;
+    return;
+  }
+  double sum = 0.0;
+  for (size_t b = 0; b < nblocks; b++) sum += (double)absmax[b];
+  float off = (float)(sum / (double)nblocks);
+  *offset = off;
+  for (size_t begin = 0, group = 0; begin < nblocks; begin += 256, group++) {
+    size_t end = begin + 256 < nblocks ? begin + 256 : nblocks;
+    float a2 = 0.0f;
+    for (size_t b = begin; b < end; b++) {
+      float c = fabsf(absmax[b] - off);
+      if (c > a2) a2 = c;
+    }
+    absmax2[group] = a2;
+    float inv = 1.0f / a2;
+    for (size_t b = begin; b < end; b++) {
+      float c = absmax[b] - off;
+      float x = qs_scale(c, inv);
+      uint8_t q = branchless ? qs_dyn8_value_branchless(x) : qs_dyn8_value(x);
+      qabsmax[b] = q;
+      absmax_hat[b] = QS_DYN8_MAP[q] * a2 + off;
+    }
+  }
+}
+
+// MARK: - dyn8 bucket tables (dyn8_buckets.c, built once, read by the AVX2 and AVX-512 tiers)
+
+/// dyn8's fast encoders split the floats into 32,768 buckets by their top 15 bits (sign, exponent,
+/// 6 mantissa bits); the map's spacing leaves at most one midpoint in a bucket, so a bucket's
+/// first code and one comparison give the code. A bucket where that fails is marked slow and its
+/// elements take the scalar search (none is, with the bitsandbytes map).
+#define QS_DYN8_BUCKETS 32768
+#define QS_DYN8_BUCKET_SLOW 0xffu
+#define QS_DYN8_PACKED_SLOW 0x80000000u
+
+/// base[b] = #{i : m_i < the bucket's smallest value} (base 255 stored as 254), or
+/// `QS_DYN8_BUCKET_SLOW`; 4 readable bytes past the end (32-bit gathers). `*slow_any` tells
+/// whether any bucket is slow.
+const uint8_t *qs_dyn8_bucket_table(int *slow_any);
+
+/// One entry per bucket: code | has << 8 | m_low << 9, where `has` says the bucket holds
+/// midpoint m_code (code = base + (x > m), with the even-index tie rule, x > m decided on the low
+/// 17 bits) and m_low its low 17 bits; without a midpoint the whole bucket has one code.
+/// `QS_DYN8_PACKED_SLOW` marks buckets left to the scalar search.
+const uint32_t *qs_dyn8_packed_table(void);
+
+// MARK: - Statistics and histograms
+
+/// Atomic max of a non-negative float stored as bits (bit order = value order for |w|).
+static inline void qs_atomic_max_float_bits(uint32_t *slot, float value) {
+  uint32_t bits = qs_bits(value);
+  uint32_t seen = __atomic_load_n(slot, __ATOMIC_RELAXED);
+  while (bits > seen &&
+         !__atomic_compare_exchange_n(slot, &seen, bits, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+}
 
 /// The scalar part of the statistics pass, shared by `qs_stats_segment_ref` and the tails of its
 /// SIMD tiers: adds w[i..<n) to the 8 lanes of sums (lane = index & 7, the reference's order) and
@@ -187,6 +413,122 @@ static inline void qs_stats_tail_and_fold(const float *w, size_t i, size_t n, do
   acc->infs += infs;
   acc->min = lo;
   acc->max = hi;
+}
+
+/// Gives a fast tier's statistics the scalar loop's zero of min/max: lane-wise min/max may return
+/// either of +0/−0 on a tie, the scalar loop keeps the first (the initial value, else the first
+/// zero of `w`).
+static inline void qs_stats_zero_ties(const float *w, size_t n, float init_min, float init_max,
+                                      qs_stats_acc *acc) {
+  if (acc->min != 0.0f && acc->max != 0.0f) return;
+  float first = 0.0f;
+  for (size_t i = 0; i < n; i++) {
+    if (w[i] == 0.0f) {
+      first = w[i];
+      break;
+    }
+  }
+  // A zero result means no element was smaller (min) / larger (max) than zero, so the scalar
+  // loop took the first zero it met and kept it.
+  if (acc->min == 0.0f) acc->min = init_min == 0.0f ? init_min : first;
+  if (acc->max == 0.0f) acc->max = init_max == 0.0f ? init_max : first;
+}
+
+/// The row maxima of w[j..end) (one row, columns from `col`) the scalar way: returns
+/// max(m, |w|) and raises col_absmax[c] (may be NULL) to |w|.
+static inline float qs_row_absmax_from(const float *w, size_t j, size_t end, size_t col,
+                                       float *col_absmax, float m) {
+  for (; j < end; j++, col++) {
+    float a = fabsf(w[j]);
+    m = a > m ? a : m;
+    if (col_absmax != NULL && a > col_absmax[col]) col_absmax[col] = a;
+  }
+  return m;
+}
+
+/// The histogram bin of a position t (float64, already scaled to bins): trunc(clamp(t, 0,
+/// bins − 1)), with t ≤ 0 and NaN in bin 0. The vector tiers clamp then truncate the same way.
+static inline size_t qs_bin(double t, size_t bins) {
+  if (!(t > 0.0)) return 0;
+  size_t b = (size_t)t;
+  return b >= bins ? bins - 1 : b;
+}
+
+/// Scale of the value histogram: bins/(hi − lo), 0 for an empty range (`flat`: every finite value
+/// in the middle bin).
+static inline double qs_value_bin_scale(double lo, double hi, size_t bins) {
+  return hi > lo ? (double)bins / (hi - lo) : 0.0;
+}
+
+/// Value-histogram bin of a finite d.
+static inline size_t qs_value_bin(double d, double lo, double scale, size_t bins, int flat) {
+  return flat ? bins / 2 : qs_bin((d - lo) * scale, bins);
+}
+
+/// Normalised-histogram bin of a finite x = w·f32(1/absmax) ∈ [−1, 1]: (x + 1)·(bins/2).
+static inline size_t qs_normalized_bin(float x, size_t bins) {
+  return qs_bin(((double)x + 1.0) * ((double)bins * 0.5), bins);
+}
+
+/// The value part of the histogram pass over w[i..n), the scalar way: (w − mean)² of the finite
+/// values into the 8 lanes `dev` (lane = index & 7) and their bins into `value_counts` (may be
+/// NULL). The reference runs it over a whole segment, the SIMD tiers over their tails.
+static inline void qs_value_pass(const float *w, size_t i, size_t n, double mean, double lo,
+                                 double scale, size_t bins, int flat, double dev[8],
+                                 uint64_t *value_counts) {
+  for (; i < n; i++) {
+    float v = w[i];
+    if (!isfinite(v)) continue;
+    double d = (double)v;
+    double c = d - mean;
+    dev[i & 7] += c * c;
+    if (value_counts != NULL) value_counts[qs_value_bin(d, lo, scale, bins, flat)]++;
+  }
+}
+
+/// The normalised part over w[i..end) of one block (inv = f32(1/absmax)), the scalar way:
+/// non-finite x skipped.
+static inline void qs_normalized_pass(const float *w, size_t i, size_t end, float inv, size_t bins,
+                                      uint64_t *normalized_counts) {
+  for (; i < end; i++) {
+    float x = qs_scale(w[i], inv);
+    if (isfinite(x)) normalized_counts[qs_normalized_bin(x, bins)]++;
+  }
+}
+
+/// The most bins the SIMD histogram tiers count in sub-histograms (more: they run the reference).
+#define QS_SUB_HISTOGRAM_BINS 1024
+
+/// The SIMD histogram tiers' counters: value and normalised bins, each in 4 interleaved
+/// sub-histograms `stride` = bins + 1 apart (lane k counts into sub-histogram k mod 4, which breaks
+/// the store-to-load chains of repeated bins; slot `bins` swallows skipped, non-finite, elements).
+typedef struct {
+  uint32_t value[4 * (QS_SUB_HISTOGRAM_BINS + 1)];
+  uint32_t normalized[4 * (QS_SUB_HISTOGRAM_BINS + 1)];
+} qs_sub_histograms;
+
+/// Zeroes the counters of `bins` bins (≤ QS_SUB_HISTOGRAM_BINS) and returns the stride.
+static inline size_t qs_sub_histograms_init(qs_sub_histograms *sub, size_t bins) {
+  size_t stride = bins + 1;
+  memset(sub->value, 0, 4 * stride * sizeof(uint32_t));
+  memset(sub->normalized, 0, 4 * stride * sizeof(uint32_t));
+  return stride;
+}
+
+/// Adds the sub-histograms to the histograms (either may be NULL: not counted).
+static inline void qs_sub_histograms_add(const qs_sub_histograms *sub, size_t bins,
+                                         uint64_t *value_counts, uint64_t *normalized_counts) {
+  size_t stride = bins + 1;
+  for (size_t b = 0; b < bins; b++) {
+    if (value_counts != NULL) {
+      value_counts[b] += (uint64_t)sub->value[b] + sub->value[stride + b] +
+                         sub->value[2 * stride + b] + sub->value[3 * stride + b];
+    }
+    if (normalized_counts != NULL) {
+      normalized_counts[b] += (uint64_t)sub->normalized[b] + sub->normalized[stride + b] +
+                              sub->normalized[2 * stride + b] + sub->normalized[3 * stride + b];
+    }
+  }
 }
 
 #endif

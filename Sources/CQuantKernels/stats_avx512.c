@@ -1,13 +1,10 @@
-// AVX-512 tier of the statistics pass (analysis.c): the AVX2 tier's arithmetic 16 values at a time,
+// AVX-512 tier of the statistics pass (stats.c): the AVX2 tier's arithmetic 16 values at a time,
 // with the block maxima taken in the same sweep. Same results as the scalar loop: identical
 // lane-wise float64 sums (lane = i mod 8; a 16-wide step adds elements i...i+7, then i+8...i+15;
 // non-finite elements add +0), order-free counts and maxima, and min/max zero ties resolved to the
 // scalar loop's choice by `qs_stats_zero_ties`.
-#include "kernels_internal.h"
-#if defined(__x86_64__)
 #include "avx512_inline.h"
-
-void qs_atomic_max_float_bits(uint32_t *slot, float value);
+#if defined(__x86_64__)
 
 /// The running sums, extrema and counts of one 16-wide sweep.
 typedef struct {
@@ -17,8 +14,7 @@ typedef struct {
 } qs_z_stats;
 
 /// Adds 16 values at `w` (lane order as the scalar loop) and returns their |w| (NaN stays NaN).
-__attribute__((target(QS_512_TARGET), always_inline)) static inline __m512
-qs_z_stats_step(qs_z_stats *s, const float *w) {
+QS_AVX512 __m512 qs_z_stats_step(qs_z_stats *s, const float *w) {
   const __m512 inf = _mm512_set1_ps(INFINITY);
   __m512 v = _mm512_loadu_ps(w);
   __m512 a = _mm512_abs_ps(v);
@@ -40,7 +36,7 @@ qs_z_stats_step(qs_z_stats *s, const float *w) {
 }
 
 /// Largest of 16 non-NaN values.
-QS_512_FN static inline float qs_z_hmax(__m512 m) {
+QS_AVX512 float qs_z_hmax(__m512 m) {
   __m256 h = _mm256_max_ps(_mm512_castps512_ps256(m),
                            _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(m), 1)));
   __m128 q = _mm_max_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
@@ -49,19 +45,9 @@ QS_512_FN static inline float qs_z_hmax(__m512 m) {
   return _mm_cvtss_f32(q);
 }
 
-/// Smallest of 16 non-NaN values.
-QS_512_FN static inline float qs_z_hmin(__m512 m) {
-  __m256 h = _mm256_min_ps(_mm512_castps512_ps256(m),
-                           _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(m), 1)));
-  __m128 q = _mm_min_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-  q = _mm_min_ps(q, _mm_movehl_ps(q, q));
-  q = _mm_min_ss(q, _mm_shuffle_ps(q, q, 1));
-  return _mm_cvtss_f32(q);
-}
-
-QS_512_FN void qs_stats_segment_avx512(const float *w, size_t n, size_t start, size_t blocksize,
-                                       float *block_absmax, size_t cols, float *col_absmax,
-                                       uint32_t *row_absmax_bits, qs_stats_acc *acc) {
+QS_AVX512_FN void qs_stats_segment_avx512(const float *w, size_t n, size_t start, size_t blocksize,
+                                          float *block_absmax, size_t cols, float *col_absmax,
+                                          uint32_t *row_absmax_bits, qs_stats_acc *acc) {
   const float init_min = acc->min, init_max = acc->max;
   qs_z_stats s = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_set1_ps(init_min),
                   _mm512_set1_ps(init_max), 0, 0, 0};
@@ -84,7 +70,8 @@ QS_512_FN void qs_stats_segment_avx512(const float *w, size_t n, size_t start, s
   double sum[8], sum_sq[8];
   _mm512_storeu_pd(sum, s.sum);
   _mm512_storeu_pd(sum_sq, s.sq);
-  float lo = qs_z_hmin(s.lo), hi = qs_z_hmax(s.hi);
+  // min = −max(−x); which zero a tie gives is settled by qs_stats_zero_ties below.
+  float lo = -qs_z_hmax(_mm512_xor_ps(s.lo, _mm512_set1_ps(-0.0f))), hi = qs_z_hmax(s.hi);
   uint64_t zeros = s.zeros, nans = s.nans, infs = s.infs;
   qs_stats_tail_and_fold(w, i, n, sum, sum_sq, lo, hi, zeros, nans, infs, acc);
   qs_stats_zero_ties(w, n, init_min, init_max, acc);
@@ -95,11 +82,7 @@ QS_512_FN void qs_stats_segment_avx512(const float *w, size_t n, size_t start, s
       __m512 m = _mm512_setzero_ps();
       size_t j = begin;
       for (; j + 16 <= end; j += 16) m = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(w + j)), m);
-      float mx = qs_z_hmax(m);
-      for (; j < end; j++) {
-        float a = fabsf(w[j]);
-        mx = a > mx ? a : mx;
-      }
+      float mx = qs_absmax_from(w, j, end, qs_z_hmax(m));
       block_absmax[(start + begin) / blocksize] = mx;
       absmax = mx > absmax ? mx : absmax;
     }
@@ -111,8 +94,7 @@ QS_512_FN void qs_stats_segment_avx512(const float *w, size_t n, size_t start, s
     while (j < n) {
       size_t row = (start + j) / cols;
       size_t col = (start + j) - row * cols;
-      size_t end = (row + 1) * cols - start;
-      if (end > n) end = n;
+      size_t end = qs_run_end(row, cols, start, n);
       __m512 m = _mm512_setzero_ps();
       if (col_absmax != NULL) {
         for (; j + 16 <= end; j += 16, col += 16) {
@@ -123,13 +105,9 @@ QS_512_FN void qs_stats_segment_avx512(const float *w, size_t n, size_t start, s
       } else {
         for (; j + 16 <= end; j += 16) m = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(w + j)), m);
       }
-      float mx = qs_z_hmax(m);
-      for (; j < end; j++, col++) {
-        float a = fabsf(w[j]);
-        mx = a > mx ? a : mx;
-        if (col_absmax != NULL && a > col_absmax[col]) col_absmax[col] = a;
-      }
+      float mx = qs_row_absmax_from(w, j, end, col, col_absmax, qs_z_hmax(m));
       if (row_absmax_bits != NULL) qs_atomic_max_float_bits(&row_absmax_bits[row], mx);
+      j = end;
     }
   }
 }

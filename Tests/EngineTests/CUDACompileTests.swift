@@ -50,6 +50,26 @@ extension CUDACompileTests {
     }
   }
 
+  /// Whether NVRTC is the version `CUDAPrecompiledPTX` was made with (CI's: 11.8).
+  static var nvrtcMadeThePrecompiledPTX: Bool {
+    guard case .success(let nvrtc) = CUDADriver.nvrtc, let version = try? nvrtc.version() else {
+      return false
+    }
+    return "\(version.major).\(version.minor)" == CUDAPrecompiledPTX.nvrtcVersion
+  }
+
+  /// The embedded kernels.cu, with quant_tables.h handed over by name, compiles to the
+  /// precompiled PTX byte for byte: the header reaches NVRTC, and scripts/regen-ptx.py compiled
+  /// what the binary embeds.
+  @Test(.enabled(if: nvrtcMadeThePrecompiledPTX, "needs the NVRTC version of the precompiled PTX"))
+  func reproducesThePrecompiledPTX() throws {
+    guard let nvrtc = Self.nvrtcOrReport() else { return }
+    let image = try CUDACompiler.compile(arch: CUDAPrecompiledPTX.arch, nvrtc: nvrtc)
+    let text = String(decoding: image.bytes.prefix { $0 != 0 }, as: UTF8.self)
+    #expect(image.bytes.last == 0)
+    #expect(text.trimmingSuffix("\n") == CUDAPrecompiledPTX.text)
+  }
+
   @Test func listsItsArchitectures() throws {
     guard let nvrtc = Self.nvrtcOrReport() else { return }
     let version = try nvrtc.version()
@@ -84,5 +104,14 @@ extension CUDACompileTests {
     }
     #expect(reason.reason.hasPrefix("GPU: "))
     #expect(!reason.reason.contains("\n"))
+  }
+}
+
+extension String {
+  /// The string without trailing `character`s.
+  fileprivate func trimmingSuffix(_ character: Character) -> String {
+    var text = Substring(self)
+    while text.last == character { text = text.dropLast() }
+    return String(text)
   }
 }

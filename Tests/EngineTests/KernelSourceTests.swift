@@ -1,3 +1,4 @@
+import CQuantKernels
 import Testing
 
 @testable import Engine
@@ -6,7 +7,8 @@ import Testing
 import Glibc
 #endif
 
-/// The embedded CUDA source against the C header it mirrors; needs no GPU and no NVRTC.
+/// The embedded CUDA source and its table header against the C kernels they mirror; needs no GPU
+/// and no NVRTC.
 @Suite struct KernelSourceTests {}
 
 // MARK: - Helpers
@@ -29,18 +31,20 @@ extension KernelSourceTests {
     return String(decoding: bytes, as: UTF8.self)
   }
 
-  /// Table name → its literals as written (`-0x1.647362p-1f`), for `static const float` (C) or
-  /// `__constant__ float` (CUDA) arrays.
-  static func tables(in source: String, declaration: String) -> [String: [String]] {
+  /// The embedded table header (`CUDA/quant_tables.h`) as NVRTC gets it.
+  static var tableHeader: String {
+    let header = CUDACompiler.headers.first { $0.includeName == "quant_tables.h" }
+    return String(decoding: header?.text ?? [], as: UTF8.self)
+  }
+
+  /// Table name → its literals as written (`-0x1.647362p-1f`), for `QS_TABLE float` arrays.
+  static func tables(in source: String) -> [String: [String]] {
     var tables: [String: [String]] = [:]
-    let table = try! Regex(declaration + #" (QS_\w+)\[(\d+)\] = \{([^}]*)\};"#)
+    let table = #/QS_TABLE float (QS_\w+)\[(\d+)\] = \{([^}]*)\};/#
     let literal = #/-?0x[0-9a-fA-F]+(\.[0-9a-fA-F]*)?p[+-]?\d+f/#
     for match in source.matches(of: table) {
-      guard let name = match.output[1].substring, let body = match.output[3].substring else {
-        continue
-      }
-      let withoutComments = body.replacing(#//\*[^*]*\*//#, with: "")
-      tables[String(name)] = withoutComments.matches(of: literal).map { String($0.output.0) }
+      let withoutComments = match.output.3.replacing(#//\*[^*]*\*//#, with: "")
+      tables[String(match.output.1)] = withoutComments.matches(of: literal).map { String($0.output.0) }
     }
     return tables
   }
@@ -96,42 +100,54 @@ extension KernelSourceTests {
 // MARK: - Tables
 
 extension KernelSourceTests {
-  /// The tables both files must hold, with their lengths (spec §2–§5, §8).
+  /// The tables of quant_tables.h with their lengths (spec §2–§5, §8).
   static let expectedTables = [
     "QS_NF4_CODEBOOK": 16, "QS_NF4_THRESHOLDS": 15, "QS_FP4_MAGNITUDES": 8,
     "QS_FP4_LITERALS": 7, "QS_INT4_LEVELS": 15, "QS_DYN8_MAP": 256, "QS_DYN8_MIDPOINTS": 255,
   ]
 
-  @Test func tablesAreSpelledAsInTheCHeader() throws {
-    let header = try #require(Self.header(), "quant_kernels.h not found")
-    let cTables = Self.tables(in: header, declaration: "static const float")
-    let cudaTables = Self.tables(in: CUDABackend.embeddedKernelSource, declaration: "__constant__ float")
+  /// The floats the C target compiled (imported through CQuantKernels), by table name.
+  static let compiledTables: [String: [Float]] = {
+    func floats<T>(_ tuple: T) -> [Float] {
+      withUnsafeBytes(of: tuple) { Array($0.bindMemory(to: Float.self)) }
+    }
+    return [
+      "QS_NF4_CODEBOOK": floats(QS_NF4_CODEBOOK), "QS_NF4_THRESHOLDS": floats(QS_NF4_THRESHOLDS),
+      "QS_FP4_MAGNITUDES": floats(QS_FP4_MAGNITUDES), "QS_FP4_LITERALS": floats(QS_FP4_LITERALS),
+      "QS_INT4_LEVELS": floats(QS_INT4_LEVELS), "QS_DYN8_MAP": floats(QS_DYN8_MAP),
+      "QS_DYN8_MIDPOINTS": floats(QS_DYN8_MIDPOINTS),
+    ]
+  }()
+
+  /// kernels.cu holds no table of its own: every table comes from the header.
+  @Test func kernelSourceHoldsNoTable() {
+    let source = CUDABackend.embeddedKernelSource
+    let declaration = #/(__constant__|const|QS_TABLE)\s+\w+\s+(QS_\w+)\s*\[/#
+    #expect(source.firstMatch(of: declaration)?.output.2 == nil, "a table declared in kernels.cu")
+    let hexFloat = #/0x[0-9a-fA-F]\.[0-9a-fA-F]+p[+-]?\d+f/#
+    #expect(source.firstMatch(of: hexFloat) == nil, "a hex float literal in kernels.cu")
+    // The check itself finds the header's tables.
+    #expect(Self.tableHeader.matches(of: declaration).count == Self.expectedTables.count)
+  }
+
+  /// The header NVRTC gets is the one the C kernels were compiled from: its literals, parsed
+  /// here, are the floats the C target holds, bit for bit.
+  @Test func embeddedHeaderIsTheOneTheCKernelsCompiled() throws {
+    let header = Self.tables(in: Self.tableHeader)
     for (name, length) in Self.expectedTables {
-      let c = try #require(cTables[name], "\(name) missing from quant_kernels.h")
-      let cuda = try #require(cudaTables[name], "\(name) missing from kernels.cu")
-      #expect(c.count == length, "\(name): \(c.count) literals in the header")
-      #expect(cuda == c, "\(name) differs between kernels.cu and quant_kernels.h")
+      let literals = try #require(header[name], "\(name) missing from quant_tables.h")
+      #expect(literals.count == length, "\(name): \(literals.count) literals")
+      let parsed = literals.map { Float(String($0.dropLast()))?.bitPattern }
+      #expect(!parsed.contains(nil), "\(name): unparsable literal")
+      #expect(parsed == Self.compiledTables[name]?.map(\.bitPattern), "\(name)")
     }
   }
 
-  @Test func tableLiteralsParseToTheSameFloats() throws {
-    let header = try #require(Self.header(), "quant_kernels.h not found")
-    let cuda = Self.tables(in: CUDABackend.embeddedKernelSource, declaration: "__constant__ float")
-    let c = Self.tables(in: header, declaration: "static const float")
-    for name in Self.expectedTables.keys {
-      let cudaBits = (cuda[name] ?? []).map { Float(String($0.dropLast()))?.bitPattern }
-      let cBits = (c[name] ?? []).map { Float(String($0.dropLast()))?.bitPattern }
-      #expect(!cudaBits.contains(nil), "\(name): unparsable literal")
-      #expect(cudaBits == cBits, "\(name)")
-    }
-  }
-
-  /// Spot checks against spec/QUANTIZATION.md hex values, independent of both files' spelling.
+  /// Spot checks against spec/QUANTIZATION.md hex values, independent of the header's spelling.
   @Test func tablesHoldTheSpecValues() {
-    let cuda = Self.tables(in: CUDABackend.embeddedKernelSource, declaration: "__constant__ float")
     func bits(_ name: String, _ index: Int) -> UInt32? {
-      guard let table = cuda[name], index < table.count else { return nil }
-      return Float(String(table[index].dropLast()))?.bitPattern
+      guard let table = Self.compiledTables[name], index < table.count else { return nil }
+      return table[index].bitPattern
     }
     #expect(bits("QS_NF4_CODEBOOK", 1) == 0xbf32_39b1)
     #expect(bits("QS_NF4_THRESHOLDS", 7) == 0x3d22_faff)
@@ -142,28 +158,36 @@ extension KernelSourceTests {
     #expect(bits("QS_DYN8_MAP", 255) == 0x3f80_0000)
   }
 
-  @Test func int8ConstantMatches() throws {
-    let header = try #require(Self.header(), "quant_kernels.h not found")
+  @Test func int8ConstantHoldsTheSpecValue() throws {
     let pattern = #/#define QS_INT8_INV127 (\S+)/#
-    let c = try #require(header.firstMatch(of: pattern)).output.1
-    let cuda = try #require(CUDABackend.embeddedKernelSource.firstMatch(of: pattern)).output.1
-    #expect(c == cuda)
-    #expect(Float(String(cuda.dropLast()))?.bitPattern == 0x3c01_0204)
+    let literal = try #require(Self.tableHeader.firstMatch(of: pattern)).output.1
+    #expect(Float(String(literal.dropLast()))?.bitPattern == 0x3c01_0204)
+    #expect(QS_INT8_INV127.bitPattern == 0x3c01_0204)
   }
 
-  @Test func sourceNeedsNoIncludes() {
-    #expect(!CUDABackend.embeddedKernelSource.contains("#include"))
+  /// NVRTC resolves includes only from the header strings: kernels.cu includes exactly the
+  /// headers handed over, and they include nothing (no CUDA or system headers).
+  @Test func includesAreTheHandedOverHeaders() {
+    let includes = CUDABackend.embeddedKernelSource.matches(of: #/#include "([^"]+)"/#)
+      .map { String($0.output.1) }
+    #expect(includes == CUDACompiler.headers.map(\.includeName))
+    #expect(!CUDABackend.embeddedKernelSource.contains("#include <"))
+    for header in CUDACompiler.headers {
+      let text = String(decoding: header.text, as: UTF8.self)
+      let include = #/(?m)^\s*#\s*include/#
+      #expect(text.firstMatch(of: include) == nil, "\(header.includeName) includes a file")
+    }
   }
 }
 
 // MARK: - Precompiled PTX
 
 extension KernelSourceTests {
-  /// Fails when kernels.cu changed without `python3 scripts/regen-ptx.py`.
+  /// Fails when kernels.cu or quant_tables.h changed without `python3 scripts/regen-ptx.py`.
   @Test func precompiledPTXIsFromTheCurrentSource() {
     #expect(
       CUDAPrecompiledPTX.sourceHash == CUDACompiler.sourceHash,
-      "CUDAPrecompiledPTX.swift is stale: run python3 scripts/regen-ptx.py")
+      "Generated/CUDAPrecompiledPTX.swift is stale: run python3 scripts/regen-ptx.py")
     #expect(CUDACompiler.precompiledImage?.isPTX == true)
   }
 

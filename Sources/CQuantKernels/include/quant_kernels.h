@@ -1,224 +1,30 @@
 #ifndef QUANTSCOPE_QUANT_KERNELS_H
 #define QUANTSCOPE_QUANT_KERNELS_H
 /// QuantScope's C kernels: the scalar reference (`_ref`, the spec of shared/spec/QUANTIZATION.md
-/// written as plain loops) and the fast tiers chosen once at run time, each bit-identical to `_ref`.
+/// written as plain loops) and the fast tiers chosen at run time, each bit-identical to `_ref`.
 ///
 /// Arithmetic rules for every function here: IEEE binary32, round to nearest even, one rounding per
 /// operation (the target is compiled with -ffp-contract=off: no FMA). Float64 only where the spec
 /// says so (metrics, the nf4-dq offset). The CUDA twin (`Sources/Engine/CUDA/kernels.cu`) mirrors
-/// each `qs_<format>_<verb>_ref` as `qs_<format>_<verb>_kernel` with the same constants.
+/// each `qs_<format>_<verb>_ref` as `qs_<format>_<verb>_kernel`; both read their constants from
+/// `quant_tables.h` (one file, included here and handed to NVRTC).
 ///
-/// Naming: `qs_<format>_<verb>_ref` (scalar spec), `_avx2` / `_avx512` (tiers, private), no suffix
-/// (dispatcher: the best tier of `__builtin_cpu_supports`, capped per thread by `qs_set_tier_cap`).
+/// Naming: `qs_<format>_<verb>_ref` (scalar spec, in `<file>.c`), `_avx2` / `_avx512` (tiers,
+/// private, in `<file>_avx2.c` / `<file>_avx512.c`), no suffix (dispatcher, in dispatch.c: the
+/// best tier the CPU supports, AVX-512 (F, BW, DQ, VL) over AVX2+F16C over scalar, capped per
+/// thread by `qs_set_tier_cap`). docs/KERNELS.md lists the twins side by side.
 /// No function here allocates, and none traps on NaN/inf input: such values give some code and
 /// the caller reports NaN metrics for the tensor (spec §1).
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../Engine/CUDA/quant_tables.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-// MARK: - Tables (hex binary32; sources cited)
-
-/// nf4 codebook, by code. bitsandbytes `functional.py` `get_4bit_type("nf4")`, = CUDA
-/// `nf4_dequantization_lut` (csrc/kernels.cu).
-static const float QS_NF4_CODEBOOK[16] = {
-  -0x1p+0f, -0x1.647362p-1f, -0x1.0cd66p-1f, -0x1.94654p-2f,
-  -0x1.23449ap-2f, -0x1.7a6a7ep-3f, -0x1.74f0e2p-4f, 0x0p+0f,
-  0x1.45f5fep-4f, 0x1.4995c6p-3f, 0x1.f809bap-3f, 0x1.5a0674p-2f,
-  0x1.c3497p-2f, 0x1.200f56p-1f, 0x1.722766p-1f, 0x1p+0f,
-};
-
-/// nf4 thresholds t_k between code k and k+1 (exact float32 midpoints; the decimal literals of
-/// csrc/kernels.cu `dQuantizeNF4` round to these). Encode: code = #{k : x > t_k}.
-static const float QS_NF4_THRESHOLDS[15] = {
-  -0x1.b239bp-1f, -0x1.38a4ep-1f, -0x1.d709p-2f, -0x1.5bd4ecp-2f,
-  -0x1.e079d8p-3f, -0x1.1a7178p-3f, -0x1.74f0e2p-5f, 0x1.45f5fep-5f,
-  0x1.ec90c4p-4f, 0x1.a0cfcp-3f, 0x1.2b05a8p-2f, 0x1.8ea7f2p-2f,
-  0x1.00da08p-1f, 0x1.491b5ep-1f, 0x1.b913b4p-1f,
-};
-
-/// fp4 magnitudes for codes 0...7 (code 8...15: the negatives; code 8 is -0.0).
-/// csrc/kernels.cu `dDequantizeFP4Tree` ({0, 0.0625, 8, 12, 4, 6, 2, 3} / 12 in float32).
-static const float QS_FP4_MAGNITUDES[8] = {
-  0x0p+0f, 0x1.555556p-8f, 0x1.555556p-1f, 0x1p+0f,
-  0x1.555556p-2f, 0x1p-1f, 0x1.555556p-3f, 0x1p-2f,
-};
-
-/// fp4 decision literals L1...L7 of csrc/kernels.cu `dQuantizeFP4` (0.00260417f, 0.0859375f,
-/// 0.20833333f, 0.29166667f, 0.4166667f, 0.583333f, 0.8333333f), as written there, not the true
-/// midpoints. Magnitude code by interval (strict >): 0,1,6,7,4,5,2,3.
-static const float QS_FP4_LITERALS[7] = {
-  0x1.555572p-9f, 0x1.6p-4f, 0x1.aaaaaap-3f, 0x1.2aaaaap-2f,
-  0x1.aaaaacp-2f, 0x1.2aaaap-1f, 0x1.aaaaaap-1f,
-};
-
-/// int4 levels L[c] = f32((c - 7) / 7), c = 0...14 (ours; spec §8).
-static const float QS_INT4_LEVELS[15] = {
-  -0x1p+0f, -0x1.b6db6ep-1f, -0x1.6db6dcp-1f, -0x1.24924ap-1f,
-  -0x1.b6db6ep-2f, -0x1.24924ap-2f, -0x1.24924ap-3f, 0x0p+0f,
-  0x1.24924ap-3f, 0x1.24924ap-2f, 0x1.b6db6ep-2f, 0x1.24924ap-1f,
-  0x1.6db6dcp-1f, 0x1.b6db6ep-1f, 0x1p+0f,
-};
-
-/// f32(1/127): int8 dequantization factor (bitsandbytes `int8_vectorwise_dequant`).
-#define QS_INT8_INV127 0x1.020408p-7f
-
-/// dyn8 map: `create_dynamic_map(signed=True, max_exponent_bits=7, total_bits=8)`
-/// (bitsandbytes functional.py), bitsandbytes' own float32 output. Index 127 = 0, 255 = +1.
-static const float QS_DYN8_MAP[256] = {
-  -0x1.fc6666p-1f, -0x1.f53334p-1f, -0x1.eep-1f, -0x1.e6ccccp-1f,  /* 0 */
-  -0x1.df999ap-1f, -0x1.d86666p-1f, -0x1.d13334p-1f, -0x1.cap-1f,  /* 4 */
-  -0x1.c2ccccp-1f, -0x1.bb999ap-1f, -0x1.b46666p-1f, -0x1.ad3334p-1f,  /* 8 */
-  -0x1.a6p-1f, -0x1.9eccccp-1f, -0x1.97999ap-1f, -0x1.906666p-1f,  /* 12 */
-  -0x1.893334p-1f, -0x1.82p-1f, -0x1.7accccp-1f, -0x1.73999ap-1f,  /* 16 */
-  -0x1.6c6668p-1f, -0x1.653334p-1f, -0x1.5ep-1f, -0x1.56ccccp-1f,  /* 20 */
-  -0x1.4f999ap-1f, -0x1.486668p-1f, -0x1.413334p-1f, -0x1.3ap-1f,  /* 24 */
-  -0x1.32ccccp-1f, -0x1.2b999ap-1f, -0x1.246668p-1f, -0x1.1d3334p-1f,  /* 28 */
-  -0x1.16p-1f, -0x1.0eccccp-1f, -0x1.079998p-1f, -0x1.006666p-1f,  /* 32 */
-  -0x1.f26664p-2f, -0x1.e4p-2f, -0x1.d59998p-2f, -0x1.c73334p-2f,  /* 36 */
-  -0x1.b8ccccp-2f, -0x1.aa6666p-2f, -0x1.9cp-2f, -0x1.8d9998p-2f,  /* 40 */
-  -0x1.7f3334p-2f, -0x1.70ccccp-2f, -0x1.626666p-2f, -0x1.54p-2f,  /* 44 */
-  -0x1.459998p-2f, -0x1.373334p-2f, -0x1.28ccccp-2f, -0x1.1a6668p-2f,  /* 48 */
-  -0x1.0cp-2f, -0x1.fb3332p-3f, -0x1.de6666p-3f, -0x1.c1999ap-3f,  /* 52 */
-  -0x1.a4ccccp-3f, -0x1.88p-3f, -0x1.6b3334p-3f, -0x1.4e6666p-3f,  /* 56 */
-  -0x1.31999ap-3f, -0x1.14ccccp-3f, -0x1.fp-4f, -0x1.b66668p-4f,  /* 60 */
-  -0x1.93d70ap-4f, -0x1.8851eep-4f, -0x1.7ccccep-4f, -0x1.7147aep-4f,  /* 64 */
-  -0x1.65c29p-4f, -0x1.5a3d7p-4f, -0x1.4eb854p-4f, -0x1.433334p-4f,  /* 68 */
-  -0x1.37ae14p-4f, -0x1.2c28f6p-4f, -0x1.20a3d6p-4f, -0x1.151ebap-4f,  /* 72 */
-  -0x1.09999ap-4f, -0x1.fc28f6p-5f, -0x1.e51ebap-5f, -0x1.ce147ap-5f,  /* 76 */
-  -0x1.b70a3ep-5f, -0x1.ap-5f, -0x1.88f5c2p-5f, -0x1.71eb86p-5f,  /* 80 */
-  -0x1.5ae146p-5f, -0x1.43d70ap-5f, -0x1.2ccccep-5f, -0x1.15c29p-5f,  /* 84 */
-  -0x1.fd70a4p-6f, -0x1.cf5c2ap-6f, -0x1.a147aep-6f, -0x1.733334p-6f,  /* 88 */
-  -0x1.451ebap-6f, -0x1.170a3ep-6f, -0x1.d1eb86p-7f, -0x1.75c29p-7f,  /* 92 */
-  -0x1.3e76c8p-7f, -0x1.2c083p-7f, -0x1.19999ap-7f, -0x1.072b02p-7f,  /* 96 */
-  -0x1.e978d4p-8f, -0x1.c49ba6p-8f, -0x1.9fbe76p-8f, -0x1.7ae148p-8f,  /* 100 */
-  -0x1.56041ap-8f, -0x1.3126e8p-8f, -0x1.0c49bap-8f, -0x1.ced914p-9f,  /* 104 */
-  -0x1.851eb8p-9f, -0x1.3b645ap-9f, -0x1.e353f8p-10f, -0x1.4fdf3ap-10f,  /* 108 */
-  -0x1.eecbfep-11f, -0x1.b3d07cp-11f, -0x1.78d5p-11f, -0x1.3dd982p-11f,  /* 112 */
-  -0x1.02de02p-11f, -0x1.8fc506p-12f, -0x1.19ce0ap-12f, -0x1.47ae16p-13f,  /* 116 */
-  -0x1.743e96p-14f, -0x1.15df66p-14f, -0x1.6f0068p-15f, -0x1.64840cp-16f,  /* 120 */
-  -0x1.040bfep-17f, -0x1.b43528p-19f, -0x1.27476ep-21f, 0x0p+0f,  /* 124 */
-  0x1.27476ep-21f, 0x1.b43528p-19f, 0x1.040bfep-17f, 0x1.64840cp-16f,  /* 128 */
-  0x1.6f0068p-15f, 0x1.15df66p-14f, 0x1.743e96p-14f, 0x1.47ae16p-13f,  /* 132 */
-  0x1.19ce0ap-12f, 0x1.8fc506p-12f, 0x1.02de02p-11f, 0x1.3dd982p-11f,  /* 136 */
-  0x1.78d5p-11f, 0x1.b3d07cp-11f, 0x1.eecbfep-11f, 0x1.4fdf3ap-10f,  /* 140 */
-  0x1.e353f8p-10f, 0x1.3b645ap-9f, 0x1.851eb8p-9f, 0x1.ced914p-9f,  /* 144 */
-  0x1.0c49bap-8f, 0x1.3126e8p-8f, 0x1.56041ap-8f, 0x1.7ae148p-8f,  /* 148 */
-  0x1.9fbe76p-8f, 0x1.c49ba6p-8f, 0x1.e978d4p-8f, 0x1.072b02p-7f,  /* 152 */
-  0x1.19999ap-7f, 0x1.2c083p-7f, 0x1.3e76c8p-7f, 0x1.75c29p-7f,  /* 156 */
-  0x1.d1eb86p-7f, 0x1.170a3ep-6f, 0x1.451ebap-6f, 0x1.733334p-6f,  /* 160 */
-  0x1.a147aep-6f, 0x1.cf5c2ap-6f, 0x1.fd70a4p-6f, 0x1.15c29p-5f,  /* 164 */
-  0x1.2ccccep-5f, 0x1.43d70ap-5f, 0x1.5ae146p-5f, 0x1.71eb86p-5f,  /* 168 */
-  0x1.88f5c2p-5f, 0x1.ap-5f, 0x1.b70a3ep-5f, 0x1.ce147ap-5f,  /* 172 */
-  0x1.e51ebap-5f, 0x1.fc28f6p-5f, 0x1.09999ap-4f, 0x1.151ebap-4f,  /* 176 */
-  0x1.20a3d6p-4f, 0x1.2c28f6p-4f, 0x1.37ae14p-4f, 0x1.433334p-4f,  /* 180 */
-  0x1.4eb854p-4f, 0x1.5a3d7p-4f, 0x1.65c29p-4f, 0x1.7147aep-4f,  /* 184 */
-  0x1.7ccccep-4f, 0x1.8851eep-4f, 0x1.93d70ap-4f, 0x1.b66668p-4f,  /* 188 */
-  0x1.fp-4f, 0x1.14ccccp-3f, 0x1.31999ap-3f, 0x1.4e6666p-3f,  /* 192 */
-  0x1.6b3334p-3f, 0x1.88p-3f, 0x1.a4ccccp-3f, 0x1.c1999ap-3f,  /* 196 */
-  0x1.de6666p-3f, 0x1.fb3332p-3f, 0x1.0cp-2f, 0x1.1a6668p-2f,  /* 200 */
-  0x1.28ccccp-2f, 0x1.373334p-2f, 0x1.459998p-2f, 0x1.54p-2f,  /* 204 */
-  0x1.626666p-2f, 0x1.70ccccp-2f, 0x1.7f3334p-2f, 0x1.8d9998p-2f,  /* 208 */
-  0x1.9cp-2f, 0x1.aa6666p-2f, 0x1.b8ccccp-2f, 0x1.c73334p-2f,  /* 212 */
-  0x1.d59998p-2f, 0x1.e4p-2f, 0x1.f26664p-2f, 0x1.006666p-1f,  /* 216 */
-  0x1.079998p-1f, 0x1.0eccccp-1f, 0x1.16p-1f, 0x1.1d3334p-1f,  /* 220 */
-  0x1.246668p-1f, 0x1.2b999ap-1f, 0x1.32ccccp-1f, 0x1.3ap-1f,  /* 224 */
-  0x1.413334p-1f, 0x1.486668p-1f, 0x1.4f999ap-1f, 0x1.56ccccp-1f,  /* 228 */
-  0x1.5ep-1f, 0x1.653334p-1f, 0x1.6c6668p-1f, 0x1.73999ap-1f,  /* 232 */
-  0x1.7accccp-1f, 0x1.82p-1f, 0x1.893334p-1f, 0x1.906666p-1f,  /* 236 */
-  0x1.97999ap-1f, 0x1.9eccccp-1f, 0x1.a6p-1f, 0x1.ad3334p-1f,  /* 240 */
-  0x1.b46666p-1f, 0x1.bb999ap-1f, 0x1.c2ccccp-1f, 0x1.cap-1f,  /* 244 */
-  0x1.d13334p-1f, 0x1.d86666p-1f, 0x1.df999ap-1f, 0x1.e6ccccp-1f,  /* 248 */
-  0x1.eep-1f, 0x1.f53334p-1f, 0x1.fc6666p-1f, 0x1p+0f,  /* 252 */
-};
-
-/// dyn8 midpoints m_i = f32(f32(map[i] + map[i+1]) * 0.5), i = 0...254 (csrc/kernels.cu `dQuantize`
-/// compares against these midpoints at the end of its binary search).
-static const float QS_DYN8_MIDPOINTS[255] = {
-  -0x1.f8ccccp-1f, -0x1.f1999ap-1f, -0x1.ea6666p-1f, -0x1.e33334p-1f,  /* 0 */
-  -0x1.dcp-1f, -0x1.d4ccccp-1f, -0x1.cd999ap-1f, -0x1.c66666p-1f,  /* 4 */
-  -0x1.bf3334p-1f, -0x1.b8p-1f, -0x1.b0ccccp-1f, -0x1.a9999ap-1f,  /* 8 */
-  -0x1.a26666p-1f, -0x1.9b3334p-1f, -0x1.94p-1f, -0x1.8cccccp-1f,  /* 12 */
-  -0x1.85999ap-1f, -0x1.7e6666p-1f, -0x1.773334p-1f, -0x1.7p-1f,  /* 16 */
-  -0x1.68cccep-1f, -0x1.61999ap-1f, -0x1.5a6666p-1f, -0x1.533334p-1f,  /* 20 */
-  -0x1.4cp-1f, -0x1.44cccep-1f, -0x1.3d999ap-1f, -0x1.366666p-1f,  /* 24 */
-  -0x1.2f3334p-1f, -0x1.28p-1f, -0x1.20cccep-1f, -0x1.19999ap-1f,  /* 28 */
-  -0x1.126666p-1f, -0x1.0b3332p-1f, -0x1.04p-1f, -0x1.f99998p-2f,  /* 32 */
-  -0x1.eb3332p-2f, -0x1.dcccccp-2f, -0x1.ce6666p-2f, -0x1.cp-2f,  /* 36 */
-  -0x1.b19998p-2f, -0x1.a33334p-2f, -0x1.94ccccp-2f, -0x1.866666p-2f,  /* 40 */
-  -0x1.78p-2f, -0x1.699998p-2f, -0x1.5b3334p-2f, -0x1.4cccccp-2f,  /* 44 */
-  -0x1.3e6666p-2f, -0x1.3p-2f, -0x1.21999ap-2f, -0x1.133334p-2f,  /* 48 */
-  -0x1.04ccccp-2f, -0x1.ecccccp-3f, -0x1.dp-3f, -0x1.b33334p-3f,  /* 52 */
-  -0x1.966666p-3f, -0x1.79999ap-3f, -0x1.5cccccp-3f, -0x1.4p-3f,  /* 56 */
-  -0x1.233334p-3f, -0x1.066666p-3f, -0x1.d33334p-4f, -0x1.a51eb8p-4f,  /* 60 */
-  -0x1.8e147cp-4f, -0x1.828f5ep-4f, -0x1.770a3ep-4f, -0x1.6b852p-4f,  /* 64 */
-  -0x1.6p-4f, -0x1.547ae2p-4f, -0x1.48f5c4p-4f, -0x1.3d70a4p-4f,  /* 68 */
-  -0x1.31eb84p-4f, -0x1.266666p-4f, -0x1.1ae148p-4f, -0x1.0f5c2ap-4f,  /* 72 */
-  -0x1.03d70ap-4f, -0x1.f0a3d8p-5f, -0x1.d9999ap-5f, -0x1.c28f5cp-5f,  /* 76 */
-  -0x1.ab852p-5f, -0x1.947aep-5f, -0x1.7d70a4p-5f, -0x1.666666p-5f,  /* 80 */
-  -0x1.4f5c28p-5f, -0x1.3851ecp-5f, -0x1.2147bp-5f, -0x1.0a3d7p-5f,  /* 84 */
-  -0x1.e66668p-6f, -0x1.b851ecp-6f, -0x1.8a3d7p-6f, -0x1.5c28f8p-6f,  /* 88 */
-  -0x1.2e147cp-6f, -0x1p-6f, -0x1.a3d70cp-7f, -0x1.5a1cacp-7f,  /* 92 */
-  -0x1.353f7cp-7f, -0x1.22d0e4p-7f, -0x1.10624ep-7f, -0x1.fbe76cp-8f,  /* 96 */
-  -0x1.d70a3cp-8f, -0x1.b22d0ep-8f, -0x1.8d4fep-8f, -0x1.6872bp-8f,  /* 100 */
-  -0x1.43958p-8f, -0x1.1eb85p-8f, -0x1.f3b644p-9f, -0x1.a9fbe6p-9f,  /* 104 */
-  -0x1.604188p-9f, -0x1.16872cp-9f, -0x1.999998p-10f, -0x1.23a29cp-10f,  /* 108 */
-  -0x1.d14e3cp-11f, -0x1.9652bep-11f, -0x1.5b574p-11f, -0x1.205bc2p-11f,  /* 112 */
-  -0x1.cac084p-12f, -0x1.54c988p-12f, -0x1.bda514p-13f, -0x1.00e6bp-13f,  /* 116 */
-  -0x1.450efep-14f, -0x1.cd5f9ap-15f, -0x1.10a138p-15f, -0x1.e68a0cp-17f,  /* 120 */
-  -0x1.711948p-18f, -0x1.fe0704p-20f, -0x1.27476ep-22f, 0x1.27476ep-22f,  /* 124 */
-  0x1.fe0704p-20f, 0x1.711948p-18f, 0x1.e68a0cp-17f, 0x1.10a138p-15f,  /* 128 */
-  0x1.cd5f9ap-15f, 0x1.450efep-14f, 0x1.00e6bp-13f, 0x1.bda514p-13f,  /* 132 */
-  0x1.54c988p-12f, 0x1.cac084p-12f, 0x1.205bc2p-11f, 0x1.5b574p-11f,  /* 136 */
-  0x1.9652bep-11f, 0x1.d14e3cp-11f, 0x1.23a29cp-10f, 0x1.999998p-10f,  /* 140 */
-  0x1.16872cp-9f, 0x1.604188p-9f, 0x1.a9fbe6p-9f, 0x1.f3b644p-9f,  /* 144 */
-  0x1.1eb85p-8f, 0x1.43958p-8f, 0x1.6872bp-8f, 0x1.8d4fep-8f,  /* 148 */
-  0x1.b22d0ep-8f, 0x1.d70a3cp-8f, 0x1.fbe76cp-8f, 0x1.10624ep-7f,  /* 152 */
-  0x1.22d0e4p-7f, 0x1.353f7cp-7f, 0x1.5a1cacp-7f, 0x1.a3d70cp-7f,  /* 156 */
-  0x1p-6f, 0x1.2e147cp-6f, 0x1.5c28f8p-6f, 0x1.8a3d7p-6f,  /* 160 */
-  0x1.b851ecp-6f, 0x1.e66668p-6f, 0x1.0a3d7p-5f, 0x1.2147bp-5f,  /* 164 */
-  0x1.3851ecp-5f, 0x1.4f5c28p-5f, 0x1.666666p-5f, 0x1.7d70a4p-5f,  /* 168 */
-  0x1.947aep-5f, 0x1.ab852p-5f, 0x1.c28f5cp-5f, 0x1.d9999ap-5f,  /* 172 */
-  0x1.f0a3d8p-5f, 0x1.03d70ap-4f, 0x1.0f5c2ap-4f, 0x1.1ae148p-4f,  /* 176 */
-  0x1.266666p-4f, 0x1.31eb84p-4f, 0x1.3d70a4p-4f, 0x1.48f5c4p-4f,  /* 180 */
-  0x1.547ae2p-4f, 0x1.6p-4f, 0x1.6b852p-4f, 0x1.770a3ep-4f,  /* 184 */
-  0x1.828f5ep-4f, 0x1.8e147cp-4f, 0x1.a51eb8p-4f, 0x1.d33334p-4f,  /* 188 */
-  0x1.066666p-3f, 0x1.233334p-3f, 0x1.4p-3f, 0x1.5cccccp-3f,  /* 192 */
-  0x1.79999ap-3f, 0x1.966666p-3f, 0x1.b33334p-3f, 0x1.dp-3f,  /* 196 */
-  0x1.ecccccp-3f, 0x1.04ccccp-2f, 0x1.133334p-2f, 0x1.21999ap-2f,  /* 200 */
-  0x1.3p-2f, 0x1.3e6666p-2f, 0x1.4cccccp-2f, 0x1.5b3334p-2f,  /* 204 */
-  0x1.699998p-2f, 0x1.78p-2f, 0x1.866666p-2f, 0x1.94ccccp-2f,  /* 208 */
-  0x1.a33334p-2f, 0x1.b19998p-2f, 0x1.cp-2f, 0x1.ce6666p-2f,  /* 212 */
-  0x1.dcccccp-2f, 0x1.eb3332p-2f, 0x1.f99998p-2f, 0x1.04p-1f,  /* 216 */
-  0x1.0b3332p-1f, 0x1.126666p-1f, 0x1.19999ap-1f, 0x1.20cccep-1f,  /* 220 */
-  0x1.28p-1f, 0x1.2f3334p-1f, 0x1.366666p-1f, 0x1.3d999ap-1f,  /* 224 */
-  0x1.44cccep-1f, 0x1.4cp-1f, 0x1.533334p-1f, 0x1.5a6666p-1f,  /* 228 */
-  0x1.61999ap-1f, 0x1.68cccep-1f, 0x1.7p-1f, 0x1.773334p-1f,  /* 232 */
-  0x1.7e6666p-1f, 0x1.85999ap-1f, 0x1.8cccccp-1f, 0x1.94p-1f,  /* 236 */
-  0x1.9b3334p-1f, 0x1.a26666p-1f, 0x1.a9999ap-1f, 0x1.b0ccccp-1f,  /* 240 */
-  0x1.b8p-1f, 0x1.bf3334p-1f, 0x1.c66666p-1f, 0x1.cd999ap-1f,  /* 244 */
-  0x1.d4ccccp-1f, 0x1.dcp-1f, 0x1.e33334p-1f, 0x1.ea6666p-1f,  /* 248 */
-  0x1.f1999ap-1f, 0x1.f8ccccp-1f, 0x1.fe3334p-1f,  /* 252 */
-};
-
 // MARK: - Types
-
-/// Storage dtype of a tensor, for ŵ rounding (spec §1): F32 keeps d, F16/BF16 round d (RNE).
-typedef enum {
-  QS_DTYPE_F32 = 0,
-  QS_DTYPE_F16 = 1,
-  QS_DTYPE_BF16 = 2,
-} qs_dtype;
-
-/// The block formats sharing spec §1 (blocks, absmax, x = w·f32(1/absmax), zero rule).
-typedef enum {
-  QS_BLOCK_NF4 = 0,
-  QS_BLOCK_FP4 = 1,
-  QS_BLOCK_INT4 = 2,
-  QS_BLOCK_DYN8 = 3,
-} qs_block_format;
 
 /// Round-trip error accumulator of one format over some elements (spec §9), float64.
 ///
@@ -242,12 +48,25 @@ typedef struct {
   uint64_t infs;
 } qs_stats_acc;
 
+// MARK: - Tier selection (dispatch.c)
+
+/// 1 when this CPU has AVX2 and F16C (the AVX2 tiers), 0 otherwise.
+int qs_cpu_has_avx2(void);
+/// 1 when this CPU also has AVX-512 F, BW, DQ and VL (the AVX-512 tiers), 0 otherwise.
+int qs_cpu_has_avx512(void);
+/// Highest tier the calling thread may use (tests compare each tier with `_ref`; per thread, so
+/// parallel tests don't interfere): `QS_TIER_BEST`, `QS_TIER_SCALAR` or `QS_TIER_AVX2`.
+void qs_set_tier_cap(int cap);
+#define QS_TIER_BEST 0
+#define QS_TIER_SCALAR 1
+#define QS_TIER_AVX2 2
+
 // MARK: - Conversions (dtype_convert.c)
 
 /// Converts `n` little-endian F32 values at `src` (any alignment) to float.
 void qs_convert_f32(const void *src, float *dst, size_t n);
 /// Converts `n` little-endian binary16 values at `src` (any alignment) to float, exactly.
-/// Tier chosen once: F16C (`_mm256_cvtph_ps`) or the scalar bit conversion.
+/// Tiered: F16C (`_mm256_cvtph_ps`) or the scalar bit conversion.
 void qs_convert_f16(const void *src, float *dst, size_t n);
 void qs_convert_f16_ref(const void *src, float *dst, size_t n);
 /// Converts `n` little-endian bfloat16 values at `src` (any alignment) to float (a 16-bit shift).
@@ -260,18 +79,8 @@ float qs_round_to_dtype_ref(float x, qs_dtype dtype);
 void qs_round_to_dtype(float *values, size_t n, qs_dtype dtype);
 void qs_round_to_dtype_ref_array(float *values, size_t n, qs_dtype dtype);
 
-/// 1 when the AVX2/F16C tiers are in use on this CPU, 0 otherwise.
-int qs_cpu_has_avx2(void);
-/// Forces the scalar tiers (1) or the best available ones (0): for tests comparing tiers.
-void qs_force_scalar(int force);
-/// 1 when the AVX-512 tiers (F, BW, DQ, VL) are in use on this CPU, 0 otherwise.
-int qs_cpu_has_avx512(void);
-/// Highest tier the calling thread may use (tests compare each tier with `_ref`; per thread, so
-/// parallel tests don't interfere): `QS_TIER_BEST`, `QS_TIER_SCALAR` or `QS_TIER_AVX2`.
-void qs_set_tier_cap(int cap);
-#define QS_TIER_BEST 0
-#define QS_TIER_SCALAR 1
-#define QS_TIER_AVX2 2
+/// A trivial reduction used by the read benchmark so the read is not optimised away.
+uint64_t qs_checksum_bytes(const void *bytes, size_t n);
 
 // MARK: - Block formats: whole-array reference (blockwise.c)
 
@@ -310,10 +119,33 @@ void qs_nf4dq_scales_ref(const float *absmax, size_t nblocks, float *offset, uin
 void qs_nf4dq_scales(const float *absmax, size_t nblocks, float *offset, uint8_t *qabsmax,
                      float *absmax2, float *absmax_hat);
 
+// MARK: - Block formats: round trip + error accumulation (blockwise.c; streaming analysis)
+
+/// Round trip and error accumulation of a block format over `n` elements w[0..n) whose flat index
+/// starts at `start` (a multiple of `blocksize`): block b = (start + i) / blocksize uses
+/// `absmax[b]` (the exact block maxima of the whole tensor, indexed globally). No codes stored.
+/// Adds to `acc`. Tiered: AVX-512, AVX2, scalar (`_ref`); every tier equals `_ref` exactly:
+/// within one call Σe² is summed in 8 lanes (lane = i mod 8, element order within a lane), the
+/// lanes combined as ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)) and added to `acc->sum_sq_err`.
+void qs_block_error(qs_block_format format, const float *w, size_t n, size_t start,
+                    size_t blocksize, const float *absmax, qs_dtype dtype, qs_error_acc *acc);
+void qs_block_error_ref(qs_block_format format, const float *w, size_t n, size_t start,
+                        size_t blocksize, const float *absmax, qs_dtype dtype, qs_error_acc *acc);
+
+/// nf4 and nf4-dq in one sweep: nf4 codes from `absmax`; nf4 ŵ from absmax, nf4-dq ŵ from
+/// `absmax_hat` (indexed like absmax). `acc_dq`/`absmax_hat` may be NULL (nf4 only).
+/// nf4-dq code counts are the nf4 codes. Tiered: AVX-512, AVX2, scalar (`_ref`).
+void qs_nf4_error(const float *w, size_t n, size_t start, size_t blocksize, const float *absmax,
+                  const float *absmax_hat, qs_dtype dtype, qs_error_acc *acc, qs_error_acc *acc_dq);
+void qs_nf4_error_ref(const float *w, size_t n, size_t start, size_t blocksize,
+                      const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                      qs_error_acc *acc, qs_error_acc *acc_dq);
+
 /// nf4 (+ nf4-dq), fp4 and int4 of one block size in one sweep over w (x = w·f32(1/absmax) is
 /// shared): the same results, bit for bit, as `qs_nf4_error` + `qs_block_error(FP4)` +
 /// `qs_block_error(INT4)` on the same range. Any accumulator may be NULL (format skipped);
-/// `absmax_hat` is needed only with `acc_nf4dq`. Tiered: AVX-512, AVX2, scalar (`_ref`).
+/// `absmax_hat` is needed only with `acc_nf4dq`. Tiered: AVX-512 sweeps all four at once; below
+/// it the per-format dispatchers run one after another (`_ref`: the same with the `_ref` kernels).
 void qs_block4_error(const float *w, size_t n, size_t start, size_t blocksize,
                      const float *absmax, const float *absmax_hat, qs_dtype dtype,
                      qs_error_acc *acc_nf4, qs_error_acc *acc_nf4dq, qs_error_acc *acc_fp4,
@@ -332,32 +164,10 @@ int qs_int8_rows_ref(const float *w, size_t rows, size_t cols, int8_t *q, float 
 /// ŵ = f32(f32(q · rowmax[r]) · f32(1/127)) for W[rows, cols] (float32, not rounded).
 void qs_int8_dequant_ref(const int8_t *q, const float *rowmax, size_t rows, size_t cols, float *out);
 
-// MARK: - Fused round trip + error accumulation (streaming analysis)
-
-/// Round trip and error accumulation of a block format over `n` elements w[0..n) whose flat index
-/// starts at `start` (a multiple of `blocksize`): block b = (start + i) / blocksize uses
-/// `absmax[b]` (the exact block maxima of the whole tensor, indexed globally). No codes stored.
-/// Adds to `acc`. The tier (AVX-512, AVX2 or scalar) is chosen at run time; every tier equals
-/// `_ref` exactly:
-/// within one call Σe² is summed in 8 lanes (lane = i mod 8, element order within a lane), the
-/// lanes combined as ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)) and added to `acc->sum_sq_err`.
-void qs_block_error(qs_block_format format, const float *w, size_t n, size_t start,
-                    size_t blocksize, const float *absmax, qs_dtype dtype, qs_error_acc *acc);
-void qs_block_error_ref(qs_block_format format, const float *w, size_t n, size_t start,
-                        size_t blocksize, const float *absmax, qs_dtype dtype, qs_error_acc *acc);
-
-/// nf4 and nf4-dq in one sweep: nf4 codes from `absmax`; nf4 ŵ from absmax, nf4-dq ŵ from
-/// `absmax_hat` (indexed like absmax). `acc_dq`/`absmax_hat` may be NULL (nf4 only).
-/// nf4-dq code counts are the nf4 codes.
-void qs_nf4_error(const float *w, size_t n, size_t start, size_t blocksize, const float *absmax,
-                  const float *absmax_hat, qs_dtype dtype, qs_error_acc *acc, qs_error_acc *acc_dq);
-void qs_nf4_error_ref(const float *w, size_t n, size_t start, size_t blocksize,
-                      const float *absmax, const float *absmax_hat, qs_dtype dtype,
-                      qs_error_acc *acc, qs_error_acc *acc_dq);
-
 /// int8 round trip and error of `n` elements of W[·, cols] starting at flat index `start` (any):
 /// row r = (start + i) / cols uses `rowmax[r]` (= max |fp16(w)| over the whole row, from
 /// `qs_stats_segment`'s row absmax rounded with `qs_round_to_dtype_ref(·, F16)`).
+/// Tiered: AVX-512, AVX2, scalar (`_ref`).
 void qs_int8_error(const float *w, size_t n, size_t start, size_t cols, const float *rowmax,
                    qs_error_acc *acc);
 void qs_int8_error_ref(const float *w, size_t n, size_t start, size_t cols, const float *rowmax,
@@ -367,16 +177,16 @@ void qs_int8_error_ref(const float *w, size_t n, size_t start, size_t cols, cons
 /// range in one sweep: the same results, bit for bit, as `qs_block_error(QS_BLOCK_DYN8, …, 4096, …)`
 /// + `qs_int8_error` (which it calls unless the AVX-512 tier applies). The AVX-512 tier counts the
 /// pair of codes with one increment per element in `joint` (65,536 zeroed counters, left zeroed);
-/// it needs 16 | cols and 16 | start, else it runs the two kernels.
-void qs_byte8_error(const float *w, size_t n, size_t start, const float *dyn8_absmax,
-                    qs_dtype dtype, size_t cols, const float *rowmax, qs_error_acc *acc_dyn8,
-                    qs_error_acc *acc_int8, uint32_t *joint);
+/// it needs 16 | cols and 16 | start, else the two kernels run.
+void qs_dyn8_int8_error(const float *w, size_t n, size_t start, const float *dyn8_absmax,
+                        qs_dtype dtype, size_t cols, const float *rowmax, qs_error_acc *acc_dyn8,
+                        qs_error_acc *acc_int8, uint32_t *joint);
 
-// MARK: - Statistics and histograms (analysis.c)
+// MARK: - Statistics (stats.c)
 
 /// First pass over a segment w[0..n) at flat index `start` (a multiple of `blocksize`).
-/// Tiered (`_ref` scalar, AVX2; the histogram pass also AVX-512); every tier gives the same bits:
-/// float64 sums in 8 lanes by i mod 8 within the call, maxima and counts order-free.
+/// Tiered (AVX-512, AVX2, scalar `_ref`); every tier gives the same bits: float64 sums in 8 lanes
+/// by i mod 8 within the call, maxima and counts order-free.
 /// - adds sum, Σw², finite min/max, absmax, zero/NaN/inf counts to `acc` (initialise with
 ///   `qs_stats_init`);
 /// - writes block_absmax[b] = max |w| for the blocks of the segment (the last may be partial only
@@ -392,6 +202,8 @@ void qs_stats_segment_ref(const float *w, size_t n, size_t start, size_t blocksi
                           float *block_absmax, size_t cols, float *col_absmax,
                           uint32_t *row_absmax_bits, qs_stats_acc *acc);
 
+// MARK: - Histograms (histogram.c)
+
 /// Second pass over a segment (tiered like `qs_stats_segment`; bins = trunc(clamp(t, 0, bins−1))
 /// of t = (w − lo)·(bins/(hi − lo)) resp. (x + 1)·(bins/2), in float64): value histogram over
 /// [lo, hi] (`bins` bins, last bin includes hi;
@@ -406,9 +218,6 @@ void qs_histogram_segment_ref(const float *w, size_t n, size_t start, size_t blo
                               const float *block_absmax, double lo, double hi, size_t bins,
                               uint64_t *value_counts, uint64_t *normalized_counts, double mean,
                               double *sum_sq_dev);
-
-/// A trivial reduction used by the read benchmark so the read is not optimised away.
-uint64_t qs_checksum_bytes(const void *bytes, size_t n);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,9 @@ import Synchronization
 
 /// Compiles the embedded `CUDA/kernels.cu` with NVRTC, once per architecture per process.
 ///
+/// NVRTC gets the one header kernels.cu includes, `quant_tables.h` (the tables the C kernels
+/// compile from too), as a string under its include name: nothing is read from disk at run time.
+///
 /// A real architecture (`sm_XY`) gives a CUBIN; a virtual one (`compute_XY`) gives PTX that the
 /// driver compiles at module load (used when the device is newer than this NVRTC).
 enum CUDACompiler {
@@ -28,10 +31,17 @@ enum CUDACompiler {
   /// The kernel source with the trailing NUL NVRTC needs.
   static var source: [UInt8] { PackageResources.kernels_cu + [0] }
 
-  /// FNV-1a 64 of the embedded kernels.cu (without the NUL): ties `CUDAPrecompiledPTX` to it.
+  /// The headers kernels.cu includes, by include name, as NVRTC takes them
+  /// (scripts/nvrtc-compile.py hands over the same list).
+  static var headers: [(includeName: String, text: [UInt8])] {
+    [("quant_tables.h", PackageResources.quant_tables_h)]
+  }
+
+  /// FNV-1a 64 of the headers' bytes followed by kernels.cu's (no NULs): ties `CUDAPrecompiledPTX`
+  /// to the sources it was compiled from (scripts/regen-ptx.py hashes the same bytes).
   static var sourceHash: UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in PackageResources.kernels_cu {
+    for byte in headers.flatMap(\.text) + PackageResources.kernels_cu {
       hash ^= UInt64(byte)
       hash &*= 0x0000_0100_0000_01b3
     }
@@ -64,12 +74,24 @@ enum CUDACompiler {
     return "compute_\(wanted)"
   }
 
-  /// Runs NVRTC on `text` (default: the embedded source; NUL-terminated) for `arch`.
+  /// Runs NVRTC on `text` (default: the embedded source; NUL-terminated), with `headers`, for
+  /// `arch`.
   static func compile(arch: String, nvrtc: NVRTCAPI, text: [UInt8] = source) throws(CUDAError) -> Image {
     var program: OpaquePointer?
+    let headerTexts = headers.map { strdup(String(decoding: $0.text, as: UTF8.self)) }
+    let headerNames = headers.map { strdup($0.includeName) }
+    defer { (headerTexts + headerNames).forEach { free($0) } }
+    let texts = headerTexts.map { UnsafePointer<CChar>($0) }
+    let names = headerNames.map { UnsafePointer<CChar>($0) }
     let created = text.withUnsafeBufferPointer { buffer in
       buffer.withMemoryRebound(to: CChar.self) { chars in
-        nvrtc.nvrtcCreateProgram(&program, chars.baseAddress, "kernels.cu", 0, nil, nil)
+        texts.withUnsafeBufferPointer { textPointers in
+          names.withUnsafeBufferPointer { namePointers in
+            nvrtc.nvrtcCreateProgram(
+              &program, chars.baseAddress, "kernels.cu", Int32(texts.count), textPointers.baseAddress,
+              namePointers.baseAddress)
+          }
+        }
       }
     }
     try nvrtc.check(created, "nvrtcCreateProgram")

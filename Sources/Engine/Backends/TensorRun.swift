@@ -240,7 +240,7 @@ struct TensorRun {
           wantInt4 ? slot + FormatSlot.int4.rawValue : nil)
       }
       if wantDyn8 && wantInt8 {
-        qs_byte8_error(
+        qs_dyn8_int8_error(
           floats, count, start, dyn8Absmax.base, dtype, cols, rowmax.base,
           slot + FormatSlot.dyn8.rawValue, slot + FormatSlot.int8.rawValue, joints.base + (worker << 16))
       } else if wantDyn8 {

@@ -1,7 +1,8 @@
 import CQuantKernels
 
 /// The level tables of every format, read from the C header where they are defined once
-/// (`Sources/CQuantKernels/include/quant_kernels.h`, each citing its bitsandbytes source).
+/// (`Sources/Engine/CUDA/quant_tables.h`, shared by the C and CUDA kernels, each citing its
+/// bitsandbytes source).
 enum Codebooks {
   /// nf4 values by code: bitsandbytes `functional.py` `get_4bit_type("nf4")`, = CUDA
   /// `nf4_dequantization_lut` (csrc/kernels.cu).

@@ -136,7 +136,7 @@ extension KernelTierTests {
           forEachTier { tier in
             var fast = (qs_error_acc(), qs_error_acc())
             values.withUnsafeBufferPointer { buffer in
-              qs_byte8_error(
+              qs_dyn8_int8_error(
                 buffer.baseAddress.map { $0 + start }, count, start, scales, cDtype, cols, rowmax, &fast.0,
                 &fast.1, &joint)
             }
