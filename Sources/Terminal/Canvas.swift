@@ -37,7 +37,8 @@ public struct Canvas: Sendable, Equatable {
 
   // MARK: - Drawing
 
-  /// Writes `text` from (x, y) rightwards, clipped at `maxWidth` columns and at the right edge.
+  /// Writes `text` from (x, y) rightwards within `maxWidth` columns and the right edge; text
+  /// that does not fit is shortened by `TextFit.truncated` (ends in `…`, never splits a number).
   ///
   /// - Returns: the column after the last character written.
   @discardableResult
@@ -46,11 +47,24 @@ public struct Canvas: Sendable, Equatable {
   ) -> Int {
     guard y >= 0 && y < height else { return x }
     let limit = min(width, maxWidth.map { x + max(0, $0) } ?? width)
+    let shown = x >= 0 && text.count > limit - x ? TextFit.truncated(text, width: limit - x) : text
     var column = x
-    for character in text {
+    for character in shown {
       if column >= limit { break }
       if column >= 0 { cells[y * width + column] = Cell(Canvas.sanitised(character), style) }
       column += 1
+    }
+    return column
+  }
+
+  /// Writes a line of parts fitted into `width` columns by `TextFit.fit`.
+  ///
+  /// - Returns: the column after the last character written.
+  @discardableResult
+  public mutating func put(_ parts: [TextFit.Part], x: Int, y: Int, width: Int) -> Int {
+    var column = x
+    for part in TextFit.fit(parts, width: width) {
+      column = put(part.text, x: column, y: y, style: part.style)
     }
     return column
   }

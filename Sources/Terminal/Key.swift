@@ -11,6 +11,8 @@ public enum Key: Sendable, Hashable, CustomStringConvertible {
   case resize
   /// A function key F1...F12.
   case function(Int)
+  /// A mouse button or wheel event (xterm SGR 1006 reporting).
+  case mouse(MouseEvent)
 
   /// How help and hint bars spell the key.
   public var description: String {
@@ -34,6 +36,7 @@ public enum Key: Sendable, Hashable, CustomStringConvertible {
     case .control(let character): "^" + String(character).uppercased()
     case .resize: "resize"
     case .function(let number): "F\(number)"
+    case .mouse(let event): event.description
     }
   }
 }

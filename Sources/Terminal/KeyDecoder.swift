@@ -48,4 +48,36 @@ public enum KeyDecoder {
     guard code >= 0x20, let scalar = Unicode.Scalar(code) else { return nil }
     return .character(Character(scalar))
   }
+
+  // MARK: - Mouse reports
+
+  /// The most codes after ESC a mouse report takes (`[<64;10000;10000M`).
+  public static let longestMouseReport = 20
+
+  /// True while `codes` (read after ESC) can still become an SGR mouse report `[<b;x;yM`.
+  public static func isMouseReportPrefix(_ codes: [UInt32]) -> Bool {
+    for (index, code) in codes.enumerated() {
+      switch index {
+      case 0: if code != 0x5B { return false }  // [
+      case 1: if code != 0x3C { return false }  // <
+      default:
+        let isLast = index == codes.count - 1
+        let isDigitOrSeparator = (0x30...0x39).contains(code) || code == 0x3B
+        if !(isDigitOrSeparator || (isLast && isMouseReportEnd(code))) { return false }
+      }
+    }
+    return true
+  }
+
+  /// `M` (press) or `m` (release).
+  public static func isMouseReportEnd(_ code: UInt32) -> Bool { code == 0x4D || code == 0x6D }
+
+  /// The mouse event of the codes after ESC, when they are exactly one SGR report.
+  public static func mouseReport(_ codes: [UInt32]) -> MouseEvent? {
+    guard codes.count >= 4, isMouseReportPrefix(codes), let last = codes.last, isMouseReportEnd(last) else {
+      return nil
+    }
+    let parameters = String(String.UnicodeScalarView(codes[2..<(codes.count - 1)].compactMap(Unicode.Scalar.init)))
+    return MouseEvent.sgr(parameters: parameters, final: last == 0x4D ? "M" : "m")
+  }
 }

@@ -29,10 +29,12 @@ public final class NCursesTerminal {
 
   // MARK: - Lifecycle
 
-  /// Initialises the screen: UTF-8 locale, cbreak, no echo, keypad, hidden cursor, colours.
+  /// Initialises the screen: UTF-8 locale, cbreak, no echo, keypad, hidden cursor, colours,
+  /// and mouse reporting when asked.
   ///
   /// - Throws: `TerminalError.noTerminal` when stdin/stdout is not a terminal or TERM is unknown.
-  public func start() throws(TerminalError) {
+  /// - Parameter mouse: report mouse clicks and the wheel (xterm SGR 1006).
+  public func start(mouse: Bool = true) throws(TerminalError) {
     guard isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 else {
       throw .noTerminal("the explorer needs a terminal (try 'quantscope report MODEL')")
     }
@@ -40,8 +42,17 @@ public final class NCursesTerminal {
     // ESC alone must be quick to recognise (default 1 s).
     setenv("ESCDELAY", "25", 0)
     NCursesTerminal.installSignalHandlers()
-    guard newterm(nil, stdout, stdin) != nil else {
-      throw .noTerminal("cannot initialise the terminal (TERM=\(String(cString: getenv("TERM") ?? strdup("")))")
+    let term = getenv("TERM").map { String(cString: $0) } ?? ""
+    guard let screen = newterm(nil, stdout, stdin) else {
+      throw .noTerminal("cannot initialise the terminal (TERM=\(term) is unknown)")
+    }
+    // A terminal that cannot address the cursor (TERM=dumb) would get a partial line and
+    // nothing else: refuse it as clearly as an unknown one.
+    let cursorAddress = tigetstr("cup").map { Int(bitPattern: $0) } ?? 0
+    if cursorAddress == 0 || cursorAddress == -1 {
+      endwin()
+      delscreen(screen)
+      throw .noTerminal("the explorer needs a full-screen terminal (TERM=\(term) cannot move the cursor; try 'quantscope report MODEL')")
     }
     isActive = true
     cbreak()
@@ -54,12 +65,44 @@ public final class NCursesTerminal {
       use_default_colors()
       colourCount = Int(COLORS)
     }
+    if mouse {
+      // Mouse reports are decoded here (`MouseEvent.sgr`), not by ncurses: its own decoding
+      // follows terminfo's `kmous`, which differs between terminals (`\E[M`, `\E[<`).
+      keyok(KEY_MOUSE, false)
+      writeControl(Self.mouseOn)
+      isMouseOn = true
+    }
+  }
+
+  /// xterm: report button presses and releases (1000) in SGR form (1006).
+  static let mouseOn = "\u{1B}[?1000h\u{1B}[?1006h"
+  static let mouseOff = "\u{1B}[?1006l\u{1B}[?1000l"
+  private var isMouseOn = false
+  /// Input codes read ahead while looking for a mouse report, handed out before new input.
+  private var pending: [(code: UInt32, isFunctionKey: Bool)] = []
+
+  /// Writes a control sequence straight to the terminal (outside ncurses' screen model).
+  private func writeControl(_ text: String) {
+    fflush(stdout)
+    let bytes = Array(text.utf8)
+    _ = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+  }
+
+  /// Puts `text` on the terminal's clipboard (OSC 52; tmux keeps it as a paste buffer when
+  /// `set-clipboard` is on).
+  public func copyToClipboard(_ text: String) {
+    guard isActive else { return }
+    writeControl(ClipboardSequence.osc52(text))
   }
 
   /// Restores the terminal (idempotent).
   public func stop() {
     guard isActive else { return }
     isActive = false
+    if isMouseOn {
+      writeControl(Self.mouseOff)
+      isMouseOn = false
+    }
     curs_set(1)
     endwin()
   }
@@ -89,11 +132,39 @@ public final class NCursesTerminal {
   /// The corresponding C function is `wget_wch`.
   public func readKey(timeoutMilliseconds: Int32) -> Key? {
     guard isActive else { return nil }
+    guard let (code, isFunctionKey) = readCode(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+    if !isFunctionKey && code == 0x1B {
+      // ESC: a mouse report when `[<…M` follows at once, else the Escape key (what was read
+      // ahead is handed out next).
+      var following: [UInt32] = []
+      while following.count < KeyDecoder.longestMouseReport,
+        let (next, nextIsFunction) = readCode(timeoutMilliseconds: 10)
+      {
+        if nextIsFunction {
+          pending.append((next, true))
+          break
+        }
+        following.append(next)
+        if !KeyDecoder.isMouseReportPrefix(following) || KeyDecoder.isMouseReportEnd(next) { break }
+      }
+      if let event = KeyDecoder.mouseReport(following) { return .mouse(event) }
+      pending.insert(contentsOf: following.map { ($0, false) }, at: 0)
+      return .escape
+    }
+    return KeyDecoder.decode(code, isFunctionKey: isFunctionKey)
+  }
+
+  /// The next input code: one read ahead, else from ncurses within the timeout.
+  private func readCode(timeoutMilliseconds: Int32) -> (UInt32, Bool)? {
+    if !pending.isEmpty {
+      let next = pending.removeFirst()
+      return (next.code, next.isFunctionKey)
+    }
     timeout(timeoutMilliseconds)
     var code: UInt32 = 0
     var isFunctionKey: Int32 = 0
     guard qs_read_key(&code, &isFunctionKey) == OK else { return nil }
-    return KeyDecoder.decode(code, isFunctionKey: isFunctionKey != 0)
+    return (code, isFunctionKey != 0)
   }
 
   // MARK: - Output

@@ -35,13 +35,16 @@ enum Command {
 
     usage: quantscope [MODEL] [--theme NAME|PATH] [--engine auto|cpu|cuda] [--jobs N]
                       [--formats LIST] [--blocksize N] [--threshold X] [--bins N]
-                      [--range LO,HI] [--activations FILE]
+                      [--range LO,HI] [--activations FILE] [--no-mouse] [--fresh]
            quantscope COMMAND [ARGS...]
 
     With no command, opens the explorer on MODEL (a .safetensors file, an index.json, or a
     directory), or on the built-in synthetic demo checkpoint when MODEL is omitted.
     --activations FILE adds the outliers of a capture of each Linear layer's inputs (the demo
     loads its own capture); `a` on the outlier map switches between weights and activations.
+    The mouse selects, opens and scrolls (--no-mouse turns it off). The kept tensors, format,
+    threshold, sort and theme are remembered per model in $XDG_STATE_HOME/quantscope/ (else
+    ~/.local/state/quantscope/); --fresh starts without them.
 
     commands:
 

@@ -19,7 +19,8 @@ final class TmuxSession {
     socket = "qs-\(getpid())-\(TmuxSession.counter())"
     configPath = scratch + "/tmux.conf"
     // remain-on-exit keeps the dead pane, so its exit status and final screen can be read.
-    let config = "set -g remain-on-exit on\nset -g status off\nset -g default-terminal tmux-256color\n"
+    // set-clipboard on: an OSC 52 from the program becomes a paste buffer (`show-buffer`).
+    let config = "set -g remain-on-exit on\nset -g status off\nset -g default-terminal tmux-256color\nset -g set-clipboard on\n"
     guard let file = fopen(configPath, "w") else { throw TmuxError("cannot write \(configPath)") }
     fputs(config, file)
     fclose(file)
@@ -51,6 +52,34 @@ final class TmuxSession {
 
   func type(_ text: String) {
     tmux("send-keys -t 0 -l \(TmuxSession.quote(text))")
+  }
+
+  /// Sends an xterm SGR 1006 mouse report for the cell (x, y), counted from 0: the bytes a
+  /// terminal sends for a press (`button` 0 left, 64 wheel up, 65 wheel down).
+  func mouse(button: Int = 0, x: Int, y: Int) {
+    let report = "\u{1B}[<\(button);\(x + 1);\(y + 1)M"
+    let hex = report.utf8.map { String($0, radix: 16) }.joined(separator: " ")
+    tmux("send-keys -t 0 -H \(hex)")
+  }
+
+  /// A click: press and release.
+  func click(x: Int, y: Int) {
+    mouse(x: x, y: y)
+    let release = "\u{1B}[<0;\(x + 1);\(y + 1)m"
+    tmux("send-keys -t 0 -H " + release.utf8.map { String($0, radix: 16) }.joined(separator: " "))
+  }
+
+  /// Column and row of the first place `text` appears on `screen`.
+  static func position(of text: String, in screen: String) -> (x: Int, y: Int)? {
+    let needle = Array(text)
+    for (row, line) in screen.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let characters = Array(line)
+      guard characters.count >= needle.count else { continue }
+      for start in 0...(characters.count - needle.count) where Array(characters[start..<start + needle.count]) == needle {
+        return (start, row)
+      }
+    }
+    return nil
   }
 
   /// The pane's text now.

@@ -118,7 +118,7 @@ struct TmuxTests {
     session.send("o")
     #expect(session.waitFor("outlier map", "source: weights") != nil, "\(session.lastScreen)")
     session.send("a")
-    let map = session.waitFor("activations |x| ≥ 6.0 (capture)", "layer 3", "systematic dims 37, 129, 266, 401")
+    let map = session.waitFor("activations |x| ≥ 6.0 (capture)", "layer 3", "systematic: 37, 129, 266, 401")
     #expect(map != nil, "\(session.lastScreen)")
     // Raising the threshold re-derives the stripes at once (layer 0's dim 266 is exactly 6.0).
     session.send("+")

@@ -154,10 +154,14 @@ extension ActivationExplorerTests {
     Screens.render(state, into: &canvas, context: RenderContext(isMonochrome: false))
     let rows = canvas.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     #expect(!canvas.text.contains("(no layer)"), "\(canvas.text)")
-    // The map's rows start right under the source line: layer 0, 1, 2.
-    #expect(rows[2].hasPrefix(" layer 0 "), "\(rows[2])")
-    #expect(rows[4].hasPrefix(" layer 2 "), "\(rows[4])")
-    #expect(canvas.text.contains("systematic dims 7: outliers in ≥ 25% of the 3 layers"), "\(canvas.text)")
+    // Under the source line: the hidden width's heading, then layer 0, 1, 2 (the pooler is no
+    // layer), the arrow under dim 7 and its number.
+    #expect(rows[2].hasPrefix(" in 64 · 1 dim/cell · 3 layers · systematic: 7 "), "\(rows[2])")
+    #expect(rows[3].hasPrefix(" layer 0 "), "\(rows[3])")
+    #expect(rows[5].hasPrefix(" layer 2 "), "\(rows[5])")
+    let dim7 = OutlierMapScreen.labelWidth + 1 + 7
+    #expect(Array(rows[6])[dim7] == "↑", "\(rows[6])")
+    #expect(String(Array(rows[7])[dim7...].prefix(2)) == "7 ", "\(rows[7])")
     #expect(canvas.text.contains("4 modules captured · 4 with outlier features · outside the layers: pooler.dense (3 outlier features)"), "\(canvas.text)")
   }
 }

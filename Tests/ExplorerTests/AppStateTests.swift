@@ -248,7 +248,7 @@ extension AppStateTests {
 
   @Test(arguments: Action.allCases)
   func everyActionHasAKey(action: Action) {
-    #expect(KeyBindings.table.contains { $0.action == action })
+    #expect((KeyBindings.table + KeyBindings.filterLine).contains { $0.action == action })
   }
 
   @Test(arguments: ScreenKind.allCases)
@@ -267,9 +267,9 @@ extension AppStateTests {
     state.screen = .help
     state.previousScreen = .model
     state.cursor = 1  // a group row: nothing to keep in 16-bit
-    var canvas = Canvas(width: 160, height: 80)
+    var canvas = Canvas(width: 160, height: 120)
     Screens.render(state, into: &canvas, context: RenderContext(isMonochrome: false))
-    for binding in KeyBindings.table {
+    for binding in KeyBindings.table + KeyBindings.filterLine {
       #expect(canvas.text.contains(binding.summary), "\(binding.summary)")
     }
     #expect(canvas.text.contains("(disabled: select a tensor row)"))

@@ -158,10 +158,10 @@ extension QAFixTests {
     #expect(longest.count > 94, "the fixture's preview needs a line longer than a 100-column dialog shows")
     let wide = render(state, 220, 50)
     #expect(wide.text.contains(String(longest)), "\(wide.text)")
-    // It grows to fit the preview, no more, and keeps a margin of 2 columns each side.
+    // It grows to fit the preview, no more, and keeps a blank margin column each side.
     #expect(ExportScreen.dialogWidth(dialog, canvasWidth: 220) == max(100, longest.count + 6))
-    #expect(ExportScreen.dialogWidth(dialog, canvasWidth: 104 + 6) == 106)
-    #expect(ExportScreen.dialogWidth(dialog, canvasWidth: 80) == 76)
+    #expect(ExportScreen.dialogWidth(dialog, canvasWidth: 104 + 6) == 108)
+    #expect(ExportScreen.dialogWidth(dialog, canvasWidth: 80) == 78)
   }
 }
 

@@ -99,6 +99,41 @@ extension ScreenSnapshotTests {
     expectSnapshot(state, "export")
   }
 
+  @Test func compareWithTheCursorOnACell() {
+    var state = Fixture.state()
+    press(&state, .character("c"), .down, .down, .right, .right, .right)
+    expectSnapshot(state, "compare_cursor", monochrome: true)
+  }
+
+  @Test func outlierMapWithTheCursorOnAStripe() {
+    var state = Fixture.state()
+    press(&state, .character("o"), .down)
+    for _ in 0..<7 { press(&state, .right) }
+    expectSnapshot(state, "outlier_map_cursor")
+  }
+
+  @Test func tensorKeptInSixteenBitWithFP4Bins() {
+    var state = Fixture.state()
+    state.openTensor = Fixture.index("model.layers.2.mlp.down_proj.weight")
+    state.screen = .tensor
+    press(&state, .character(" "), .character("f"))  // from the default choice's nf4-dq
+    #expect(state.viewFormat == .fp4)
+    expectSnapshot(state, "tensor_kept_fp4")
+  }
+
+  @Test func modelFilteredToOneModulePerLayer() {
+    var state = Fixture.state()
+    press(&state, .character("/"), .character("d"), .character("o"), .character("w"), .character("n"), .enter)
+    expectSnapshot(state, "model_filtered_groups", monochrome: true)
+  }
+
+  @Test func helpAtItsEnd() {
+    var state = Fixture.state()
+    press(&state, .character("?"), .character("G"))
+    state.clampScroll(terminalHeight: 24)
+    expectSnapshot(state, "help_end")
+  }
+
   @Test func tooSmallTerminalSaysSo() {
     var canvas = Canvas(width: 60, height: 20)
     Screens.render(Fixture.state(), into: &canvas, context: RenderContext(isMonochrome: false))

@@ -10,11 +10,11 @@ import Testing
 // MARK: - Canvas
 
 extension WidgetTests {
-  @Test func putClipsAtTheEdgeAndAtMaxWidth() {
+  @Test func putShortensWithAnEllipsisAtTheEdgeAndAtMaxWidth() {
     var canvas = Canvas(width: 6, height: 2)
     #expect(canvas.put("abcdefgh", x: 2, y: 0) == 6)
     canvas.put("xyz", x: 0, y: 1, maxWidth: 2)
-    #expect(canvas.lines == ["  abcd", "xy    "])
+    #expect(canvas.lines == ["  abc…", "x…    "])
   }
 
   @Test func controlAndWideCharactersBecomeOneColumn() {

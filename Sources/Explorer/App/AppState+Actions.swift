@@ -28,7 +28,11 @@ extension AppState {
   /// Handles `key` as the app loop does in a terminal `height` rows tall: a page is the screen's
   /// list height, and afterwards the cursor and the scroll offsets stay inside the content.
   public mutating func handle(_ key: Key, terminalHeight height: Int) {
-    handle(key, pageHeight: screen == .model ? ModelScreen.listHeight(height) : max(1, height - 8))
+    if case .mouse(let event) = key {
+      handle(event, width: terminalWidth, height: height)
+    } else {
+      handle(key, pageHeight: screen == .model ? ModelScreen.listHeight(height) : max(1, height - 8))
+    }
     clampCursor(listHeight: ModelScreen.listHeight(height))
     clampScroll(terminalHeight: height)
   }
@@ -38,61 +42,64 @@ extension AppState {
   mutating func clampScroll(terminalHeight height: Int) {
     switch screen {
     case .help: helpScroll = min(helpScroll, HelpScreen.maxScroll(self, height: height))
-    case .compare: compareScroll = min(compareScroll, CompareScreen.maxScroll(self, height: height))
-    case .outlierMap: mapScroll = min(mapScroll, OutlierMapScreen.maxScroll(self, height: height))
+    case .compare:
+      compareScroll = CompareScreen.scroll(self, layers: LayerMatrix(self).layers.count, height: CompareScreen.listHeight(height))
+    case .outlierMap:
+      if let map = OutlierMapScreen.map(self) {
+        mapScroll = OutlierMapScreen.scroll(self, map, height: OutlierMapScreen.listHeight(height))
+      }
     case .model, .tensor, .export, .plan: break
     }
   }
 
+  /// The filter line: its bindings (`KeyBindings.filterLine`), else the key types.
   private mutating func editFilter(_ key: Key) {
-    switch key {
-    case .enter:
-      isEditingFilter = false
-    case .escape:
-      isEditingFilter = false
-      filter = ""
-    case .backspace, .delete:
-      if !filter.isEmpty { filter.removeLast() }
-    case .character(let character):
+    if let binding = KeyBindings.filterBinding(for: key) {
+      switch binding.action {
+      case .keepFilter: isEditingFilter = false
+      case .clearFilter:
+        isEditingFilter = false
+        filter = ""
+      case .clearText: filter = ""
+      case .deleteCharacter: if !filter.isEmpty { filter.removeLast() }
+      default: break
+      }
+    } else if case .character(let character) = key {
       filter.append(character)
-    case .control("u"):
-      filter = ""
-    default:
-      break
     }
     cursor = 0
     scroll = 0
   }
 
+  /// The export dialog: its bindings in the table, else the key types into the path.
   private mutating func editExport(_ key: Key, pageHeight: Int) {
     guard var dialog = exportDialog else {
       screen = previousScreen
       return
     }
-    switch key {
-    case .escape:
-      exportDialog = nil
-      screen = previousScreen == .export ? .model : previousScreen
-      return
-    case .enter:
-      if dialog.write() {
-        status = dialog.message
+    if let binding = KeyBindings.binding(for: key, on: .export) {
+      switch binding.action {
+      case .cancel:
         exportDialog = nil
         screen = previousScreen == .export ? .model : previousScreen
         return
+      case .write:
+        if dialog.write() {
+          status = dialog.message
+          exportDialog = nil
+          screen = previousScreen == .export ? .model : previousScreen
+          return
+        }
+      case .moveUp: dialog.scroll = max(0, dialog.scroll - 1)
+      case .moveDown: dialog.scroll += 1
+      case .pageUp: dialog.scroll = max(0, dialog.scroll - max(1, pageHeight))
+      case .pageDown: dialog.scroll += max(1, pageHeight)
+      case .deleteCharacter: if !dialog.path.isEmpty { dialog.path.removeLast() }
+      case .clearText: dialog.path = ""
+      default: break
       }
-    case .up: dialog.scroll = max(0, dialog.scroll - 1)
-    case .down: dialog.scroll += 1
-    case .pageUp: dialog.scroll = max(0, dialog.scroll - max(1, pageHeight))
-    case .pageDown: dialog.scroll += max(1, pageHeight)
-    case .backspace, .delete:
-      if !dialog.path.isEmpty { dialog.path.removeLast() }
-    case .control("u"):
-      dialog.path = ""
-    case .character(let character):
+    } else if case .character(let character) = key {
       dialog.path.append(character)
-    default:
-      break
     }
     // A changed path is a new question: the last outcome (`exists: ⏎ again…`) no longer holds.
     if dialog.path != exportDialog?.path {
@@ -131,8 +138,23 @@ extension AppState {
     case .cycleViewFormat:
       viewFormat = Self.next(viewFormat, in: settings.formats)
     case .cycleGlobalFormat:
-      globalFormat = Self.next(globalFormat, in: settings.formats)
+      globalFormat = Self.next(globalFormat, in: KeyBindings.choosableFormats(self))
       status = "model format: \(globalFormat.rawValue)"
+    case .moveLeft: moveColumn(by: -1)
+    case .moveRight: moveColumn(by: 1)
+    case .nextMatch: moveToMatch(forward: true)
+    case .previousMatch: moveToMatch(forward: false)
+    case .nextTensor: stepTensor(forward: true)
+    case .previousTensor: stepTensor(forward: false)
+    case .worstTensor: goToWorst()
+    case .copyName:
+      if let tensor = tensorInView {
+        let name = checkpoint.tensors[tensor].name
+        clipboardRequest = name
+        status = "copied: " + name
+      }
+    case .write, .cancel, .keepFilter, .clearFilter, .clearText, .deleteCharacter:
+      break
     case .compare: show(.compare)
     case .outlierMap: show(.outlierMap)
     case .help:
@@ -168,6 +190,7 @@ extension AppState {
     case .toggleSource:
       mapSource = mapSource == .weights ? .activations : .weights
       mapScroll = 0
+      mapCursor = (0, mapCursor.column)
     }
   }
 
@@ -202,25 +225,72 @@ extension AppState {
     case .model:
       let count = rows.count
       cursor = max(0, min(count - 1, cursor &+ delta))
-    case .compare: compareScroll = max(0, compareScroll &+ delta)
-    case .outlierMap: mapScroll = max(0, mapScroll &+ delta)
+    case .compare:
+      let count = LayerMatrix(self).layers.count
+      compareCursor.row = max(0, min(count - 1, compareCursor.row &+ delta))
+    case .outlierMap:
+      let count = OutlierMapScreen.map(self)?.cursorRows.count ?? 0
+      mapCursor.row = max(0, min(count - 1, mapCursor.row &+ delta))
     case .help: helpScroll = max(0, helpScroll &+ delta)
     case .tensor, .export, .plan: break
     }
   }
 
+  /// Moves the Compare or outlier-map cursor sideways, within the columns shown.
+  private mutating func moveColumn(by delta: Int) {
+    switch screen {
+    case .compare:
+      let columns = CompareScreen.Layout(self, width: terminalWidth).visibleKinds
+      compareCursor.column = max(0, min(columns - 1, compareCursor.column + delta))
+    case .outlierMap:
+      guard let map = OutlierMapScreen.map(self) else { return }
+      let rows = map.cursorRows
+      guard rows.indices.contains(mapCursor.row) else { return }
+      let width = map.sections[rows[mapCursor.row].section].width
+      let cells = OutlierMapScreen.columns(hidden: width, canvasWidth: terminalWidth).cells
+      mapCursor.column = max(0, min(cells - 1, mapCursor.column + delta))
+    default: break
+    }
+  }
+
   private mutating func openSelection() {
+    switch screen {
+    case .compare:
+      let layout = CompareScreen.Layout(self, width: terminalWidth)
+      let matrix = layout.matrix
+      guard matrix.layers.indices.contains(compareCursor.row), matrix.kinds.indices.contains(compareCursor.column),
+        let tensor = matrix.cells[compareCursor.row][compareCursor.column]
+      else {
+        status = "no tensor in this cell"
+        return
+      }
+      open(tensor)
+      return
+    case .outlierMap:
+      guard let map = OutlierMapScreen.map(self), let tensor = OutlierMapScreen.openTarget(self, map) else {
+        status = "no tensor under the cursor"
+        return
+      }
+      open(tensor)
+      return
+    default: break
+    }
     let current = rows
     guard current.indices.contains(cursor) else { return }
     let row = current[cursor]
     if let tensor = row.tensorIndex {
-      openTensor = tensor
-      focus = .values
-      show(.tensor)
+      open(tensor)
     } else {
       let id = tree.nodes[row.node].id
       if collapsed.contains(id) { collapsed.remove(id) } else { collapsed.insert(id) }
     }
+  }
+
+  /// Shows `tensor` on the Tensor screen.
+  mutating func open(_ tensor: Int) {
+    openTensor = tensor
+    focus = .values
+    show(.tensor)
   }
 
   private mutating func setFolded(_ fold: Bool) {

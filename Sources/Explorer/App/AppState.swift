@@ -64,6 +64,14 @@ public struct AppState: Sendable {
   public var histogramZoom = 1
   public var braille = true
   public var compareScroll = 0
+  /// The Compare cursor: a row of its layer list (in the order shown) and a module column.
+  public var compareCursor = (row: 0, column: 0)
+  /// The outlier map's cursor: a layer row (counted over every width's section) and a cell.
+  public var mapCursor = (row: 0, column: 0)
+  /// Columns of the terminal drawn last: the outlier map folds dims into cells by it.
+  public var terminalWidth = 80
+  /// Text for the terminal's clipboard (`y`); the app loop sends it and clears it.
+  public var clipboardRequest: String?
   /// Compare lists the worst layers (in the view format) first.
   public var compareWorstFirst = false
   public var mapScroll = 0

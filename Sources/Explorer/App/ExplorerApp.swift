@@ -15,7 +15,17 @@ public enum ExplorerApp {
   /// Runs the TUI until the user quits; returns the exit status (0, 2 on a start-up error,
   /// 128 + signal when interrupted).
   public static func run(checkpoint: Checkpoint, options: ExplorerOptions) -> Int32 {
+    // The choices remembered for this model, unless --fresh.
+    let choicesPath = RememberedChoices.path(for: checkpoint)
+    var remembered: RememberedChoices?
+    var choicesProblem: RememberedChoices.Problem?
+    if let choicesPath, !options.isFresh {
+      (remembered, choicesProblem) = RememberedChoices.load(choicesPath)
+      if let choicesProblem { printError("quantscope: warning: \(choicesProblem)") }
+    }
     let theme: Theme
+    // The theme remembered with the choices: kept as it is under NO_COLOR, which only overrides it.
+    var themeName = options.themeName ?? remembered?.theme
     var themeWarnings: [String] = []
     do throws(TerminalError) {
       (theme, themeWarnings) = try resolveTheme(options.themeName)
@@ -23,12 +33,30 @@ public enum ExplorerApp {
       printError("quantscope: error: \(error)")
       return 2
     }
+    var chosenTheme = theme
+    // A remembered theme applies when none is given and colour is not turned off; one that is
+    // gone is a warning.
+    if options.themeName == nil, !isNoColour, let saved = remembered?.theme {
+      do throws(TerminalError) {
+        (chosenTheme, themeWarnings) = try resolveTheme(saved)
+      } catch {
+        themeName = nil
+        themeWarnings = ["remembered theme: \(error)"]
+        printError("quantscope: warning: remembered theme: \(error)")
+      }
+    }
     var state = AppState(
       checkpoint: checkpoint, isDemo: options.isDemo || InspectRenderer.isSyntheticDemo(checkpoint), settings: options.settings,
       engineLabel: options.engineLabel)
+    if let remembered {
+      state.restore(remembered)
+      state.status = "restored this model's choices: " + remembered.summary + " (--fresh ignores them)"
+    }
     if let first = themeWarnings.first {
       state.status = "theme: " + first + (themeWarnings.count > 1 ? " (+\(themeWarnings.count - 1) more, printed on exit)" : "")
     }
+    if let choicesProblem { state.status = choicesProblem.short }
+    let startChoices = RememberedChoices(state, theme: themeName)
     let worker = options.analyses && !checkpoint.tensors.isEmpty
       ? AnalysisWorker(checkpoint: checkpoint, settings: options.settings, makeBackend: options.makeBackend, jobs: options.jobs)
       : nil
@@ -38,18 +66,23 @@ public enum ExplorerApp {
     }
     let terminal = NCursesTerminal()
     do throws(TerminalError) {
-      try terminal.start()
+      try terminal.start(mouse: options.isMouseEnabled)
     } catch {
       printError("quantscope: error: \(error)")
       return 2
     }
-    // The one place the terminal is restored, whatever way the loop ends.
+    // The one place the terminal is restored, whatever way the loop ends; the choices are
+    // saved when they changed.
     defer {
       worker?.stop()
       activationWorker?.stop()
       terminal.stop()
+      let choices = RememberedChoices(state, theme: themeName)
+      if let choicesPath, choices != startChoices, let problem = choices.save(choicesPath) {
+        printError("quantscope: warning: cannot save the choices: \(problem)")
+      }
     }
-    terminal.use(theme)
+    terminal.use(chosenTheme)
     let context = RenderContext(isMonochrome: terminal.isMonochrome)
     let clock = ContinuousClock()
     let started = clock.now
@@ -107,7 +140,12 @@ public enum ExplorerApp {
       guard let key = terminal.readKey(timeoutMilliseconds: pollMilliseconds) else { continue }
       dirty = true
       if key == .resize { continue }
+      state.terminalWidth = terminal.size.width
       state.handle(key, terminalHeight: terminal.size.height)
+      if let text = state.clipboardRequest {
+        terminal.copyToClipboard(text)
+        state.clipboardRequest = nil
+      }
       if state.quitRequested { return 0 }
       if let tensor = state.screen == .tensor ? state.openTensor : state.firstTensorUnderCursor {
         worker?.prioritise(tensor)
@@ -118,11 +156,15 @@ public enum ExplorerApp {
   /// The theme for `--theme` (nil: `default`, or `mono` when NO_COLOR is set). Warnings of the
   /// theme file are printed before the UI starts.
   static func resolveTheme(_ name: String?) throws(TerminalError) -> (Theme, [String]) {
-    let noColour = getenv("NO_COLOR").map { String(cString: $0).isEmpty == false } ?? false
-    guard let name else { return (noColour ? .monochrome : .builtIn, []) }
+    guard let name else { return (isNoColour ? .monochrome : .builtIn, []) }
     let result = try ThemeLoader.load(name)
     for warning in result.warnings { printError("quantscope: warning: \(warning)") }
     return (result.theme, result.warnings)
+  }
+
+  /// NO_COLOR is set (to anything but the empty string).
+  static var isNoColour: Bool {
+    getenv("NO_COLOR").map { String(cString: $0).isEmpty == false } ?? false
   }
 
   static func printError(_ line: String) {

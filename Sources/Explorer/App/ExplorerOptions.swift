@@ -19,6 +19,10 @@ public struct ExplorerOptions: Sendable {
   public var activationsPath: String?
   /// Start the analysis sweep (tests of the UI alone turn it off).
   public var analyses: Bool
+  /// Report mouse clicks and the wheel (`--no-mouse` turns it off).
+  public var isMouseEnabled = true
+  /// Start without the choices remembered for this model (`--fresh`); they are still saved.
+  public var isFresh = false
 
   public init(
     isDemo: Bool = false, themeName: String? = nil, settings: AnalysisSettings = AnalysisSettings(),

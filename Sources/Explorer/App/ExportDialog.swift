@@ -64,9 +64,16 @@ public struct ExportDialog: Sendable {
     }
   }
 
-  /// Writes the YAML to `path` atomically; an existing file needs a second ⏎.
+  /// `path` with a leading `~` (alone or before `/`) replaced by `home`, as a shell would.
+  static func expandingTilde(_ path: String, home: String?) -> String {
+    guard let home, !home.isEmpty, path == "~" || path.hasPrefix("~/") else { return path }
+    return home + path.dropFirst()
+  }
+
+  /// Writes the YAML to `path` (`~` expanded) atomically; an existing file needs a second ⏎.
   mutating func write() -> Bool {
     guard case .success(let result) = rendered else { return false }
+    let path = Self.expandingTilde(path, home: getenv("HOME").map { String(cString: $0) })
     do throws(ExportError) {
       try AtomicFile.write(result.yaml, to: path, overwrite: confirmOverwrite)
       message = "wrote \(path)"

@@ -49,11 +49,4 @@ struct ActivationOutliers: Sendable {
     }
     .sorted { ($0.features, $0.dim) < ($1.features, $1.dim) }
   }
-
-  /// The most common input width of the captured modules (the hidden size), 0 when none.
-  static func hiddenWidth(_ analysis: ActivationAnalysis) -> Int {
-    var counts: [Int: Int] = [:]
-    for module in analysis.modules { counts[module.features, default: 0] += 1 }
-    return counts.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key ?? 0
-  }
 }

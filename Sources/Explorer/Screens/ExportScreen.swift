@@ -1,17 +1,18 @@
 import Exporter
+import Safetensors
 import Terminal
 
 /// The export dialog over the screen it was opened from: the choice, a preview of the YAML, the
 /// output path.
 enum ExportScreen {
   /// The dialog's width: 100 columns (less on a narrow terminal), wider when the preview has
-  /// longer lines and the terminal room for them, always 2 columns of margin each side.
+  /// longer lines and the terminal room for them, always leaving a blank margin column each side.
   static func dialogWidth(_ dialog: ExportDialog, canvasWidth: Int) -> Int {
-    guard case .success(let result) = dialog.rendered else { return min(canvasWidth - 4, 100) }
+    guard case .success(let result) = dialog.rendered else { return min(canvasWidth - 2, 100) }
     // A preview line has the borders and padding of the dialog and the preview box around it.
     let preview = (result.yaml.split(separator: "\n").map(\.count).max() ?? 0) + 6
     let warning = result.warnings.first.map { "warning: ".count + $0.count + 4 } ?? 0
-    return min(canvasWidth - 4, max(100, preview, warning))
+    return min(canvasWidth - 2, max(100, preview, warning))
   }
 
   static func render(_ state: AppState, into canvas: inout Canvas, context: RenderContext) {
@@ -23,11 +24,13 @@ enum ExportScreen {
     let height = canvas.height - 4
     let x = (canvas.width - width) / 2
     let y = 2
-    canvas.fill(x: x, y: y, width: width, height: height)
+    // Opaque, with a blank margin all round: nothing of the screen below shows through.
+    canvas.fill(x: x - 1, y: y - 1, width: width + 2, height: height + 2)
     canvas.box(x: x, y: y, width: width, height: height, title: "export Axolotl config", focused: true)
     let choice = dialog.choice
     var line = "format \(choice.quant.rawValue)" + (choice.quant.isFourBit ? (choice.doubleQuant ? " + double quant" : "") : " (LLM.int8)")
-    line += "   keep 16-bit: \(choice.skip.count) module\(choice.skip.count == 1 ? "" : "s") (+ lm_head)"
+    line += "   keep 16-bit: \(choice.skip.count) " + ScreenFrame.plural(choice.skip.count, "module")
+      + (outputHead(state.checkpoint).map { " (+ \($0))" } ?? "")
     let end = canvas.put(line, x: x + 2, y: y + 1, style: CellStyle(.text, bold: true), maxWidth: width - 4)
     if let coverage = state.partialCoverage {
       canvas.put("   analysis \(coverage.done)/\(coverage.total): the preview follows", x: end, y: y + 1,
@@ -64,5 +67,16 @@ enum ExportScreen {
     if let message = dialog.message {
       canvas.put(message, x: x + 2, y: pathY + 1, style: CellStyle(dialog.confirmOverwrite ? .warning : .error), maxWidth: width - 4)
     }
+  }
+
+  /// The output head transformers keeps in 16-bit anyway: `embed_out` (GPT-NeoX) or `lm_head`
+  /// when the checkpoint has one, or ties it to `embed_tokens`; nil for encoders (BERT).
+  static func outputHead(_ checkpoint: Checkpoint) -> String? {
+    let names = checkpoint.tensors.map(\.name)
+    if names.contains(where: { $0 == "embed_out.weight" || $0.hasSuffix(".embed_out.weight") }) { return "embed_out" }
+    if names.contains(where: { $0 == "lm_head.weight" || $0.hasSuffix(".lm_head.weight") || $0.hasSuffix("embed_tokens.weight") }) {
+      return "lm_head"
+    }
+    return nil
   }
 }

@@ -13,7 +13,11 @@ enum HelpScreen {
   }
 
   static func render(_ state: AppState, into canvas: inout Canvas, context: RenderContext) {
-    Chrome.headerLine(&canvas, y: 0, left: [("help", CellStyle(.title, bold: true)), ("  keys by screen; disabled ones say why (global keys: on \(state.previousScreen.rawValue))", .muted)])
+    ScreenFrame.headerLine(&canvas, y: 0, left: [
+      TextFit.Part("help", CellStyle(.title, bold: true)),
+      TextFit.Part("  keys by screen; disabled ones say why (global keys: on \(state.previousScreen.rawValue))", .muted,
+                   short: "  disabled keys say why"),
+    ])
     let lines = lines(state)
     let height = listHeight(canvas.height)
     let scroll = max(0, min(state.helpScroll, lines.count - height))
@@ -21,7 +25,7 @@ enum HelpScreen {
       var x = 1
       for (text, style) in line { x = canvas.put(text, x: x, y: 2 + offset, style: style, maxWidth: canvas.width - 1 - x) }
     }
-    Chrome.hintBar(&canvas, state)
+    ScreenFrame.hintBar(&canvas, state)
   }
 
   /// The help text: a title per section (global keys, then each screen's), a line per binding.
@@ -32,17 +36,35 @@ enum HelpScreen {
         screen.map { binding.screens.contains($0) } ?? binding.screens.isEmpty
       }
       guard !bindings.isEmpty, screen != .help else { continue }
-      let context = state.asIfOn(screen ?? state.previousScreen)
-      lines.append([((screen?.rawValue ?? "everywhere"), CellStyle(.title, bold: true))])
-      for binding in bindings {
-        var line: [(String, CellStyle)] = [("  " + binding.keyText.padded(16), CellStyle(.key, bold: true)), (binding.summary, .text)]
-        if let reason = KeyBindings.disabledReason(binding.action, context) {
-          line.append(("  (disabled: \(reason))", CellStyle(.warning)))
-        }
-        lines.append(line)
-      }
+      let title = screen == .export ? "export dialog (other keys type the path)" : screen?.rawValue ?? "everywhere"
+      lines.append([(title, CellStyle(.title, bold: true))])
+      // The dialog's keys always work while it is open.
+      let context = screen == .export ? nil : state.asIfOn(screen ?? state.previousScreen)
+      for binding in bindings { lines.append(line(binding, context)) }
+    }
+    lines.append([("filter line, after / (other keys type the filter)", CellStyle(.title, bold: true))])
+    for binding in KeyBindings.filterLine { lines.append(line(binding, nil)) }
+    lines.append([("mouse", CellStyle(.title, bold: true))])
+    for (what, summary) in mouseHelp {
+      lines.append([("  " + what.padded(16), CellStyle(.key, bold: true)), (summary, .text)])
     }
     return lines
+  }
+
+  /// What the mouse does (when not turned off with --no-mouse).
+  static let mouseHelp = [
+    ("click", "select a row or cell; on the selected one: open it (so a double click opens)"),
+    ("wheel", "scroll the list or map (on a tensor: the next / previous tensor)"),
+    ("click a key", "run that key of the key bar"),
+  ]
+
+  /// One binding's help line; `context` judges whether it is disabled (nil: never).
+  static func line(_ binding: KeyBinding, _ context: AppState?) -> [(String, CellStyle)] {
+    var line: [(String, CellStyle)] = [("  " + binding.keyText.padded(16), CellStyle(.key, bold: true)), (binding.summary, .text)]
+    if let context, let reason = KeyBindings.disabledReason(binding.action, context) {
+      line.append(("  (disabled: \(reason))", CellStyle(.warning)))
+    }
+    return line
   }
 }
 

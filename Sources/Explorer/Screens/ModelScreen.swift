@@ -17,13 +17,13 @@ enum ModelScreen {
     let columns = Columns(width: canvas.width - 2, formats: state.settings.formats)
     columnTitles(state, columns, &canvas, y: listTop + 1)
     let rows = state.rows
-    let scales = Chrome.heatScales(state)
+    let heat = ViewHeat(model: state)
     let height = listHeight(canvas.height)
     for line in 0..<height {
       let index = state.scroll + line
       guard rows.indices.contains(index) else { break }
       let y = listTop + 2 + line
-      drawRow(rows[index], state, columns, scales, context, &canvas, y: y)
+      drawRow(rows[index], state, columns, heat.scale, context, &canvas, y: y)
       if index == state.cursor {
         canvas.restyle(x: 1, y: y, width: canvas.width - 2) { $0.selected }
       }
@@ -32,13 +32,26 @@ enum ModelScreen {
       canvas.put(state.filter.isEmpty ? "no tensors" : "no tensor matches '\(state.filter)'",
                  x: 3, y: listTop + 2, style: .muted)
     }
-    if rows.count > height {
-      let position = "\(state.cursor + 1)/\(rows.count)"
-      canvas.put(" \(position) ", x: canvas.width - position.count - 4, y: listTop + boxHeight - 1, style: .muted)
+    // The bottom border: the heat legend and what a group row shows, then the position.
+    let bottom = listTop + boxHeight - 1
+    let position = rows.count > height ? " \(state.cursor + 1)/\(rows.count) " : ""
+    if !position.isEmpty {
+      canvas.put(position, x: canvas.width - position.count - 3, y: bottom, style: .muted)
     }
+    var x = canvas.put(" ", x: 2, y: bottom, style: .muted)
+    let legendRoom = canvas.width - 6 - position.count
+    if heat.count > 0 && heat.legendWidth(state, label: "heat, all formats:") + 2 <= legendRoom {
+      x = heat.drawLegend(state, label: "heat, all formats:", x: x, y: bottom, context, &canvas)
+      x = canvas.put(" ", x: x, y: bottom, style: .muted)
+    }
+    let groupNote = [
+      TextFit.Part("· ▸ group: worst " + state.metric.rawValue + ", outliers summed, over its shown tensors ", .muted,
+                   short: "· ▸ group: worst, Σ out ", importance: 1),
+    ]
+    canvas.put(groupNote, x: x, y: bottom, width: max(0, canvas.width - 3 - position.count - x))
     footer(state, &canvas, y: canvas.height - 4)
-    Chrome.statusLine(&canvas, y: canvas.height - 2, state)
-    Chrome.hintBar(&canvas, state)
+    ScreenFrame.statusLine(&canvas, y: canvas.height - 2, state)
+    ScreenFrame.hintBar(&canvas, state)
   }
 
   // MARK: - Header
@@ -47,73 +60,75 @@ enum ModelScreen {
     let checkpoint = state.checkpoint
     let dtypes = Dictionary(grouping: checkpoint.tensors, by: \.dtype)
       .sorted { $0.value.count > $1.value.count }.map(\.key.rawValue).joined(separator: ",")
-    var facts = "\(checkpoint.tensors.count) tensors · \(NumberText.count(checkpoint.parameterCount)) params"
-    if checkpoint.files.count > 1 { facts = "\(checkpoint.files.count) shards · " + facts }
-    if !dtypes.isEmpty { facts += " · " + dtypes }
-    let room = canvas.width - 16 - state.engineLabel.count - 14 - (state.isDemo ? 16 : 0)
-    let path = checkpoint.path.count > max(24, room - facts.count) ? "…" + checkpoint.path.suffix(max(23, room - facts.count - 1)) : checkpoint.path
-    var left: [(String, CellStyle)] = [("QuantScope", CellStyle(.title, bold: true)), (" ▸ ", .muted), (path, .text)]
-    if state.isDemo { left.append(("  synthetic demo", CellStyle(.warning, bold: true))) }
-    left.append(("  " + Chrome.fit(facts, max(0, room - path.count)), .muted))
-    Chrome.headerLine(&canvas, y: 0, left: left, right: [("engine: ", .muted), (state.engineLabel, CellStyle(.text, bold: true))])
+    let count = checkpoint.tensors.count
+    let right = [TextFit.Part("engine: ", .muted), TextFit.Part(state.engineLabel, CellStyle(.text, bold: true))]
+    let room = canvas.width - 4 - right.reduce(0) { $0 + $1.text.count }
+    // What is left after the title and the facts goes to the path, which keeps its end.
+    var facts: [TextFit.Part] = []
+    if checkpoint.files.count > 1 { facts.append(TextFit.Part("  \(checkpoint.files.count) shards", .muted, importance: 1)) }
+    facts.append(TextFit.Part("  \(count) " + ScreenFrame.plural(count, "tensor"), .muted, importance: 3))
+    facts.append(TextFit.Part(" · \(NumberText.count(checkpoint.parameterCount)) params", .muted, importance: 2))
+    if !dtypes.isEmpty { facts.append(TextFit.Part(" · " + dtypes, .muted, importance: 1)) }
+    let demo = state.isDemo ? [TextFit.Part("  synthetic demo", CellStyle(.warning, bold: true), short: "  demo")] : []
+    let fixed = 13 + demo.reduce(0) { $0 + $1.text.count } + facts.reduce(0) { $0 + $1.text.count }
+    let pathRoom = max(24, room - fixed)
+    let path = TextFit.truncatedHead(checkpoint.path, width: pathRoom)
+    let left = [TextFit.Part("QuantScope", CellStyle(.title, bold: true)), TextFit.Part(" ▸ ", .muted), TextFit.Part(path)]
+      + demo + facts
+    ScreenFrame.headerLine(&canvas, y: 0, left: left, right: right)
     progressLine(state, &canvas, y: 1)
   }
 
   static func progressLine(_ state: AppState, _ canvas: inout Canvas, y: Int) {
-    let right: [(String, CellStyle)] = [
-      ("format: ", .muted), (state.globalFormat.rawValue, CellStyle(.key, bold: true)),
-      ("  view: ", .muted), (state.viewFormat.rawValue + " " + state.metric.rawValue, .text),
-      ("  threshold: ", .muted), (NumberText.threshold(state.threshold), .text),
+    let right: [TextFit.Part] = [
+      TextFit.Part("format: ", .muted), TextFit.Part(state.globalFormat.rawValue, CellStyle(.key, bold: true)),
+      TextFit.Part("  view: ", .muted), TextFit.Part(state.viewFormat.rawValue + " " + state.metric.rawValue),
+      TextFit.Part("  threshold: ", .muted), TextFit.Part(NumberText.threshold(state.threshold)),
     ]
-    Chrome.headerLine(&canvas, y: y, left: [], right: right)
-    // The progress on the left never runs into the settings on the right: parts that do not fit
-    // are left out (rate and ETA first).
-    let limit = canvas.width - right.reduce(0) { $0 + $1.0.count } - 2
+    let bar = CellStyle(.text, headerBar: true)
+    let muted = CellStyle(.muted, headerBar: true)
     guard let progress = state.progress else {
-      canvas.put("waiting for the engine…", x: 1, y: y, style: CellStyle(.muted, headerBar: true))
+      ScreenFrame.headerLine(&canvas, y: y, left: [TextFit.Part("waiting for the engine…", muted)], right: right)
       return
     }
+    var left: [TextFit.Part] = []
+    var barAt: (offset: Int, width: Int, fraction: Double)?
     if progress.tensorsDone >= progress.tensorsTotal {
-      var done = "analysed \(progress.tensorsTotal) tensors"
-      let duration = state.elapsedSeconds > 0 ? " in \(NumberText.duration(state.elapsedSeconds))" : ""
-      if 1 + done.count + duration.count < limit { done += duration }  // whole or not at all
-      let end = canvas.put(done,
-                           x: 1, y: y, style: CellStyle(.muted, headerBar: true), maxWidth: max(0, limit - 1))
-      captureProgress(state, &canvas, x: end, y: y, limit: limit)
-      return
+      left.append(TextFit.Part("analysed \(progress.tensorsTotal) " + ScreenFrame.plural(progress.tensorsTotal, "tensor"), muted))
+      if state.elapsedSeconds > 0 {
+        left.append(TextFit.Part(" in \(NumberText.duration(state.elapsedSeconds))", muted, importance: 1))
+      }
+    } else {
+      let fraction = progress.bytesTotal > 0
+        ? Double(progress.bytesDone) / Double(progress.bytesTotal)
+        : Double(progress.tensorsDone) / Double(max(1, progress.tensorsTotal))
+      let barWidth = canvas.width >= 120 ? 28 : canvas.width >= 100 ? 12 : 6
+      left.append(TextFit.Part("analysing ", bar))
+      barAt = (10, barWidth, fraction)
+      left.append(TextFit.Part(String(repeating: " ", count: barWidth), bar))
+      left.append(TextFit.Part(" \(Int((fraction * 100).rounded(.down)))%", bar))
+      left.append(TextFit.Part("  \(progress.tensorsDone)/\(progress.tensorsTotal)", bar, importance: 3))
+      if state.elapsedSeconds > 0.5 && progress.bytesDone > 0 {
+        let rate = Double(progress.bytesDone) / state.elapsedSeconds
+        let remaining = Double(progress.bytesTotal - min(progress.bytesTotal, progress.bytesDone)) / rate
+        left.append(TextFit.Part("  " + InspectRenderer.byteText(UInt64(rate)) + "/s", bar, importance: 1))
+        left.append(TextFit.Part("  ETA " + NumberText.duration(remaining), bar, importance: 2))
+      }
     }
-    let fraction = progress.bytesTotal > 0
-      ? Double(progress.bytesDone) / Double(progress.bytesTotal)
-      : Double(progress.tensorsDone) / Double(max(1, progress.tensorsTotal))
-    var x = canvas.put("analysing ", x: 1, y: y, style: CellStyle(.text, headerBar: true))
-    let barWidth = canvas.width >= 120 ? 28 : canvas.width >= 100 ? 12 : 6
-    ProgressBar.draw(into: &canvas, fraction: fraction, x: x, y: y, width: barWidth, background: true)
-    x += barWidth
-    var text = " \(Int((fraction * 100).rounded(.down)))%"
-    var parts = ["  \(progress.tensorsDone)/\(progress.tensorsTotal)"]
-    if state.elapsedSeconds > 0.5 && progress.bytesDone > 0 {
-      let rate = Double(progress.bytesDone) / state.elapsedSeconds
-      let remaining = Double(progress.bytesTotal - min(progress.bytesTotal, progress.bytesDone)) / rate
-      parts.append("  " + InspectRenderer.byteText(UInt64(rate)) + "/s  ETA " + NumberText.duration(remaining))
+    if let capture = captureProgress(state) { left.append(TextFit.Part(capture, muted, importance: 2)) }
+    ScreenFrame.headerLine(&canvas, y: y, left: left, right: right)
+    if let barAt {
+      ProgressBar.draw(into: &canvas, fraction: barAt.fraction, x: 1 + barAt.offset, y: y, width: barAt.width, background: true)
     }
-    for part in parts where x + text.count + part.count < limit { text += part }
-    let end = canvas.put(text, x: x, y: y, style: CellStyle(.text, headerBar: true), maxWidth: max(0, limit - x - 1))
-    captureProgress(state, &canvas, x: end, y: y, limit: limit)
   }
 
-  /// ` · capture 3/28` while an activation capture is analysed, then its module count.
-  static func captureProgress(_ state: AppState, _ canvas: inout Canvas, x: Int, y: Int, limit: Int) {
-    guard state.activationsPath != nil else { return }
-    let text: String
-    if state.activationFailure != nil {
-      text = " · capture failed"
-    } else if let analysis = state.activations {
-      text = " · capture: \(analysis.modules.count) modules"
-    } else {
-      text = " · capture " + (state.activationProgress.map { "\($0.done)/\($0.total)" } ?? "…")
-    }
-    // Shown whole or not at all: the format and threshold on the right come first.
-    if x + text.count <= limit { canvas.put(text, x: x, y: y, style: CellStyle(.muted, headerBar: true)) }
+  /// ` · capture 3/28` while an activation capture is analysed, then its module count (nil
+  /// without a capture).
+  static func captureProgress(_ state: AppState) -> String? {
+    guard state.activationsPath != nil else { return nil }
+    if state.activationFailure != nil { return " · capture failed" }
+    if let analysis = state.activations { return " · capture: \(analysis.modules.count) modules" }
+    return " · capture " + (state.activationProgress.map { "\($0.done)/\($0.total)" } ?? "…")
   }
 
   // MARK: - Columns
@@ -161,7 +176,7 @@ enum ModelScreen {
   // MARK: - Rows
 
   static func drawRow(
-    _ row: TreeRow, _ state: AppState, _ columns: Columns, _ scales: [QuantFormat: HeatScale],
+    _ row: TreeRow, _ state: AppState, _ columns: Columns, _ scale: HeatScale,
     _ context: RenderContext, _ canvas: inout Canvas, y: Int
   ) {
     let left = 1 + columns.nameX
@@ -171,34 +186,38 @@ enum ModelScreen {
       let quantizable = Quantizability.isQuantizable(info)
       let isKept = state.kept.contains(info.name)
       if isKept { canvas.set("■", x: left - 1, y: y, style: CellStyle(.kept, bold: true)) }
-      var label = row.label
-      if !quantizable && info.dtype.isAnalysable && info.shape.count == 2 && columns.nameWidth - indent - label.count >= 14 { label += " (16-bit)" }
       let style = isKept ? CellStyle(.kept) : (quantizable ? CellStyle.text : CellStyle.muted)
-      canvas.put("  " + Chrome.fit(label, columns.nameWidth - indent - 3), x: left + indent, y: y, style: style)
+      var label = [TextFit.Part("  " + row.label, style)]
+      if !quantizable && info.dtype.isAnalysable && info.shape.count == 2 {
+        label.append(TextFit.Part(" (16-bit)", .muted, short: " 16b"))
+      }
+      canvas.put(label, x: left + indent, y: y, width: columns.nameWidth - indent - 1)
       let shape = InspectRenderer.shapeText(info.shape)
       if let shapeX = columns.shapeX {
-        canvas.putRight(shape.count > 11 ? "…" + shape.suffix(10) : shape, right: 1 + shapeX + 11, y: y, style: .muted)
+        canvas.putRight(TextFit.truncatedHead(shape, width: 11), right: 1 + shapeX + 11, y: y, style: .muted)
       }
       canvas.put(info.dtype.rawValue, x: 1 + columns.dtypeX, y: y, style: .muted, maxWidth: 5)
       drawOutliers(state.outlierCount(tensor), columns, &canvas, y: y)
       for (format, x) in zip(state.settings.formats, columns.formatX) {
         let value = state.metricValue(tensor, format)
         let pending = state.analyses[tensor] == nil && info.dtype.isAnalysable && state.failures[tensor] == nil
-        drawCell(value, pending: pending, dimmed: !quantizable, state, scales[format], context, &canvas, x: 1 + x, y: y)
+        drawCell(value, pending: pending, dimmed: !quantizable, state, scale, context, &canvas, x: 1 + x, y: y)
       }
     } else {
-      // While some of its tensors await results the group's numbers are partial: they are dimmed
-      // and the label says how many of its tensors are in (`(7/9)`).
-      let coverage = state.nodeCoverage(row.node)
+      // A group row aggregates the tensors under it that pass the filter. While some of them
+      // await results its numbers are partial: dimmed, and the label says how many are in.
+      let coverage = state.coverage(row.leaves)
       let partial = coverage.done < coverage.total
       let marker = row.isExpanded ? "▾ " : "▸ "
       let count = partial ? " (\(coverage.done)/\(coverage.total))" : row.isExpanded ? "" : " (\(row.leafCount))"
-      let name = marker + Chrome.fit(row.label, columns.nameWidth - indent - 3 - count.count)
-      let end = canvas.put(name, x: left + indent, y: y, style: CellStyle(.group, bold: row.depth == 0))
-      canvas.put(count, x: end, y: y, style: partial ? CellStyle(.warning) : CellStyle(.group, bold: row.depth == 0))
-      drawOutliers(state.nodeOutliers(row.node), partial: partial, columns, &canvas, y: y)
+      let groupStyle = CellStyle(.group, bold: row.depth == 0)
+      canvas.put([
+        TextFit.Part(marker + row.label, groupStyle),
+        TextFit.Part(count, partial ? CellStyle(.warning) : groupStyle),
+      ], x: left + indent, y: y, width: columns.nameWidth - indent - 1)
+      drawOutliers(state.aggregateOutliers(row.leaves), partial: partial, columns, &canvas, y: y)
       for (format, x) in zip(state.settings.formats, columns.formatX) {
-        drawCell(state.nodeMetric(row.node, format), pending: partial, dimmed: partial, state, scales[format],
+        drawCell(state.aggregateMetric(row.leaves, format), pending: partial, dimmed: partial, state, scale,
                  context, &canvas, x: 1 + x, y: y)
       }
     }
@@ -212,21 +231,21 @@ enum ModelScreen {
 
   /// A heat cell: a lead (shade glyph without colour) and the value in 6 columns.
   static func drawCell(
-    _ value: Double?, pending: Bool, dimmed: Bool, _ state: AppState, _ scale: HeatScale?,
+    _ value: Double?, pending: Bool, dimmed: Bool, _ state: AppState, _ scale: HeatScale,
     _ context: RenderContext, _ canvas: inout Canvas, x: Int, y: Int
   ) {
     guard let value else {
       canvas.putRight(pending ? "…" : "·", right: x + Columns.cellWidth, y: y, style: .muted)
       return
     }
-    let text = Chrome.metricText(value, state)
-    let position = scale?.position(value) ?? 0
+    let text = state.metricText(value)
     if dimmed {
       canvas.putRight(text, right: x + Columns.cellWidth, y: y, style: .muted)
       return
     }
+    let position = scale.position(value)
     let style = CellStyle.heat(position)
-    canvas.set(Chrome.heatLead(position, context), x: x, y: y, style: style)
+    canvas.set(ViewHeat.lead(position, context), x: x, y: y, style: style)
     canvas.putRight(text, right: x + Columns.cellWidth, y: y, style: style)
   }
 
@@ -234,35 +253,40 @@ enum ModelScreen {
 
   static func footer(_ state: AppState, _ canvas: inout Canvas, y: Int) {
     let totals = state.totals
-    var x = canvas.put(
-      "model totals (param-weighted \(state.metric == .relErr ? "rel_err" : "SQNR dB")): ",
-      x: 1, y: y, style: .muted)
+    var line = [TextFit.Part(
+      "model totals (param-weighted \(state.metric.rawValue)): ", .muted, short: "totals \(state.metric.rawValue): ")]
     let waiting = totals.formats.values.allSatisfy { $0.tensors == 0 }
-    // Totals over part of the model say so; the marker keeps its place however many fit.
-    let partial = state.partialCoverage.map { "(partial: \($0.done)/\($0.total) tensors)" }
-    let end = canvas.width - 1 - (partial.map { $0.count + 1 } ?? 0)
-    for format in state.settings.formats {
+    // Formats further down the list give way first; the chosen one stays.
+    let formats = state.settings.formats
+    for (offset, format) in formats.enumerated() {
       guard let total = totals.formats[format], total.tensors > 0 else { continue }
       let value = state.metric == .relErr ? NumberText.error(total.relErr) : NumberText.decibels(total.sqnrDB)
       let isChosen = format == state.globalFormat
-      let entry = "\(format.rawValue) \(value)  "
-      if x + entry.count > end { break }
-      x = canvas.put(entry, x: x, y: y, style: isChosen ? CellStyle(.key, bold: true) : .text)
+      line.append(TextFit.Part(
+        "\(format.rawValue) \(value)  ", isChosen ? CellStyle(.key, bold: true) : .text,
+        short: "\(format.rawValue) \(value) ", importance: isChosen ? TextFit.Part.essential : formats.count - offset + 1))
     }
     if waiting {
-      canvas.put("waiting for results", x: x, y: y, style: .muted)
-    } else if let partial {
-      canvas.put(partial, x: x, y: y, style: CellStyle(.warning))
+      line.append(TextFit.Part("waiting for results", .muted))
+    } else if let coverage = state.partialCoverage {
+      // Totals over part of the model say so, whatever else gives way.
+      line.append(TextFit.Part("(partial: \(coverage.done)/\(coverage.total) tensors)", CellStyle(.warning),
+                               short: "(partial \(coverage.done)/\(coverage.total))"))
     }
+    canvas.put(line, x: 1, y: y, width: canvas.width - 2)
     let chosen = state.choiceSummary?.weightsBytes ?? totals.memoryBytes(format: state.globalFormat, keeping: [])
-    var memory = "memory: 16-bit \(InspectRenderer.byteText(totals.bytes16)) → \(state.globalFormat.rawValue) \(InspectRenderer.byteText(chosen))"
+    var memory = [TextFit.Part(
+      "memory: 16-bit \(InspectRenderer.byteText(totals.bytes16)) → \(state.globalFormat.rawValue) \(InspectRenderer.byteText(chosen))")]
     let keptCount = state.appliedKept.count
     if keptCount > 0 {
       let extra = state.choiceSummary?.keptExtraBytes ?? 0
-      memory += " (incl. \(keptCount) kept in 16-bit: +\(InspectRenderer.byteText(extra)))"
+      memory.append(TextFit.Part(
+        " (incl. \(keptCount) kept in 16-bit: +\(InspectRenderer.byteText(extra)))", CellStyle(.kept),
+        short: " (■ \(keptCount): +\(InspectRenderer.byteText(extra)))"))
     } else if !state.kept.isEmpty {
-      memory += " (\(state.kept.count) kept: not applied by 8-bit loading)"
+      memory.append(TextFit.Part(
+        " (\(state.kept.count) kept: not applied by 8-bit loading)", .muted, short: " (kept: not applied by 8-bit)"))
     }
-    canvas.put(memory, x: 1, y: y + 1, style: .text, maxWidth: canvas.width - 2)
+    canvas.put(memory, x: 1, y: y + 1, width: canvas.width - 2)
   }
 }

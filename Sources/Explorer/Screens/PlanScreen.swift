@@ -56,8 +56,8 @@ enum PlanScreen {
     let chartBottom = top + boxHeight - 3
     chart(state, current: current, &canvas, x: 1, y: chartTop, width: canvas.width - sideWidth - 3, bottom: chartBottom)
     side(state, &canvas, x: canvas.width - sideWidth - 1, y: chartTop, width: sideWidth, bottom: top + boxHeight - 2)
-    Chrome.statusLine(&canvas, y: canvas.height - 2, state)
-    Chrome.hintBar(&canvas, state)
+    ScreenFrame.statusLine(&canvas, y: canvas.height - 2, state)
+    ScreenFrame.hintBar(&canvas, state)
   }
 
   static func value(_ value: Double) -> String { value.isNaN ? "-" : NumberText.error(value) }
@@ -146,7 +146,7 @@ enum PlanScreen {
         canvas.put("… \(best.keptTensors.count - offset) more", x: x, y: line, style: .muted)
       } else {
         let name = ModuleName(tensor: TensorName(tensor.name))?.rawValue ?? tensor.name
-        canvas.put("■ " + Chrome.fit(name, width - 2), x: x, y: line, style: CellStyle(.kept), maxWidth: width)
+        canvas.put("■ " + TextFit.truncated(name, width: width - 2), x: x, y: line, style: CellStyle(.kept), maxWidth: width)
       }
       line += 1
     }

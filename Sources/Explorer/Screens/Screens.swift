@@ -4,8 +4,8 @@ import Terminal
 public enum Screens {
   /// Draws `state` into `canvas`: the current screen, or a clear message below 80×24.
   public static func render(_ state: AppState, into canvas: inout Canvas, context: RenderContext) {
-    if Chrome.isTooSmall(canvas) {
-      Chrome.drawTooSmall(&canvas)
+    if ScreenFrame.isTooSmall(canvas) {
+      ScreenFrame.drawTooSmall(&canvas)
       return
     }
     switch state.screen {

@@ -50,8 +50,8 @@ enum TensorScreen {
       case .errors: errors(state, analysis, inner, &canvas, context, capture: state.captureModule(for: info))
       }
     }
-    Chrome.statusLine(&canvas, y: canvas.height - 2, state)
-    Chrome.hintBar(&canvas, state)
+    ScreenFrame.statusLine(&canvas, y: canvas.height - 2, state)
+    ScreenFrame.hintBar(&canvas, state)
   }
 
   /// A rectangle of the canvas.
@@ -65,18 +65,31 @@ enum TensorScreen {
   // MARK: - Header
 
   static func header(_ state: AppState, _ info: TensorInfo, _ analysis: TensorAnalysis?, _ canvas: inout Canvas) {
-    var left: [(String, CellStyle)] = [
-      (InspectRenderer.displayName(info.name), CellStyle(.title, bold: true)),
-      ("   \(InspectRenderer.shapeText(info.shape)) \(info.dtype.rawValue)   \(NumberText.count(info.elementCount)) params", .text),
+    var left = [
+      TextFit.Part(InspectRenderer.displayName(info.name), CellStyle(.title, bold: true)),
+      TextFit.Part("   \(InspectRenderer.shapeText(info.shape)) \(info.dtype.rawValue)", .text, short: " \(InspectRenderer.shapeText(info.shape))"),
+      TextFit.Part("   \(NumberText.count(info.elementCount)) params", .text, short: " \(NumberText.count(info.elementCount))", importance: 1),
     ]
-    if state.kept.contains(info.name) { left.append(("   ■ kept in 16-bit", CellStyle(.kept, bold: true))) }
-    Chrome.headerLine(&canvas, y: 0, left: left, right: [("⏎/esc back", .muted)])
-    var line = Quantizability.reason(info)
-    if let stats = analysis?.stats {
-      line = "min \(NumberText.short(stats.min))  max \(NumberText.short(stats.max))  mean \(NumberText.short(stats.mean))  std \(NumberText.short(stats.std))  zeros \(stats.zeros)"
-        + (stats.nonfinite > 0 ? "  nan \(stats.nans) inf \(stats.infinities)" : "") + "  · " + line
+    if state.kept.contains(info.name) {
+      left.append(TextFit.Part("   ■ kept in 16-bit", CellStyle(.kept, bold: true), short: " ■ 16-bit"))
     }
-    canvas.put(line, x: 1, y: 1, style: .muted, maxWidth: canvas.width - 2)
+    ScreenFrame.headerLine(&canvas, y: 0, left: left, right: [TextFit.Part("⏎/esc back", .muted)])
+    // Line 2: why the tensor is (not) quantized, after its statistics, which give way first.
+    var line: [TextFit.Part] = []
+    if let stats = analysis?.stats {
+      line = [
+        TextFit.Part("min \(NumberText.short(stats.min))  max \(NumberText.short(stats.max))  ", .muted, importance: 5),
+        TextFit.Part("mean \(NumberText.short(stats.mean))  ", .muted, importance: 2),
+        TextFit.Part("std \(NumberText.short(stats.std))  ", .muted, importance: 3),
+        TextFit.Part("zeros \(stats.zeros)  ", .muted, importance: 1),
+      ]
+      if stats.nonfinite > 0 {
+        line.append(TextFit.Part("nan \(stats.nans) inf \(stats.infinities)  ", CellStyle(.warning), importance: 6))
+      }
+      line.append(TextFit.Part("· ", .muted))
+    }
+    line.append(TextFit.Part(Quantizability.reason(info), .muted))
+    canvas.put(line, x: 1, y: 1, width: canvas.width - 2)
   }
 
   static func titles(_ panel: TensorPanel, _ state: AppState, _ analysis: TensorAnalysis?) -> (String, String?) {
@@ -127,7 +140,13 @@ enum TensorScreen {
   static func bins(_ state: AppState, _ analysis: TensorAnalysis, _ rect: Rect, _ canvas: inout Canvas) {
     let format = state.viewFormat
     let levels = format.levels
-    canvas.put("w / block absmax, [-1, 1] · │ \(levels.count) levels", x: rect.x + 1, y: rect.y, style: .muted, maxWidth: rect.width - 1)
+    // The histogram is of w / block absmax; int8 scales whole rows, so its grid is only a guide.
+    let scaling = format == .int8
+      ? [TextFit.Part("w / \(state.settings.blocksize)-block absmax", .muted),
+         TextFit.Part(" (int8 scales by row absmax)", .muted, short: " (int8: by row)")]
+      : [TextFit.Part("w / \(format.effectiveBlocksize(state.settings.blocksize))-block absmax", .muted, short: "w / block absmax")]
+    canvas.put(scaling + [TextFit.Part(", [-1, 1] · │ \(levels.count) levels", .muted, short: " · \(levels.count) levels", importance: 1)],
+               x: rect.x + 1, y: rect.y, width: rect.width - 1)
     let plotHeight = max(1, rect.height - 4)
     let counts = analysis.normalizedHistogram.counts.map(Double.init)
     let plot = HistogramPlot(values: counts, resolution: state.braille ? .braille : .blocks)
@@ -150,18 +169,51 @@ enum TensorScreen {
       }
     }
     guard let metrics = analysis.formats[format] else {
-      canvas.put("no metrics for \(format.rawValue) (1-D tensor)", x: rect.x + 1, y: tickY + 1, style: .muted)
+      canvas.put("no metrics for \(format.rawValue) (1-D tensor)", x: rect.x + 1, y: tickY + 1, style: .muted, maxWidth: rect.width - 1)
       return
     }
-    let label = "code use "
+    let label = "code use, by level "
     canvas.put(label, x: rect.x + 1, y: tickY + 1, style: .muted)
-    let bars = Sparkline.text(metrics.codeCounts.map(Double.init), width: max(1, min(rect.width - label.count - 2, metrics.codeCounts.count)))
+    let ordered = codeCountsByLevel(format, metrics.codeCounts).map(Double.init)
+    let bars = Sparkline.text(ordered, width: max(1, min(rect.width - label.count - 2, ordered.count)))
     canvas.put(bars, x: rect.x + 1 + label.count, y: tickY + 1, style: CellStyle(.codeUsage))
     let maxBits = log2(Double(max(2, format.codeBinCount)))
-    canvas.put(
-      "entropy \(InspectRenderer.fixed(metrics.codeEntropyBits, digits: 2))/\(InspectRenderer.fixed(maxBits, digits: maxBits.rounded() == maxBits ? 0 : 2)) bits · rel_err \(NumberText.error(metrics.relErr))",
-      x: rect.x + 1, y: tickY + 2, style: .text, maxWidth: rect.width - 1)
+    canvas.put([
+      TextFit.Part("entropy \(InspectRenderer.fixed(metrics.codeEntropyBits, digits: 2))/\(InspectRenderer.fixed(maxBits, digits: maxBits.rounded() == maxBits ? 0 : 2)) bits",
+                   .text, short: "H \(InspectRenderer.fixed(metrics.codeEntropyBits, digits: 2))/\(InspectRenderer.fixed(maxBits, digits: maxBits.rounded() == maxBits ? 0 : 2))"),
+      TextFit.Part(" · rel_err \(NumberText.error(metrics.relErr))", .text),
+    ], x: rect.x + 1, y: tickY + 2, width: rect.width - 1)
   }
+
+  /// A format's code-use counts ordered by the value each code stands for (fp4's codes are not
+  /// in value order: 8...15 are the negatives), so the sparkline reads as a distribution.
+  static func codeCountsByLevel(_ format: QuantFormat, _ counts: [UInt64]) -> [UInt64] {
+    guard let values = codeValues[format], values.count == counts.count else { return counts }
+    return counts.indices.sorted { (values[$0], $0) < (values[$1], $1) }.map { counts[$0] }
+  }
+
+  /// The value of each 4-bit code, found by round-tripping the format's own levels (one block,
+  /// absmax 1) through the reference kernels; the 8-bit formats' bins are already in value order.
+  static let codeValues: [QuantFormat: [Float]] = {
+    var result: [QuantFormat: [Float]] = [:]
+    for format in QuantFormat.allCases where format.codeBinCount == 16 {
+      let levels = format.levels
+      let block = levels + [Float](repeating: 0, count: max(0, 64 - levels.count))
+      let trip = FormatReference.roundTrip(format, values: block, dtype: .F32, shape: [block.count], blocksize: 64)
+      guard trip.codes.count >= levels.count else { continue }
+      var values = [Float](repeating: 0, count: 16)
+      var seen = [Bool](repeating: false, count: 16)
+      for (offset, level) in levels.enumerated() {
+        let code = Int(trip.codes[offset]) & 15
+        values[code] = level
+        seen[code] = true
+      }
+      // Codes no level reached (fp4's −0) sit beside the value they equal.
+      for code in 0..<16 where !seen[code] { values[code] = code >= 8 ? -0.0 : 0 }
+      result[format] = values
+    }
+    return result
+  }()
 
   // MARK: - Outliers
 
@@ -276,7 +328,8 @@ enum TensorScreen {
       canvas.putRight(column.title, right: x + column.width, y: rect.y, style: .muted)
       x += column.width
     }
-    let scale = HeatScale(values: state.settings.formats.compactMap { analysis.formats[$0]?.relErr })
+    let heat = ViewHeat(values: state.settings.formats.compactMap { analysis.formats[$0]?.relErr }, higherIsBetter: false)
+    let scale = heat.scale
     for (row, format) in state.settings.formats.enumerated() where row + 1 < rect.height {
       let y = rect.y + 1 + row
       guard let metrics = analysis.formats[format] else { continue }
@@ -298,6 +351,14 @@ enum TensorScreen {
     let footY = rect.y + 1 + state.settings.formats.count
     if footY < rect.y + rect.height {
       canvas.put("● chosen (F) · bold: in view (f)", x: rect.x + 1, y: footY, style: .muted, maxWidth: rect.width - 1)
+    }
+    // The rel_err column's scale (over this tensor's formats), in the panel's bottom border.
+    var relErr = state
+    relErr.metric = .relErr
+    if heat.legendWidth(relErr, label: "rel_err heat:") + 2 < rect.width - 1 {
+      let border = rect.y + rect.height
+      let end = heat.drawLegend(relErr, label: " rel_err heat:", x: rect.x + 1, y: border, context, &canvas)
+      canvas.put(" ", x: end, y: border, style: .muted)
     }
   }
 }

@@ -7,7 +7,7 @@ enum ExplorerCommand {
   static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
     var options = AnalysisOptions.valueOptions
     options.formUnion(["--theme", "--engine", "--jobs", "--activations"])
-    let parsed = try Arguments(arguments, options: options, flags: [])
+    let parsed = try Arguments(arguments, options: options, flags: ["--no-mouse", "--fresh"])
     let paths = try parsed.positionals(atMost: 1)
     let settings = try AnalysisOptions.settings(parsed)
     let jobs = try AnalysisOptions.jobs(parsed)
@@ -41,10 +41,12 @@ enum ExplorerCommand {
         throw .failed(error.description)
       }
     }
-    let explorerOptions = ExplorerOptions(
+    var explorerOptions = ExplorerOptions(
       isDemo: paths.isEmpty || InspectRenderer.isSyntheticDemo(checkpoint),
       themeName: parsed.value("--theme"), settings: settings, makeBackend: makeBackend,
       engineLabel: engine == "cpu" ? "cpu ×\(jobs)" : engine, jobs: jobs, activationsPath: capture)
+    explorerOptions.isMouseEnabled = !parsed.flag("--no-mouse")
+    explorerOptions.isFresh = parsed.flag("--fresh")
     return ExplorerApp.run(checkpoint: checkpoint, options: explorerOptions)
   }
 }
