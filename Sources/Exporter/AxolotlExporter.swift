@@ -73,7 +73,12 @@ public enum AxolotlExporter {
             + ": not written (export QLoRA to keep layers in 16-bit)")
       }
     }
-    if config?.hasQuantizationConfig == true {
+    if case .bitsandbytes(let quant, let doubleQuant, _) = StoredExport.kind(checkpoint) {
+      // Pre-quantized by bitsandbytes: its quantization_config is what loads it, and the options match it.
+      yaml.comment("Pre-quantized: the checkpoint is stored as \(StoredExport.describe(quant, doubleQuant)); it loads as saved,")
+      yaml.comment("  with config.json's quantization_config. Its own error cannot be measured: the original")
+      yaml.comment("  weights are not in the file; the other formats' errors are of the dequantized weights.")
+    } else if config?.hasQuantizationConfig == true {
       yaml.comment("WARNING: config.json has a quantization_config; Axolotl reuses it and ignores")
       yaml.comment("  bnb_config_kwargs. Remove it (or export from unquantized weights) for this choice to apply.")
       warnings.append(

@@ -14,6 +14,8 @@ public enum ExportError: Error, Sendable, Hashable, CustomStringConvertible {
   case fileExists(path: String)
   /// Writing the output failed.
   case write(path: String, reason: String)
+  /// The checkpoint is already quantized and cannot be loaded the way the options ask.
+  case storedMismatch(String)
 
   public var description: String {
     switch self {
@@ -29,6 +31,7 @@ public enum ExportError: Error, Sendable, Hashable, CustomStringConvertible {
     case .invalidOption(let reason): reason
     case .fileExists(let path): "\(path): file exists (use --force to overwrite)"
     case .write(let path, let reason): "\(path): \(reason)"
+    case .storedMismatch(let reason): reason
     }
   }
 }

@@ -52,6 +52,9 @@ public struct ModuleName: Hashable, Sendable, Comparable, CustomStringConvertibl
 
   private init(unchecked: String) { rawValue = unchecked }
 
+  /// A skip entry read from a pre-quantized checkpoint's config.json, taken as written.
+  static func stored(_ text: String) -> ModuleName { ModuleName(unchecked: text) }
+
   /// A module name known to be well formed (from the checkpoint, or a constant).
   static func known(_ text: String) -> ModuleName { ModuleName(unchecked: text) }
 

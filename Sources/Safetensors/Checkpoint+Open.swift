@@ -8,8 +8,18 @@ extension Checkpoint {
   ///
   /// - Throws: the first `SafetensorsError` found: a validation rule of a file (naming the file or
   ///   shard), a sharding check, or a resolution error listing what a directory holds.
-  /// - Complexity: reads 8 + N bytes of each file (plus the index); never touches tensor data.
+  /// Pre-quantized tensors (bitsandbytes saves, FP8 weights with scales) are folded into one
+  /// logical tensor each (`recognisingStoredQuantization`).
+  ///
+  /// - Complexity: reads 8 + N bytes of each file (plus the index); of the tensor data, only a
+  ///   pre-quantized checkpoint's small quant-state parts, and its config.json.
   public static func open(_ path: String) throws(SafetensorsError) -> Checkpoint {
+    // Pre-quantized tensors (bitsandbytes saves, FP8 with scales) become one logical tensor each.
+    try openResolved(path).recognisingStoredQuantization()
+  }
+
+  /// `open` before stored quantization is recognised: the files' tensors as their headers list them.
+  private static func openResolved(_ path: String) throws(SafetensorsError) -> Checkpoint {
     guard let status = Syscalls.status(ofPath: path) else {
       // Let open(2) produce the precise reason (ENOENT, EACCES, ...).
       let fd = try Syscalls.openReadOnly(path)

@@ -70,6 +70,11 @@ public enum SafetensorsError: Error, Sendable, Equatable, CustomStringConvertibl
   /// A tensor name that is not in the checkpoint, or a tensor from another checkpoint.
   case noSuchTensor(file: String, tensor: String)
 
+  // MARK: - Stored quantization
+
+  /// The parts of a pre-quantized tensor do not fit together (missing, wrong size, bad JSON, ...).
+  case storedQuantization(file: String, tensor: String, reason: String)
+
   // MARK: - Rendering
 
   /// The file the error is about (the first part of `description`).
@@ -84,7 +89,7 @@ public enum SafetensorsError: Error, Sendable, Equatable, CustomStringConvertibl
       .invalidIndex(let file, _), .unsafeShardPath(let file, _, _), .missingShard(let file, _),
       .duplicateAcrossShards(let file, _, _, _), .notInShard(let file, _, _),
       .unsupportedPath(let file), .noCheckpoint(let file, _), .outOfRange(let file, _, _, _, _),
-      .notConvertible(let file, _, _), .noSuchTensor(let file, _):
+      .notConvertible(let file, _, _), .noSuchTensor(let file, _), .storedQuantization(let file, _, _):
       file
     }
   }
@@ -143,6 +148,8 @@ public enum SafetensorsError: Error, Sendable, Equatable, CustomStringConvertibl
       return "tensor \(TensorInfo.displayName(tensor)): \(dtype.rawValue) cannot be converted to F32"
     case .noSuchTensor(_, let tensor):
       return "no tensor named \(TensorInfo.displayName(tensor))"
+    case .storedQuantization(_, let tensor, let reason):
+      return "tensor \(TensorInfo.displayName(tensor)): \(reason)"
     }
   }
 

@@ -81,6 +81,14 @@ public final class TensorDataReader: Sendable {
     of tensor: TensorInfo, from element: Int, count: Int, into destination: UnsafeMutablePointer<Float>
   ) throws(SafetensorsError) {
     let (_, file) = try descriptor(for: tensor)
+    if let stored = tensor.stored {
+      guard element >= 0, count >= 0, element <= tensor.elementCount, count <= tensor.elementCount - element else {
+        throw .outOfRange(
+          file: file.path, tensor: tensor.name, start: UInt64(max(0, element)), count: UInt64(max(0, count)),
+          limit: UInt64(tensor.elementCount))
+      }
+      return try readStoredFloats(of: tensor, stored: stored, from: element, count: count, into: destination)
+    }
     guard tensor.dtype.isAnalysable else {
       throw .notConvertible(file: file.path, tensor: tensor.name, dtype: tensor.dtype)
     }

@@ -9,12 +9,17 @@ public struct TensorInfo: Sendable, Hashable {
   public var fileIndex: Int
   /// Absolute byte offset of the first data byte in that file (8 + N + BEGIN).
   public var fileOffset: UInt64
-  /// Size of the data in bytes (END − BEGIN).
+  /// Size of the data in bytes (END − BEGIN); for a stored-quantized tensor, all its parts' bytes.
   public var byteCount: UInt64
+  /// How the tensor is stored when the checkpoint is already quantized (its parts, format and
+  /// scales); nil for a plain tensor. `dtype` and `shape` are then the logical ones.
+  public var stored: StoredQuantization?
 
   public init(
-    name: String, dtype: DType, shape: [Int], fileIndex: Int, fileOffset: UInt64, byteCount: UInt64
+    name: String, dtype: DType, shape: [Int], fileIndex: Int, fileOffset: UInt64, byteCount: UInt64,
+    stored: StoredQuantization? = nil
   ) {
+    self.stored = stored
     self.name = name
     self.dtype = dtype
     self.shape = shape

@@ -24,7 +24,9 @@ public enum Benchmark {
     }
     let chunkBytes: UInt64 = 4 << 20
     var chunks: [(tensor: Int, offset: UInt64, count: Int)] = []
-    for (index, tensor) in checkpoint.tensors.enumerated() {
+    // A stored-quantized tensor is read part by part (its bytes are not contiguous).
+    let tensors = checkpoint.tensors.flatMap { $0.stored?.parts.map(\.tensor) ?? [$0] }
+    for (index, tensor) in tensors.enumerated() {
       var offset: UInt64 = 0
       while offset < tensor.byteCount {
         let count = min(chunkBytes, tensor.byteCount - offset)
@@ -33,7 +35,6 @@ public enum Benchmark {
       }
     }
     let work = chunks
-    let tensors = checkpoint.tensors
     let state = BenchState()
     let started = monotonicSeconds()
     let worker: @Sendable (Int) -> Void = { _ in

@@ -52,9 +52,9 @@ public enum BitsandbytesStorage {
   }
 
   /// Bytes of `tensor` left unquantized: 2 per parameter for a floating tensor, the stored size for
-  /// an integer buffer.
+  /// an integer buffer or a tensor saved quantized (every part).
   public static func unquantizedBytes(_ tensor: TensorInfo) -> UInt64 {
-    tensor.dtype.isAnalysable ? UInt64(tensor.elementCount) * 2 : tensor.byteCount
+    tensor.stored == nil && tensor.dtype.isAnalysable ? UInt64(tensor.elementCount) * 2 : tensor.byteCount
   }
 
   /// The whole model's weights with every quantizable tensor in `layout` except those in `kept`.
@@ -63,6 +63,12 @@ public enum BitsandbytesStorage {
   ) -> UInt64 {
     var total: UInt64 = 0
     for (index, tensor) in tensors.enumerated() {
+      if let stored = tensor.stored, let format = StoredCodeUsage.matchingFormat(stored),
+        self.layout(of: format) == layout
+      {
+        total += tensor.byteCount  // saved in this layout: loaded as stored
+        continue
+      }
       let quantized = index < quantizable.count && quantizable[index] && !kept.contains(tensor.name)
       total += quantized ? quantizedBytes(tensor, layout: layout) : unquantizedBytes(tensor)
     }

@@ -150,6 +150,8 @@ public struct TensorAnalysis: Sendable, Hashable, Codable {
   public var outliers: OutlierColumns?
   /// Only for tensors with ≥ 2 dimensions; keyed by format.
   public var formats: [QuantFormat: FormatMetrics]
+  /// For a stored-quantized tensor: its own format's code usage, from the stored codes.
+  public var stored: StoredCodeUsage?
 
   public init(
     name: String, dtype: DType, shape: [Int], params: Int, quantizable: Bool, stats: TensorStats,

@@ -66,12 +66,17 @@ public struct CPUBackend: Backend {
       source: source, settings: settings, formatsEnabled: tensor.shape.count >= 2,
       threads: threads, segmentElements: segmentElements)
     let analysis = try run.execute(cancel: cancel, progress: progress)
-    return TensorAnalysis(
+    var result = TensorAnalysis(
       name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, params: tensor.elementCount,
       quantizable: Quantizability.isQuantizable(tensor),
       stats: analysis.stats, histogram: analysis.histogram,
       normalizedHistogram: analysis.normalizedHistogram, outliers: analysis.outliers,
       formats: analysis.formats)
+    if let stored = tensor.stored {
+      let usage = try StoredCodeUsage.count(tensor, stored: stored, reader: reader, checkpointPath: checkpoint.path)
+      StoredCodeUsage.apply(usage, stored: stored, to: &result)
+    }
+    return result
   }
 
   /// Analyses values already in memory (tests; formats for any rank when `formatsForAllRanks`).

@@ -245,7 +245,8 @@ public final class CUDABackend: Backend {
     _ tensor: TensorInfo, in checkpoint: Checkpoint, settings: AnalysisSettings,
     cancel: CancellationFlag?, progress: (@Sendable (UInt64) -> Void)?
   ) throws(EngineError) -> TensorAnalysis {
-    guard [.F32, .F16, .BF16].contains(tensor.dtype) else {
+    // Stored-quantized tensors are dequantized on the host, by the CPU backend's reader.
+    guard [.F32, .F16, .BF16].contains(tensor.dtype), tensor.stored == nil else {
       return try fallback.analyse(
         tensor, in: checkpoint, settings: settings, cancel: cancel, progress: progress)
     }

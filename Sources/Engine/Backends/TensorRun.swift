@@ -36,7 +36,8 @@ struct TensorSource: ValueSource {
     scratch: UnsafeMutableRawBufferPointer
   ) throws(EngineError) {
     do {
-      switch tensor.dtype {
+      // A stored-quantized tensor is dequantized by the reader, whatever its logical dtype.
+      switch tensor.stored == nil ? tensor.dtype : .F64 {
       case .F32:
         // Little-endian float32 bytes are the floats: read them in place (no copy).
         let bytes = UnsafeMutableRawBufferPointer(start: floats, count: count * 4)

@@ -17,6 +17,7 @@ public enum InspectRenderer {
       json.integer("params", tensor.elementCount)
       json.integer("bytes", tensor.byteCount)
       json.string("file", fileName(checkpoint, tensor))
+      if let stored = tensor.stored { storedObject(&json, stored) }
       json.endObject()
     }
     json.endArray()
@@ -43,29 +44,34 @@ public enum InspectRenderer {
   /// The table: one row per tensor, then totals by dtype.
   public static func table(_ checkpoint: Checkpoint) -> String {
     let sharded = checkpoint.files.count > 1
-    var rows: [[String]] = [["name", "dtype", "shape", "params", "bytes"] + (sharded ? ["shard"] : [])]
+    let anyStored = checkpoint.tensors.contains { $0.stored != nil }
+    var rows: [[String]] = [
+      ["name", "dtype", "shape", "params", "bytes"] + (sharded ? ["shard"] : []) + (anyStored ? ["stored"] : [])
+    ]
     for tensor in checkpoint.tensors {
       var row = [
         displayName(tensor.name), tensor.dtype.rawValue, shapeText(tensor.shape),
         groupedDigits(tensor.elementCount), groupedDigits(Int(tensor.byteCount)),
       ]
       if sharded { row.append(fileName(checkpoint, tensor)) }
+      if anyStored { row.append(tensor.stored?.mark ?? "") }
       rows.append(row)
+      if let stored = tensor.stored { rows += storedPartRows(stored, columns: row.count) }
     }
     var text = TextTable.render(rows, rightAligned: [3, 4])
-    var byDType: [DType: (tensors: Int, params: Int, bytes: UInt64)] = [:]
+    var byDType: [String: (tensors: Int, params: Int, bytes: UInt64)] = [:]
     for tensor in checkpoint.tensors {
-      var entry = byDType[tensor.dtype, default: (0, 0, 0)]
+      var entry = byDType[totalsKey(tensor), default: (0, 0, 0)]
       entry.tensors += 1
       entry.params += tensor.elementCount
       entry.bytes += tensor.byteCount
-      byDType[tensor.dtype] = entry
+      byDType[totalsKey(tensor)] = entry
     }
     text += "\n"
     var totals: [[String]] = [["dtype", "tensors", "params", "bytes"]]
     for (dtype, entry) in byDType.sorted(by: { $0.value.bytes > $1.value.bytes }) {
       totals.append([
-        dtype.rawValue, String(entry.tensors), groupedDigits(entry.params), byteText(entry.bytes),
+        dtype, String(entry.tensors), groupedDigits(entry.params), byteText(entry.bytes),
       ])
     }
     totals.append([

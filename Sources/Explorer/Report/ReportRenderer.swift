@@ -75,6 +75,7 @@ public struct ReportRenderer {
       json.integers("shape", tensor.shape)
       json.integer("params", tensor.elementCount)
       json.bool("quantizable", Quantizability.isQuantizable(tensor))
+      if let stored = tensor.stored { InspectRenderer.storedObject(&json, stored) }
       if let analysis = analyses[index] {
         tensorBody(&json, analysis)
       } else {
@@ -129,6 +130,7 @@ public struct ReportRenderer {
     json.number("hi", analysis.normalizedHistogram.hi)
     json.integers("counts", analysis.normalizedHistogram.counts)
     json.endObject()
+    if let usage = analysis.stored { Self.storedCodesObject(&json, usage) }
     if let outliers = analysis.outliers {
       json.beginObject("outlier_columns")
       json.number("threshold", Double(outliers.threshold))
@@ -221,7 +223,7 @@ public struct ReportRenderer {
       let tensor = checkpoint.tensors[index]
       let analysis = analyses[index]
       var row = [
-        InspectRenderer.displayName(tensor.name) + keptMark(tensor),
+        InspectRenderer.displayName(tensor.name) + keptMark(tensor) + Self.storedMark(tensor),
         InspectRenderer.shapeText(tensor.shape), tensor.dtype.rawValue,
       ]
       for format in settings.formats {
@@ -234,6 +236,7 @@ public struct ReportRenderer {
     var text = TextTable.render(rows, rightAligned: numeric)
     let totals = self.totals
     text += "\nrel_err per tensor (‖ŵ−w‖/‖w‖); \"(16-bit)\" = not quantized by bitsandbytes.\n"
+    if let note = storedNote() { text += note }
     let covered = totals.formats.values.map(\.tensors).max() ?? 0
     text += "\nmodel totals over \(covered) quantizable tensor\(covered == 1 ? "" : "s") "
     text += "(\(InspectRenderer.groupedDigits(totals.quantizableParams)) of \(InspectRenderer.groupedDigits(totals.params)) params):\n"

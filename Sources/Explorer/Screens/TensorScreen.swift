@@ -70,6 +70,8 @@ enum TensorScreen {
       TextFit.Part("   \(InspectRenderer.shapeText(info.shape)) \(info.dtype.rawValue)", .text, short: " \(InspectRenderer.shapeText(info.shape))"),
       TextFit.Part("   \(NumberText.count(info.elementCount)) params", .text, short: " \(NumberText.count(info.elementCount))", importance: 1),
     ]
+    // A pre-quantized tensor says how it is stored (dropped first when the line is short).
+    if let stored = info.stored { left.insert(TextFit.Part(" · \(stored.mark)", .muted, importance: 2), at: 2) }
     if state.kept.contains(info.name) {
       left.append(TextFit.Part("   ■ kept in 16-bit", CellStyle(.kept, bold: true), short: " ■ 16-bit"))
     }

@@ -66,6 +66,8 @@ enum ExportCommand {
     let output = parsed.value("-o").flatMap { $0 == "-" ? nil : $0 }
 
     let checkpoint = try ModelOpener.open(paths.first)
+    let storedKind = StoredExport.kind(checkpoint)
+    if case .fp8 = storedKind { Console.err("quantscope: note: \(StoredExport.fp8Note)\n") }
     let analyses = try AnalysisRunner.run(
       checkpoint: checkpoint, selection: Array(checkpoint.tensors.indices), settings: settings,
       backend: backend, jobs: jobs, useCache: !parsed.flag("--no-cache"))
@@ -73,8 +75,19 @@ enum ExportCommand {
     skip += ranked(analyses, format: format, worst: worst, above: above)
       .filter { !skip.contains($0) }
 
+    var (quantChosen, doubleQuantChosen) = (quant, doubleQuant)
+    if case .bitsandbytes(let storedQuant, let storedDoubleQuant, let storedSkip) = storedKind {
+      // A bitsandbytes save loads only as saved: its type, double quant and skip list.
+      let requested = try exportCall { () throws(ExportError) in try ExportQuant.parse(parsed.allValues("--quant")) }
+      let loaded = try exportCall { () throws(ExportError) in
+        try StoredExport.reconcile(
+          stored: storedQuant, doubleQuant: storedDoubleQuant, skip: storedSkip, requested: requested,
+          requestedDoubleQuant: doubleQuant, requestedSkip: skip)
+      }
+      (quantChosen, doubleQuantChosen, skip) = (loaded.quant, loaded.doubleQuant, loaded.skip)
+    }
     let choice = ExportChoice(
-      quant: quant, doubleQuant: doubleQuant, skip: skip, baseModel: parsed.value("--base-model"),
+      quant: quantChosen, doubleQuant: doubleQuantChosen, skip: skip, baseModel: parsed.value("--base-model"),
       computeDType: parsed.value("--compute-dtype"), threshold: settings.threshold)
     let result = try exportCall { () throws(ExportError) in
       try AxolotlExporter.render(

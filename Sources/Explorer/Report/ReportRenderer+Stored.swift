@@ -1,0 +1,30 @@
+import Engine
+import Safetensors
+
+/// How `report` shows stored-quantized tensors: the mark, the stored codes' usage, and the note that
+/// the stored format's own error cannot be measured.
+extension ReportRenderer {
+  /// " [stored nf4 (+dq)]" after a stored tensor's name in the table; "" otherwise.
+  static func storedMark(_ tensor: TensorInfo) -> String {
+    tensor.stored.map { " [\($0.mark)]" } ?? ""
+  }
+
+  /// The note printed under the table when any tensor is stored quantized; nil otherwise.
+  func storedNote() -> String? {
+    guard checkpoint.tensors.contains(where: { $0.stored != nil }) else { return nil }
+    return "[stored …]: already quantized in the file; \(StoredCodeUsage.unmeasurableNote) (its code usage and entropy come from the stored codes).\n"
+  }
+
+  /// The `"stored_codes"` object of an analysed stored tensor in `report --format json`.
+  static func storedCodesObject(_ json: inout JSONWriter, _ usage: StoredCodeUsage) {
+    json.beginObject("stored_codes")
+    json.string("mark", usage.mark)
+    json.number("bits_per_param", usage.bitsPerParam)
+    json.integer("bytes", usage.storedBytes)
+    json.number("code_entropy_bits", usage.codeEntropyBits)
+    json.integers("code_counts", usage.codeCounts)
+    json.bool("error_measurable", false)
+    json.string("note", StoredCodeUsage.unmeasurableNote)
+    json.endObject()
+  }
+}
