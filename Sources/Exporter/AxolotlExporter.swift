@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import Engine
+import FileSystem
+import Reports
 import Safetensors
 
 /// Renders a quantization choice as an Axolotl config (spec/AXOLOTL.md): QLoRA for 4-bit,
@@ -200,14 +202,14 @@ public enum AxolotlExporter {
     let summary = ChoiceSummary(
       choice: choice.quantChoice(kept: kept), tensors: checkpoint.tensors, analyses: evidence.analyses,
       settings: evidence.settings)
-    var memory = "Memory: \(NumberText.bytes(summary.bytes16)) in 16-bit -> \(NumberText.bytes(summary.weightsBytes))"
+    var memory = "Memory: \(NumberText.bytesOneDecimal(summary.bytes16)) in 16-bit -> \(NumberText.bytesOneDecimal(summary.weightsBytes))"
     if summary.keptExtraBytes > 0 {
-      memory += " (+\(NumberText.bytes(summary.keptExtraBytes)) kept 16-bit)"
+      memory += " (+\(NumberText.bytesOneDecimal(summary.keptExtraBytes)) kept 16-bit)"
     }
     if let budget = choice.budgetBytes {
       yaml.comment(
-        "Budget \(NumberText.bytes(budget)) (\(budget) bytes): planned by quantscope plan, objective "
-          + "\(summary.choice.objective.rawValue) = \(NumberText.relErr(summary.value)), "
+        "Budget \(NumberText.bytesOneDecimal(budget)) (\(budget) bytes): planned by quantscope plan, objective "
+          + "\(summary.choice.objective.rawValue) = \(NumberText.fixed(summary.value, digits: 4)), "
           + "weights \(summary.weightsBytes) bytes.")
     }
     yaml.comment(memory + " for the weights, as bitsandbytes stores them.")
@@ -232,17 +234,17 @@ public enum AxolotlExporter {
   ) {
     yaml.open("bnb_config_kwargs")
     let other: QuantFormat = choice.quant == .nf4 ? .fp4 : (choice.doubleQuant ? .nf4dq : .nf4)
-    let otherComment = evidence.total(other).map { "\(other.rawValue) would give rel_err \(NumberText.relErr($0.relErr))" }
+    let otherComment = evidence.total(other).map { "\(other.rawValue) would give rel_err \(NumberText.fixed($0.relErr, digits: 4))" }
     yaml.pair("bnb_4bit_quant_type", .string(choice.quant.rawValue), indent: 2, comment: otherComment)
     let bs = bitsandbytesBlocksize
     let single = QuantFormat.nf4.bitsPerParam(blocksize: bs, cols: 1)
     let double = QuantFormat.nf4dq.bitsPerParam(blocksize: bs, cols: 1)
     var doubleComment = choice.doubleQuant
-      ? "\(NumberText.fixed(double, 2)) instead of \(NumberText.fixed(single, 2)) bits/param"
-      : "\(NumberText.fixed(single, 2)) bits/param; true would give \(NumberText.fixed(double, 2))"
+      ? "\(NumberText.fixed(double, digits: 2)) instead of \(NumberText.fixed(single, digits: 2)) bits/param"
+      : "\(NumberText.fixed(single, digits: 2)) bits/param; true would give \(NumberText.fixed(double, digits: 2))"
     if choice.quant == .nf4, let plain = evidence.total(.nf4), let dq = evidence.total(.nf4dq) {
       let delta = dq.relErr - plain.relErr
-      doubleComment += " for \(delta >= 0 ? "+" : "")\(NumberText.fixed(delta, 4)) rel_err"
+      doubleComment += " for \(delta >= 0 ? "+" : "")\(NumberText.fixed(delta, digits: 4)) rel_err"
     }
     yaml.pair("bnb_4bit_use_double_quant", .bool(choice.doubleQuant), indent: 2, comment: doubleComment)
     if let dtype = choice.computeDType {
@@ -264,8 +266,7 @@ public enum AxolotlExporter {
 
   /// The directory holding the checkpoint: the path itself, or the folder of the file opened.
   public static func checkpointDirectory(_ checkpoint: Checkpoint) -> String {
-    var info = stat()
-    if stat(checkpoint.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { return checkpoint.path }
-    return AtomicFile.directoryOf(checkpoint.path)
+    if FileSystem.status(ofPath: checkpoint.path)?.isDirectory == true { return checkpoint.path }
+    return FileSystem.folder(of: checkpoint.path)
   }
 }

@@ -1,4 +1,5 @@
 import Engine
+import Reports
 import Safetensors
 
 /// The measured figures an export cites: model totals per format and per-module errors.
@@ -37,7 +38,7 @@ struct Evidence {
   /// "nf4 0.1039 (19.7 dB) | nf4-dq … | fp4 … | int8 …", or nil when nothing was analysed.
   var formatLine: String? {
     let parts = Self.exportFormats.compactMap { format in
-      total(format).map { "\(format.rawValue) \(NumberText.relErr($0.relErr)) (\(NumberText.decibels($0.sqnrDB)))" }
+      total(format).map { "\(format.rawValue) \(NumberText.fixed($0.relErr, digits: 4)) (\(NumberText.fixed($0.sqnrDB, digits: 1)) dB)" }
     }
     return parts.isEmpty ? nil : parts.joined(separator: " | ")
   }
@@ -49,20 +50,20 @@ struct Evidence {
       let best4 = [QuantFormat.nf4, .nf4dq, .fp4].compactMap { f in total(f).map { (f, $0.relErr) } }
         .min { $0.1 < $1.1 }
       guard let best4 else { return "8-bit keeps the error lowest." }
-      return "8-bit: rel_err \(NumberText.relErr(mine.relErr)) vs \(NumberText.relErr(best4.1)) for "
+      return "8-bit: rel_err \(NumberText.fixed(mine.relErr, digits: 4)) vs \(NumberText.fixed(best4.1, digits: 4)) for "
         + "\(best4.0.rawValue), at about twice the 4-bit memory."
     }
     let rivals = [QuantFormat.nf4, .nf4dq, .fp4].filter { $0 != chosen }.compactMap { f in
       total(f).map { (f, $0.relErr) }
     }
     guard let best = rivals.min(by: { $0.1 < $1.1 }), best.1 < mine.relErr else {
-      return "Lowest 4-bit error measured (\(NumberText.relErr(mine.relErr)))."
+      return "Lowest 4-bit error measured (\(NumberText.fixed(mine.relErr, digits: 4)))."
     }
     if mine.relErr <= best.1 * (1 + Self.sameErrorMargin) {
-      return "Within 2% of the lowest 4-bit error (\(best.0.rawValue) \(NumberText.relErr(best.1)))."
+      return "Within 2% of the lowest 4-bit error (\(best.0.rawValue) \(NumberText.fixed(best.1, digits: 4)))."
     }
-    return "Note: \(best.0.rawValue) measures lower (\(NumberText.relErr(best.1)) vs "
-      + "\(NumberText.relErr(mine.relErr)))."
+    return "Note: \(best.0.rawValue) measures lower (\(NumberText.fixed(best.1, digits: 4)) vs "
+      + "\(NumberText.fixed(mine.relErr, digits: 4)))."
   }
 
   /// Errors closer than this (relative) are reported as equal: the formats' differences at that
@@ -86,11 +87,11 @@ struct Evidence {
     else { return "not analysed" }
     var text = ""
     if let metrics = analysis.formats[format] {
-      text = "\(format.rawValue) rel_err \(NumberText.relErr(metrics.relErr))"
-      if let median = median(format) { text += " (median layer \(NumberText.relErr(median)))" }
+      text = "\(format.rawValue) rel_err \(NumberText.fixed(metrics.relErr, digits: 4))"
+      if let median = median(format) { text += " (median layer \(NumberText.fixed(median, digits: 4)))" }
       text += "; "
     }
-    text += "max |w| \(NumberText.fixed(analysis.stats.absmax, 2))"
+    text += "max |w| \(NumberText.fixed(analysis.stats.absmax, digits: 2))"
     if let outliers = analysis.outliers, !outliers.indices.isEmpty {
       text += "; \(outliers.indices.count) outlier column\(outliers.indices.count == 1 ? "" : "s")"
     }

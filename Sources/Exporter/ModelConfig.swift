@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import FileSystem
 import FoundationEssentials
 
 /// The few fields of a Hugging Face `config.json` the export needs.
@@ -48,17 +46,7 @@ struct ModelConfig: Sendable, Decodable {
   /// Reads `directory/config.json`; nil when absent or not a JSON object (at most 4 MiB read).
   static func load(directory: String) -> ModelConfig? {
     let path = directory.hasSuffix("/") ? directory + "config.json" : directory + "/config.json"
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while bytes.count < 4 << 20 {
-      let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-      if n < 0 && errno == EINTR { continue }
-      if n <= 0 { break }
-      bytes += chunk[0..<n]
-    }
+    guard let bytes = try? FileSystem.readAll(path, limit: (4 << 20) - 1) else { return nil }
     return try? JSONDecoder().decode(ModelConfig.self, from: Data(bytes))
   }
 }

@@ -20,10 +20,10 @@ extension Checkpoint {
 
   /// `open` before stored quantization is recognised: the files' tensors as their headers list them.
   private static func openResolved(_ path: String) throws(SafetensorsError) -> Checkpoint {
-    guard let status = Syscalls.status(ofPath: path) else {
+    guard let status = FileAccess.status(ofPath: path) else {
       // Let open(2) produce the precise reason (ENOENT, EACCES, ...).
-      let fd = try Syscalls.openReadOnly(path)
-      Syscalls.closeDescriptor(fd)
+      let fd = try FileAccess.openReadOnly(path)
+      FileAccess.closeDescriptor(fd)
       throw .io(file: path, reason: "cannot examine the path")
     }
     if status.isDirectory { return try openDirectory(path) }
@@ -47,8 +47,8 @@ extension Checkpoint {
 
   /// Directory rules 1–5, first match wins.
   private static func openDirectory(_ directory: String) throws(SafetensorsError) -> Checkpoint {
-    let names = try Syscalls.directoryEntries(directory).filter { name in
-      Syscalls.status(ofPath: join(directory, name))?.isRegularFile ?? false
+    let names = try FileAccess.directoryEntries(directory).filter { name in
+      FileAccess.status(ofPath: join(directory, name))?.isRegularFile ?? false
     }.sorted(by: NaturalOrder.less)
     let indexes = names.filter { $0.hasSuffix(".safetensors.index.json") }
     let files = names.filter { $0.hasSuffix(".safetensors") }
@@ -124,13 +124,13 @@ extension Checkpoint {
     let index = try ShardIndex.load(indexPath)
     let directory = parent(of: indexPath)
     // (a) every named shard exists.
-    for shard in index.shardNames where !(Syscalls.status(ofPath: join(directory, shard))?.isRegularFile ?? false) {
+    for shard in index.shardNames where !(FileAccess.status(ofPath: join(directory, shard))?.isRegularFile ?? false) {
       throw .missingShard(file: indexPath, shard: shard)
     }
     var allWarnings = warnings
     // Shard files that no entry names are ignored, with a warning.
     let named = Set(index.shardNames)
-    if let entries = try? Syscalls.directoryEntries(directory) {
+    if let entries = try? FileAccess.directoryEntries(directory) {
       for name in entries.sorted(by: NaturalOrder.less)
       where name.hasSuffix(".safetensors") && !named.contains(name) {
         allWarnings.append("\(indexPath): \(name) is not named in weight_map; ignored")

@@ -13,13 +13,13 @@ extension SafetensorsFile {
   /// - Throws: `SafetensorsError` for the first rule that fails, or `.io`.
   /// - Complexity: reads 8 + N bytes (two `pread` calls); never touches tensor data.
   package static func load(_ path: String) throws(SafetensorsError) -> Contents {
-    let fd = try Syscalls.openReadOnly(path)
-    defer { Syscalls.closeDescriptor(fd) }
-    let status = try Syscalls.status(of: fd, file: path)
+    let fd = try FileAccess.openReadOnly(path)
+    defer { FileAccess.closeDescriptor(fd) }
+    let status = try FileAccess.status(of: fd, file: path)
     guard !status.isDirectory else { throw .io(file: path, reason: "is a directory") }
     var prefix: (UInt64) = 0
     let prefixCount = try withUnsafeMutableBytes(of: &prefix) { raw throws(SafetensorsError) in
-      try Syscalls.read(fd, into: raw, at: 0, file: path)
+      try FileAccess.read(fd, into: raw, at: 0, file: path)
     }
     let headerLength = try withUnsafeBytes(of: &prefix) { raw throws(SafetensorsError) in
       try HeaderValidator.headerLength(
@@ -28,7 +28,7 @@ extension SafetensorsFile {
     }
     let header = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(headerLength), alignment: 8)
     defer { header.deallocate() }
-    let got = try Syscalls.read(fd, into: header, at: 8, file: path)
+    let got = try FileAccess.read(fd, into: header, at: 8, file: path)
     guard got == Int(headerLength) else {
       throw .io(file: path, reason: "short read: header of \(headerLength) bytes, got \(got)")
     }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import FileSystem
 
 /// Writes safetensors files: used by the demo and synthetic checkpoints, and by test fixtures.
 ///
@@ -66,17 +64,19 @@ public struct SafetensorsWriter {
   ) throws {
     var header = Array(headerJSON(entries, metadata: metadata).utf8)
     while header.count % 8 != 0 { header.append(0x20) }
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw SafetensorsWriterError(path: path, reason: errnoText("open")) }
-    defer { close(fd) }
+    let fd = try SafetensorsWriterError.writing { () throws(FileSystemError) in try FileSystem.createFile(path) }
+    defer { FileSystem.closeDescriptor(fd) }
+    let sink = { (buffer: UnsafeRawBufferPointer) throws in
+      try SafetensorsWriterError.writing { () throws(FileSystemError) in try FileSystem.write(fd, buffer, path: path) }
+    }
     var length = UInt64(header.count).littleEndian
-    try withUnsafeBytes(of: &length) { try writeAll(fd, $0, path) }
-    try header.withUnsafeBytes { try writeAll(fd, $0, path) }
+    try withUnsafeBytes(of: &length) { try sink($0) }
+    try header.withUnsafeBytes { try sink($0) }
     for entry in entries {
       var written = 0
       try entry.produce { chunk in
         written += chunk.count
-        try writeAll(fd, chunk, path)
+        try sink(chunk)
       }
       guard written == entry.byteCount else {
         throw SafetensorsWriterError(
@@ -86,21 +86,6 @@ public struct SafetensorsWriter {
     }
   }
 
-  private static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, _ path: String) throws {
-    var done = 0
-    while done < buffer.count {
-      let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw SafetensorsWriterError(path: path, reason: errnoText("write"))
-      }
-      done += n
-    }
-  }
-
-  private static func errnoText(_ call: String) -> String {
-    "\(call): \(String(cString: strerror(errno)))"
-  }
 
   /// A JSON string literal with the escapes RFC 8259 requires.
   public static func jsonString(_ text: String) -> String {
@@ -122,7 +107,7 @@ public struct SafetensorsWriter {
   }
 }
 
-/// A failure writing a safetensors file.
+/// A failure writing a safetensors file (or another file of a synthetic checkpoint).
 public struct SafetensorsWriterError: Error, CustomStringConvertible {
   public var path: String
   public var reason: String
@@ -131,6 +116,17 @@ public struct SafetensorsWriterError: Error, CustomStringConvertible {
   public init(path: String, reason: String) {
     self.path = path
     self.reason = reason
+  }
+
+  /// Runs a file-system call, its failure as a `SafetensorsWriterError` naming the path.
+  package static func writing<T>(_ call: () throws(FileSystemError) -> T)
+    throws(SafetensorsWriterError) -> T
+  {
+    do throws(FileSystemError) {
+      return try call()
+    } catch {
+      throw SafetensorsWriterError(path: error.path, reason: error.reason)
+    }
   }
 }
 

@@ -21,22 +21,22 @@ public final class TensorDataReader: Sendable {
     var opened: [Int32] = []
     do throws(SafetensorsError) {
       for file in checkpoint.files {
-        let fd = try Syscalls.openReadOnly(file.path)
+        let fd = try FileAccess.openReadOnly(file.path)
         opened.append(fd)
-        let status = try Syscalls.status(of: fd, file: file.path)
+        let status = try FileAccess.status(of: fd, file: file.path)
         if status.size != file.size {
           throw .fileChanged(file: file.path, expectedSize: file.size, actualSize: status.size)
         }
       }
     } catch {
-      for fd in opened { Syscalls.closeDescriptor(fd) }
+      for fd in opened { FileAccess.closeDescriptor(fd) }
       throw error
     }
     descriptors = opened
   }
 
   deinit {
-    for fd in descriptors { Syscalls.closeDescriptor(fd) }
+    for fd in descriptors { FileAccess.closeDescriptor(fd) }
   }
 
   // MARK: - Raw bytes
@@ -56,11 +56,11 @@ public final class TensorDataReader: Sendable {
         file: file.path, tensor: tensor.name, start: byteOffset, count: count, limit: tensor.byteCount)
     }
     if count == 0 { return }
-    let status = try Syscalls.status(of: fd, file: file.path)
+    let status = try FileAccess.status(of: fd, file: file.path)
     if status.size != file.size {
       throw .fileChanged(file: file.path, expectedSize: file.size, actualSize: status.size)
     }
-    let got = try Syscalls.read(fd, into: buffer, at: tensor.fileOffset + byteOffset, file: file.path)
+    let got = try FileAccess.read(fd, into: buffer, at: tensor.fileOffset + byteOffset, file: file.path)
     if got != buffer.count {
       throw .io(
         file: file.path,

@@ -60,27 +60,22 @@ public enum DemoActivations {
 
   /// Every module's capture, in layer then module order (deterministic).
   package static func captures() -> [Capture] {
-    var random = SyntheticRandom(seed: 0x5EED_AC71)
+    var random = SplitMix64(seed: 0x5EED_AC71)
     var result: [Capture] = []
     for layer in 0..<layers {
+      // The values are drawn in module order: the random stream fixes the order of the calls.
+      let block = "model.layers.\(layer)."
+      let add = { (modules: [String], features: Int, values: [Float]) in
+        for module in modules {
+          result.append(Capture(module: block + module, features: features, values: values))
+        }
+      }
       let attention = hiddenInput(layer: layer, random: &random)
-      for proj in ["q_proj", "k_proj", "v_proj"] {
-        result.append(
-          Capture(module: "model.layers.\(layer).self_attn.\(proj)", features: hidden, values: attention))
-      }
-      result.append(
-        Capture(
-          module: "model.layers.\(layer).self_attn.o_proj", features: hidden,
-          values: attentionOutput(layer: layer, random: &random)))
+      add(["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"], hidden, attention)
+      add(["self_attn.o_proj"], hidden, attentionOutput(layer: layer, random: &random))
       let mlp = hiddenInput(layer: layer, random: &random)
-      for proj in ["gate_proj", "up_proj"] {
-        result.append(
-          Capture(module: "model.layers.\(layer).mlp.\(proj)", features: hidden, values: mlp))
-      }
-      result.append(
-        Capture(
-          module: "model.layers.\(layer).mlp.down_proj", features: intermediate,
-          values: intermediateInput(layer: layer, random: &random)))
+      add(["mlp.gate_proj", "mlp.up_proj"], hidden, mlp)
+      add(["mlp.down_proj"], intermediate, intermediateInput(layer: layer, random: &random))
     }
     // The file stores F16: keep the in-memory values identical to what is written.
     for i in result.indices { result[i].values = result[i].values.map { Float(Float16($0)) } }
@@ -88,7 +83,7 @@ public enum DemoActivations {
   }
 
   /// Normalized hidden state: N(0, 0.8²) plus the systematic dims.
-  private static func hiddenInput(layer: Int, random: inout SyntheticRandom) -> [Float] {
+  private static func hiddenInput(layer: Int, random: inout SplitMix64) -> [Float] {
     var x = gaussian(tokens * hidden, sigma: 0.8, random: &random)
     // (dim, sign, magnitude in this layer or 0, every `stride`-th token)
     let outliers: [(dim: Int, sign: Float, magnitude: Float, stride: Int)] = [
@@ -108,7 +103,7 @@ public enum DemoActivations {
   }
 
   /// Attention context: N(0, 0.5²), with one outlier dim in the last layer on a few tokens.
-  private static func attentionOutput(layer: Int, random: inout SyntheticRandom) -> [Float] {
+  private static func attentionOutput(layer: Int, random: inout SplitMix64) -> [Float] {
     var x = gaussian(tokens * hidden, sigma: 0.5, random: &random)
     if layer == 3 {
       for t in stride(from: 5, to: tokens, by: 9) { x[t * hidden + 77] = 7 + 4 * random.unitFloat() }
@@ -117,7 +112,7 @@ public enum DemoActivations {
   }
 
   /// MLP intermediate (act(gate)·up): N(0, 0.3²), rare large spikes in layers 1 and 3.
-  private static func intermediateInput(layer: Int, random: inout SyntheticRandom) -> [Float] {
+  private static func intermediateInput(layer: Int, random: inout SplitMix64) -> [Float] {
     var x = gaussian(tokens * intermediate, sigma: 0.3, random: &random)
     if layer == 1 || layer == 3 {
       for t in [3, 17, 40, 58] { x[t * intermediate + 990] = 7 + Float(layer) * 2 }
@@ -128,7 +123,7 @@ public enum DemoActivations {
     return x
   }
 
-  private static func gaussian(_ count: Int, sigma: Float, random: inout SyntheticRandom) -> [Float] {
+  private static func gaussian(_ count: Int, sigma: Float, random: inout SplitMix64) -> [Float] {
     var values = [Float](repeating: 0, count: count)
     var i = 0
     while i < count {

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import FileSystem
 import Safetensors
 
 /// The built-in demo: a small, deterministic, LLaMA-shaped BF16 checkpoint with something to show
@@ -48,15 +46,16 @@ public enum DemoCheckpoint {
   public static func write(to directory: String) throws {
     try SyntheticFiles.makeDirectories(directory)
     try SafetensorsWriter.write(
-      entries(), metadata: metadata, to: SyntheticFiles.join(directory, fileName))
+      entries(), metadata: metadata, to: FileSystem.join(directory, fileName))
     try SyntheticFiles.writeText(
-      shape.configJSON(nameOrPath: nameOrPath), to: SyntheticFiles.join(directory, "config.json"))
+      shape.configJSON(nameOrPath: nameOrPath), to: FileSystem.join(directory, "config.json"))
   }
 
   /// Returns the cached demo directory, generating it first when missing or invalid.
   ///
-  /// The cache is `$XDG_CACHE_HOME/quantscope/demo-v<version>`, else
-  /// `$HOME/.cache/quantscope/demo-v<version>`, else under `/tmp`.
+  /// The cache is `$XDG_CACHE_HOME/quantscope/demo-v<version>` when that variable is an absolute
+  /// path, else `$HOME/.cache/quantscope/demo-v<version>`, else under `/tmp`
+  /// (`FileSystem.cacheFolder`).
   ///
   /// - Throws: `SafetensorsWriterError` when the cache cannot be written.
   public static func ensure() throws -> String {
@@ -70,22 +69,24 @@ public enum DemoCheckpoint {
   /// under the final name. Another process racing to create it is fine: whichever rename wins,
   /// the result is valid.
   public static func ensure(cacheRoot: String) throws -> String {
-    let directory = SyntheticFiles.join(cacheRoot, "demo-v\(version)")
+    let directory = FileSystem.join(cacheRoot, "demo-v\(version)")
     if isValid(directory) { return directory }
     try SyntheticFiles.makeDirectories(cacheRoot)
-    var random = SystemRandomNumberGenerator()
-    let temporary = SyntheticFiles.join(
-      cacheRoot, ".demo-v\(version).tmp-\(getpid())-\(String(random.next() & 0xFFFF_FFFF, radix: 16))")
-    defer { SyntheticFiles.remove(temporary) }
+    let temporary = FileSystem.temporarySibling(of: directory)
+    defer { FileSystem.remove(temporary) }
     try write(to: temporary)
     try DemoActivations.write(to: temporary)
-    if rename(temporary, directory) != 0 {
+    do throws(FileSystemError) {
+      try FileSystem.rename(temporary, to: directory)
+    } catch {
       // An invalid leftover (or a racing writer's result) holds the name.
       if isValid(directory) { return directory }
       let stale = temporary + ".stale"
-      if rename(directory, stale) == 0 { SyntheticFiles.remove(stale) }
-      if rename(temporary, directory) != 0 && !isValid(directory) {
-        throw SafetensorsWriterError(path: directory, reason: "rename: \(SyntheticFiles.errorText())")
+      if (try? FileSystem.rename(directory, to: stale)) != nil { FileSystem.remove(stale) }
+      do throws(FileSystemError) {
+        try FileSystem.rename(temporary, to: directory)
+      } catch {
+        if !isValid(directory) { throw SafetensorsWriterError(path: directory, reason: error.reason) }
       }
     }
     return directory
@@ -94,12 +95,14 @@ public enum DemoCheckpoint {
   /// True when `directory` holds a complete demo of this version: config.json, the activations,
   /// and a model.safetensors with the expected header and size.
   public static func isValid(_ directory: String) -> Bool {
-    guard SyntheticFiles.isDirectory(directory),
-      SyntheticFiles.fileSize(SyntheticFiles.join(directory, "config.json")) != nil,
-      SyntheticFiles.fileSize(SyntheticFiles.join(directory, DemoActivations.fileName)) != nil,
-      let size = SyntheticFiles.fileSize(SyntheticFiles.join(directory, fileName))
+    guard FileSystem.status(ofPath: directory)?.isDirectory == true,
+      isRegularFile(FileSystem.join(directory, "config.json")),
+      isRegularFile(FileSystem.join(directory, DemoActivations.fileName)),
+      let status = FileSystem.status(ofPath: FileSystem.join(directory, fileName)),
+      status.isRegularFile
     else { return false }
-    return size == expectedFileSize && headerMatches(SyntheticFiles.join(directory, fileName))
+    let size = status.size
+    return size == expectedFileSize && headerMatches(FileSystem.join(directory, fileName))
   }
 
   // MARK: - Layout
@@ -122,15 +125,18 @@ public enum DemoCheckpoint {
     return UInt64(8 + (header + 7) / 8 * 8 + data)
   }
 
+  private static func isRegularFile(_ path: String) -> Bool {
+    FileSystem.status(ofPath: path)?.isRegularFile == true
+  }
+
   /// True when the file's header is byte-for-byte the one this version writes.
   private static func headerMatches(_ path: String) -> Bool {
     var expected = Array(SafetensorsWriter.headerJSON(entries(), metadata: metadata).utf8)
     while expected.count % 8 != 0 { expected.append(0x20) }
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
+    guard let fd = try? FileSystem.openReadOnly(path) else { return false }
+    defer { FileSystem.closeDescriptor(fd) }
     var actual = [UInt8](repeating: 0, count: 8 + expected.count)
-    let count = actual.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+    let count = actual.withUnsafeMutableBytes { try? FileSystem.read(fd, into: $0, at: 0, path: path) }
     guard count == actual.count else { return false }
     var length: UInt64 = 0
     for shift in 0..<8 { length |= UInt64(actual[shift]) << UInt64(8 * shift) }
@@ -141,7 +147,7 @@ public enum DemoCheckpoint {
 
   /// The Float32 values of tensor `index` before BF16 rounding (deterministic per index).
   package static func values(index: Int, name: String, shape: [Int]) -> [Float] {
-    var random = SyntheticRandom(seed: SyntheticRandom.derivedSeed(seed, index))
+    var random = SplitMix64(seed: SplitMix64.derivedSeed(seed, index))
     let count = shape.reduce(1, *)
     if shape.count == 1 {
       // RMSNorm gains: around 1, as after training.
@@ -189,12 +195,6 @@ public enum DemoCheckpoint {
   }
 
   private static func defaultCacheRoot() -> String {
-    if let xdg = getenv("XDG_CACHE_HOME"), xdg.pointee != 0, String(cString: xdg).hasPrefix("/") {
-      return String(cString: xdg) + "/quantscope"
-    }
-    if let home = getenv("HOME"), home.pointee != 0 {
-      return String(cString: home) + "/.cache/quantscope"
-    }
-    return "/tmp/quantscope-cache-\(getuid())"
+    FileSystem.cacheFolder(named: "quantscope")
   }
 }

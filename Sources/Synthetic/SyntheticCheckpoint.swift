@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import FileSystem
 import Safetensors
 
 /// Writes large synthetic LLaMA-shaped checkpoints for benchmarks: BF16, real tensor shapes,
@@ -155,7 +153,7 @@ public enum SyntheticCheckpoint {
         let tensor = tensors[index]
         weightMap.append((tensor.name, fileName))
         let elements = tensor.shape.reduce(1, *)
-        let tensorSeed = SyntheticRandom.derivedSeed(seed, index)
+        let tensorSeed = SplitMix64.derivedSeed(seed, index)
         return SafetensorsWriter.Entry(name: tensor.name, dtype: .BF16, shape: tensor.shape) { sink in
           try produce(elements: elements, seed: tensorSeed, table: table) { chunk in
             try sink(chunk)
@@ -165,7 +163,7 @@ public enum SyntheticCheckpoint {
         }
       }
       try SafetensorsWriter.write(
-        entries, metadata: ["format": "pt"], to: SyntheticFiles.join(directory, fileName))
+        entries, metadata: ["format": "pt"], to: FileSystem.join(directory, fileName))
     }
 
     let map = weightMap.sorted { $0.0 < $1.0 }
@@ -183,10 +181,10 @@ public enum SyntheticCheckpoint {
 
       """
     try SyntheticFiles.writeText(
-      index, to: SyntheticFiles.join(directory, "model.safetensors.index.json"))
+      index, to: FileSystem.join(directory, "model.safetensors.index.json"))
     try SyntheticFiles.writeText(
       preset.configJSON(nameOrPath: "quantscope/synthetic-\(preset.name)"),
-      to: SyntheticFiles.join(directory, "config.json"))
+      to: FileSystem.join(directory, "config.json"))
   }
 
   // MARK: - Values
@@ -195,7 +193,7 @@ public enum SyntheticCheckpoint {
   private static func produce(
     elements: Int, seed: UInt64, table: [UInt16], sink: (UnsafeRawBufferPointer) throws -> Void
   ) throws {
-    var random = SyntheticRandom(seed: seed)
+    var random = SplitMix64(seed: seed)
     var buffer = [UInt16](repeating: 0, count: min(elements, chunkElements))
     var remaining = elements
     try table.withUnsafeBufferPointer { lookup in
@@ -223,7 +221,7 @@ public enum SyntheticCheckpoint {
 
   /// 65,536 BF16 bit patterns (little-endian in memory) of N(0, 0.02²) samples.
   private static func gaussianTable(seed: UInt64) -> [UInt16] {
-    var random = SyntheticRandom(seed: seed)
+    var random = SplitMix64(seed: seed)
     var table = [UInt16](repeating: 0, count: 1 << 16)
     var i = 0
     while i < table.count {

@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import BuiltInThemes
+import FileSystem
 
 extension ThemeLoader {
   /// Finds and loads a theme: `nameOrPath` is a path (contains `/` or ends in `.theme`) or a
@@ -25,7 +23,7 @@ extension ThemeLoader {
     candidates += directories
     for directory in candidates {
       let path = "\(directory)/\(nameOrPath).theme"
-      if access(path, R_OK) == 0 { return try loadFile(path) }
+      if FileSystem.isReadable(path) { return try loadFile(path) }
     }
     guard let text = BuiltInThemeFiles.texts[nameOrPath] else {
       throw .themeNotFound(name: nameOrPath, searched: candidates, builtIn: BuiltInThemeFiles.names)
@@ -35,8 +33,11 @@ extension ThemeLoader {
 
   /// Loads the theme file at `path`; its name is the file name without `.theme`.
   public static func loadFile(_ path: String) throws(TerminalError) -> Result {
-    guard let text = readText(path) else {
-      throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+    let text: String
+    do throws(FileSystemError) {
+      text = try readText(path)
+    } catch {
+      throw .unreadable(path: path, reason: error.systemMessage)
     }
     var name = String(path.split(separator: "/").last ?? Substring(path))
     if name.hasSuffix(".theme") { name.removeLast(6) }
@@ -44,27 +45,12 @@ extension ThemeLoader {
   }
 
   static func environment(_ name: String) -> String? {
-    getenv(name).map { String(cString: $0) }
+    FileSystem.environment(name)
   }
 
-  /// The whole file as UTF-8 text, or nil (errno set) when it cannot be read.
-  static func readText(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-      let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        return nil
-      }
-      if count == 0 { break }
-      bytes += chunk[0..<count]
-      if bytes.count > 1 << 20 { break }  // a theme is a few hundred bytes; stop at 1 MiB
-    }
-    return String(decoding: bytes, as: UTF8.self)
+  /// The whole file as UTF-8 text (a theme is a few hundred bytes; reading stops past 1 MiB).
+  static func readText(_ path: String) throws(FileSystemError) -> String {
+    String(decoding: try FileSystem.readAll(path, limit: 1 << 20), as: UTF8.self)
   }
 }
 

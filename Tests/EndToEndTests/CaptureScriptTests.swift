@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Engine
 import Safetensors
+import TestSupport
 import Testing
 
 /// True when `python3 -c "import torch"` succeeds.
@@ -17,13 +18,6 @@ struct CaptureScriptTests {
   static let tokens = 16
   static let modules = ["q_proj", "k_proj", "v_proj", "o_proj"].map { "self_attn." + $0 }
     + ["gate_proj", "up_proj", "down_proj"].map { "mlp." + $0 }
-
-  static var packageRoot: String {
-    // #filePath = <root>/Tests/EndToEndTests/CaptureScriptTests.swift
-    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-  }
 
   /// Runs `arguments` (PATH lookup), output discarded; returns the exit status (-1 if not run).
   static func run(_ arguments: [String]) -> Int32 {
@@ -55,7 +49,7 @@ struct CaptureScriptTests {
   static func capture(mode: String) -> String {
     let directory = temporaryDirectory()
     let status = run([
-      "python3", packageRoot + "/scripts/capture_activations.py", "--tiny", directory, "--mode", mode,
+      "python3", FixturePaths.packageRoot + "/scripts/capture_activations.py", "--tiny", directory, "--mode", mode,
     ])
     #expect(status == 0)
     return directory

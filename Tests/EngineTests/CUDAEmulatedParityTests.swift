@@ -17,9 +17,7 @@ import Glibc
 extension CUDAEmulatedParityTests {
   /// Builds the fake driver once per process; nil (with the reason) when it cannot be built.
   static let fakeDriver: Result<String, BackendUnavailable> = {
-    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    let root = parts.joined(separator: "/")
+    let root = FixturePaths.packageRoot
     let directory = "/tmp/qs-fake-cuda-\(getpid())"
     let command = "bash '\(root)/scripts/fake-cuda/build.sh' '\(directory)' >/dev/null 2>&1"
     guard system(command) == 0 else {

@@ -1,4 +1,5 @@
 import CQuantKernels
+import TestSupport
 import Testing
 
 @testable import Engine
@@ -16,9 +17,7 @@ import Glibc
 extension KernelSourceTests {
   /// `<package root>/Sources/CQuantKernels/include/quant_kernels.h`, read as text.
   static func header() -> String? {
-    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)  // Tests/EngineTests/KernelSourceTests.swift
-    let path = parts.joined(separator: "/") + "/Sources/CQuantKernels/include/quant_kernels.h"
+    let path = FixturePaths.packageRoot + "/Sources/CQuantKernels/include/quant_kernels.h"
     guard let file = fopen(path, "rb") else { return nil }
     defer { fclose(file) }
     var bytes: [UInt8] = []

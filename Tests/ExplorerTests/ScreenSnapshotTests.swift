@@ -16,7 +16,7 @@ import Testing
       var canvas = Canvas(width: width, height: height)
       state.clampCursor(listHeight: ModelScreen.listHeight(height))
       Screens.render(state, into: &canvas, context: RenderContext(isMonochrome: monochrome))
-      let path = TextSnapshot.packageRoot(#filePath) + "/Tests/ExplorerTests/Snapshots/\(name)_\(width)x\(height).txt"
+      let path = FixturePaths.packageRoot + "/Tests/ExplorerTests/Snapshots/\(name)_\(width)x\(height).txt"
       if let problem = TextSnapshot.check(canvas.snapshot, path: path) {
         Issue.record(Comment(rawValue: problem))
       }

@@ -141,9 +141,7 @@ struct PyYAMLDocument {
 
 enum Snapshot {
   static var directory: String {
-    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast()
-    return parts.joined(separator: "/") + "/Snapshots"
+    FixturePaths.packageRoot + "/Tests/ExporterTests/Snapshots"
   }
 
   /// Compares `text` with `Snapshots/<name>.yaml`; `QUANTSCOPE_UPDATE_SNAPSHOTS=1` rewrites it.

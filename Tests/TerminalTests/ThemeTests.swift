@@ -10,7 +10,7 @@ import Testing
 
 extension ThemeTests {
   @Test func defaultThemeFileEqualsTheBuiltInSchema() throws {
-    let path = TextSnapshot.packageRoot(#filePath) + "/Themes/default.theme"
+    let path = FixturePaths.packageRoot + "/Themes/default.theme"
     if let problem = TextSnapshot.check(Theme.builtIn.fileText, path: path) {
       Issue.record(Comment(rawValue: problem))
     }
@@ -19,7 +19,7 @@ extension ThemeTests {
   /// Every file in Themes/ is built in, needs no folder, and is the file's own text.
   @Test(arguments: ["default", "mono", "nord", "gruvbox"])
   func shippedThemesAreBuiltInAndLoadWithoutWarnings(name: String) throws {
-    let path = TextSnapshot.packageRoot(#filePath) + "/Themes/\(name).theme"
+    let path = FixturePaths.packageRoot + "/Themes/\(name).theme"
     let fromFile = try ThemeLoader.loadFile(path)
     let builtIn = try ThemeLoader.load(name)
     #expect(builtIn.warnings.isEmpty)
@@ -28,7 +28,7 @@ extension ThemeTests {
   }
 
   @Test func everyThemeFileIsBuiltIn() throws {
-    let directory = TextSnapshot.packageRoot(#filePath) + "/Themes"
+    let directory = FixturePaths.packageRoot + "/Themes"
     let files = try TemporaryDirectory.fileNames(in: directory).filter { $0.hasSuffix(".theme") }
     #expect(files.map { String($0.dropLast(6)) }.sorted() == BuiltInThemeFiles.names)
   }

@@ -1,16 +1,3 @@
-/// A seeded, reproducible random number generator (SplitMix64, Steele, Lea & Flood 2014).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-  public private(set) var state: UInt64
-
-  public init(seed: UInt64) {
-    state = seed
-  }
-
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
+/// Tests draw their seeded data from the package's one SplitMix64 generator (`Synthetic`), the
+/// same one the demo checkpoint is generated with; importing TestSupport brings it in.
+@_exported import struct Synthetic.SplitMix64

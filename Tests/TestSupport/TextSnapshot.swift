@@ -55,11 +55,4 @@ public enum TextSnapshot {
     guard fwrite(bytes, 1, bytes.count, file) == bytes.count else { return "\(path): short write" }
     return nil
   }
-
-  /// The package root, from a test file's `#filePath` (`<root>/Tests/<Target>/<File>.swift`).
-  public static func packageRoot(_ filePath: String) -> String {
-    var parts = filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-  }
 }

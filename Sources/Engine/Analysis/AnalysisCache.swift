@@ -1,16 +1,15 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import FileSystem
 import FoundationEssentials
 import Safetensors
 
 /// On-disk cache of analysis results, one JSON file per (checkpoint files, settings, engine).
 ///
-/// Lives in `$XDG_CACHE_HOME/quantscope`, else `~/.cache/quantscope`. The key holds every file's
+/// Lives in `$XDG_CACHE_HOME/quantscope` (when that is an absolute path), else
+/// `~/.cache/quantscope` (`FileSystem.cacheFolder`). The key holds every file's
 /// path, size, mtime and header length/hash, the settings, the backend identifier and
 /// `engineVersion`; the file name is a 64-bit FNV-1a hash of it and the file repeats the full key,
 /// so a collision or a stale entry is detected and ignored. A corrupt file is ignored too (and
-/// rewritten by the next `store`). Writes are atomic: a temporary file, then `rename`.
+/// rewritten by the next `store`). Writes are atomic (`FileSystem.writeAtomically`).
 public struct AnalysisCache: Sendable {
   /// Bumped whenever the engine's numbers or the stored layout change.
   public static let engineVersion = "engine-1"
@@ -28,7 +27,7 @@ public struct AnalysisCache: Sendable {
     -> [TensorAnalysis?]?
   {
     let key = Self.key(checkpoint: checkpoint, settings: settings, engine: engine)
-    guard let bytes = Self.readFile(path(forKey: key)) else { return nil }
+    guard let bytes = try? FileSystem.readAll(path(forKey: key)) else { return nil }
     let decoder = JSONDecoder()
     decoder.nonConformingFloatDecodingStrategy = .convertFromString(
       positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -50,18 +49,13 @@ public struct AnalysisCache: Sendable {
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
       positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     guard let data = try? encoder.encode(Entry(key: key, analyses: analyses)) else { return false }
-    guard Self.makeDirectories(directory) else { return false }
-    let final = path(forKey: key)
-    let temporary = final + ".tmp.\(getpid())"
-    guard Self.writeFile(temporary, Array(data)) else {
-      unlink(temporary)
+    do throws(FileSystemError) {
+      try FileSystem.makeDirectories(directory)
+      try FileSystem.writeAtomically(Array(data), to: path(forKey: key), overwrite: true)
+      return true
+    } catch {
       return false
     }
-    if rename(temporary, final) != 0 {
-      unlink(temporary)
-      return false
-    }
-    return true
   }
 
   /// The file that holds the entry of `key`.
@@ -110,59 +104,6 @@ public struct AnalysisCache: Sendable {
   // MARK: - Files
 
   private static func defaultDirectory() -> String {
-    if let xdg = getenv("XDG_CACHE_HOME"), xdg.pointee != 0 {
-      return String(cString: xdg) + "/quantscope"
-    }
-    if let home = getenv("HOME"), home.pointee != 0 {
-      return String(cString: home) + "/.cache/quantscope"
-    }
-    return "/tmp/quantscope-cache"
-  }
-
-  private static func makeDirectories(_ path: String) -> Bool {
-    var prefix = ""
-    for component in path.split(separator: "/", omittingEmptySubsequences: false) {
-      prefix += prefix.isEmpty && path.hasPrefix("/") ? "/" : (prefix.isEmpty ? "" : "/")
-      prefix += component
-      if component.isEmpty { continue }
-      if mkdir(prefix, 0o755) != 0 && errno != EEXIST { return false }
-    }
-    return true
-  }
-
-  private static func readFile(_ path: String) -> [UInt8]? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-      if n < 0 {
-        if errno == EINTR { continue }
-        return nil
-      }
-      if n == 0 { return bytes }
-      bytes += chunk[0..<n]
-    }
-  }
-
-  private static func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var done = 0
-    while done < bytes.count {
-      let n = bytes.withUnsafeBytes { raw -> Int in
-        guard let base = raw.baseAddress else { return 0 }
-        return write(fd, base + done, raw.count - done)
-      }
-      if n < 0 {
-        if errno == EINTR { continue }
-        return false
-      }
-      done += n
-    }
-    return true
+    FileSystem.cacheFolder(named: "quantscope")
   }
 }

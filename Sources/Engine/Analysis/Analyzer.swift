@@ -47,7 +47,7 @@ public final class Analyzer: Sendable {
       if tensors[index].dtype.isAnalysable { queue.append(index) }
     }
     let work = queue
-    let state = RunState(count: tensors.count)
+    let state = TensorQueue(count: tensors.count)
     let totalBytes = work.reduce(UInt64(0)) { $0 + tensors[$1].byteCount }
     let total = work.count
     let checkpoint = self.checkpoint
@@ -100,8 +100,9 @@ public final class Analyzer: Sendable {
   }
 }
 
-/// Shared state of one `Analyzer.run`.
-private final class RunState: Sendable {
+/// The work shared by the workers of one `Analyzer.run`: the next tensor to take, progress
+/// counters, the results and the first failure.
+private final class TensorQueue: Sendable {
   let next = Atomic<Int>(0)
   let done = Atomic<Int>(0)
   /// Bytes reported by the backend while tensors are in flight.

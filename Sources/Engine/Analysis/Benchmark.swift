@@ -35,7 +35,7 @@ public enum Benchmark {
       }
     }
     let work = chunks
-    let state = BenchState()
+    let state = ReadPassQueue()
     let started = monotonicSeconds()
     let worker: @Sendable (Int) -> Void = { _ in
       let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(chunkBytes), alignment: 64)
@@ -80,7 +80,9 @@ public enum Benchmark {
   }
 }
 
-private final class BenchState: Sendable {
+/// The work shared by the workers of one `Benchmark.readPass`: the next tensor to read, a checksum
+/// that keeps the reads from being optimised away, and the first failure.
+private final class ReadPassQueue: Sendable {
   let next = Atomic<Int>(0)
   let checksum = Atomic<UInt64>(0)
   let failure = Mutex<EngineError?>(nil)

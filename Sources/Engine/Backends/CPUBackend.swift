@@ -62,16 +62,10 @@ public struct CPUBackend: Backend {
     try Self.validate(settings)
     let reader = try readers.reader(for: checkpoint)
     let source = TensorSource(reader: reader, tensor: tensor, checkpointPath: checkpoint.path)
-    let run = TensorRun(
+    let pipeline = CPUTensorPipeline(
       source: source, settings: settings, formatsEnabled: tensor.shape.count >= 2,
       threads: threads, segmentElements: segmentElements)
-    let analysis = try run.execute(cancel: cancel, progress: progress)
-    var result = TensorAnalysis(
-      name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, params: tensor.elementCount,
-      quantizable: Quantizability.isQuantizable(tensor),
-      stats: analysis.stats, histogram: analysis.histogram,
-      normalizedHistogram: analysis.normalizedHistogram, outliers: analysis.outliers,
-      formats: analysis.formats)
+    var result = TensorAnalysis(tensor, parts: try pipeline.execute(cancel: cancel, progress: progress))
     if let stored = tensor.stored {
       let usage = try StoredCodeUsage.count(tensor, stored: stored, reader: reader, checkpointPath: checkpoint.path)
       StoredCodeUsage.apply(usage, stored: stored, to: &result)
@@ -85,11 +79,11 @@ public struct CPUBackend: Backend {
     segmentElements: Int = 1 << 18, formatsForAllRanks: Bool = false
   ) throws(EngineError) -> TensorAnalysisParts {
     try validate(settings)
-    let run = TensorRun(
+    let pipeline = CPUTensorPipeline(
       source: MemorySource(values: values, dtype: dtype, shape: shape), settings: settings,
       formatsEnabled: formatsForAllRanks || shape.count >= 2, threads: threads,
       segmentElements: max(4096, (segmentElements + 4095) / 4096 * 4096))
-    return try run.execute(cancel: nil, progress: nil)
+    return try pipeline.execute(cancel: nil, progress: nil)
   }
 
   static func validate(_ settings: AnalysisSettings) throws(EngineError) {
@@ -115,23 +109,14 @@ package struct TensorAnalysisParts: Sendable {
   package var formats: [QuantFormat: FormatMetrics]
 }
 
-// MARK: - Reader cache
-
-/// One `TensorDataReader` per checkpoint, reused across the tensors of a run.
-private final class ReaderCache: Sendable {
-  private let cached = Mutex<(key: String, reader: TensorDataReader)?>(nil)
-
-  func reader(for checkpoint: Checkpoint) throws(EngineError) -> TensorDataReader {
-    let key = checkpoint.files.map { "\($0.path)|\($0.size)|\($0.modificationTime)" }
-      .joined(separator: "\n")
-    if let hit = cached.withLock({ $0?.key == key ? $0?.reader : nil }) { return hit }
-    let reader: TensorDataReader
-    do {
-      reader = try TensorDataReader(checkpoint: checkpoint)
-    } catch {
-      throw .read(file: checkpoint.path, tensor: "", reason: error.description)
-    }
-    cached.withLock { $0 = (key, reader) }
-    return reader
+extension TensorAnalysis {
+  /// The analysis of `tensor` from what a backend computed for it.
+  init(_ tensor: TensorInfo, parts: TensorAnalysisParts) {
+    self.init(
+      name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, params: tensor.elementCount,
+      quantizable: Quantizability.isQuantizable(tensor),
+      stats: parts.stats, histogram: parts.histogram,
+      normalizedHistogram: parts.normalizedHistogram, outliers: parts.outliers,
+      formats: parts.formats)
   }
 }

@@ -27,7 +27,7 @@ public final class CUDABackend: Backend {
 
   let session: Mutex<CUDASession>
   private let fallback = CPUBackend()
-  private let readerCache = Mutex<(key: String, reader: TensorDataReader)?>(nil)
+  private let readers = ReaderCache()
 
   private init(
     session: sending CUDASession, deviceName: String, architecture: String, limit: Int
@@ -261,27 +261,12 @@ public final class CUDABackend: Backend {
         settings: settings)
       return try pipeline.run(cancel: cancel, progress: progress)
     }
-    return TensorAnalysis(
-      name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, params: tensor.elementCount,
-      quantizable: Quantizability.isQuantizable(tensor),
-      stats: parts.stats, histogram: parts.histogram,
-      normalizedHistogram: parts.normalizedHistogram, outliers: parts.outliers,
-      formats: parts.formats)
+    return TensorAnalysis(tensor, parts: parts)
   }
 
   /// One `TensorDataReader` per checkpoint, reused across the tensors of a run.
   func reader(for checkpoint: Checkpoint) throws(EngineError) -> TensorDataReader {
-    let key = checkpoint.files.map { "\($0.path)|\($0.size)|\($0.modificationTime)" }
-      .joined(separator: "\n")
-    if let hit = readerCache.withLock({ $0?.key == key ? $0?.reader : nil }) { return hit }
-    let reader: TensorDataReader
-    do {
-      reader = try TensorDataReader(checkpoint: checkpoint)
-    } catch {
-      throw .read(file: checkpoint.path, tensor: "", reason: error.description)
-    }
-    readerCache.withLock { $0 = (key, reader) }
-    return reader
+    try readers.reader(for: checkpoint)
   }
 }
 

@@ -2,7 +2,7 @@ import Dispatch
 import Safetensors
 import Synchronization
 
-/// The analysis of one tensor on the GPU: the same two passes as `TensorRun` (CPU), with the
+/// The analysis of one tensor on the GPU: the same two passes as `CPUTensorPipeline`, with the
 /// kernels of `CUDA/kernels.cu` in place of the C functions they mirror.
 ///
 /// **Data path.** The tensor's raw bytes are read with `TensorDataReader.readBytes` into two
@@ -249,7 +249,7 @@ struct CUDATensorPipeline {
     let mean = finiteCount > 0 ? pass1Sums[SumSlot.weight.rawValue] / Double(finiteCount) : 0
     let sumSquares = pass1Sums[SumSlot.weightSquared.rawValue]
     let isFinite = nans == 0 && infinities == 0
-    // int8 is row-wise: it needs rows (≥ 2-D), as in TensorRun.
+    // int8 is row-wise: it needs rows (≥ 2-D), as in CPUTensorPipeline.
     let computed = (formatsEnabled && isFinite ? requested : []).filter { $0 != .int8 || cols > 0 }
 
     var int8Defined = true

@@ -1,5 +1,6 @@
 import Engine
 import Exporter
+import FileSystem
 import Safetensors
 
 #if canImport(Glibc)
@@ -142,18 +143,12 @@ public struct RememberedChoices: Sendable, Equatable {
 
   /// The choices saved at `path`: nil when there are none, a problem when the file is unusable.
   public static func load(_ path: String) -> (choices: RememberedChoices?, problem: Problem?) {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else {
-      let code = errno
-      return code == ENOENT ? (nil, nil) : (nil, Problem(path: path, reason: " cannot read: \(String(cString: strerror(code)))"))
-    }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while bytes.count < 1 << 20 {
-      let count = read(fd, &buffer, buffer.count)
-      if count <= 0 { break }
-      bytes += buffer[..<count]
+    let bytes: [UInt8]
+    do throws(FileSystemError) {
+      bytes = try FileSystem.readAll(path, limit: (1 << 20) - 1)
+    } catch {
+      return error.code == ENOENT
+        ? (nil, nil) : (nil, Problem(path: path, reason: " cannot read: \(error.systemMessage)"))
     }
     guard let text = String(validating: bytes, as: UTF8.self) else {
       return (nil, Problem(path: path, reason: " not UTF-8 text"))
@@ -166,13 +161,10 @@ public struct RememberedChoices: Sendable, Equatable {
 
   /// Saves the choices at `path` atomically, creating its directory; the problem as one line.
   public func save(_ path: String) -> String? {
-    let directory = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
-    var built = ""
-    for component in directory.split(separator: "/") {
-      built += "/" + component
-      if mkdir(built, 0o755) != 0 && errno != EEXIST {
-        return "\(built): cannot create the state directory: \(String(cString: strerror(errno)))"
-      }
+    do throws(FileSystemError) {
+      try FileSystem.makeDirectories(FileSystem.folder(of: path))
+    } catch {
+      return "\(error.path): cannot create the state directory: \(error.systemMessage)"
     }
     do throws(ExportError) {
       try AtomicFile.write(text, to: path, overwrite: true)

@@ -1,4 +1,5 @@
 import Engine
+import Reports
 import Safetensors
 
 /// `quantscope plan`'s output: a table for people, JSON for scripts.
@@ -17,7 +18,7 @@ public enum PlanRenderer {
     var out = ""
     let quantizable = checkpoint.tensors.filter(Quantizability.isQuantizable).count
     out += "model      \(checkpoint.path) (\(checkpoint.tensors.count) tensors, \(quantizable) quantizable)\n"
-    out += "budget     \(NumberText.bytes(plan.budgetBytes)) (\(plan.budgetBytes) bytes)"
+    out += "budget     \(NumberText.bytesOneDecimal(plan.budgetBytes)) (\(plan.budgetBytes) bytes)"
     out += training == nil ? " for the weights\n" : " for training in all (weights + the items below)\n"
     out += "objective  \(plan.objective.rawValue): " + objectiveText(plan.objective) + "\n\n"
     // One row per configuration tried.
@@ -27,13 +28,13 @@ public enum PlanRenderer {
         config.choice.label, config.fits ? "yes" : "no",
         config.weightsBytes.map(NumberText.bytes) ?? "-", config.weightsBytes.map { String($0) } ?? "-",
         config.value.map(valueText) ?? "-", config.fits ? String(config.keptTensors.count) : "-",
-        NumberText.bytes(config.minimumBytes),
+        NumberText.bytesOneDecimal(config.minimumBytes),
       ])
     }
     out += aligned(rows, rightAligned: [2, 3, 4, 5, 6])
     guard let best = plan.best, let weights = best.weightsBytes, let value = best.value else { return out }
     out += "\nchoice     \(best.choice.label), \(best.keptTensors.count) tensor\(best.keptTensors.count == 1 ? "" : "s") kept in 16-bit\n"
-    out += "weights    \(NumberText.bytes(weights)) (\(weights) bytes)\n"
+    out += "weights    \(NumberText.bytesOneDecimal(weights)) (\(weights) bytes)\n"
     out += "value      \(valueText(value))\n"
     if best.choice.quant == .int8 { out += "note       " + int8Note + "\n" }
     if best.choice.quant == .fp4 && best.choice.doubleQuant { out += "note       " + fp4DoubleQuantNote + "\n" }
@@ -44,7 +45,7 @@ public enum PlanRenderer {
       var kept = [["module", "rel_err", "adds"]]
       for tensor in best.keptTensors {
         let module = ModuleName(tensor: TensorName(tensor.name))?.rawValue ?? tensor.name
-        kept.append([module, tensor.relErr.map(NumberText.relErr) ?? "-", signedBytes(tensor.extraBytes)])
+        kept.append([module, tensor.relErr.map { NumberText.fixed($0, digits: 4) } ?? "-", signedBytes(tensor.extraBytes)])
       }
       out += aligned(kept, rightAligned: [1, 2], indent: 2)
     }
@@ -52,7 +53,7 @@ public enum PlanRenderer {
     var frontier = [["weights", "bytes", "value", "kept", "configuration"]]
     for (point, choice) in plan.frontier {
       frontier.append([
-        NumberText.bytes(point.weightsBytes), String(point.weightsBytes), valueText(point.value), String(point.kept),
+        NumberText.bytesOneDecimal(point.weightsBytes), String(point.weightsBytes), valueText(point.value), String(point.kept),
         choice.label,
       ])
     }
@@ -73,12 +74,12 @@ public enum PlanRenderer {
     out += "layers \(d.layers), intermediate \(d.intermediate), heads \(d.heads), vocab \(d.vocab)"
     out += d.hasLanguageModelHead ? "):\n" : ", no LM head):\n"
     var rows = [["item", "memory", "bytes", ""]]
-    rows.append(["base weights", NumberText.bytes(weights), String(weights), "the choice above"])
+    rows.append(["base weights", NumberText.bytesOneDecimal(weights), String(weights), "the choice above"])
     for item in training.items {
-      rows.append([item.name, NumberText.bytes(item.bytes), String(item.bytes), item.note])
+      rows.append([item.name, NumberText.bytesOneDecimal(item.bytes), String(item.bytes), item.note])
     }
     let total = weights + training.overheadBytes
-    rows.append(["total", NumberText.bytes(total), String(total), ""])
+    rows.append(["total", NumberText.bytesOneDecimal(total), String(total), ""])
     return out + aligned(rows, rightAligned: [1, 2], indent: 2)
   }
 
@@ -123,7 +124,7 @@ public enum PlanRenderer {
   // MARK: - Pieces
 
   /// "1.2 GB": the byte text of every plan and export figure.
-  public static func bytesText(_ bytes: UInt64) -> String { NumberText.bytes(bytes) }
+  public static func bytesText(_ bytes: UInt64) -> String { NumberText.bytesOneDecimal(bytes) }
 
   static func objectiveText(_ objective: PlanObjective) -> String {
     switch objective {
@@ -132,10 +133,10 @@ public enum PlanRenderer {
     }
   }
 
-  static func valueText(_ value: Double) -> String { value.isNaN ? "-" : NumberText.fixed(value, 5) }
+  static func valueText(_ value: Double) -> String { value.isNaN ? "-" : NumberText.fixed(value, digits: 5) }
 
   static func signedBytes(_ bytes: Int64) -> String {
-    bytes >= 0 ? "+" + NumberText.bytes(UInt64(bytes)) : "-" + NumberText.bytes(UInt64(-bytes))
+    bytes >= 0 ? "+" + NumberText.bytesOneDecimal(UInt64(bytes)) : "-" + NumberText.bytesOneDecimal(UInt64(-bytes))
   }
 
   private static func choiceJSON(_ config: ConfigurationPlan) -> String {

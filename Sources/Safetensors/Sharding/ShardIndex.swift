@@ -25,15 +25,15 @@ struct ShardIndex {
   /// - Throws: `.io`, `.invalidIndex` (not UTF-8, not JSON, no `weight_map`, a non-string value),
   ///   `.unsafeShardPath`.
   static func load(_ path: String) throws(SafetensorsError) -> ShardIndex {
-    let fd = try Syscalls.openReadOnly(path)
-    defer { Syscalls.closeDescriptor(fd) }
-    let status = try Syscalls.status(of: fd, file: path)
+    let fd = try FileAccess.openReadOnly(path)
+    defer { FileAccess.closeDescriptor(fd) }
+    let status = try FileAccess.status(of: fd, file: path)
     guard status.size <= maximumSize else {
       throw .invalidIndex(file: path, reason: "\(status.size) bytes is too large for an index")
     }
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(status.size), alignment: 8)
     defer { buffer.deallocate() }
-    let got = try Syscalls.read(fd, into: buffer, at: 0, file: path)
+    let got = try FileAccess.read(fd, into: buffer, at: 0, file: path)
     return try parse(UnsafeRawBufferPointer(rebasing: buffer[0..<got]), path: path)
   }
 

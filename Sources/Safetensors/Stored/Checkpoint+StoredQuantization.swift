@@ -323,12 +323,12 @@ struct StoredRecognition {
   /// Reads a small part whole.
   private func readSmall(_ tensor: TensorInfo) throws(SafetensorsError) -> [UInt8] {
     let path = checkpoint.files[tensor.fileIndex].path
-    let fd = try Syscalls.openReadOnly(path)
-    defer { Syscalls.closeDescriptor(fd) }
+    let fd = try FileAccess.openReadOnly(path)
+    defer { FileAccess.closeDescriptor(fd) }
     let count = Int(tensor.byteCount)
     let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 8)
     defer { raw.deallocate() }
-    let got = try Syscalls.read(
+    let got = try FileAccess.read(
       fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: tensor.fileOffset, file: path)
     let bytes = Array(UnsafeRawBufferPointer(rebasing: raw[0..<min(got, count)]))
     guard got == count else {

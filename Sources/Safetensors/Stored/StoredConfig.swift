@@ -26,7 +26,7 @@ public struct StoredConfig: Sendable, Hashable {
   /// there is none, it cannot be read, or it has no `quantization_config` object.
   public static func load(besides checkpoint: Checkpoint) -> StoredConfig? {
     let directory: String
-    if Syscalls.status(ofPath: checkpoint.path)?.isDirectory == true {
+    if FileAccess.status(ofPath: checkpoint.path)?.isDirectory == true {
       directory = checkpoint.path
     } else {
       directory = Checkpoint.parent(of: checkpoint.files.first?.path ?? checkpoint.path)
@@ -78,14 +78,14 @@ public struct StoredConfig: Sendable, Hashable {
   init(path: String) { self.path = path }
 
   private static func readFile(_ path: String) throws(SafetensorsError) -> [UInt8] {
-    let fd = try Syscalls.openReadOnly(path)
-    defer { Syscalls.closeDescriptor(fd) }
-    let status = try Syscalls.status(of: fd, file: path)
+    let fd = try FileAccess.openReadOnly(path)
+    defer { FileAccess.closeDescriptor(fd) }
+    let status = try FileAccess.status(of: fd, file: path)
     guard status.isRegularFile, status.size <= maximumSize else { return [] }
     let count = Int(status.size)
     let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 8)
     defer { raw.deallocate() }
-    let got = try Syscalls.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: 0, file: path)
+    let got = try FileAccess.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: 0, file: path)
     return Array(UnsafeRawBufferPointer(rebasing: raw[0..<min(got, count)]))
   }
 }

@@ -1,6 +1,6 @@
 import Engine
-import Explorer
 import Exporter
+import Reports
 import Safetensors
 
 /// `quantscope bench`: the analysis speed against the floor of a plain read pass, in one run.
@@ -35,7 +35,7 @@ enum BenchCommand {
     let bytes = analysable.reduce(UInt64(0)) { $0 + $1.byteCount }
 
     Console.out("model     \(checkpoint.path): \(analysable.count) analysable tensor\(analysable.count == 1 ? "" : "s"), ")
-    Console.out("\(InspectRenderer.groupedDigits(params)) params, \(InspectRenderer.byteText(bytes))\n")
+    Console.out("\(NumberText.groupedDigits(params)) params, \(NumberText.bytes(bytes))\n")
     Console.out("engine    \(backend.displayName), \(jobs) thread(s); formats \(settings.formats.map(\.rawValue).joined(separator: ","))\n")
     for round in 1...repeats {
       let read = try measureRead(checkpoint, jobs: jobs)
@@ -66,7 +66,7 @@ enum BenchCommand {
   }
 
   private static func fixed(_ value: Double, _ digits: Int) -> String {
-    InspectRenderer.fixed(value, digits: digits)
+    NumberText.fixed(value, digits: digits)
   }
 
   /// `bench --planner`: the optimiser's time on synthetic instances.

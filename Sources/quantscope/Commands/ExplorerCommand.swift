@@ -1,5 +1,6 @@
 import Engine
 import Explorer
+import Reports
 import Safetensors
 
 /// `quantscope [MODEL]`: the explorer (TUI) on a checkpoint, or on the demo when MODEL is omitted.

@@ -1,4 +1,4 @@
-import Explorer
+import Reports
 import Safetensors
 
 /// `quantscope inspect MODEL [--json]`: the tensors of a checkpoint, header only.

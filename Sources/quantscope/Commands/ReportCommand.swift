@@ -1,5 +1,6 @@
 import Engine
 import Explorer
+import Reports
 import Safetensors
 
 #if canImport(Glibc)

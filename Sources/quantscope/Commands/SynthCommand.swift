@@ -1,4 +1,4 @@
-import Explorer
+import Reports
 import Synthetic
 
 /// `quantscope synth`: writes a large synthetic LLaMA-shaped checkpoint for benchmarks.
@@ -33,14 +33,14 @@ enum SynthCommand {
       throw .failed("\(directory): directory is not empty (use --force to write into it)")
     }
     let total = UInt64(preset.parameterCount) * 2
-    Console.err("writing \(preset.name): \(InspectRenderer.groupedDigits(preset.parameterCount)) params, \(InspectRenderer.byteText(total))\n")
+    Console.err("writing \(preset.name): \(NumberText.groupedDigits(preset.parameterCount)) params, \(NumberText.bytes(total))\n")
     let showProgress = Console.isTerminal(2)
     do {
       try SyntheticCheckpoint.write(
         shape: preset, to: directory, shardBytes: UInt64(shardBytes),
         progress: showProgress
           ? { written, all in
-            Console.err("\r\u{1B}[K\(InspectRenderer.byteText(written)) / \(InspectRenderer.byteText(all))")
+            Console.err("\r\u{1B}[K\(NumberText.bytes(written)) / \(NumberText.bytes(all))")
           } : nil)
     } catch {
       throw .failed("\(error)")

@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Engine
+import FileSystem
 import Safetensors
 import Synthetic
 
@@ -22,7 +20,7 @@ enum ModelOpener {
   static var demoCapturePath: String? {
     guard let directory = try? DemoCheckpoint.ensure() else { return nil }
     let path = DemoActivations.path(in: directory)
-    return access(path, R_OK) == 0 ? path : nil
+    return FileSystem.isReadable(path) ? path : nil
   }
 
   /// The built-in synthetic demo checkpoint, generated on first use into the cache directory.

@@ -1,5 +1,5 @@
 import Engine
-import Explorer
+import Reports
 import Synchronization
 
 /// A one-line progress display on stderr (`\r`-rewritten, at most ~10 updates a second).
@@ -22,8 +22,8 @@ final class ProgressLine: Sendable {
     let remaining = rate > 0 ? Double(progress.bytesTotal - min(progress.bytesDone, progress.bytesTotal)) / rate : 0
     let percent = progress.bytesTotal > 0 ? Int(100 * Double(progress.bytesDone) / Double(progress.bytesTotal)) : 100
     var line = "\r\u{1B}[Kanalysing \(percent)%  \(progress.tensorsDone)/\(progress.tensorsTotal) tensors  "
-    line += "\(InspectRenderer.byteText(progress.bytesDone))/\(InspectRenderer.byteText(progress.bytesTotal))  "
-    line += "\(InspectRenderer.byteText(UInt64(rate)))/s  ETA \(Self.clock(remaining))"
+    line += "\(NumberText.bytes(progress.bytesDone))/\(NumberText.bytes(progress.bytesTotal))  "
+    line += "\(NumberText.bytes(UInt64(rate)))/s  ETA \(Self.clock(remaining))"
     Console.err(line)
   }
 

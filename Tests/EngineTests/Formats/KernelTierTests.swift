@@ -1,6 +1,7 @@
 import CQuantKernels
 import Engine
 import Safetensors
+import TestSupport
 import Testing
 
 /// Every fast tier equals its `_ref` twin bit for bit, and the reference kernels keep the spec's

@@ -3,102 +3,14 @@ import Dispatch
 import Safetensors
 import Synchronization
 
-// MARK: - Value sources
-
-/// Where a tensor's values come from: a checkpoint (streamed) or memory (tests).
-protocol ValueSource: Sendable {
-  var dtype: DType { get }
-  var shape: [Int] { get }
-  var count: Int { get }
-  /// Bytes of stored data per element (for progress reports).
-  var bytesPerElement: Double { get }
-  /// Fills `floats[0..<count]` with elements `start..<start+count`, converted exactly to float.
-  /// `scratch` holds at least `count * 8` bytes.
-  func load(
-    start: Int, count: Int, into floats: UnsafeMutablePointer<Float>,
-    scratch: UnsafeMutableRawBufferPointer
-  ) throws(EngineError)
-}
-
-/// A tensor of a checkpoint, read with `pread` through the shared `TensorDataReader`.
-struct TensorSource: ValueSource {
-  let reader: TensorDataReader
-  let tensor: TensorInfo
-  let checkpointPath: String
-
-  var dtype: DType { tensor.dtype }
-  var shape: [Int] { tensor.shape }
-  var count: Int { tensor.elementCount }
-  var bytesPerElement: Double { count > 0 ? Double(tensor.byteCount) / Double(count) : 0 }
-
-  func load(
-    start: Int, count: Int, into floats: UnsafeMutablePointer<Float>,
-    scratch: UnsafeMutableRawBufferPointer
-  ) throws(EngineError) {
-    do {
-      // A stored-quantized tensor is dequantized by the reader, whatever its logical dtype.
-      switch tensor.stored == nil ? tensor.dtype : .F64 {
-      case .F32:
-        // Little-endian float32 bytes are the floats: read them in place (no copy).
-        let bytes = UnsafeMutableRawBufferPointer(start: floats, count: count * 4)
-        try reader.readBytes(of: tensor, at: UInt64(start * 4), into: bytes)
-      case .F16, .BF16:
-        let bytes = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<(count * 2)])
-        try reader.readBytes(of: tensor, at: UInt64(start * 2), into: bytes)
-        guard let base = bytes.baseAddress else { return }
-        if tensor.dtype == .F16 {
-          qs_convert_f16(base, floats, count)
-        } else {
-          qs_convert_bf16(base, floats, count)
-        }
-      default:
-        try reader.readFloats(of: tensor, from: start, count: count, into: floats)
-      }
-    } catch {
-      throw .read(file: checkpointPath, tensor: tensor.name, reason: error.description)
-    }
-  }
-}
-
-/// Values already in memory.
-struct MemorySource: ValueSource {
-  let values: [Float]
-  let dtype: DType
-  let shape: [Int]
-  var count: Int { values.count }
-  var bytesPerElement: Double { Double(dtype.bits) / 8 }
-
-  func load(
-    start: Int, count: Int, into floats: UnsafeMutablePointer<Float>,
-    scratch: UnsafeMutableRawBufferPointer
-  ) throws(EngineError) {
-    values.withUnsafeBufferPointer { buffer in
-      guard let base = buffer.baseAddress else { return }
-      floats.update(from: base + start, count: count)
-    }
-  }
-}
-
-// MARK: - One tensor's analysis
-
-/// The two-pass analysis of one tensor (see `CPUBackend` for the design).
-struct TensorRun {
+/// The two-pass analysis of one tensor on the CPU (see `CPUBackend` for the design); the GPU's
+/// twin is `CUDATensorPipeline`.
+struct CPUTensorPipeline {
   let source: any ValueSource
   let settings: AnalysisSettings
   let formatsEnabled: Bool
   let threads: Int
   let segmentElements: Int
-
-  init(
-    source: any ValueSource, settings: AnalysisSettings, formatsEnabled: Bool, threads: Int,
-    segmentElements: Int
-  ) {
-    self.source = source
-    self.settings = settings
-    self.formatsEnabled = formatsEnabled
-    self.threads = threads
-    self.segmentElements = segmentElements
-  }
 
   func execute(
     cancel: CancellationFlag?, progress: (@Sendable (UInt64) -> Void)?
@@ -357,36 +269,4 @@ private final class SegmentQueue: Sendable {
   func fail(_ error: EngineError) {
     failure.withLock { if $0 == nil { $0 = error } }
   }
-}
-
-/// Accumulator slot of each format within a segment's row of `qs_error_acc`.
-enum FormatSlot: Int, CaseIterable {
-  case nf4, nf4dq, fp4, int4, dyn8, int8
-
-  init(_ format: QuantFormat) {
-    switch format {
-    case .nf4: self = .nf4
-    case .nf4dq: self = .nf4dq
-    case .fp4: self = .fp4
-    case .int4: self = .int4
-    case .dyn8: self = .dyn8
-    case .int8: self = .int8
-    }
-  }
-}
-
-/// A zero-initialised buffer written by several workers at disjoint indices (or through the C
-/// kernels' atomics), freed with its owner.
-final class SharedBuffer<Element>: @unchecked Sendable {
-  let base: UnsafeMutablePointer<Element>
-  let count: Int
-
-  init(count: Int) {
-    self.count = count
-    base = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
-    UnsafeMutableRawPointer(base).initializeMemory(
-      as: UInt8.self, repeating: 0, count: max(count, 1) * MemoryLayout<Element>.stride)
-  }
-
-  deinit { base.deallocate() }
 }

@@ -1,4 +1,5 @@
 @testable import Engine
+import Reports
 import Safetensors
 import Synthetic
 import Testing
@@ -134,14 +135,6 @@ extension ActivationAnalysisTests {
     #expect(json.contains("\"feature_absmax\":[5.99,2.2,6.0,5.9999995,7.5,2.0]"))
     #expect(json.hasPrefix("{\"capture\":\"acts.safetensors\",\"threshold\":6.0,"))
     #expect(json.contains("\"problems\":[\"model.x: no tensor model.x.weight in the weight checkpoint\"]"))
-  }
-
-  @Test(arguments: [
-    (3.72e-3, "3.72e-03"), (0.0058349, "5.83e-03"), (9.996, "1.00e+01"), (-12345, "-1.23e+04"),
-    (0, "0"), (Double.infinity, "inf"), (Double.nan, "nan"),
-  ])
-  func scientificText(value: Double, text: String) {
-    #expect(ActivationReport.scientific(value) == text)
   }
 }
 

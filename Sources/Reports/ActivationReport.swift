@@ -1,7 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import Safetensors
+import Engine
 
 /// Headless renderings of an `ActivationAnalysis` (`quantscope report --activations FILE`).
 public enum ActivationReport {
@@ -34,12 +31,15 @@ public enum ActivationReport {
       }
       rows.append([
         m.module, "\(m.features)", "\(m.outFeatures)", tokens, "\(m.outlierFeatures.count)",
-        percent(m.outlierFeatureFraction), m.outlierTokenFraction.map(percent) ?? "-",
+        NumberText.percent(m.outlierFeatureFraction),
+        m.outlierTokenFraction.map(NumberText.percent) ?? "-",
         relErrText(m, .int8Decomposed), relErrText(m, .int8), relErrText(m, .nf4),
         relErrText(m, .fp4), dims.isEmpty ? "-" : dims,
       ])
     }
-    lines.append(contentsOf: align(rows))
+    // The first column left-aligned, the last left-aligned and unpadded, the others right-aligned.
+    let table = TextTable.render(rows, rightAligned: Set(1..<(header.count - 1)))
+    lines.append(contentsOf: table.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init))
     lines.append("(int8+dec / int8 / nf4 / fp4: relative error of the layer output X·Wᵀ; tokens a/b: a of b sampled)")
     let systematic = analysis.systematicDims
     lines.append("")
@@ -49,7 +49,7 @@ public enum ActivationReport {
       lines.append("Systematic outlier dims (outliers in ≥ 2 layers and ≥ 25% of layers):")
       for d in systematic {
         lines.append(
-          "  dim \(d.dim) of \(d.features): layers \(d.layers.map(String.init).joined(separator: ",")), \(d.modules) modules, max |x| \(shortNumber(d.absmax))")
+          "  dim \(d.dim) of \(d.features): layers \(d.layers.map(String.init).joined(separator: ",")), \(d.modules) modules, max |x| \(NumberText.hundredths(d.absmax))")
       }
     }
     if !analysis.problems.isEmpty {
@@ -112,68 +112,17 @@ public enum ActivationReport {
 
   // MARK: - Formatting
 
-  /// `3.72e-03`-style text with three significant digits; "0", "inf", "nan".
-  public static func scientific(_ value: Double) -> String {
-    if value.isNaN { return "nan" }
-    if value.isInfinite { return value > 0 ? "inf" : "-inf" }
-    if value == 0 { return "0" }
-    var exponent = Int(floor(log10(Swift.abs(value))))
-    var mantissa = (Swift.abs(value) / pow(10, Double(exponent)) * 100).rounded()
-    if mantissa >= 1000 {
-      mantissa /= 10
-      exponent += 1
-    }
-    let digits = Int(mantissa)
-    let sign = value < 0 ? "-" : ""
-    let e = Swift.abs(exponent)
-    let expText = (exponent < 0 ? "-" : "+") + (e < 10 ? "0\(e)" : "\(e)")
-    let frac = digits % 100
-    return "\(sign)\(digits / 100).\(frac < 10 ? "0\(frac)" : "\(frac)")e\(expText)"
-  }
-
-  static func percent(_ fraction: Double) -> String {
-    let tenths = Int((fraction * 1000).rounded())
-    return "\(tenths / 10).\(tenths % 10)%"
-  }
-
   static func relErrText(_ m: ModuleActivation, _ kind: LinearQuantization) -> String {
     guard let e = m.outputError[kind] else { return m.tokens == nil ? "-" : "n/a" }
-    return scientific(e.relErr)
+    return NumberText.exponential(e.relErr)
   }
 
-  static func number(_ value: Double) -> String {
-    if value.isNaN { return "null" }
-    if value.isInfinite { return value > 0 ? "\"inf\"" : "\"-inf\"" }
-    return "\(value)"
-  }
-
-  /// A magnitude for the table, to two decimals (`44.97`); JSON keeps the exact value.
-  static func shortNumber(_ value: Float) -> String {
-    value.isFinite ? "\((Double(value) * 100).rounded() / 100)" : number(Double(value))
-  }
+  static func number(_ value: Double) -> String { JSONWriter.number(value) }
 
   /// A float32 as its shortest round-trip decimal (`5.99`, not `5.989999771118164`).
   static func number(_ value: Float) -> String {
     value.isFinite ? "\(value)" : number(Double(value))
   }
 
-  static func quote(_ text: String) -> String { SafetensorsWriter.jsonString(text) }
-
-  /// Left-aligns the first column, right-aligns the others except the last.
-  static func align(_ rows: [[String]]) -> [String] {
-    guard let columns = rows.first?.count else { return [] }
-    var widths = [Int](repeating: 0, count: columns)
-    for row in rows {
-      for (i, cell) in row.enumerated() where i < columns { widths[i] = max(widths[i], cell.count) }
-    }
-    return rows.map { row in
-      var parts: [String] = []
-      for (i, cell) in row.enumerated() where i < columns {
-        let pad = String(repeating: " ", count: widths[i] - cell.count)
-        if i == 0 || i == columns - 1 { parts.append(i == columns - 1 ? cell : cell + pad) }
-        else { parts.append(pad + cell) }
-      }
-      return parts.joined(separator: "  ")
-    }
-  }
+  static func quote(_ text: String) -> String { JSONWriter.quoted(text) }
 }

@@ -2,30 +2,8 @@
 import Glibc
 #endif
 
-/// SplitMix64 (Steele, Lea & Flood 2014) with the samplers the synthetic checkpoints need.
-///
-/// Small, fast and reproducible on every platform: the same seed gives the same stream, so the
-/// demo checkpoint is byte-identical from run to run.
-struct SyntheticRandom {
-  private(set) var state: UInt64
-
-  init(seed: UInt64) { state = seed }
-
-  /// A seed for item `index` of a stream seeded with `seed`: streams of different items are
-  /// independent, so each tensor can be generated on its own, in any order.
-  static func derivedSeed(_ seed: UInt64, _ index: Int) -> UInt64 {
-    var mixer = SyntheticRandom(seed: seed ^ (UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03))
-    return mixer.next()
-  }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
+/// The samplers the synthetic checkpoints draw from.
+extension SplitMix64 {
   /// Uniform in [0, 1) with 53 random bits.
   mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
 

@@ -190,10 +190,9 @@ public struct ReportRenderer {
     return text
   }
 
+  /// A CSV number: Swift's shortest round-trip form, `nan`, `inf`, `-inf`.
   private func csvNumber(_ value: Double) -> String {
-    if value.isNaN { return "nan" }
-    if value.isInfinite { return value > 0 ? "inf" : "-inf" }
-    return "\(value)"
+    value.isFinite ? "\(value)" : NumberText.fixed(value, digits: 0)
   }
 
   private func csvField(_ text: String) -> String {
@@ -227,7 +226,7 @@ public struct ReportRenderer {
         InspectRenderer.shapeText(tensor.shape), tensor.dtype.rawValue,
       ]
       for format in settings.formats {
-        row.append(analysis?.formats[format].map { errorText($0.relErr) } ?? "-")
+        row.append(analysis?.formats[format].map { NumberText.fixed($0.relErr, digits: 4) } ?? "-")
       }
       row.append(analysis?.outliers.map { String($0.indices.count) } ?? "-")
       rows.append(row)
@@ -239,37 +238,23 @@ public struct ReportRenderer {
     if let note = storedNote() { text += note }
     let covered = totals.formats.values.map(\.tensors).max() ?? 0
     text += "\nmodel totals over \(covered) quantizable tensor\(covered == 1 ? "" : "s") "
-    text += "(\(InspectRenderer.groupedDigits(totals.quantizableParams)) of \(InspectRenderer.groupedDigits(totals.params)) params):\n"
+    text += "(\(NumberText.groupedDigits(totals.quantizableParams)) of \(NumberText.groupedDigits(totals.params)) params):\n"
     var totalRows: [[String]] = [["format", "rel_err", "sqnr_db", "mse", "bits/param", "memory"]]
     for format in settings.formats {
       guard let total = totals.formats[format] else { continue }
       guard total.tensors > 0 else {
-        totalRows.append([format.rawValue, "-", "-", "-", "-", InspectRenderer.byteText(total.bytes)])
+        totalRows.append([format.rawValue, "-", "-", "-", "-", NumberText.bytes(total.bytes)])
         continue
       }
       totalRows.append([
-        format.rawValue, errorText(total.relErr), InspectRenderer.fixed(total.sqnrDB, digits: 2),
-        scientific(total.mse), InspectRenderer.fixed(total.bitsPerParam, digits: 3),
-        InspectRenderer.byteText(total.bytes),
+        format.rawValue, NumberText.fixed(total.relErr, digits: 4), NumberText.fixed(total.sqnrDB, digits: 2),
+        NumberText.scientific(total.mse, digits: 3), NumberText.fixed(total.bitsPerParam, digits: 3),
+        NumberText.bytes(total.bytes),
       ])
     }
-    totalRows.append(["16-bit", "0", "inf", "0", "16.000", InspectRenderer.byteText(totals.bytes16)])
+    totalRows.append(["16-bit", "0", "inf", "0", "16.000", NumberText.bytes(totals.bytes16)])
     text += TextTable.render(totalRows, rightAligned: [1, 2, 3, 4, 5])
     text += "rel_err and mse: means over the tensors weighted by params; sqnr_db = −20·log10(rel_err).\n"
     return text
-  }
-
-  private func errorText(_ value: Double) -> String {
-    guard value.isFinite else { return value.isNaN ? "nan" : "inf" }
-    return InspectRenderer.fixed(value, digits: 4)
-  }
-
-  private func scientific(_ value: Double) -> String {
-    guard value.isFinite, value != 0 else { return value == 0 ? "0" : "\(value)" }
-    var exponent = 0
-    var mantissa = value
-    while abs(mantissa) >= 10 { mantissa /= 10; exponent += 1 }
-    while abs(mantissa) < 1 { mantissa *= 10; exponent -= 1 }
-    return InspectRenderer.fixed(mantissa, digits: 3) + "e" + String(exponent)
   }
 }

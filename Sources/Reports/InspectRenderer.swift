@@ -51,7 +51,7 @@ public enum InspectRenderer {
     for tensor in checkpoint.tensors {
       var row = [
         displayName(tensor.name), tensor.dtype.rawValue, shapeText(tensor.shape),
-        groupedDigits(tensor.elementCount), groupedDigits(Int(tensor.byteCount)),
+        NumberText.groupedDigits(tensor.elementCount), NumberText.groupedDigits(Int(tensor.byteCount)),
       ]
       if sharded { row.append(fileName(checkpoint, tensor)) }
       if anyStored { row.append(tensor.stored?.mark ?? "") }
@@ -71,18 +71,19 @@ public enum InspectRenderer {
     var totals: [[String]] = [["dtype", "tensors", "params", "bytes"]]
     for (dtype, entry) in byDType.sorted(by: { $0.value.bytes > $1.value.bytes }) {
       totals.append([
-        dtype, String(entry.tensors), groupedDigits(entry.params), byteText(entry.bytes),
+        dtype, String(entry.tensors), NumberText.groupedDigits(entry.params),
+        NumberText.bytes(entry.bytes),
       ])
     }
     totals.append([
-      "total", String(checkpoint.tensors.count), groupedDigits(checkpoint.parameterCount),
-      byteText(checkpoint.byteCount),
+      "total", String(checkpoint.tensors.count), NumberText.groupedDigits(checkpoint.parameterCount),
+      NumberText.bytes(checkpoint.byteCount),
     ])
     text += TextTable.render(totals, rightAligned: [1, 2, 3])
     let label = isSyntheticDemo(checkpoint) ? " (synthetic demo)" : ""
     text += "\n\(checkpoint.path)\(label): \(checkpoint.files.count) file(s)"
     if let hint = checkpoint.totalSizeHint {
-      text += "; index total_size \(groupedDigits(Int(clamping: hint))) bytes (a hint, not checked)"
+      text += "; index total_size \(NumberText.groupedDigits(Int(clamping: hint))) bytes (a hint, not checked)"
     }
     return text + "\n"
   }
@@ -102,44 +103,15 @@ public enum InspectRenderer {
     shape.isEmpty ? "[]" : shape.map(String.init).joined(separator: "×")
   }
 
-  /// 22713216 → "22,713,216".
-  public static func groupedDigits(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var out = ""
-    for (index, character) in digits.enumerated() {
-      if index > 0 && (digits.count - index) % 3 == 0 { out += "," }
-      out.append(character)
-    }
-    return value < 0 ? "-" + out : out
-  }
+  /// 22713216 → "22,713,216" (`NumberText.groupedDigits`).
+  public static func groupedDigits(_ value: Int) -> String { NumberText.groupedDigits(value) }
 
-  /// Bytes in decimal units: "4.61 GB", "90.9 MB", "512 B".
-  public static func byteText(_ bytes: UInt64) -> String {
-    let units = ["B", "kB", "MB", "GB", "TB"]
-    var value = Double(bytes)
-    var unit = 0
-    while value >= 1000 && unit < units.count - 1 {
-      value /= 1000
-      unit += 1
-    }
-    if unit == 0 { return "\(bytes) B" }
-    return fixed(value, digits: value >= 100 ? 0 : value >= 10 ? 1 : 2) + " " + units[unit]
-  }
+  /// Bytes in decimal units: "4.61 GB", "90.9 MB", "512 B" (`NumberText.bytes`).
+  public static func byteText(_ bytes: UInt64) -> String { NumberText.bytes(bytes) }
 
-  /// A fixed-point rendering without Foundation's String(format:).
+  /// A fixed-point rendering (`NumberText.fixed`).
   public static func fixed(_ value: Double, digits: Int) -> String {
-    guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let scaled = (abs(value) * scale).rounded()
-    let whole = Int(scaled / scale)
-    let fraction = Int(scaled - Double(whole) * scale)
-    var text = String(whole)
-    if digits > 0 {
-      let fractionText = String(fraction)
-      text += "." + String(repeating: "0", count: digits - fractionText.count) + fractionText
-    }
-    return (value < 0 && scaled != 0 ? "-" : "") + text
+    NumberText.fixed(value, digits: digits)
   }
 
   private static func fileName(_ checkpoint: Checkpoint, _ tensor: TensorInfo) -> String {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 @testable import Engine
 import Safetensors
+import TestSupport
 import Testing
 
 /// The streaming CPU analysis against the whole-array reference, across segmentations, threads,
