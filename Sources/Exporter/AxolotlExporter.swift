@@ -199,14 +199,20 @@ public enum AxolotlExporter {
     } else {
       yaml.comment("No analysis results: the errors behind this choice were not measured.")
     }
-    let memoryFormat = choice.quant.memoryFormat(doubleQuant: choice.doubleQuant)
-    let total = evidence.totals.memoryBytes(format: memoryFormat, keeping: kept)
-    let base = evidence.totals.memoryBytes(format: memoryFormat, keeping: [])
-    var memory = "Memory: \(NumberText.bytesOneDecimal(evidence.totals.bytes16)) in 16-bit -> \(NumberText.bytesOneDecimal(total))"
-    if choice.quant.isFourBit && total > base {
-      memory += " (+\(NumberText.bytesOneDecimal(total - base)) kept 16-bit)"
+    let summary = ChoiceSummary(
+      choice: choice.quantChoice(kept: kept), tensors: checkpoint.tensors, analyses: evidence.analyses,
+      settings: evidence.settings, architecture: ModelArchitecture(checkpoint))
+    var memory = "Memory: \(NumberText.bytesOneDecimal(summary.bytes16)) in 16-bit -> \(NumberText.bytesOneDecimal(summary.weightsBytes))"
+    if summary.keptExtraBytes > 0 {
+      memory += " (+\(NumberText.bytesOneDecimal(summary.keptExtraBytes)) kept 16-bit)"
     }
-    yaml.comment(memory + ", estimated for the weights.")
+    if let budget = choice.budgetBytes {
+      yaml.comment(
+        "Budget \(NumberText.bytesOneDecimal(budget)) (\(budget) bytes): planned by quantscope plan, objective "
+          + "\(summary.choice.objective.rawValue) = \(NumberText.fixed(summary.value, digits: 4)), "
+          + "weights \(summary.weightsBytes) bytes.")
+    }
+    yaml.comment(memory + " for the weights, as bitsandbytes stores them.")
     sixteenBitComment(&yaml, choice: choice, checkpoint: checkpoint, evidence: evidence, kept: kept)
   }
 
@@ -288,7 +294,7 @@ public enum AxolotlExporter {
   }
 
   /// The directory holding the checkpoint: the path itself, or the folder of the file opened.
-  static func checkpointDirectory(_ checkpoint: Checkpoint) -> String {
+  public static func checkpointDirectory(_ checkpoint: Checkpoint) -> String {
     if FileSystem.status(ofPath: checkpoint.path)?.isDirectory == true { return checkpoint.path }
     return FileSystem.folder(of: checkpoint.path)
   }

@@ -6,7 +6,7 @@ import Safetensors
 struct Evidence {
   let settings: AnalysisSettings
   let totals: ModelTotals
-  private let analyses: [TensorAnalysis?]
+  let analyses: [TensorAnalysis?]
   private let catalog: ModuleCatalog
   private let tensors: [TensorInfo]
 
@@ -23,11 +23,8 @@ struct Evidence {
     self.analyses = analyses
     self.catalog = catalog
     self.tensors = checkpoint.tensors
-    let quantized = analyses.enumerated().map { index, analysis in
-      index < checkpoint.tensors.count && kept.contains(checkpoint.tensors[index].name) ? nil : analysis
-    }
-    self.totals = ModelTotals(
-      tensors: checkpoint.tensors, analyses: quantized, settings: settings,
+    self.totals = ChoiceSummary.totals(
+      tensors: checkpoint.tensors, analyses: analyses, settings: settings, kept: kept,
       architecture: ModelArchitecture(checkpoint))
   }
 

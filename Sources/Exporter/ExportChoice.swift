@@ -61,6 +61,10 @@ public struct ExportChoice: Sendable, Hashable {
   public var computeDType: String?
   /// `llm_int8_threshold`.
   public var threshold: Float
+  /// The budget the choice was planned for (`export --budget`), cited in the header.
+  public var budgetBytes: UInt64?
+  /// What the budget plan minimised.
+  public var objective: PlanObjective = .total
 
   public static let computeDTypes = ["bfloat16", "float16", "float32"]
 
@@ -75,6 +79,13 @@ public struct ExportChoice: Sendable, Hashable {
     self.baseModel = baseModel
     self.computeDType = computeDType
     self.threshold = threshold
+  }
+}
+
+extension ExportChoice {
+  /// The choice model of this export, keeping the weight tensors in `kept`.
+  public func quantChoice(kept: Set<String>) -> QuantChoice {
+    QuantChoice(quant: quant, doubleQuant: doubleQuant, kept: kept, objective: objective)
   }
 }
 

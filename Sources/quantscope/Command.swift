@@ -17,6 +17,8 @@ enum Command {
           usage: ReportCommand.usage, run: ReportCommand.run),
     Entry(name: "export", summary: "write the quantization choice as an Axolotl config (QLoRA or 8-bit LoRA)",
           usage: ExportCommand.usage, run: ExportCommand.run),
+    Entry(name: "plan", summary: "the choice that fits a memory budget with the least error, and the frontier",
+          usage: PlanCommand.usage, run: PlanCommand.run),
     Entry(name: "bench", summary: "time the analysis against a plain read pass over the same bytes",
           usage: BenchCommand.usage, run: BenchCommand.run),
     Entry(name: "demo", summary: "write the built-in synthetic demo checkpoint: demo --write DIR",

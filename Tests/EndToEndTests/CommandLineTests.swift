@@ -487,3 +487,37 @@ extension CommandLineTests {
     }
   }
 }
+
+// MARK: - plan
+
+extension CommandLineTests {
+  /// A malformed budget is a usage error; one below every footprint is one line naming the
+  /// smallest, exit 2; int8 keeps nothing and says why; JSON has the documented keys.
+  @Test func planBudgetsAndErrors() throws {
+    let cache = try TemporaryDirectory("cli")
+    for bad in ["12XB", "-5GB", "GB", "1.5"] {
+      let result = try quantscope(["plan", goldenInputs, "--budget", bad], cache: cache)
+      #expect(result.status == 2 && result.stdout.isEmpty, "\(bad)")
+      #expect(result.stderr.hasPrefix("quantscope: error: --budget: '\(bad)' is not a size"), "\(result.stderr)")
+      #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+    let missing = try quantscope(["plan", goldenInputs], cache: cache)
+    #expect(missing.status == 2 && missing.stderr.contains("--budget"))
+    let tiny = try quantscope(["plan", goldenInputs, "--budget", "10"], cache: cache)
+    #expect(tiny.status == 2 && tiny.stdout.isEmpty)
+    #expect(tiny.stderr.hasPrefix("quantscope: error: \(goldenInputs): budget 10 B (10 bytes) is below the smallest footprint, "))
+    #expect(tiny.stderr.split(separator: "\n").count == 1)
+    let int8 = try quantscope(["plan", goldenInputs, "--budget", "1GB", "--quant", "int8"], cache: cache)
+    #expect(int8.status == 0, "\(int8.stderr)")
+    #expect(int8.stdout.contains("int8 keeps nothing in 16-bit: Axolotl's 8-bit path passes no skip list"))
+    let json = try quantscope(["plan", goldenInputs, "--budget", "1GB", "--format", "json"], cache: cache)
+    #expect(json.status == 0, "\(json.stderr)")
+    for key in ["\"budget_bytes\":1000000000", "\"objective\":\"total\"", "\"choice\":{\"quant\":", "\"memory\":{\"weights_bytes\":", "\"frontier\":[{\"weights_bytes\":"] {
+      #expect(json.stdout.contains(key), "\(key) in \(json.stdout)")
+    }
+    let conflict = try quantscope(["plan", goldenInputs, "--budget", "1GB", "--quant", "int8", "--double-quant"], cache: cache)
+    #expect(conflict.status == 2)
+    let training = try quantscope(["plan", goldenInputs, "--budget", "1GB", "--lora-r", "8"], cache: cache)
+    #expect(training.status == 2 && training.stderr.contains("--lora-r needs --training"))
+  }
+}

@@ -50,14 +50,14 @@ struct TmuxTests {
     session.send("/")
     session.type("layers.0.self_attn.q_proj")
     session.send("Enter", "G", "Enter")
-    let tensor = session.waitFor("model.layers.0.self_attn.q_proj.weight", "bins: NF4 (nonlinear)", "outlier columns", "rel_err")
+    let tensor = session.waitFor("model.layers.0.self_attn.q_proj.weight", "bins: NF4-DQ (nonlinear)", "outlier columns", "rel_err")
     try #require(tensor != nil, "tensor screen:\n\(session.lastScreen)")
     #expect(tensor?.contains("512×512 BF16") == true)
 
-    // Cycle the bins: nf4 → nf4-dq → fp4 → int8.
+    // Cycle the bins from the default choice's format: nf4-dq → fp4 → int8.
     session.send("f")
-    #expect(session.waitFor("bins: NF4-DQ (nonlinear)") != nil, "\(session.lastScreen)")
-    session.send("f", "f")
+    #expect(session.waitFor("bins: FP4 (nonlinear)") != nil, "\(session.lastScreen)")
+    session.send("f")
     #expect(session.waitFor("bins: INT8 (linear)", "255 levels") != nil, "\(session.lastScreen)")
 
     // Raise the threshold: the outlier list is re-derived at once.

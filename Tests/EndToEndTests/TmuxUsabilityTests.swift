@@ -57,7 +57,7 @@ extension TmuxUsabilityTests {
     let model = try #require(session.waitFor("model totals"))
     let compareKey = try #require(TmuxSession.position(of: " c ", in: String(model.split(separator: "\n", omittingEmptySubsequences: false)[39])))
     session.click(x: compareKey.x + 1, y: 39)
-    let compare = try #require(session.waitFor("compare formats", "heat (nf4, all layers):"), "\(session.lastScreen)")
+    let compare = try #require(session.waitFor("compare formats", "heat (nf4-dq, all layers):"), "\(session.lastScreen)")
     // A click on a Compare cell moves the cursor there; a second opens its tensor.
     let lines = compare.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     let layerRow = try #require(lines.firstIndex { $0.hasPrefix(" layers.2") })
@@ -86,9 +86,9 @@ extension TmuxUsabilityTests {
     let scratch = try TemporaryDirectory("tmux-jumps")
     let session = try start(scratch)
     _ = try home(session)
-    // w: the worst nf4 tensor of the demo; y copies its name (OSC 52 → a tmux paste buffer).
+    // w: the worst nf4-dq tensor of the demo; y copies its name (OSC 52 → a tmux paste buffer).
     session.send("w")
-    #expect(session.waitFor("worst nf4: model.layers.2.mlp.down_proj.weight") != nil, "\(session.lastScreen)")
+    #expect(session.waitFor("worst nf4-dq: model.layers.2.mlp.down_proj.weight") != nil, "\(session.lastScreen)")
     session.send("y")
     #expect(session.waitFor("copied: model.layers.2.mlp.down_proj.weight") != nil, "\(session.lastScreen)")
     #expect(session.tmux("show-buffer") == "model.layers.2.mlp.down_proj.weight")
@@ -110,22 +110,23 @@ extension TmuxUsabilityTests {
     let scratch = try TemporaryDirectory("tmux-choices")
     var session = try start(scratch, extra: "--theme mono")
     _ = try home(session)
-    // Keep the worst tensor, choose nf4-dq, raise the threshold, sort by error (theme: mono).
+    // Keep the worst tensor, choose fp4 (after the default nf4-dq), raise the threshold, sort by
+    // error (theme: mono).
     session.send("w", "Space", "F", "+", "s")
-    #expect(session.waitFor("format: nf4-dq", "threshold: 6.5", "sort: error") != nil, "\(session.lastScreen)")
+    #expect(session.waitFor("format: fp4", "threshold: 6.5", "sort: error") != nil, "\(session.lastScreen)")
     quit(session)
 
     session = try start(scratch)
-    let restored = session.waitFor("restored this model's choices: 1 kept, nf4-dq, threshold 6.5, sort error, theme mono", "analysed 39 tensors")
+    let restored = session.waitFor("restored this model's choices: 1 kept, fp4, threshold 6.5, sort error, theme mono", "analysed 39 tensors")
     #expect(restored != nil, "\(session.lastScreen)")
-    #expect(restored?.contains("format: nf4-dq") == true)
+    #expect(restored?.contains("format: fp4") == true)
     // The mono theme is back: heat cells carry shade glyphs.
     #expect(restored?.contains("░0.0") == true, "\(session.lastScreen)")
     #expect(restored?.contains("(incl. 1 kept in 16-bit") == true, "the kept tensor counts in memory")
     quit(session)
 
     session = try start(scratch, extra: "--fresh")
-    let fresh = session.waitFor("QuantScope ▸", "format: nf4 ", "threshold: 6.0")
+    let fresh = session.waitFor("QuantScope ▸", "format: nf4-dq ", "threshold: 6.0")
     #expect(fresh != nil, "\(session.lastScreen)")
     #expect(fresh?.contains("restored") == false)
     quit(session)
@@ -169,7 +170,7 @@ extension TmuxUsabilityTests {
     session.send("w", "Enter")
     #expect(session.waitFor("model.layers.2.mlp.down_proj.weight", "bins: NF4", "? help  q quit") != nil, "\(session.lastScreen)")
     session.send("c")
-    #expect(session.waitFor("compare formats", "heat (nf4, all layers):", "current choice") != nil, "\(session.lastScreen)")
+    #expect(session.waitFor("compare formats", "heat (nf4-dq, all layers):", "current choice") != nil, "\(session.lastScreen)")
     session.send("o")
     #expect(session.waitFor("outlier map", "in 512 ·", "in 1408 ·", "▸ layer") != nil, "\(session.lastScreen)")
     session.send("a")

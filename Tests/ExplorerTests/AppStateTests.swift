@@ -135,6 +135,8 @@ extension AppStateTests {
   @Test func progressLeavesTheHeaderSettingsWhole() {
     var state = Fixture.state(analysed: 9)
     state.elapsedSeconds = 1
+    state.globalFormat = .nf4
+    state.viewFormat = .nf4
     for width in [80, 100, 120, 160] {
       var canvas = Canvas(width: width, height: 30)
       Screens.render(state, into: &canvas, context: RenderContext(isMonochrome: false))
@@ -167,10 +169,12 @@ extension AppStateTests {
 
   @Test func formatKeysCycleViewAndChoiceSeparately() {
     var state = Fixture.state()
+    // The default choice is nf4 + double quant (QuantChoice.standard).
+    #expect(state.viewFormat == .nf4dq && state.globalFormat == .nf4dq)
     press(&state, .character("f"))
-    #expect(state.viewFormat == .nf4dq && state.globalFormat == .nf4)
+    #expect(state.viewFormat == .fp4 && state.globalFormat == .nf4dq)
     press(&state, .character("F"), .character("F"))
-    #expect(state.globalFormat == .fp4 && state.viewFormat == .nf4dq)
+    #expect(state.globalFormat == .int8 && state.viewFormat == .fp4)
   }
 
   @Test func exportOfAFormatAxolotlCannotLoadIsDisabledWithItsReason() {
@@ -185,7 +189,7 @@ extension AppStateTests {
     let directory = try TemporaryDirectory("export")
     var state = Fixture.state()
     state.exportDate = "2026-01-02"
-    press(&state, .down, .down, .down, .down, .character(" "), .character("F"))  // keep q_proj, nf4-dq
+    press(&state, .down, .down, .down, .down, .character(" "))  // keep q_proj; nf4-dq is the default
     press(&state, .character("e"))
     #expect(state.screen == .export)
     let dialog = try #require(state.exportDialog)

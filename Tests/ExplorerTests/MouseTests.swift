@@ -98,7 +98,7 @@ extension MouseTests {
     let keyBar = Array(render(tensor).lines[23])
     let f = try #require(keyBar.indices.dropFirst().first { keyBar[$0] == "f" && keyBar[$0 - 1] == " " })
     click(&tensor, x: f, y: 23)
-    #expect(tensor.viewFormat == .nf4dq)
+    #expect(tensor.viewFormat == .fp4)  // from the default choice's nf4-dq
   }
 
   @Test func aClickOnTheOutlierMapPlacesTheCursorOnThatLayerAndDim() {

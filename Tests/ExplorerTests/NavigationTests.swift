@@ -52,6 +52,7 @@ extension NavigationTests {
 
   @Test func wGoesToTheWorstTensorOfTheFormatInView() {
     var state = Fixture.state()
+    state.viewFormat = .nf4
     press(&state, .character("w"))
     // The fixture's error grows with the layer and the module: layer 2's down_proj.
     #expect(name(state, state.selectedTensor) == "model.layers.2.mlp.down_proj.weight")

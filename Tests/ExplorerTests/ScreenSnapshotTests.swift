@@ -62,7 +62,7 @@ extension ScreenSnapshotTests {
     var state = Fixture.state()
     state.openTensor = Fixture.index("model.layers.1.self_attn.q_proj.weight")
     state.screen = .tensor
-    press(&state, .character("f"), .character("f"), .character("f"), .character("+"), .character("+"), .character("b"), .tab)
+    press(&state, .character("f"), .character("f"), .character("+"), .character("+"), .character("b"), .tab)
     #expect(state.viewFormat == .int8)
     expectSnapshot(state, "tensor_int8")
   }
@@ -116,7 +116,7 @@ extension ScreenSnapshotTests {
     var state = Fixture.state()
     state.openTensor = Fixture.index("model.layers.2.mlp.down_proj.weight")
     state.screen = .tensor
-    press(&state, .character(" "), .character("f"), .character("f"))
+    press(&state, .character(" "), .character("f"))  // from the default choice's nf4-dq
     #expect(state.viewFormat == .fp4)
     expectSnapshot(state, "tensor_kept_fp4")
   }

@@ -43,8 +43,8 @@ extension ScrollingTests {
     state.handle(.character("?"), pageHeight: 10)
     let text = lines(render(state, 160, 120))
     let back = text.filter { $0.contains("back (on the model screen: clear the filter)") }
-    // Sections: model, tensor, compare, outlier map.
-    #expect(back.count == 4)
+    // Sections: model, tensor, compare, outlier map, plan.
+    #expect(back.count == 5)
     #expect(back.filter { $0.contains("(disabled: nothing to go back to)") }.count == 1)
     // The disabled one is in the model section: after its title, before the tensor section's.
     let model = try #require(text.firstIndex { $0.hasPrefix(" model") })

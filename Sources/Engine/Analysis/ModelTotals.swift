@@ -4,7 +4,7 @@ import Safetensors
 /// memory footprint of the whole model when those tensors are stored in the format.
 ///
 /// Errors are aggregated over analysed quantizable tensors only (what bitsandbytes would quantize);
-/// memory counts every tensor: quantizable ones at the format's nominal bits per parameter (or
+/// memory counts every tensor as bitsandbytes stores it: quantizable ones in the format (or
 /// 16-bit when kept), other floating tensors at 16 bits per parameter as a loader would hold them
 /// for training, and integer buffers (position ids, …) at their stored size. A format that covers
 /// no tensor has NaN errors and bits (shown as "-" / null), never a perfect score.
@@ -24,7 +24,7 @@ public struct ModelTotals: Sendable, Hashable {
     public var sqnrDB: Double
     /// Param-weighted nominal bits per parameter of the covered tensors.
     public var bitsPerParam: Double
-    /// Estimated model size in bytes with every quantizable tensor in this format.
+    /// The model's weights in bytes with every quantizable tensor in this format (bitsandbytes' storage).
     public var bytes: UInt64
   }
 
@@ -37,7 +37,8 @@ public struct ModelTotals: Sendable, Hashable {
   public var formats: [QuantFormat: FormatTotal]
 
   let tensors: [TensorInfo]
-  let quantizable: [Bool]
+  /// Per tensor: does bitsandbytes quantize it (the architecture's decision).
+  public let quantizable: [Bool]
   private let blocksize: Int
 
   /// - Parameters:
@@ -84,29 +85,18 @@ public struct ModelTotals: Sendable, Hashable {
     }
   }
 
-  /// Estimated model size with the quantizable tensors in `format`, except the tensors named in
-  /// `kept`, which stay 16-bit like every non-quantizable tensor.
+  /// The model's weights as bitsandbytes stores them (`BitsandbytesStorage`, block size 64) with
+  /// the quantizable tensors in `format`, except the tensors named in `kept`, which stay 16-bit
+  /// like every non-quantizable tensor.
   public func memoryBytes(format: QuantFormat, keeping kept: Set<String>) -> UInt64 {
-    var bits = 0.0
-    for (index, tensor) in tensors.enumerated() {
-      let count = Double(tensor.elementCount)
-      if let stored = tensor.stored, StoredCodeUsage.matchingFormat(stored) == format {
-        bits += Double(tensor.byteCount) * 8  // Loaded as stored: its bytes exactly.
-      } else if quantizable[index] && !kept.contains(tensor.name) {
-        let cols = tensor.shape.dropFirst().reduce(1, *)
-        bits += count * format.bitsPerParam(blocksize: blocksize, cols: cols)
-      } else {
-        bits += Double(Self.unquantizedBytes(tensor)) * 8
-      }
-    }
-    return UInt64((bits / 8).rounded(.up))
+    BitsandbytesStorage.modelBytes(
+      tensors, quantizable: quantizable, layout: BitsandbytesStorage.layout(of: format), kept: kept)
   }
 
   /// Bytes of a tensor left unquantized: 16 bits per parameter for floating tensors, the stored
   /// size for the others.
   static func unquantizedBytes(_ tensor: TensorInfo) -> UInt64 {
-    // A stored-quantized tensor occupies its stored bytes (every part).
-    tensor.stored == nil && tensor.dtype.isAnalysable ? UInt64(tensor.elementCount) * 2 : tensor.byteCount
+    BitsandbytesStorage.unquantizedBytes(tensor)
   }
 }
 

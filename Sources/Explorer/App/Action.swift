@@ -9,4 +9,5 @@ public enum Action: String, CaseIterable, Sendable, Hashable {
   case toggleSource
   // The export dialog and the filter line.
   case write, cancel, keepFilter, clearFilter, clearText, deleteCharacter
+  case plan, applyPlan, cyclePlanObjective, togglePlanTraining
 }

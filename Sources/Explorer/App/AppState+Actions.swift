@@ -15,6 +15,7 @@ extension AppState {
       editExport(key, pageHeight: pageHeight)
       return
     }
+    if screen == .plan && editPlanBudget(key) { return }
     guard let binding = KeyBindings.binding(for: key, on: screen) else { return }
     if let reason = KeyBindings.disabledReason(binding.action, self) {
       status = "\(binding.summary): \(reason)"
@@ -47,7 +48,7 @@ extension AppState {
       if let map = OutlierMapScreen.map(self) {
         mapScroll = OutlierMapScreen.scroll(self, map, height: OutlierMapScreen.listHeight(height))
       }
-    case .model, .tensor, .export: break
+    case .model, .tensor, .export, .plan: break
     }
   }
 
@@ -170,6 +171,14 @@ extension AppState {
         if screen != .help { previousScreen = screen }
         screen = .export
       }
+    case .plan: openPlan()
+    case .applyPlan: applyPlan()
+    case .cyclePlanObjective:
+      planState.objective = planState.objective == .total ? .worst : .total
+      replan()
+    case .togglePlanTraining:
+      planState.training.toggle()
+      replan()
     case .quit: quitRequested = true
     case .nextPanel:
       focus = Self.next(focus, in: TensorPanel.allCases)
@@ -187,7 +196,7 @@ extension AppState {
 
   /// Goes to `target` and remembers where Esc returns to: the screen left (under Help: the screen
   /// Help was opened from). A screen already in the history is returned to, not stacked again.
-  private mutating func show(_ target: ScreenKind) {
+  mutating func show(_ target: ScreenKind) {
     if screen == target { return }
     let from = screen == .help ? previousScreen : screen
     screen = target
@@ -202,7 +211,7 @@ extension AppState {
   private mutating func goBack() {
     switch screen {
     case .help: screen = previousScreen == .help ? .model : previousScreen
-    case .tensor, .compare, .outlierMap: screen = backStack.popLast() ?? .model
+    case .tensor, .compare, .outlierMap, .plan: screen = backStack.popLast() ?? .model
     case .export: screen = .model
     case .model:
       filter = ""
@@ -223,7 +232,7 @@ extension AppState {
       let count = OutlierMapScreen.map(self)?.cursorRows.count ?? 0
       mapCursor.row = max(0, min(count - 1, mapCursor.row &+ delta))
     case .help: helpScroll = max(0, helpScroll &+ delta)
-    case .tensor, .export: break
+    case .tensor, .export, .plan: break
     }
   }
 

@@ -39,6 +39,8 @@ extension AppState {
       cursor = max(0, min(rows.count - 1, cursor + step))
     case .compare, .outlierMap, .help:
       for _ in 0..<Self.wheelStep { perform(up ? .moveUp : .moveDown, pageHeight: 1) }
+    case .plan:
+      break
     }
   }
 
@@ -95,7 +97,7 @@ extension AppState {
       let left = x < terminalWidth / 2
       guard y >= 2 && y < 2 + area else { return }
       focus = top ? (left ? .outliers : .errors) : (left ? .values : .bins)
-    case .help, .export:
+    case .help, .export, .plan:
       break
     }
   }

@@ -16,7 +16,7 @@ extension AppState {
       return matrix.cells[compareCursor.row][compareCursor.column]
     case .outlierMap:
       return OutlierMapScreen.map(self).flatMap { OutlierMapScreen.openTarget(self, $0) }
-    case .model, .help, .export:
+    case .model, .help, .export, .plan:
       return selectedTensor
     }
   }

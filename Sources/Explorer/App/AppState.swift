@@ -92,6 +92,9 @@ public struct AppState: Sendable {
   /// The capture's outliers at `threshold`, re-derived when it changes.
   private(set) var activationOutliers: ActivationOutliers?
 
+  /// The Plan screen's budget, objective and result.
+  public var planState = PlanState()
+
   /// The export dialog while it is open.
   public var exportDialog: ExportDialog?
   /// The date written into exports (tests fix it).
@@ -107,8 +110,7 @@ public struct AppState: Sendable {
     tree = ModelTree(names: checkpoint.tensors.map(\.name))
     collapsed = Set(tree.blockIDs.dropFirst()).union(tree.expertGroupIDs)
     threshold = settings.threshold
-    let first = settings.formats.first ?? .nf4
-    globalFormat = settings.formats.contains(.nf4) ? .nf4 : first
+    globalFormat = Self.defaultFormat(settings.formats)
     viewFormat = globalFormat
   }
 
@@ -159,10 +161,28 @@ public struct AppState: Sendable {
 
   func outlierCount(_ tensor: Int) -> Int? { outlierCounts.indices.contains(tensor) ? outlierCounts[tensor] : nil }
 
-  /// Model-level totals over the results so far.
+  /// The global format of the default choice (`QuantChoice.standard`, nf4 + double quant) when
+  /// it is analysed, else nf4, else the first format analysed.
+  static func defaultFormat(_ formats: [QuantFormat]) -> QuantFormat {
+    if let standard = QuantChoice.standard.format, formats.contains(standard) { return standard }
+    return formats.contains(.nf4) ? .nf4 : formats.first ?? .nf4
+  }
+
+  /// The model's choice (global format and kept tensors), or nil for a format Axolotl cannot load.
+  public var choice: QuantChoice? { QuantChoice(format: globalFormat, kept: kept) }
+
+  /// The figures of the choice: what the footers, the export and the Plan screen print.
+  public var choiceSummary: ChoiceSummary? {
+    choice.map { ChoiceSummary(
+        choice: $0, tensors: checkpoint.tensors, analyses: analyses, settings: settings,
+        architecture: ModelArchitecture(checkpoint)) }
+  }
+
+  /// Model-level totals over the results so far, over the tensors the choice quantizes (kept
+  /// tensors left out, as in the export's comments).
   public var totals: ModelTotals {
-    ModelTotals(
-      tensors: checkpoint.tensors, analyses: analyses, settings: settings,
+    ChoiceSummary.totals(
+      tensors: checkpoint.tensors, analyses: analyses, settings: settings, kept: appliedKept,
       architecture: ModelArchitecture(checkpoint))
   }
 

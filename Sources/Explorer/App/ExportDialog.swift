@@ -35,8 +35,12 @@ public struct ExportDialog: Sendable {
 
   /// Opens the dialog for `state` (nil when the global format cannot be exported).
   static func open(_ state: AppState, date: String) -> ExportDialog? {
-    guard let choice = choice(for: state.globalFormat, kept: state.kept, threshold: state.threshold) else {
+    guard var choice = choice(for: state.globalFormat, kept: state.kept, threshold: state.threshold) else {
       return nil
+    }
+    if let applied = state.planState.applied, applied.choice.isSameDecision(as: state.choice) {
+      choice.budgetBytes = applied.budget
+      choice.objective = applied.choice.objective
     }
     let path = choice.quant.isFourBit ? "./qlora-quantscope.yml" : "./lora-8bit-quantscope.yml"
     return ExportDialog(rendered: render(choice, state, date: date), choice: choice, path: path)

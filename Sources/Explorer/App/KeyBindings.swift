@@ -30,6 +30,10 @@ public enum KeyBindings {
     KeyBinding(keys: [.character("s")], action: .sortLayers, screens: [.compare], summary: "order layers by position / worst first", hint: "s order"),
     KeyBinding(keys: [.character("c")], action: .compare, screens: [], summary: "compare formats over layers × modules", hint: "c compare"),
     KeyBinding(keys: [.character("o")], action: .outlierMap, screens: [], summary: "outlier map: dims × layer per input width", hint: "o outliers"),
+    KeyBinding(keys: [.character("p")], action: .plan, screens: [], summary: "plan: the choice that fits a memory budget", hint: nil),
+    KeyBinding(keys: [.enter], action: .applyPlan, screens: [.plan], summary: "make the plan's choice the model's", hint: "⏎ apply"),
+    KeyBinding(keys: [.tab], action: .cyclePlanObjective, screens: [.plan], summary: "plan objective: total / worst", hint: "tab objective"),
+    KeyBinding(keys: [.control("t")], action: .togglePlanTraining, screens: [.plan], summary: "plan the budget for QLoRA training in all", hint: "^T training"),
     KeyBinding(keys: [.character("e")], action: .export, screens: [], summary: "export an Axolotl config", hint: "e export"),
     KeyBinding(keys: [.character("m")], action: .toggleMetric, screens: [.model, .compare], summary: "show rel_err or SQNR", hint: "m metric"),
     KeyBinding(keys: [.character("f")], action: .cycleViewFormat, screens: [.model, .compare, .tensor], summary: "cycle the format in view (heat, sort, bins)", hint: "f format"),
@@ -44,7 +48,7 @@ public enum KeyBindings {
     KeyBinding(keys: [.character("-")], action: .thresholdDown, screens: [.tensor, .outlierMap, .model], summary: "lower the outlier threshold by 0.5 (down to 0.5)", hint: nil),
     KeyBinding(keys: [.character("a")], action: .toggleSource, screens: [.tensor, .outlierMap], summary: "outliers of the weights / of the captured activations", hint: "a w/act"),
     KeyBinding(keys: [.character(" ")], action: .toggleKeep, screens: [.model, .tensor], summary: "keep the tensor in 16-bit (toggle)", hint: "space keep 16-bit"),
-    KeyBinding(keys: [.escape, .backspace], action: .back, screens: [.model, .tensor, .compare, .outlierMap, .help], summary: "back (on the model screen: clear the filter)", hint: "esc back"),
+    KeyBinding(keys: [.escape, .backspace], action: .back, screens: [.model, .tensor, .compare, .outlierMap, .help, .plan], summary: "back (on the model screen: clear the filter)", hint: "esc back"),
     // The export dialog: typed characters edit the path.
     KeyBinding(keys: [.enter], action: .write, screens: [.export], summary: "write the config (a second ⏎ replaces an existing file)", hint: "⏎ write"),
     KeyBinding(keys: [.escape], action: .cancel, screens: [.export], summary: "close the dialog without writing", hint: "esc cancel"),
@@ -96,6 +100,8 @@ public enum KeyBindings {
         return "Axolotl cannot load \(state.globalFormat.rawValue): choose nf4, nf4-dq, fp4 or int8 with F"
       }
       return nil
+    case .applyPlan:
+      return state.planState.applicableChoice(state) == nil ? state.planState.whyNotApplicable(state) : nil
     case .toggleKeep:
       guard let tensor = state.screen == .tensor ? state.openTensor : state.selectedTensor else {
         return "select a tensor row"

@@ -1,6 +1,6 @@
 /// The explorer's screens.
 public enum ScreenKind: String, CaseIterable, Sendable, Hashable {
-  case model, tensor, compare, outlierMap = "outlier map", help, export
+  case model, tensor, compare, outlierMap = "outlier map", help, export, plan
 }
 
 /// The panels of the Tensor screen, in Tab order.

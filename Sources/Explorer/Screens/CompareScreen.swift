@@ -154,7 +154,7 @@ enum CompareScreen {
         .text, importance: formats.count - offset + 1))
     }
     canvas.put(memory, x: 1, y: y + 2, width: canvas.width - 2)
-    let chosen = totals.memoryBytes(format: state.globalFormat, keeping: state.appliedKept)
+    let chosen = state.choiceSummary?.weightsBytes ?? totals.memoryBytes(format: state.globalFormat, keeping: [])
     let keptText =
       state.kept.isEmpty
       ? "" : state.appliedKept.isEmpty

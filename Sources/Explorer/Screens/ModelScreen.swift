@@ -278,12 +278,12 @@ enum ModelScreen {
                                short: "(partial \(coverage.done)/\(coverage.total))"))
     }
     canvas.put(line, x: 1, y: y, width: canvas.width - 2)
-    let chosen = totals.memoryBytes(format: state.globalFormat, keeping: state.appliedKept)
+    let chosen = state.choiceSummary?.weightsBytes ?? totals.memoryBytes(format: state.globalFormat, keeping: [])
     var memory = [TextFit.Part(
       "memory: 16-bit \(InspectRenderer.byteText(totals.bytes16)) → \(state.globalFormat.rawValue) \(InspectRenderer.byteText(chosen))")]
     let keptCount = state.appliedKept.count
     if keptCount > 0 {
-      let extra = chosen - min(chosen, totals.memoryBytes(format: state.globalFormat, keeping: []))
+      let extra = state.choiceSummary?.keptExtraBytes ?? 0
       memory.append(TextFit.Part(
         " (incl. \(keptCount) kept in 16-bit: +\(InspectRenderer.byteText(extra)))", CellStyle(.kept),
         short: " (■ \(keptCount): +\(InspectRenderer.byteText(extra)))"))

@@ -15,6 +15,7 @@ public enum Screens {
     case .outlierMap: OutlierMapScreen.render(state, into: &canvas, context: context)
     case .help: HelpScreen.render(state, into: &canvas, context: context)
     case .export: ExportScreen.render(state, into: &canvas, context: context)
+    case .plan: PlanScreen.render(state, into: &canvas, context: context)
     }
   }
 }

@@ -12,7 +12,7 @@ enum ExportCommand {
                            [--skip NAME]... [--skip-worst N | --skip-above REL_ERR]
                            [--base-model ID] [--compute-dtype bfloat16|float16|float32]
                            [--threshold X] [-o FILE] [--force] [--engine auto|cpu|cuda] [--jobs N]
-                           [--no-cache]
+                           [--no-cache] [--budget SIZE [--objective total|worst]]
 
   Analyses MODEL (the demo when omitted) and writes an Axolotl YAML config that loads it the way
   you chose: QLoRA (nf4, fp4) or 8-bit LoRA (int8), with the measured errors and the memory
@@ -29,6 +29,9 @@ enum ExportCommand {
     --threshold X        llm_int8_threshold (default 6.0)
     -o FILE              write FILE atomically ('-' or no -o: standard output)
     --force              replace FILE when it exists
+    --budget SIZE        plan first (see 'quantscope help plan'): the configuration and the
+                         modules kept in 16-bit that fit SIZE with the least error; --quant
+                         (default auto), --double-quant and --objective narrow the plan
     --engine E, --jobs N, --no-cache, --blocksize N: as for 'report'
   \(ModelOpener.optionsHelp)
   """
@@ -38,10 +41,12 @@ enum ExportCommand {
       arguments,
       options: AnalysisOptions.valueOptions.union([
         "--quant", "--skip", "--skip-worst", "--skip-above", "--base-model", "--compute-dtype", "-o",
-        "--engine", "--jobs",
+        "--engine", "--jobs", "--budget", "--objective",
       ]).union(ModelOpener.valueOptions),
       flags: ["--double-quant", "--no-double-quant", "--force", "--no-cache"])
     let paths = try parsed.positionals(atMost: 1)
+    if parsed.value("--budget") != nil { return try runBudget(parsed, paths: paths) }
+    if parsed.value("--objective") != nil { throw .usage("--objective needs --budget") }
     let quant = try exportCall { () throws(ExportError) in try ExportQuant.parse(parsed.allValues("--quant")) } ?? .nf4
     if parsed.flag("--double-quant") && parsed.flag("--no-double-quant") {
       throw .usage("--double-quant and --no-double-quant exclude each other")
@@ -85,6 +90,48 @@ enum ExportCommand {
     let choice = ExportChoice(
       quant: quantChosen, doubleQuant: doubleQuantChosen, skip: skip, baseModel: parsed.value("--base-model"),
       computeDType: parsed.value("--compute-dtype"), threshold: settings.threshold)
+    let result = try exportCall { () throws(ExportError) in
+      try AxolotlExporter.render(
+        choice: choice, checkpoint: checkpoint, analyses: analyses, settings: settings, date: AxolotlExporter.today())
+    }
+    for warning in result.warnings { Console.warning(warning) }
+    if let output {
+      try exportCall { () throws(ExportError) in
+        try AtomicFile.write(result.yaml, to: output, overwrite: parsed.flag("--force"))
+      }
+      Console.err("wrote \(output)\n")
+    } else {
+      Console.out(result.yaml)
+    }
+    return 0
+  }
+
+  /// `export --budget SIZE`: `plan`, then the export of its choice.
+  private static func runBudget(_ parsed: Arguments, paths: [String]) throws(CLIError) -> Int32 {
+    for option in ["--skip", "--skip-worst", "--skip-above"] where parsed.value(option) != nil {
+      throw .usage("\(option) and --budget exclude each other: the plan chooses the modules to keep")
+    }
+    let request = try PlanCommand.request(parsed, quantOptional: true)
+    let settings = try PlanCommand.planSettings(parsed)
+    let jobs = try AnalysisOptions.jobs(parsed)
+    let backend = try EngineChoice.backend(parsed.value("--engine"), jobs: jobs)
+    let output = parsed.value("-o").flatMap { $0 == "-" ? nil : $0 }
+    let checkpoint = try ModelOpener.open(paths.first)
+    let analyses = try AnalysisRunner.run(
+      checkpoint: checkpoint, selection: Array(checkpoint.tensors.indices), settings: settings,
+      backend: backend, jobs: jobs, useCache: !parsed.flag("--no-cache"))
+    let (plan, _) = try PlanCommand.solve(request, checkpoint: checkpoint, analyses: analyses)
+    guard let best = plan.best else { throw .failed("\(checkpoint.path): no configuration fits the budget") }
+    var skip: [ModuleName] = []
+    for tensor in best.keptTensors {
+      if let module = ModuleName(tensor: TensorName(tensor.name)) { skip.append(module) }
+    }
+    var choice = ExportChoice(
+      quant: best.choice.quant, doubleQuant: best.choice.doubleQuant, skip: skip,
+      baseModel: parsed.value("--base-model"), computeDType: parsed.value("--compute-dtype"),
+      threshold: settings.threshold)
+    choice.budgetBytes = request.budget
+    choice.objective = request.objective
     let result = try exportCall { () throws(ExportError) in
       try AxolotlExporter.render(
         choice: choice, checkpoint: checkpoint, analyses: analyses, settings: settings, date: AxolotlExporter.today())
