@@ -37,7 +37,7 @@ THRESHOLD = F32(6.0)     # weight outlier columns: |w| >= 6.0
 
 # The original three files carry the generator line they were first written with; it is kept so that
 # they stay byte-identical. The fp4-dq files name this script.
-LEGACY_METADATA = {"generator": "golden/make_golden.py (seed 20261129; rules: docs/FORMATS.md)"}
+LEGACY_METADATA = {"generator": "golden/make_golden.py (seed 20261129; rules: spec/QUANTIZATION.md)"}
 FP4DQ_METADATA = {"generator": "scripts/make-golden.py (seed 20261129; rules: docs/FORMATS.md)"}
 
 
