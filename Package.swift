@@ -13,7 +13,7 @@ let package = Package(
   name: "QuantScope",
   platforms: [.macOS(.v15)],
   products: [
-    .executable(name: "quantscope", targets: ["quantscope"]),
+    .executable(name: "quantscope", targets: ["quantscope"])
   ],
   dependencies: [],
   targets: [
@@ -40,7 +40,8 @@ let package = Package(
       resources: [.embedInCode("CUDA/kernels.cu"), .embedInCode("CUDA/quant_tables.h")]
     ),
     .target(name: "Reports", dependencies: ["Engine", "Safetensors"], path: "Sources/Reports"),
-    .target(name: "Synthetic", dependencies: ["Safetensors", "FileSystem"], path: "Sources/Synthetic"),
+    .target(
+      name: "Synthetic", dependencies: ["Safetensors", "FileSystem"], path: "Sources/Synthetic"),
     .target(
       name: "Terminal", dependencies: ["CNCurses", "BuiltInThemes", "FileSystem"],
       path: "Sources/Terminal"),
@@ -73,20 +74,25 @@ let package = Package(
     ),
 
     // MARK: - Tests
-    .target(name: "TestSupport", dependencies: ["Safetensors", "Synthetic"], path: "Tests/TestSupport"),
+    .target(
+      name: "TestSupport", dependencies: ["Safetensors", "Synthetic"], path: "Tests/TestSupport"),
     .testTarget(name: "FileSystemTests", dependencies: ["FileSystem", "TestSupport"]),
     .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "TestSupport"]),
     .testTarget(
-      name: "EngineTests", dependencies: ["Engine", "Reports", "Safetensors", "Synthetic", "TestSupport"]),
-    .testTarget(name: "ReportsTests", dependencies: ["Reports", "Engine", "Safetensors", "TestSupport"]),
-    .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "Engine", "Safetensors", "TestSupport"]),
+      name: "EngineTests",
+      dependencies: ["Engine", "Reports", "Safetensors", "Synthetic", "TestSupport"]),
+    .testTarget(
+      name: "ReportsTests", dependencies: ["Reports", "Engine", "Safetensors", "TestSupport"]),
+    .testTarget(
+      name: "SyntheticTests", dependencies: ["Synthetic", "Engine", "Safetensors", "TestSupport"]),
     .testTarget(name: "TerminalTests", dependencies: ["Terminal", "BuiltInThemes", "TestSupport"]),
     .testTarget(
       name: "ExplorerTests",
       dependencies: ["Explorer", "Terminal", "Engine", "Safetensors", "Synthetic", "TestSupport"],
       exclude: ["Snapshots"]
     ),
-    .testTarget(name: "ExporterTests", dependencies: ["Exporter", "Engine", "Synthetic", "TestSupport"]),
+    .testTarget(
+      name: "ExporterTests", dependencies: ["Exporter", "Engine", "Synthetic", "TestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Safetensors", "Engine"]),
   ]
 )

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Engine
 import FileSystem
 import Reports
 import Safetensors
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Renders a quantization choice as an Axolotl config (docs/AXOLOTL.md): QLoRA for 4-bit,
 /// 8-bit LoRA for int8, with `#` comments carrying the evidence behind the choice.
@@ -51,7 +52,8 @@ public enum AxolotlExporter {
 
     var yaml = YAMLWriter()
     let keepsEverything =
-      choice.quant.isFourBit && !catalog.quantizable.isEmpty && catalog.quantizable.isSubset(of: Set(skip))
+      choice.quant.isFourBit && !catalog.quantizable.isEmpty
+      && catalog.quantizable.isSubset(of: Set(skip))
     header(
       &yaml, choice: choice, checkpoint: checkpoint, evidence: evidence, kept: kept,
       keepsEverything: keepsEverything, date: date)
@@ -63,10 +65,13 @@ public enum AxolotlExporter {
     if !choice.quant.isFourBit {
       let dropped = int8Dropped(choice, skip: skip, catalog: catalog)
       if dropped.isEmpty {
-        yaml.comment("8-bit: Axolotl passes only load_in_8bit to bitsandbytes (threshold 6.0; lm_head stays")
-        yaml.comment("  16-bit). A skip list or another threshold cannot be expressed; export QLoRA for that.")
+        yaml.comment(
+          "8-bit: Axolotl passes only load_in_8bit to bitsandbytes (threshold 6.0; lm_head stays")
+        yaml.comment(
+          "  16-bit). A skip list or another threshold cannot be expressed; export QLoRA for that.")
       } else {
-        yaml.comment("NOT APPLIED: Axolotl's 8-bit path passes only load_in_8bit to bitsandbytes, so these")
+        yaml.comment(
+          "NOT APPLIED: Axolotl's 8-bit path passes only load_in_8bit to bitsandbytes, so these")
         yaml.comment("  cannot be expressed here (transformers still keeps lm_head in 16-bit):")
         for item in dropped { yaml.comment("  - " + item) }
         yaml.comment("  To keep layers out of quantization, export QLoRA (--quant nf4).")
@@ -77,18 +82,26 @@ public enum AxolotlExporter {
     }
     if case .bitsandbytes(let quant, let doubleQuant, _) = StoredExport.kind(checkpoint) {
       // Pre-quantized by bitsandbytes: its quantization_config is what loads it, and the options match it.
-      yaml.comment("Pre-quantized: the checkpoint is stored as \(StoredExport.describe(quant, doubleQuant)); it loads as saved,")
-      yaml.comment("  with config.json's quantization_config. Its own error cannot be measured: the original")
-      yaml.comment("  weights are not in the file; the other formats' errors are of the dequantized weights.")
+      yaml.comment(
+        "Pre-quantized: the checkpoint is stored as \(StoredExport.describe(quant, doubleQuant)); it loads as saved,"
+      )
+      yaml.comment(
+        "  with config.json's quantization_config. Its own error cannot be measured: the original")
+      yaml.comment(
+        "  weights are not in the file; the other formats' errors are of the dequantized weights.")
     } else if config?.hasQuantizationConfig == true {
       yaml.comment("WARNING: config.json has a quantization_config; Axolotl reuses it and ignores")
-      yaml.comment("  bnb_config_kwargs. Remove it (or export from unquantized weights) for this choice to apply.")
+      yaml.comment(
+        "  bnb_config_kwargs. Remove it (or export from unquantized weights) for this choice to apply."
+      )
       warnings.append(
-        "\(directory)/config.json has a quantization_config: Axolotl will use it and ignore bnb_config_kwargs")
+        "\(directory)/config.json has a quantization_config: Axolotl will use it and ignore bnb_config_kwargs"
+      )
     }
 
     // base_model
-    let (baseModel, baseComment) = baseModel(choice: choice, config: config, directory: directory, modelID: checkpoint.modelID)
+    let (baseModel, baseComment) = baseModel(
+      choice: choice, config: config, directory: directory, modelID: checkpoint.modelID)
     yaml.pair("base_model", .string(baseModel), comment: baseComment)
     yaml.pair("load_in_8bit", .bool(!choice.quant.isFourBit))
     yaml.pair("load_in_4bit", .bool(choice.quant.isFourBit))
@@ -135,7 +148,9 @@ public enum AxolotlExporter {
     var unique: [ModuleName] = []
     for key in keys where !unique.contains(key) { unique.append(key) }
     for key in unique where key != catalog.outputEmbedding {
-      guard catalog.contains(key) else { throw .unknownModule(key.rawValue, hint: catalog.hint(for: key)) }
+      guard catalog.contains(key) else {
+        throw .unknownModule(key.rawValue, hint: catalog.hint(for: key))
+      }
       let (current, older) = SkipKeyMatcher.matches(of: key, among: catalog.candidates)
       if current.count > 1 {
         throw .ambiguousSkip(key: key.rawValue, matches: current, rule: SkipKeyMatcher.currentRule)
@@ -144,18 +159,23 @@ public enum AxolotlExporter {
         throw .ambiguousSkip(key: key.rawValue, matches: older, rule: SkipKeyMatcher.olderRule)
       }
       if !catalog.quantizable.contains(key) {
-        warnings.append("\(key.rawValue) is not quantized by bitsandbytes anyway; keeping it changes nothing")
+        warnings.append(
+          "\(key.rawValue) is not quantized by bitsandbytes anyway; keeping it changes nothing")
       }
     }
     guard !unique.isEmpty else { return [] }
     let others = unique.filter { $0 != catalog.outputEmbedding }.sorted { a, b in
-      (catalog.weightIndex[a] ?? Int.max, a.rawValue) < (catalog.weightIndex[b] ?? Int.max, b.rawValue)
+      (catalog.weightIndex[a] ?? Int.max, a.rawValue) < (
+        catalog.weightIndex[b] ?? Int.max, b.rawValue
+      )
     }
     return [catalog.outputEmbedding] + others
   }
 
   /// What an int8 export cannot carry, as phrases for the comment and the warning.
-  private static func int8Dropped(_ choice: ExportChoice, skip: [ModuleName], catalog: ModuleCatalog) -> [String] {
+  private static func int8Dropped(
+    _ choice: ExportChoice, skip: [ModuleName], catalog: ModuleCatalog
+  ) -> [String] {
     var dropped: [String] = []
     let kept = skip.filter { $0 != catalog.outputEmbedding }
     if !kept.isEmpty {
@@ -182,14 +202,18 @@ public enum AxolotlExporter {
     let chosen = choice.quant.errorFormat(doubleQuant: choice.doubleQuant)
     var name = choice.quant.rawValue
     if choice.quant.isFourBit && choice.doubleQuant { name += " + double quant" }
-    let block = choice.quant.isFourBit ? ", block size \(bitsandbytesBlocksize)" : ", row-wise absmax"
+    let block =
+      choice.quant.isFourBit ? ", block size \(bitsandbytesBlocksize)" : ", row-wise absmax"
     yaml.comment("Choice: \(name)\(block). " + evidence.reason(for: chosen, quant: choice.quant))
     if let line = evidence.formatLine {
       let covered = evidence.coveredTensors
-      yaml.comment("Param-weighted rel_err (SQNR) over the \(covered) quantized tensor\(covered == 1 ? "" : "s") analysed:")
+      yaml.comment(
+        "Param-weighted rel_err (SQNR) over the \(covered) quantized tensor\(covered == 1 ? "" : "s") analysed:"
+      )
       yaml.comment("  " + line)
       if choice.quant.isFourBit && evidence.settings.blocksize != bitsandbytesBlocksize {
-        yaml.comment("  (measured at block size \(evidence.settings.blocksize); bitsandbytes always uses 64)")
+        yaml.comment(
+          "  (measured at block size \(evidence.settings.blocksize); bitsandbytes always uses 64)")
       }
       if choice.quant == .fp4 && choice.doubleQuant {
         yaml.comment("  (double quant analysed for nf4 only; it changes 4-bit error by ~1e-4)")
@@ -200,9 +224,11 @@ public enum AxolotlExporter {
       yaml.comment("No analysis results: the errors behind this choice were not measured.")
     }
     let summary = ChoiceSummary(
-      choice: choice.quantChoice(kept: kept), tensors: checkpoint.tensors, analyses: evidence.analyses,
+      choice: choice.quantChoice(kept: kept), tensors: checkpoint.tensors,
+      analyses: evidence.analyses,
       settings: evidence.settings, architecture: ModelArchitecture(checkpoint))
-    var memory = "Memory: \(NumberText.bytesOneDecimal(summary.bytes16)) in 16-bit -> \(NumberText.bytesOneDecimal(summary.weightsBytes))"
+    var memory =
+      "Memory: \(NumberText.bytesOneDecimal(summary.bytes16)) in 16-bit -> \(NumberText.bytesOneDecimal(summary.weightsBytes))"
     if summary.keptExtraBytes > 0 {
       memory += " (+\(NumberText.bytesOneDecimal(summary.keptExtraBytes)) kept 16-bit)"
     }
@@ -219,27 +245,36 @@ public enum AxolotlExporter {
   /// What share of the weights stays 16-bit (a warning when it is most of them), and, under
   /// transformers 4, the MoE routers suggested for 16-bit.
   private static func sixteenBitComment(
-    _ yaml: inout YAMLWriter, choice: ExportChoice, checkpoint: Checkpoint, evidence: Evidence, kept: Set<String>
+    _ yaml: inout YAMLWriter, choice: ExportChoice, checkpoint: Checkpoint, evidence: Evidence,
+    kept: Set<String>
   ) {
     let share = evidence.totals.sixteenBitShare(keeping: choice.quant.isFourBit ? kept : [])
     let architecture = ModelArchitecture(checkpoint)
     let roles = checkpoint.tensors.map { architecture.role(of: $0) }
-    let fused = zip(checkpoint.tensors, roles).filter { $0.1.fusedExperts != nil || (!$0.1.quantizable && $0.1.module.isExpert) }
-    var line = "16-bit: \(share.percentText) of the weights stay 16-bit (\(NumberText.groupedDigits(share.params16)) of \(NumberText.groupedDigits(share.params)) params)"
+    let fused = zip(checkpoint.tensors, roles).filter {
+      $0.1.fusedExperts != nil || (!$0.1.quantizable && $0.1.module.isExpert)
+    }
+    var line =
+      "16-bit: \(share.percentText) of the weights stay 16-bit (\(NumberText.groupedDigits(share.params16)) of \(NumberText.groupedDigits(share.params)) params)"
     if !fused.isEmpty {
-      line += "; expert weights left 16-bit under transformers \(checkpoint.transformersMajor): \(NumberText.groupedDigits(fused.reduce(0) { $0 + $1.0.elementCount })) params"
+      line +=
+        "; expert weights left 16-bit under transformers \(checkpoint.transformersMajor): \(NumberText.groupedDigits(fused.reduce(0) { $0 + $1.0.elementCount })) params"
     }
     yaml.comment(line + ".")
     if share.isMost {
       yaml.comment(
-        "WARNING: most of this model stays 16-bit (what bitsandbytes does not quantize: embeddings, head, norms, fused experts, routers), so memory falls far less than the format suggests.")
+        "WARNING: most of this model stays 16-bit (what bitsandbytes does not quantize: embeddings, head, norms, fused experts, routers), so memory falls far less than the format suggests."
+      )
     }
-    let routers = zip(checkpoint.tensors, roles).filter { $0.1.module == .router && $0.1.quantizable }
+    let routers = zip(checkpoint.tensors, roles).filter {
+      $0.1.module == .router && $0.1.quantizable
+    }
     if !routers.isEmpty {
       let modules = routers.compactMap { ModuleName(tensor: TensorName($0.0.name))?.rawValue }
       let example = modules.first ?? "gate"
       yaml.comment(
-        "Suggested 16-bit: the \(modules.count) MoE router\(modules.count == 1 ? "" : "s") (\(example), …) are nn.Linear under transformers 4 and get quantized; they pick the experts, so keep them in 16-bit (--skip \(example), one per block).")
+        "Suggested 16-bit: the \(modules.count) MoE router\(modules.count == 1 ? "" : "s") (\(example), …) are nn.Linear under transformers 4 and get quantized; they pick the experts, so keep them in 16-bit (--skip \(example), one per block)."
+      )
     }
   }
 
@@ -263,19 +298,24 @@ public enum AxolotlExporter {
   ) {
     yaml.open("bnb_config_kwargs")
     let other: QuantFormat = choice.quant == .nf4 ? .fp4 : (choice.doubleQuant ? .nf4dq : .nf4)
-    let otherComment = evidence.total(other).map { "\(other.rawValue) would give rel_err \(NumberText.fixed($0.relErr, digits: 4))" }
-    yaml.pair("bnb_4bit_quant_type", .string(choice.quant.rawValue), indent: 2, comment: otherComment)
+    let otherComment = evidence.total(other).map {
+      "\(other.rawValue) would give rel_err \(NumberText.fixed($0.relErr, digits: 4))"
+    }
+    yaml.pair(
+      "bnb_4bit_quant_type", .string(choice.quant.rawValue), indent: 2, comment: otherComment)
     let bs = bitsandbytesBlocksize
     let single = QuantFormat.nf4.bitsPerParam(blocksize: bs, cols: 1)
     let double = QuantFormat.nf4dq.bitsPerParam(blocksize: bs, cols: 1)
-    var doubleComment = choice.doubleQuant
+    var doubleComment =
+      choice.doubleQuant
       ? "\(NumberText.fixed(double, digits: 2)) instead of \(NumberText.fixed(single, digits: 2)) bits/param"
       : "\(NumberText.fixed(single, digits: 2)) bits/param; true would give \(NumberText.fixed(double, digits: 2))"
     if choice.quant == .nf4, let plain = evidence.total(.nf4), let dq = evidence.total(.nf4dq) {
       let delta = dq.relErr - plain.relErr
       doubleComment += " for \(delta >= 0 ? "+" : "")\(NumberText.fixed(delta, digits: 4)) rel_err"
     }
-    yaml.pair("bnb_4bit_use_double_quant", .bool(choice.doubleQuant), indent: 2, comment: doubleComment)
+    yaml.pair(
+      "bnb_4bit_use_double_quant", .bool(choice.doubleQuant), indent: 2, comment: doubleComment)
     if let dtype = choice.computeDType {
       yaml.pair("bnb_4bit_compute_dtype", .string(dtype), indent: 2, comment: "as chosen")
     }
@@ -286,10 +326,13 @@ public enum AxolotlExporter {
     guard !skip.isEmpty else { return }
     yaml.open(
       "llm_int8_skip_modules", indent: 2,
-      comment: "kept in 16-bit. A list replaces the default, so \(catalog.outputEmbedding.rawValue) is re-listed")
+      comment:
+        "kept in 16-bit. A list replaces the default, so \(catalog.outputEmbedding.rawValue) is re-listed"
+    )
     let chosen = choice.quant.errorFormat(doubleQuant: choice.doubleQuant)
     for module in skip {
-      yaml.item(.string(module.rawValue), indent: 4, comment: evidence.skipReason(module, format: chosen))
+      yaml.item(
+        .string(module.rawValue), indent: 4, comment: evidence.skipReason(module, format: chosen))
     }
   }
 

@@ -16,7 +16,8 @@ struct Evidence {
   /// - Parameter kept: tensors that stay 16-bit in the exported config: left out of the error
   ///   totals (they are not quantized), counted at 16 bits in memory by the caller.
   init(
-    checkpoint: Checkpoint, analyses: [TensorAnalysis?], settings: AnalysisSettings, catalog: ModuleCatalog,
+    checkpoint: Checkpoint, analyses: [TensorAnalysis?], settings: AnalysisSettings,
+    catalog: ModuleCatalog,
     kept: Set<String>
   ) {
     self.settings = settings
@@ -39,7 +40,9 @@ struct Evidence {
   /// "nf4 0.1039 (19.7 dB) | nf4-dq … | fp4 … | int8 …", or nil when nothing was analysed.
   var formatLine: String? {
     let parts = Self.exportFormats.compactMap { format in
-      total(format).map { "\(format.rawValue) \(NumberText.fixed($0.relErr, digits: 4)) (\(NumberText.fixed($0.sqnrDB, digits: 1)) dB)" }
+      total(format).map {
+        "\(format.rawValue) \(NumberText.fixed($0.relErr, digits: 4)) (\(NumberText.fixed($0.sqnrDB, digits: 1)) dB)"
+      }
     }
     return parts.isEmpty ? nil : parts.joined(separator: " | ")
   }
@@ -48,10 +51,12 @@ struct Evidence {
   func reason(for chosen: QuantFormat, quant: ExportQuant) -> String {
     guard let mine = total(chosen) else { return "" }
     if quant == .int8 {
-      let best4 = [QuantFormat.nf4, .nf4dq, .fp4].compactMap { f in total(f).map { (f, $0.relErr) } }
-        .min { $0.1 < $1.1 }
+      let best4 = [QuantFormat.nf4, .nf4dq, .fp4].compactMap { f in total(f).map { (f, $0.relErr) }
+      }
+      .min { $0.1 < $1.1 }
       guard let best4 else { return "8-bit keeps the error lowest." }
-      return "8-bit: rel_err \(NumberText.fixed(mine.relErr, digits: 4)) vs \(NumberText.fixed(best4.1, digits: 4)) for "
+      return
+        "8-bit: rel_err \(NumberText.fixed(mine.relErr, digits: 4)) vs \(NumberText.fixed(best4.1, digits: 4)) for "
         + "\(best4.0.rawValue), at about twice the 4-bit memory."
     }
     let rivals = [QuantFormat.nf4, .nf4dq, .fp4].filter { $0 != chosen }.compactMap { f in
@@ -61,7 +66,8 @@ struct Evidence {
       return "Lowest 4-bit error measured (\(NumberText.fixed(mine.relErr, digits: 4)))."
     }
     if mine.relErr <= best.1 * (1 + Self.sameErrorMargin) {
-      return "Within 2% of the lowest 4-bit error (\(best.0.rawValue) \(NumberText.fixed(best.1, digits: 4)))."
+      return
+        "Within 2% of the lowest 4-bit error (\(best.0.rawValue) \(NumberText.fixed(best.1, digits: 4)))."
     }
     return "Note: \(best.0.rawValue) measures lower (\(NumberText.fixed(best.1, digits: 4)) vs "
       + "\(NumberText.fixed(mine.relErr, digits: 4)))."
@@ -84,12 +90,15 @@ struct Evidence {
     if module == catalog.outputEmbedding {
       return "output embedding (transformers' default protection)"
     }
-    guard let index = catalog.weightIndex[module], index < analyses.count, let analysis = analyses[index]
+    guard let index = catalog.weightIndex[module], index < analyses.count,
+      let analysis = analyses[index]
     else { return "not analysed" }
     var text = ""
     if let metrics = analysis.formats[format] {
       text = "\(format.rawValue) rel_err \(NumberText.fixed(metrics.relErr, digits: 4))"
-      if let median = median(format) { text += " (median layer \(NumberText.fixed(median, digits: 4)))" }
+      if let median = median(format) {
+        text += " (median layer \(NumberText.fixed(median, digits: 4)))"
+      }
       text += "; "
     }
     text += "max |w| \(NumberText.fixed(analysis.stats.absmax, digits: 2))"

@@ -40,7 +40,8 @@ public enum ExportQuant: String, CaseIterable, Sendable, Hashable {
       }
       if let previous = result, previous.isFourBit != quant.isFourBit {
         throw .conflictingQuantization(
-          "cannot load in 4-bit (\(previous.isFourBit ? previous : quant)) and 8-bit (int8) together: choose one")
+          "cannot load in 4-bit (\(previous.isFourBit ? previous : quant)) and 8-bit (int8) together: choose one"
+        )
       }
       result = quant
     }

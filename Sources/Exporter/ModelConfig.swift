@@ -40,7 +40,8 @@ struct ModelConfig: Sendable, Decodable {
     vocabSize = try? container.decodeIfPresent(Int.self, forKey: .vocabSize)
     architectures = try? container.decodeIfPresent([String].self, forKey: .architectures)
     hasQuantizationConfig =
-      container.contains(.quantizationConfig) && !((try? container.decodeNil(forKey: .quantizationConfig)) ?? false)
+      container.contains(.quantizationConfig)
+      && !((try? container.decodeNil(forKey: .quantizationConfig)) ?? false)
   }
 
   /// Reads `directory/config.json`; nil when absent or not a JSON object (at most 4 MiB read).

@@ -30,7 +30,8 @@ struct ModuleCatalog {
       if tensor.shape.count == 2 { candidates.append(module) }
       if Quantizability.isQuantizable(tensor, in: checkpoint) { quantizable.insert(module) }
     }
-    let output = modules.first { $0.leaf == "embed_out" } ?? modules.first { $0.leaf == "lm_head" }
+    let output =
+      modules.first { $0.leaf == "embed_out" } ?? modules.first { $0.leaf == "lm_head" }
       ?? .known("lm_head")
     if !candidates.contains(output) { candidates.append(output) }
     self.modules = modules
@@ -52,11 +53,13 @@ struct ModuleCatalog {
     }
     let suffixed = modules.filter { $0.rawValue.hasSuffix("." + key.rawValue) }
     if !suffixed.isEmpty {
-      return "give full module names, e.g. '\(example(suffixed).rawValue)' (\(suffixed.count) modules end in '\(key.rawValue)')"
+      return
+        "give full module names, e.g. '\(example(suffixed).rawValue)' (\(suffixed.count) modules end in '\(key.rawValue)')"
     }
     let prefixed = modules.filter { $0.rawValue.hasPrefix(key.rawValue + ".") }
     if !prefixed.isEmpty {
-      return "that is a container of \(prefixed.count) modules; list the ones to keep, e.g. '\(example(prefixed).rawValue)'"
+      return
+        "that is a container of \(prefixed.count) modules; list the ones to keep, e.g. '\(example(prefixed).rawValue)'"
     }
     return nil
   }

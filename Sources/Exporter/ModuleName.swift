@@ -33,11 +33,15 @@ public struct ModuleName: Hashable, Sendable, Comparable, CustomStringConvertibl
   public init(_ text: String) throws(ExportError) {
     guard !text.isEmpty else { throw .invalidModuleName(text, reason: "empty") }
     for scalar in text.unicodeScalars {
-      let ok = ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+      let ok =
+        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
         || ("0"..."9").contains(scalar) || scalar == "_" || scalar == "-" || scalar == "."
       guard ok else {
         throw .invalidModuleName(
-          text, reason: "only letters, digits, '_', '-' and '.' (transformers reads skip keys as regular expressions)")
+          text,
+          reason:
+            "only letters, digits, '_', '-' and '.' (transformers reads skip keys as regular expressions)"
+        )
       }
     }
     guard !text.hasPrefix("."), !text.hasSuffix("."), !text.contains("..") else {
@@ -45,7 +49,10 @@ public struct ModuleName: Hashable, Sendable, Comparable, CustomStringConvertibl
     }
     if let module = ModuleName(tensor: TensorName(text)) {
       throw .invalidModuleName(
-        text, reason: "that is a tensor name; the module is '\(module.rawValue)' (a '.weight' key matches nothing)")
+        text,
+        reason:
+          "that is a tensor name; the module is '\(module.rawValue)' (a '.weight' key matches nothing)"
+      )
     }
     rawValue = text
   }

@@ -32,7 +32,9 @@ enum SkipKeyMatcher {
   }
 
   /// The candidate modules `key` matches under each rule (sorted).
-  static func matches(of key: ModuleName, among modules: [ModuleName]) -> (current: [String], older: [String]) {
+  static func matches(of key: ModuleName, among modules: [ModuleName]) -> (
+    current: [String], older: [String]
+  ) {
     let current = modules.filter { matchesCurrent(key: key.rawValue, module: $0.rawValue) }
     let older = modules.filter { matchesOlder(key: key.rawValue, module: $0.rawValue) }
     return (current.map(\.rawValue).sorted(), older.map(\.rawValue).sorted())

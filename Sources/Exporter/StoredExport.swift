@@ -22,7 +22,9 @@ public enum StoredExport {
       if bnb.format == .int8 || config?.loadIn8bit == true {
         quant = .int8
       } else {
-        quant = ExportQuant(rawValue: config?.quantType ?? bnb.format.rawValue) ?? (bnb.format == .fp4 ? .fp4 : .nf4)
+        quant =
+          ExportQuant(rawValue: config?.quantType ?? bnb.format.rawValue)
+          ?? (bnb.format == .fp4 ? .fp4 : .nf4)
       }
       let doubleQuant = quant.isFourBit && (config?.doubleQuant ?? bnb.doubleQuant)
       return .bitsandbytes(quant: quant, doubleQuant: doubleQuant, skip: config?.skipModules ?? [])
@@ -49,22 +51,26 @@ public enum StoredExport {
     let saved = describe(quant, storedDoubleQuant)
     if let requested, requested != quant {
       throw .storedMismatch(
-        "the checkpoint is already quantized by bitsandbytes as \(saved) and loads only as saved; --quant \(requested.rawValue) would need the original weights")
+        "the checkpoint is already quantized by bitsandbytes as \(saved) and loads only as saved; --quant \(requested.rawValue) would need the original weights"
+      )
     }
     if quant.isFourBit, let requestedDoubleQuant, requestedDoubleQuant != storedDoubleQuant {
       throw .storedMismatch(
-        "the checkpoint is already quantized by bitsandbytes as \(saved) and loads only as saved; \(requestedDoubleQuant ? "--double-quant" : "--no-double-quant") would change its block scales")
+        "the checkpoint is already quantized by bitsandbytes as \(saved) and loads only as saved; \(requestedDoubleQuant ? "--double-quant" : "--no-double-quant") would change its block scales"
+      )
     }
     let skip = storedSkip.map { ModuleName.stored($0) }
     if !requestedSkip.isEmpty && Set(requestedSkip.map(\.rawValue)) != Set(storedSkip) {
       let list = storedSkip.isEmpty ? "none" : storedSkip.joined(separator: ", ")
       throw .storedMismatch(
-        "the checkpoint is already quantized by bitsandbytes with skip list [\(list)] from config.json; a different skip list would need the original weights of the modules it changes")
+        "the checkpoint is already quantized by bitsandbytes with skip list [\(list)] from config.json; a different skip list would need the original weights of the modules it changes"
+      )
     }
     return (quant, storedDoubleQuant, skip)
   }
 
   static func describe(_ quant: ExportQuant, _ doubleQuant: Bool) -> String {
-    quant.isFourBit ? quant.rawValue + (doubleQuant ? " with double quant" : " without double quant") : "int8"
+    quant.isFourBit
+      ? quant.rawValue + (doubleQuant ? " with double quant" : " without double quant") : "int8"
   }
 }

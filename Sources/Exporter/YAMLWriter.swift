@@ -37,8 +37,10 @@ public struct YAMLWriter: Sendable {
   }
 
   /// `key: value`.
-  public mutating func pair(_ key: String, _ value: Scalar, indent: Int = 0, comment: String? = nil) {
-    lines.append(Line(body: spaces(indent) + Self.string(key) + ": " + Self.scalar(value), comment: comment))
+  public mutating func pair(_ key: String, _ value: Scalar, indent: Int = 0, comment: String? = nil)
+  {
+    lines.append(
+      Line(body: spaces(indent) + Self.string(key) + ": " + Self.scalar(value), comment: comment))
   }
 
   /// `key:`, opening a nested mapping or sequence written at a deeper indent.
@@ -53,9 +55,13 @@ public struct YAMLWriter: Sendable {
 
   /// `- key: value`, the first pair of a mapping inside a sequence; continue it with `pair` at
   /// `indent + 2`.
-  public mutating func itemPair(_ key: String, _ value: Scalar, indent: Int = 0, comment: String? = nil) {
+  public mutating func itemPair(
+    _ key: String, _ value: Scalar, indent: Int = 0, comment: String? = nil
+  ) {
     lines.append(
-      Line(body: spaces(indent) + "- " + Self.string(key) + ": " + Self.scalar(value), comment: comment))
+      Line(
+        body: spaces(indent) + "- " + Self.string(key) + ": " + Self.scalar(value), comment: comment
+      ))
   }
 
   /// The document, each line ending in `\n`.
@@ -108,7 +114,9 @@ public struct YAMLWriter: Sendable {
     guard let first = text.unicodeScalars.first else { return true }
     guard isLetter(first) || first == "_" || first == "/" else { return true }
     for scalar in text.unicodeScalars {
-      guard isLetter(scalar) || ("0"..."9").contains(scalar) || "_-./".unicodeScalars.contains(scalar) else {
+      guard
+        isLetter(scalar) || ("0"..."9").contains(scalar) || "_-./".unicodeScalars.contains(scalar)
+      else {
         return true
       }
     }
@@ -146,7 +154,8 @@ public struct YAMLWriter: Sendable {
   }
 
   /// A float that YAML 1.1 reads as a float: always a decimal point, a signed exponent.
-  public static func float<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F) -> String {
+  public static func float<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F) -> String
+  {
     if value.isNaN { return ".nan" }
     if value.isInfinite { return value < 0 ? "-.inf" : ".inf" }
     let text = value.description

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #elseif canImport(Darwin)
-import Darwin
+  import Darwin
 #endif
 
 extension FileSystem {
@@ -120,7 +120,8 @@ extension FileSystem {
     var random = SystemRandomNumberGenerator()
     let base = path.split(separator: "/").last.map(String.init) ?? "file"
     return join(
-      folder(of: path), ".\(base).tmp-\(getpid())-\(String(random.next() & 0xFFFF_FFFF, radix: 16))")
+      folder(of: path), ".\(base).tmp-\(getpid())-\(String(random.next() & 0xFFFF_FFFF, radix: 16))"
+    )
   }
 
   /// The folder part of `path`: `.` for a bare name, `/` for a file at the root.

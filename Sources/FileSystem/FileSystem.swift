@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #elseif canImport(Darwin)
-import Darwin
+  import Darwin
 #endif
 
 /// The one place that calls the C library's file functions (open, read, pread, write, stat,
@@ -93,7 +93,8 @@ package enum FileSystem {
   /// are in hand (so a file far larger than expected costs at most one extra chunk).
   ///
   /// - Throws: `FileSystemError` with reason `cannot open: …` or `read: …`.
-  package static func readAll(_ path: String, limit: Int = .max) throws(FileSystemError) -> [UInt8] {
+  package static func readAll(_ path: String, limit: Int = .max) throws(FileSystemError) -> [UInt8]
+  {
     let fd = try openReadOnly(path)
     defer { closeDescriptor(fd) }
     var bytes: [UInt8] = []

@@ -12,7 +12,8 @@ public enum ActivationReport {
     let s = analysis.settings
     var lines: [String] = []
     lines.append(
-      "Activation outliers: \(analysis.path) (threshold \(s.threshold), \(analysis.modules.count) modules, nf4/fp4 blocksize \(s.blocksize))")
+      "Activation outliers: \(analysis.path) (threshold \(s.threshold), \(analysis.modules.count) modules, nf4/fp4 blocksize \(s.blocksize))"
+    )
     let header = [
       "module", "in", "out", "tokens", "outliers", "feat%", "tok%", "int8+dec", "int8", "nf4",
       "fp4", "dims",
@@ -39,8 +40,12 @@ public enum ActivationReport {
     }
     // The first column left-aligned, the last left-aligned and unpadded, the others right-aligned.
     let table = TextTable.render(rows, rightAligned: Set(1..<(header.count - 1)))
-    lines.append(contentsOf: table.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init))
-    lines.append("(int8+dec / int8 / nf4 / fp4: relative error of the layer output X·Wᵀ; tokens a/b: a of b sampled)")
+    lines.append(
+      contentsOf: table.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(
+        String.init))
+    lines.append(
+      "(int8+dec / int8 / nf4 / fp4: relative error of the layer output X·Wᵀ; tokens a/b: a of b sampled)"
+    )
     let systematic = analysis.systematicDims
     lines.append("")
     if systematic.isEmpty {
@@ -49,7 +54,8 @@ public enum ActivationReport {
       lines.append("Systematic outlier dims (outliers in ≥ 2 layers and ≥ 25% of layers):")
       for d in systematic {
         lines.append(
-          "  dim \(d.dim) of \(d.features): layers \(d.layers.map(String.init).joined(separator: ",")), \(d.modules) modules, max |x| \(NumberText.hundredths(d.absmax))")
+          "  dim \(d.dim) of \(d.features): layers \(d.layers.map(String.init).joined(separator: ",")), \(d.modules) modules, max |x| \(NumberText.hundredths(d.absmax))"
+        )
       }
     }
     if !analysis.problems.isEmpty {

@@ -51,12 +51,14 @@ public enum InspectRenderer {
     let sharded = checkpoint.files.count > 1
     let anyStored = checkpoint.tensors.contains { $0.stored != nil }
     var rows: [[String]] = [
-      ["name", "dtype", "shape", "params", "bytes"] + (sharded ? ["shard"] : []) + (anyStored ? ["stored"] : [])
+      ["name", "dtype", "shape", "params", "bytes"] + (sharded ? ["shard"] : [])
+        + (anyStored ? ["stored"] : [])
     ]
     for tensor in checkpoint.tensors {
       var row = [
         displayName(tensor.name), tensor.dtype.rawValue, shapeText(tensor.shape),
-        NumberText.groupedDigits(tensor.elementCount), NumberText.groupedDigits(Int(tensor.byteCount)),
+        NumberText.groupedDigits(tensor.elementCount),
+        NumberText.groupedDigits(Int(tensor.byteCount)),
       ]
       if sharded { row.append(fileName(checkpoint, tensor)) }
       if anyStored { row.append(tensor.stored?.mark ?? "") }
@@ -81,18 +83,21 @@ public enum InspectRenderer {
       ])
     }
     totals.append([
-      "total", String(checkpoint.tensors.count), NumberText.groupedDigits(checkpoint.parameterCount),
+      "total", String(checkpoint.tensors.count),
+      NumberText.groupedDigits(checkpoint.parameterCount),
       NumberText.bytes(checkpoint.byteCount),
     ])
     text += TextTable.render(totals, rightAligned: [1, 2, 3])
     let label = isSyntheticDemo(checkpoint) ? " (synthetic demo)" : ""
     var source = checkpoint.path
     if let id = checkpoint.modelID {
-      source = "\(id) (Hugging Face cache, revision \(checkpoint.revision.map { String($0.prefix(12)) } ?? "?"): \(checkpoint.path))"
+      source =
+        "\(id) (Hugging Face cache, revision \(checkpoint.revision.map { String($0.prefix(12)) } ?? "?"): \(checkpoint.path))"
     }
     text += "\n\(source)\(label): \(checkpoint.files.count) file(s)"
     if let hint = checkpoint.totalSizeHint {
-      text += "; index total_size \(NumberText.groupedDigits(Int(clamping: hint))) bytes (a hint, not checked)"
+      text +=
+        "; index total_size \(NumberText.groupedDigits(Int(clamping: hint))) bytes (a hint, not checked)"
     }
     if let summary = ModelArchitecture(checkpoint).summary { text += "\narchitecture: \(summary)" }
     return text + "\n"

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Every number rendering of the reports, the explorer and the export comments, in one place (no
@@ -44,8 +44,14 @@ public enum NumberText {
     guard value != 0 else { return "0" }
     var exponent = 0
     var mantissa = abs(value)
-    while mantissa >= 10 { mantissa /= 10; exponent += 1 }
-    while mantissa < 1 { mantissa *= 10; exponent -= 1 }
+    while mantissa >= 10 {
+      mantissa /= 10
+      exponent += 1
+    }
+    while mantissa < 1 {
+      mantissa *= 10
+      exponent -= 1
+    }
     if (mantissa * pow10(digits)).rounded() >= 10 * pow10(digits) {
       mantissa /= 10
       exponent += 1
@@ -70,7 +76,8 @@ public enum NumberText {
     let e = Swift.abs(exponent)
     let exponentText = (exponent < 0 ? "-" : "+") + (e < 10 ? "0\(e)" : "\(e)")
     let fraction = digits % 100
-    return "\(sign)\(digits / 100).\(fraction < 10 ? "0\(fraction)" : "\(fraction)")e\(exponentText)"
+    return
+      "\(sign)\(digits / 100).\(fraction < 10 ? "0\(fraction)" : "\(fraction)")e\(exponentText)"
   }
 
   // MARK: - Cells of the explorer

@@ -12,7 +12,8 @@ extension ReportRenderer {
   /// The note printed under the table when any tensor is stored quantized; nil otherwise.
   func storedNote() -> String? {
     guard checkpoint.tensors.contains(where: { $0.stored != nil }) else { return nil }
-    return "[stored …]: already quantized in the file; \(StoredCodeUsage.unmeasurableNote) (its code usage and entropy come from the stored codes).\n"
+    return
+      "[stored …]: already quantized in the file; \(StoredCodeUsage.unmeasurableNote) (its code usage and entropy come from the stored codes).\n"
   }
 
   /// The `"stored_codes"` object of an analysed stored tensor in `report --format json`.

@@ -167,7 +167,8 @@ public struct ReportRenderer {
       let tensor = checkpoint.tensors[index]
       let analysis = analyses[index]
       let prefix = [
-        csvField(tensor.name), tensor.dtype.rawValue, tensor.shape.map(String.init).joined(separator: "x"),
+        csvField(tensor.name), tensor.dtype.rawValue,
+        tensor.shape.map(String.init).joined(separator: "x"),
         String(tensor.elementCount),
         Quantizability.isQuantizable(tensor, in: checkpoint) ? "true" : "false",
         analysis?.outliers.map { String($0.indices.count) } ?? "",
@@ -199,7 +200,9 @@ public struct ReportRenderer {
     guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
       return text
     }
-    return "\"" + text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+    return "\""
+      + text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"")
+      + "\""
   }
 
   // MARK: - Table
@@ -238,7 +241,8 @@ public struct ReportRenderer {
     if let note = storedNote() { text += note }
     let covered = totals.formats.values.map(\.tensors).max() ?? 0
     text += "\nmodel totals over \(covered) quantizable tensor\(covered == 1 ? "" : "s") "
-    text += "(\(NumberText.groupedDigits(totals.quantizableParams)) of \(NumberText.groupedDigits(totals.params)) params):\n"
+    text +=
+      "(\(NumberText.groupedDigits(totals.quantizableParams)) of \(NumberText.groupedDigits(totals.params)) params):\n"
     var totalRows: [[String]] = [["format", "rel_err", "sqnr_db", "mse", "bits/param", "memory"]]
     for format in settings.formats {
       guard let total = totals.formats[format] else { continue }
@@ -247,14 +251,17 @@ public struct ReportRenderer {
         continue
       }
       totalRows.append([
-        format.rawValue, NumberText.fixed(total.relErr, digits: 4), NumberText.fixed(total.sqnrDB, digits: 2),
-        NumberText.scientific(total.mse, digits: 3), NumberText.fixed(total.bitsPerParam, digits: 3),
+        format.rawValue, NumberText.fixed(total.relErr, digits: 4),
+        NumberText.fixed(total.sqnrDB, digits: 2),
+        NumberText.scientific(total.mse, digits: 3),
+        NumberText.fixed(total.bitsPerParam, digits: 3),
         NumberText.bytes(total.bytes),
       ])
     }
     totalRows.append(["16-bit", "0", "inf", "0", "16.000", NumberText.bytes(totals.bytes16)])
     text += TextTable.render(totalRows, rightAligned: [1, 2, 3, 4, 5])
-    text += "rel_err and mse: means over the tensors weighted by params; sqnr_db = −20·log10(rel_err).\n"
+    text +=
+      "rel_err and mse: means over the tensors weighted by params; sqnr_db = −20·log10(rel_err).\n"
     return text
   }
 }

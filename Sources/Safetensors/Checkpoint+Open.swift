@@ -31,7 +31,9 @@ extension Checkpoint {
   ) throws(SafetensorsError) -> Checkpoint {
     if FileAccess.status(ofPath: model) != nil || !HubCache.isModelID(model) {
       guard revision == nil else {
-        throw .io(file: model, reason: "--revision applies to a model id from the Hugging Face cache, not a path")
+        throw .io(
+          file: model,
+          reason: "--revision applies to a model id from the Hugging Face cache, not a path")
       }
       return try open(model)
     }
@@ -83,7 +85,8 @@ extension Checkpoint {
       var warnings: [String] = []
       if indexes.contains(mainIndex) {
         warnings.append(
-          "\(directory): both \(mainFile) and \(mainIndex) are present; opening \(mainFile), as transformers does")
+          "\(directory): both \(mainFile) and \(mainIndex) are present; opening \(mainFile), as transformers does"
+        )
       }
       return try openSingle(join(directory, mainFile), userPath: directory, warnings: warnings)
     }
@@ -104,9 +107,12 @@ extension Checkpoint {
       shards.allSatisfy({ $0.1?.group == first.group }), first.total == files.count,
       Set(shards.compactMap { $0.1?.index }) == Set(1...first.total)
     {
-      let ordered = shards.sorted { ($0.1?.index ?? 0) < ($1.1?.index ?? 0) }.map { join(directory, $0.0) }
+      let ordered = shards.sorted { ($0.1?.index ?? 0) < ($1.1?.index ?? 0) }.map {
+        join(directory, $0.0)
+      }
       return try openShardSet(
-        ordered, userPath: directory, indexPath: nil, totalSizeHint: nil, reportAs: directory, warnings: [])
+        ordered, userPath: directory, indexPath: nil, totalSizeHint: nil, reportAs: directory,
+        warnings: [])
     }
     // 5. Nothing usable: say what is there.
     throw .noCheckpoint(directory: directory, found: foundSummary(files: files, indexes: indexes))
@@ -148,7 +154,8 @@ extension Checkpoint {
     let index = try ShardIndex.load(indexPath)
     let directory = parent(of: indexPath)
     // (a) every named shard exists.
-    for shard in index.shardNames where !(FileAccess.status(ofPath: join(directory, shard))?.isRegularFile ?? false) {
+    for shard in index.shardNames
+    where !(FileAccess.status(ofPath: join(directory, shard))?.isRegularFile ?? false) {
       throw .missingShard(file: indexPath, shard: shard)
     }
     var allWarnings = warnings
@@ -182,7 +189,8 @@ extension Checkpoint {
       let more = unindexed.count > 3 ? " and \(unindexed.count - 3) more" : ""
       let noun = unindexed.count == 1 ? "tensor is" : "tensors are"
       checkpoint.warnings.append(
-        "\(indexPath): \(unindexed.count) \(noun) in a shard but not in weight_map, listed anyway: \(shown.joined(separator: ", "))\(more)")
+        "\(indexPath): \(unindexed.count) \(noun) in a shard but not in weight_map, listed anyway: \(shown.joined(separator: ", "))\(more)"
+      )
     }
     return checkpoint
   }
@@ -191,7 +199,8 @@ extension Checkpoint {
 
   /// Loads each shard, merges their tensors in natural name order, and applies check (b).
   private static func openShardSet(
-    _ paths: [String], userPath: String, indexPath: String?, totalSizeHint: UInt64?, reportAs: String,
+    _ paths: [String], userPath: String, indexPath: String?, totalSizeHint: UInt64?,
+    reportAs: String,
     warnings: [String]
   ) throws(SafetensorsError) -> Checkpoint {
     var files: [SafetensorsFile] = []
@@ -206,7 +215,8 @@ extension Checkpoint {
         if let first = owner[tensor.name] {
           // (b) a tensor name appears in only one shard.
           throw .duplicateAcrossShards(
-            file: reportAs, tensor: tensor.name, first: baseName(paths[first]), second: baseName(path))
+            file: reportAs, tensor: tensor.name, first: baseName(paths[first]),
+            second: baseName(path))
         }
         owner[tensor.name] = fileIndex
         tensor.fileIndex = fileIndex
@@ -215,7 +225,8 @@ extension Checkpoint {
     }
     tensors.sort { NaturalOrder.less($0.name, $1.name) }
     return Checkpoint(
-      path: userPath, indexPath: indexPath, totalSizeHint: totalSizeHint, files: files, tensors: tensors,
+      path: userPath, indexPath: indexPath, totalSizeHint: totalSizeHint, files: files,
+      tensors: tensors,
       warnings: allWarnings)
   }
 

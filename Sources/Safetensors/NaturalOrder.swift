@@ -21,7 +21,9 @@ public enum NaturalOrder {
   }
 
   /// `true`/`false` when the names differ naturally; nil when they are naturally equal.
-  private static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool? {
+  private static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>)
+    -> Bool?
+  {
     var i = 0
     var j = 0
     while i < a.count && j < b.count {

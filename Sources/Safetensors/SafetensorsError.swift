@@ -32,7 +32,8 @@ public enum SafetensorsError: Error, Sendable, Equatable, CustomStringConvertibl
   /// Rule 9 (MisalignedSlice): element count × bits is not a multiple of 8 (F4, F6).
   case partialBytes(file: String, tensor: String, elements: UInt64, dtype: DType)
   /// Rule 10 (TensorInvalidInfo): END − BEGIN differs from the size dtype and shape imply.
-  case sizeMismatch(file: String, tensor: String, dtype: DType, shape: [UInt64], needed: UInt64, given: UInt64)
+  case sizeMismatch(
+    file: String, tensor: String, dtype: DType, shape: [UInt64], needed: UInt64, given: UInt64)
   /// Rule 11 (MetadataIncompleteBuffer): bytes after the last tensor.
   case trailingBytes(file: String, count: UInt64)
   /// Rule 11 (MetadataIncompleteBuffer): the data buffer is shorter than the tensors need.
@@ -92,7 +93,8 @@ public enum SafetensorsError: Error, Sendable, Equatable, CustomStringConvertibl
       .invalidIndex(let file, _), .unsafeShardPath(let file, _, _), .missingShard(let file, _),
       .duplicateAcrossShards(let file, _, _, _), .notInShard(let file, _, _),
       .unsupportedPath(let file), .noCheckpoint(let file, _), .outOfRange(let file, _, _, _, _),
-      .notConvertible(let file, _, _), .noSuchTensor(let file, _), .storedQuantization(let file, _, _),
+      .notConvertible(let file, _, _), .noSuchTensor(let file, _),
+      .storedQuantization(let file, _, _),
       .notInHubCache(let file, _, _, _):
       file
     }
@@ -116,25 +118,32 @@ public enum SafetensorsError: Error, Sendable, Equatable, CustomStringConvertibl
     case .invalidHeaderJSON(_, let offset, let reason):
       return "invalid header JSON at header byte \(offset): \(reason)"
     case .offsetGap(_, let tensor, let begin, let end, let expected):
-      return "tensor \(TensorInfo.displayName(tensor)): data_offsets [\(begin), \(end)] should begin at \(expected)"
+      return
+        "tensor \(TensorInfo.displayName(tensor)): data_offsets [\(begin), \(end)] should begin at \(expected)"
     case .offsetsReversed(_, let tensor, let begin, let end):
-      return "tensor \(TensorInfo.displayName(tensor)): data_offsets [\(begin), \(end)] end before they begin"
+      return
+        "tensor \(TensorInfo.displayName(tensor)): data_offsets [\(begin), \(end)] end before they begin"
     case .shapeOverflow(_, let tensor, let shape):
-      return "tensor \(TensorInfo.displayName(tensor)): shape \(Self.render(shape)) overflows a 64-bit byte count"
+      return
+        "tensor \(TensorInfo.displayName(tensor)): shape \(Self.render(shape)) overflows a 64-bit byte count"
     case .partialBytes(_, let tensor, let elements, let dtype):
-      return "tensor \(TensorInfo.displayName(tensor)): \(elements) elements of \(dtype.rawValue) do not fill a whole number of bytes"
+      return
+        "tensor \(TensorInfo.displayName(tensor)): \(elements) elements of \(dtype.rawValue) do not fill a whole number of bytes"
     case .sizeMismatch(_, let tensor, let dtype, let shape, let needed, let given):
-      return "tensor \(TensorInfo.displayName(tensor)): \(dtype.rawValue) \(Self.render(shape)) needs \(needed) bytes but data_offsets give \(given)"
+      return
+        "tensor \(TensorInfo.displayName(tensor)): \(dtype.rawValue) \(Self.render(shape)) needs \(needed) bytes but data_offsets give \(given)"
     case .trailingBytes(_, let count):
       return "\(count) bytes follow the last tensor"
     case .truncated(_, let needed, let available):
       return "file is truncated: tensors need \(needed) data bytes, file has \(available)"
     case .dimensionTooLarge(_, let tensor, let shape):
-      return "tensor \(TensorInfo.displayName(tensor)): shape \(Self.render(shape)) has a dimension above \(Int.max), which QuantScope cannot represent"
+      return
+        "tensor \(TensorInfo.displayName(tensor)): shape \(Self.render(shape)) has a dimension above \(Int.max), which QuantScope cannot represent"
     case .invalidIndex(_, let reason):
       return "invalid index: \(reason)"
     case .unsafeShardPath(_, let tensor, let shard):
-      return "tensor \(TensorInfo.displayName(tensor)): shard path \(SafetensorsWriter.jsonString(shard)) must be a relative path inside the index's directory"
+      return
+        "tensor \(TensorInfo.displayName(tensor)): shard path \(SafetensorsWriter.jsonString(shard)) must be a relative path inside the index's directory"
     case .missingShard(_, let shard):
       return "shard \(shard) is missing"
     case .duplicateAcrossShards(_, let tensor, let first, let second):
@@ -147,9 +156,11 @@ public enum SafetensorsError: Error, Sendable, Equatable, CustomStringConvertibl
       if found.isEmpty { return "no .safetensors files" }
       return "no safetensors checkpoint (found: \(found.joined(separator: "; ")))"
     case .outOfRange(_, let tensor, let start, let count, let limit):
-      return "tensor \(TensorInfo.displayName(tensor)): read of \(count) at \(start) is outside its \(limit)"
+      return
+        "tensor \(TensorInfo.displayName(tensor)): read of \(count) at \(start) is outside its \(limit)"
     case .notConvertible(_, let tensor, let dtype):
-      return "tensor \(TensorInfo.displayName(tensor)): \(dtype.rawValue) cannot be converted to F32"
+      return
+        "tensor \(TensorInfo.displayName(tensor)): \(dtype.rawValue) cannot be converted to F32"
     case .noSuchTensor(_, let tensor):
       return "no tensor named \(TensorInfo.displayName(tensor))"
     case .storedQuantization(_, let tensor, let reason):

@@ -42,10 +42,13 @@ extension SafetensorsFile {
 
   /// Validates a whole file held in memory (rules 1–11), as `load` would on disk: for tests and
   /// fuzzing without file I/O.
-  package static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws(SafetensorsError) -> Contents {
+  package static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws(SafetensorsError)
+    -> Contents
+  {
     let size = UInt64(bytes.count)
     let headerLength = try HeaderValidator.headerLength(
-      prefix: UnsafeRawBufferPointer(rebasing: bytes[0..<min(8, bytes.count)]), fileSize: size, file: path)
+      prefix: UnsafeRawBufferPointer(rebasing: bytes[0..<min(8, bytes.count)]), fileSize: size,
+      file: path)
     let header = UnsafeRawBufferPointer(rebasing: bytes[8..<(8 + Int(headerLength))])
     let result = try HeaderValidator.validate(header: header, fileSize: size, file: path)
     let file = SafetensorsFile(

@@ -64,10 +64,14 @@ public struct SafetensorsWriter {
   ) throws {
     var header = Array(headerJSON(entries, metadata: metadata).utf8)
     while header.count % 8 != 0 { header.append(0x20) }
-    let fd = try SafetensorsWriterError.writing { () throws(FileSystemError) in try FileSystem.createFile(path) }
+    let fd = try SafetensorsWriterError.writing { () throws(FileSystemError) in
+      try FileSystem.createFile(path)
+    }
     defer { FileSystem.closeDescriptor(fd) }
     let sink = { (buffer: UnsafeRawBufferPointer) throws in
-      try SafetensorsWriterError.writing { () throws(FileSystemError) in try FileSystem.write(fd, buffer, path: path) }
+      try SafetensorsWriterError.writing { () throws(FileSystemError) in
+        try FileSystem.write(fd, buffer, path: path)
+      }
     }
     var length = UInt64(header.count).littleEndian
     try withUnsafeBytes(of: &length) { try sink($0) }
@@ -85,7 +89,6 @@ public struct SafetensorsWriter {
       }
     }
   }
-
 
   /// A JSON string literal with the escapes RFC 8259 requires.
   public static func jsonString(_ text: String) -> String {

@@ -53,18 +53,22 @@ public final class TensorDataReader: Sendable {
     let count = UInt64(buffer.count)
     guard byteOffset <= tensor.byteCount, count <= tensor.byteCount - byteOffset else {
       throw .outOfRange(
-        file: file.path, tensor: tensor.name, start: byteOffset, count: count, limit: tensor.byteCount)
+        file: file.path, tensor: tensor.name, start: byteOffset, count: count,
+        limit: tensor.byteCount)
     }
     if count == 0 { return }
     let status = try FileAccess.status(of: fd, file: file.path)
     if status.size != file.size {
       throw .fileChanged(file: file.path, expectedSize: file.size, actualSize: status.size)
     }
-    let got = try FileAccess.read(fd, into: buffer, at: tensor.fileOffset + byteOffset, file: file.path)
+    let got = try FileAccess.read(
+      fd, into: buffer, at: tensor.fileOffset + byteOffset, file: file.path)
     if got != buffer.count {
       throw .io(
         file: file.path,
-        reason: "tensor \(tensor.displayName): short read, \(got) of \(count) bytes at file offset \(tensor.fileOffset + byteOffset)")
+        reason:
+          "tensor \(tensor.displayName): short read, \(got) of \(count) bytes at file offset \(tensor.fileOffset + byteOffset)"
+      )
     }
   }
 
@@ -78,16 +82,21 @@ public final class TensorDataReader: Sendable {
   ///
   /// - Throws: `.notConvertible` for other dtypes, `.outOfRange`, and `readBytes`'s errors.
   public func readFloats(
-    of tensor: TensorInfo, from element: Int, count: Int, into destination: UnsafeMutablePointer<Float>
+    of tensor: TensorInfo, from element: Int, count: Int,
+    into destination: UnsafeMutablePointer<Float>
   ) throws(SafetensorsError) {
     let (_, file) = try descriptor(for: tensor)
     if let stored = tensor.stored {
-      guard element >= 0, count >= 0, element <= tensor.elementCount, count <= tensor.elementCount - element else {
+      guard element >= 0, count >= 0, element <= tensor.elementCount,
+        count <= tensor.elementCount - element
+      else {
         throw .outOfRange(
-          file: file.path, tensor: tensor.name, start: UInt64(max(0, element)), count: UInt64(max(0, count)),
+          file: file.path, tensor: tensor.name, start: UInt64(max(0, element)),
+          count: UInt64(max(0, count)),
           limit: UInt64(tensor.elementCount))
       }
-      return try readStoredFloats(of: tensor, stored: stored, from: element, count: count, into: destination)
+      return try readStoredFloats(
+        of: tensor, stored: stored, from: element, count: count, into: destination)
     }
     guard tensor.dtype.isAnalysable else {
       throw .notConvertible(file: file.path, tensor: tensor.name, dtype: tensor.dtype)
@@ -95,7 +104,8 @@ public final class TensorDataReader: Sendable {
     let total = tensor.elementCount
     guard element >= 0, count >= 0, element <= total, count <= total - element else {
       throw .outOfRange(
-        file: file.path, tensor: tensor.name, start: UInt64(max(0, element)), count: UInt64(max(0, count)),
+        file: file.path, tensor: tensor.name, start: UInt64(max(0, element)),
+        count: UInt64(max(0, count)),
         limit: UInt64(total))
     }
     if count == 0 { return }
@@ -107,13 +117,15 @@ public final class TensorDataReader: Sendable {
         into: UnsafeMutableRawBufferPointer(start: destination, count: count * 4))
       #if _endian(big)
         for index in 0..<count {
-          destination[index] = Float(bitPattern: UInt32(littleEndian: destination[index].bitPattern))
+          destination[index] = Float(
+            bitPattern: UInt32(littleEndian: destination[index].bitPattern))
         }
       #endif
       return
     }
     let perChunk = Self.chunkBytes / elementBytes
-    let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: min(count, perChunk) * elementBytes, alignment: 16)
+    let scratch = UnsafeMutableRawBufferPointer.allocate(
+      byteCount: min(count, perChunk) * elementBytes, alignment: 16)
     defer { scratch.deallocate() }
     var done = 0
     while done < count {
@@ -121,7 +133,8 @@ public final class TensorDataReader: Sendable {
       let slice = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<(step * elementBytes)])
       try readBytes(of: tensor, at: UInt64(element + done) * UInt64(elementBytes), into: slice)
       if let base = slice.baseAddress {
-        FloatDecoding.convert(tensor.dtype, from: UnsafeRawPointer(base), count: step, into: destination + done)
+        FloatDecoding.convert(
+          tensor.dtype, from: UnsafeRawPointer(base), count: step, into: destination + done)
       }
       done += step
     }
@@ -129,7 +142,9 @@ public final class TensorDataReader: Sendable {
 
   // MARK: - Lookup
 
-  private func descriptor(for tensor: TensorInfo) throws(SafetensorsError) -> (Int32, SafetensorsFile) {
+  private func descriptor(for tensor: TensorInfo) throws(SafetensorsError) -> (
+    Int32, SafetensorsFile
+  ) {
     guard tensor.fileIndex >= 0, tensor.fileIndex < descriptors.count else {
       throw .noSuchTensor(file: checkpoint.path, tensor: tensor.name)
     }

@@ -50,7 +50,9 @@ public struct TensorInfo: Sendable, Hashable {
   /// `displayName` for any tensor name.
   public static func displayName(_ name: String) -> String {
     if name.isEmpty { return "\"\"" }
-    guard name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
+    guard
+      name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+    else {
       return name
     }
     return SafetensorsWriter.jsonString(name)

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Safetensors
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// A synthetic activation capture matching the demo checkpoint (`DemoCheckpoint`): the inputs of
 /// every Linear module of 4 blocks (hidden 512, MLP 1408) for 64 tokens, as F16 `[tokens, in]`.
@@ -106,7 +107,9 @@ public enum DemoActivations {
   private static func attentionOutput(layer: Int, random: inout SplitMix64) -> [Float] {
     var x = gaussian(tokens * hidden, sigma: 0.5, random: &random)
     if layer == 3 {
-      for t in stride(from: 5, to: tokens, by: 9) { x[t * hidden + 77] = 7 + 4 * random.unitFloat() }
+      for t in stride(from: 5, to: tokens, by: 9) {
+        x[t * hidden + 77] = 7 + 4 * random.unitFloat()
+      }
     }
     return x
   }

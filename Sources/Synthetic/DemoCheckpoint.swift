@@ -86,7 +86,9 @@ public enum DemoCheckpoint {
       do throws(FileSystemError) {
         try FileSystem.rename(temporary, to: directory)
       } catch {
-        if !isValid(directory) { throw SafetensorsWriterError(path: directory, reason: error.reason) }
+        if !isValid(directory) {
+          throw SafetensorsWriterError(path: directory, reason: error.reason)
+        }
       }
     }
     return directory
@@ -136,7 +138,9 @@ public enum DemoCheckpoint {
     guard let fd = try? FileSystem.openReadOnly(path) else { return false }
     defer { FileSystem.closeDescriptor(fd) }
     var actual = [UInt8](repeating: 0, count: 8 + expected.count)
-    let count = actual.withUnsafeMutableBytes { try? FileSystem.read(fd, into: $0, at: 0, path: path) }
+    let count = actual.withUnsafeMutableBytes {
+      try? FileSystem.read(fd, into: $0, at: 0, path: path)
+    }
     guard count == actual.count else { return false }
     var length: UInt64 = 0
     for shift in 0..<8 { length |= UInt64(actual[shift]) << UInt64(8 * shift) }

@@ -11,7 +11,8 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
   /// A seed for item `index` of a stream seeded with `seed`: streams of different items are
   /// independent, so each tensor can be generated on its own, in any order.
   public static func derivedSeed(_ seed: UInt64, _ index: Int) -> UInt64 {
-    var mixer = SplitMix64(seed: seed ^ (UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03))
+    var mixer = SplitMix64(
+      seed: seed ^ (UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03))
     return mixer.next()
   }
 

@@ -19,11 +19,13 @@ extension SyntheticCheckpoint.Preset {
   }
 
   private static func sized(
-    _ name: String, _ family: Family, hidden: Int, intermediate: Int, layers: Int, heads: Int, kvHeads: Int,
+    _ name: String, _ family: Family, hidden: Int, intermediate: Int, layers: Int, heads: Int,
+    kvHeads: Int,
     vocab: Int, experts: Int = 0, headDim: Int? = nil
   ) -> Self {
     var preset = Self(
-      name: name, hidden: hidden, intermediate: intermediate, layers: layers, heads: heads, kvHeads: kvHeads,
+      name: name, hidden: hidden, intermediate: intermediate, layers: layers, heads: heads,
+      kvHeads: kvHeads,
       vocab: vocab)
     preset.family = family
     preset.experts = experts
@@ -33,17 +35,21 @@ extension SyntheticCheckpoint.Preset {
 
   /// microsoft/phi-2: hidden 2560, MLP 10240, 32 layers, 32 heads, vocab 51200 (2.78 B params).
   public static let phi2 = sized(
-    "phi-2", .phi, hidden: 2560, intermediate: 10240, layers: 32, heads: 32, kvHeads: 32, vocab: 51200)
+    "phi-2", .phi, hidden: 2560, intermediate: 10240, layers: 32, heads: 32, kvHeads: 32,
+    vocab: 51200)
   /// Mixtral-8x7B: hidden 4096, expert MLP 14336, 32 layers, 32 heads, 8 KV heads, 8 experts.
   public static let mixtral = sized(
-    "mixtral", .mixtral, hidden: 4096, intermediate: 14336, layers: 32, heads: 32, kvHeads: 8, vocab: 32000,
+    "mixtral", .mixtral, hidden: 4096, intermediate: 14336, layers: 32, heads: 32, kvHeads: 8,
+    vocab: 32000,
     experts: 8)
   /// openai-community/gpt2: n_embd 768, 12 layers, 12 heads, vocab 50257, 1024 positions.
   public static let gpt2 = sized(
-    "gpt2", .gpt2, hidden: 768, intermediate: 3072, layers: 12, heads: 12, kvHeads: 12, vocab: 50257)
+    "gpt2", .gpt2, hidden: 768, intermediate: 3072, layers: 12, heads: 12, kvHeads: 12, vocab: 50257
+  )
   /// gpt-oss-20b in BF16: hidden 2880, 24 layers, 64 heads of 64, 8 KV heads, 32 fused experts.
   public static let moeFused = sized(
-    "moe-fused", .gptOss, hidden: 2880, intermediate: 2880, layers: 24, heads: 64, kvHeads: 8, vocab: 201088,
+    "moe-fused", .gptOss, hidden: 2880, intermediate: 2880, layers: 24, heads: 64, kvHeads: 8,
+    vocab: 201088,
     experts: 32, headDim: 64)
 
   /// The small version of a preset: the same names and structure with sizes for tests and quick
@@ -53,15 +59,25 @@ extension SyntheticCheckpoint.Preset {
     copy.name = name + "-small"
     switch family {
     case .llama:
-      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (256, 688, 4, 8, 2, 2048)
+      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (
+        256, 688, 4, 8, 2, 2048
+      )
     case .phi:
-      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (256, 1024, 4, 8, 8, 2048)
+      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (
+        256, 1024, 4, 8, 8, 2048
+      )
     case .mixtral:
-      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (256, 384, 4, 8, 2, 2048)
+      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (
+        256, 384, 4, 8, 2, 2048
+      )
     case .gpt2:
-      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (128, 512, 4, 4, 4, 2048)
+      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (
+        128, 512, 4, 4, 4, 2048
+      )
     case .gptOss:
-      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (256, 256, 4, 8, 2, 2048)
+      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (
+        256, 256, 4, 8, 2, 2048
+      )
       copy.explicitHeadDim = 32
       copy.experts = 8
     }
@@ -114,7 +130,9 @@ extension SyntheticCheckpoint.Preset {
       list += linear(block + "self_attn.dense", hidden, hidden)
       list += linear(block + "mlp.fc1", intermediate, hidden)
       list += linear(block + "mlp.fc2", hidden, intermediate)
-      list += [(block + "input_layernorm.weight", [hidden]), (block + "input_layernorm.bias", [hidden])]
+      list += [
+        (block + "input_layernorm.weight", [hidden]), (block + "input_layernorm.bias", [hidden]),
+      ]
     }
     list += [("model.final_layernorm.weight", [hidden]), ("model.final_layernorm.bias", [hidden])]
     list += linear("lm_head", vocab, hidden)
@@ -152,17 +170,21 @@ extension SyntheticCheckpoint.Preset {
 
   private var gpt2Tensors: [(name: String, shape: [Int])] {
     var list: [(name: String, shape: [Int])] = [
-      ("transformer.wte.weight", [vocab, hidden]), ("transformer.wpe.weight", [Self.gpt2Positions(self), hidden]),
+      ("transformer.wte.weight", [vocab, hidden]),
+      ("transformer.wpe.weight", [Self.gpt2Positions(self), hidden]),
     ]
     for layer in 0..<layers {
       let block = "transformer.h.\(layer)."
       list += [
         (block + "ln_1.weight", [hidden]), (block + "ln_1.bias", [hidden]),
-        (block + "attn.c_attn.weight", [hidden, 3 * hidden]), (block + "attn.c_attn.bias", [3 * hidden]),
+        (block + "attn.c_attn.weight", [hidden, 3 * hidden]),
+        (block + "attn.c_attn.bias", [3 * hidden]),
         (block + "attn.c_proj.weight", [hidden, hidden]), (block + "attn.c_proj.bias", [hidden]),
         (block + "ln_2.weight", [hidden]), (block + "ln_2.bias", [hidden]),
-        (block + "mlp.c_fc.weight", [hidden, intermediate]), (block + "mlp.c_fc.bias", [intermediate]),
-        (block + "mlp.c_proj.weight", [intermediate, hidden]), (block + "mlp.c_proj.bias", [hidden]),
+        (block + "mlp.c_fc.weight", [hidden, intermediate]),
+        (block + "mlp.c_fc.bias", [intermediate]),
+        (block + "mlp.c_proj.weight", [intermediate, hidden]),
+        (block + "mlp.c_proj.bias", [hidden]),
       ]
     }
     list += [("transformer.ln_f.weight", [hidden]), ("transformer.ln_f.bias", [hidden])]
@@ -180,7 +202,8 @@ extension SyntheticCheckpoint.Preset {
         (block + "self_attn.q_proj.weight", [q, hidden]), (block + "self_attn.q_proj.bias", [q]),
         (block + "self_attn.k_proj.weight", [kv, hidden]), (block + "self_attn.k_proj.bias", [kv]),
         (block + "self_attn.v_proj.weight", [kv, hidden]), (block + "self_attn.v_proj.bias", [kv]),
-        (block + "self_attn.o_proj.weight", [hidden, q]), (block + "self_attn.o_proj.bias", [hidden]),
+        (block + "self_attn.o_proj.weight", [hidden, q]),
+        (block + "self_attn.o_proj.bias", [hidden]),
         (block + "mlp.router.weight", [experts, hidden]), (block + "mlp.router.bias", [experts]),
         (block + "mlp.experts.gate_up_proj", [experts, hidden, 2 * intermediate]),
         (block + "mlp.experts.gate_up_proj_bias", [experts, 2 * intermediate]),

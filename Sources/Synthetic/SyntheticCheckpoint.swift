@@ -27,7 +27,8 @@ public enum SyntheticCheckpoint {
     public var explicitHeadDim: Int?
 
     public init(
-      name: String, hidden: Int, intermediate: Int, layers: Int, heads: Int, kvHeads: Int, vocab: Int
+      name: String, hidden: Int, intermediate: Int, layers: Int, heads: Int, kvHeads: Int,
+      vocab: Int
     ) {
       self.name = name
       self.hidden = hidden
@@ -114,7 +115,8 @@ public enum SyntheticCheckpoint {
         weightMap.append((tensor.name, fileName))
         let elements = tensor.shape.reduce(1, *)
         let tensorSeed = SplitMix64.derivedSeed(seed, index)
-        return SafetensorsWriter.Entry(name: tensor.name, dtype: .BF16, shape: tensor.shape) { sink in
+        return SafetensorsWriter.Entry(name: tensor.name, dtype: .BF16, shape: tensor.shape) {
+          sink in
           try produce(elements: elements, seed: tensorSeed, table: table) { chunk in
             try sink(chunk)
             written += UInt64(chunk.count)

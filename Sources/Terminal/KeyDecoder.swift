@@ -74,10 +74,13 @@ public enum KeyDecoder {
 
   /// The mouse event of the codes after ESC, when they are exactly one SGR report.
   public static func mouseReport(_ codes: [UInt32]) -> MouseEvent? {
-    guard codes.count >= 4, isMouseReportPrefix(codes), let last = codes.last, isMouseReportEnd(last) else {
+    guard codes.count >= 4, isMouseReportPrefix(codes), let last = codes.last,
+      isMouseReportEnd(last)
+    else {
       return nil
     }
-    let parameters = String(String.UnicodeScalarView(codes[2..<(codes.count - 1)].compactMap(Unicode.Scalar.init)))
+    let parameters = String(
+      String.UnicodeScalarView(codes[2..<(codes.count - 1)].compactMap(Unicode.Scalar.init)))
     return MouseEvent.sgr(parameters: parameters, final: last == 0x4D ? "M" : "m")
   }
 }

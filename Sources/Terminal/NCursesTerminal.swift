@@ -2,7 +2,7 @@
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The one place that talks to ncurses: starts and restores the terminal, reads keys, and flushes
@@ -52,7 +52,9 @@ public final class NCursesTerminal {
     if cursorAddress == 0 || cursorAddress == -1 {
       endwin()
       delscreen(screen)
-      throw .noTerminal("the explorer needs a full-screen terminal (TERM=\(term) cannot move the cursor; try 'quantscope report MODEL')")
+      throw .noTerminal(
+        "the explorer needs a full-screen terminal (TERM=\(term) cannot move the cursor; try 'quantscope report MODEL')"
+      )
     }
     isActive = true
     cbreak()
@@ -132,7 +134,9 @@ public final class NCursesTerminal {
   /// The corresponding C function is `wget_wch`.
   public func readKey(timeoutMilliseconds: Int32) -> Key? {
     guard isActive else { return nil }
-    guard let (code, isFunctionKey) = readCode(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+    guard let (code, isFunctionKey) = readCode(timeoutMilliseconds: timeoutMilliseconds) else {
+      return nil
+    }
     if !isFunctionKey && code == 0x1B {
       // ESC: a mouse report when `[<…M` follows at once, else the Escape key (what was read
       // ahead is handed out next).

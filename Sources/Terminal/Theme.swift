@@ -26,7 +26,10 @@ public struct Theme: Sendable, Equatable {
 
   /// The theme text of this theme: one `key = "value"` per role, with its comment.
   public var fileText: String {
-    var lines = ["# QuantScope theme: \(name)", "# key = \"value\": #rrggbb, a palette index 0-255, or \"\" for the terminal default", ""]
+    var lines = [
+      "# QuantScope theme: \(name)",
+      "# key = \"value\": #rrggbb, a palette index 0-255, or \"\" for the terminal default", "",
+    ]
     for role in ThemeRole.allCases {
       lines.append("# \(Theme.roleComments[role] ?? role.rawValue)")
       lines.append("\(role.rawValue) = \"\(colour(role))\"")

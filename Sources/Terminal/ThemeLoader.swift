@@ -32,7 +32,8 @@ public enum ThemeLoader {
       }
       guard let colour = ThemeColour(parsing: value) else {
         warnings.append(
-          "\(file):\(lineNumber): bad value '\(value)' for '\(key)' (expected #rrggbb, 0-255 or \"\")")
+          "\(file):\(lineNumber): bad value '\(value)' for '\(key)' (expected #rrggbb, 0-255 or \"\")"
+        )
         continue
       }
       colours[role] = colour
@@ -60,8 +61,12 @@ extension String {
   /// Without leading and trailing spaces and tabs.
   var trimmed: String {
     var slice = Substring(self)
-    while let first = slice.first, first == " " || first == "\t" || first == "\r" { slice = slice.dropFirst() }
-    while let last = slice.last, last == " " || last == "\t" || last == "\r" { slice = slice.dropLast() }
+    while let first = slice.first, first == " " || first == "\t" || first == "\r" {
+      slice = slice.dropFirst()
+    }
+    while let last = slice.last, last == " " || last == "\t" || last == "\r" {
+      slice = slice.dropLast()
+    }
     return String(slice)
   }
 }

@@ -11,55 +11,66 @@ enum Command {
   }
 
   static let entries: [Entry] = [
-    Entry(name: "inspect", summary: "list the tensors of a checkpoint (header only)",
-          usage: InspectCommand.usage, run: InspectCommand.run),
-    Entry(name: "report", summary: "analyse every tensor: errors per data type, outliers (table|json|csv)",
-          usage: ReportCommand.usage, run: ReportCommand.run),
-    Entry(name: "export", summary: "write the quantization choice as an Axolotl config (QLoRA or 8-bit LoRA)",
-          usage: ExportCommand.usage, run: ExportCommand.run),
-    Entry(name: "plan", summary: "the choice that fits a memory budget with the least error, and the frontier",
-          usage: PlanCommand.usage, run: PlanCommand.run),
-    Entry(name: "bench", summary: "time the analysis against a plain read pass over the same bytes",
-          usage: BenchCommand.usage, run: BenchCommand.run),
-    Entry(name: "demo", summary: "write the built-in synthetic demo checkpoint: demo --write DIR",
-          usage: DemoCommand.usage, run: DemoCommand.run),
-    Entry(name: "synth", summary: "write a large synthetic LLaMA-shaped checkpoint for benchmarks",
-          usage: SynthCommand.usage, run: SynthCommand.run),
-    Entry(name: "doctor", summary: "show which engines (CPU, CUDA) can run here and why not",
-          usage: DoctorCommand.usage, run: DoctorCommand.run),
+    Entry(
+      name: "inspect", summary: "list the tensors of a checkpoint (header only)",
+      usage: InspectCommand.usage, run: InspectCommand.run),
+    Entry(
+      name: "report",
+      summary: "analyse every tensor: errors per data type, outliers (table|json|csv)",
+      usage: ReportCommand.usage, run: ReportCommand.run),
+    Entry(
+      name: "export",
+      summary: "write the quantization choice as an Axolotl config (QLoRA or 8-bit LoRA)",
+      usage: ExportCommand.usage, run: ExportCommand.run),
+    Entry(
+      name: "plan",
+      summary: "the choice that fits a memory budget with the least error, and the frontier",
+      usage: PlanCommand.usage, run: PlanCommand.run),
+    Entry(
+      name: "bench", summary: "time the analysis against a plain read pass over the same bytes",
+      usage: BenchCommand.usage, run: BenchCommand.run),
+    Entry(
+      name: "demo", summary: "write the built-in synthetic demo checkpoint: demo --write DIR",
+      usage: DemoCommand.usage, run: DemoCommand.run),
+    Entry(
+      name: "synth", summary: "write a large synthetic LLaMA-shaped checkpoint for benchmarks",
+      usage: SynthCommand.usage, run: SynthCommand.run),
+    Entry(
+      name: "doctor", summary: "show which engines (CPU, CUDA) can run here and why not",
+      usage: DoctorCommand.usage, run: DoctorCommand.run),
   ]
 
   static var generalHelp: String {
     var text = """
-    quantscope \(version): look inside a safetensors checkpoint before quantizing it.
+      quantscope \(version): look inside a safetensors checkpoint before quantizing it.
 
-    usage: quantscope [MODEL] [--theme NAME|PATH] [--engine auto|cpu|cuda] [--jobs N]
-                      [--formats LIST] [--blocksize N] [--threshold X] [--bins N]
-                      [--range LO,HI] [--activations FILE] [--no-mouse] [--fresh]
-                      [--revision REF] [--transformers 4|5]
-           quantscope COMMAND [ARGS...]
+      usage: quantscope [MODEL] [--theme NAME|PATH] [--engine auto|cpu|cuda] [--jobs N]
+                        [--formats LIST] [--blocksize N] [--threshold X] [--bins N]
+                        [--range LO,HI] [--activations FILE] [--no-mouse] [--fresh]
+                        [--revision REF] [--transformers 4|5]
+             quantscope COMMAND [ARGS...]
 
-    With no command, opens the explorer on MODEL (a .safetensors file, an index.json, a
-    directory, or a model id such as org/name already in the local Hugging Face cache, with
-    --revision REF), or on the built-in synthetic demo checkpoint when MODEL is omitted.
-    --transformers 4|5 says which transformers major version will load the model (default 5).
-    --activations FILE adds the outliers of a capture of each Linear layer's inputs (the demo
-    loads its own capture); `a` on the outlier map switches between weights and activations.
-    The mouse selects, opens and scrolls (--no-mouse turns it off). The kept tensors, format,
-    threshold, sort and theme are remembered per model in $XDG_STATE_HOME/quantscope/ (else
-    ~/.local/state/quantscope/); --fresh starts without them.
+      With no command, opens the explorer on MODEL (a .safetensors file, an index.json, a
+      directory, or a model id such as org/name already in the local Hugging Face cache, with
+      --revision REF), or on the built-in synthetic demo checkpoint when MODEL is omitted.
+      --transformers 4|5 says which transformers major version will load the model (default 5).
+      --activations FILE adds the outliers of a capture of each Linear layer's inputs (the demo
+      loads its own capture); `a` on the outlier map switches between weights and activations.
+      The mouse selects, opens and scrolls (--no-mouse turns it off). The kept tensors, format,
+      threshold, sort and theme are remembered per model in $XDG_STATE_HOME/quantscope/ (else
+      ~/.local/state/quantscope/); --fresh starts without them.
 
-    commands:
+      commands:
 
-    """
+      """
     for entry in entries {
       text += "  " + entry.name.padding(12) + entry.summary + "\n"
     }
     text += """
-      help        show help for a command: quantscope help COMMAND
+        help        show help for a command: quantscope help COMMAND
 
-    options: --help, --version
-    """
+      options: --help, --version
+      """
     return text + "\n"
   }
 
@@ -111,7 +122,8 @@ enum Command {
         && !FileChecks.exists(first)
       {
         throw .usage(
-          "'\(first)' is neither a command (\(entries.map(\.name).joined(separator: ", "))) nor a file or directory")
+          "'\(first)' is neither a command (\(entries.map(\.name).joined(separator: ", "))) nor a file or directory"
+        )
       }
       return try runExplorer(arguments)
     }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 // Every command runs through `Command.main`, which turns a thrown CLIError into the one-line

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Engine
 import Safetensors
 import TestSupport
 import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// True when `python3 -c "import torch"` succeeds.
 private let torchImports: Bool = CaptureScriptTests.run(["python3", "-c", "import torch"]) == 0
@@ -16,7 +17,8 @@ private let torchImports: Bool = CaptureScriptTests.run(["python3", "-c", "impor
 struct CaptureScriptTests {
   /// The script's tiny model: 2 blocks, hidden 32, MLP 64, 2 × 8 tokens.
   static let tokens = 16
-  static let modules = ["q_proj", "k_proj", "v_proj", "o_proj"].map { "self_attn." + $0 }
+  static let modules =
+    ["q_proj", "k_proj", "v_proj", "o_proj"].map { "self_attn." + $0 }
     + ["gate_proj", "up_proj", "down_proj"].map { "mlp." + $0 }
 
   /// Runs `arguments` (PATH lookup), output discarded; returns the exit status (-1 if not run).
@@ -49,7 +51,8 @@ struct CaptureScriptTests {
   static func capture(mode: String) -> String {
     let directory = temporaryDirectory()
     let status = run([
-      "python3", FixturePaths.packageRoot + "/scripts/capture_activations.py", "--tiny", directory, "--mode", mode,
+      "python3", FixturePaths.packageRoot + "/scripts/capture_activations.py", "--tiny", directory,
+      "--mode", mode,
     ])
     #expect(status == 0)
     return directory
@@ -64,10 +67,13 @@ extension CaptureScriptTests {
     var expected: [String: [Int]] = [:]
     for layer in 0..<2 {
       for module in Self.modules {
-        expected["model.layers.\(layer).\(module)"] = [Self.tokens, module.hasSuffix("down_proj") ? 64 : 32]
+        expected["model.layers.\(layer).\(module)"] = [
+          Self.tokens, module.hasSuffix("down_proj") ? 64 : 32,
+        ]
       }
     }
-    #expect(Dictionary(uniqueKeysWithValues: capture.tensors.map { ($0.name, $0.shape) }) == expected)
+    #expect(
+      Dictionary(uniqueKeysWithValues: capture.tensors.map { ($0.name, $0.shape) }) == expected)
     #expect(capture.tensors.allSatisfy { $0.dtype == .F32 })
 
     let weights = try Checkpoint.open(directory + "/model.safetensors")

@@ -1,9 +1,9 @@
 import FoundationEssentials
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The real `quantscope` binary driven as a user would from a shell: exit codes, one-line errors,
@@ -15,7 +15,8 @@ import Glibc
 private func quantscope(_ arguments: [String], cache: TemporaryDirectory) throws -> ProcessResult {
   let binary = try #require(BuiltBinary.path, "quantscope is built next to the test bundle")
   return try ProcessRunner.run(
-    "/usr/bin/env", IsolatedEnvironment.assignments(root: cache.path) + ["NO_COLOR=1", binary] + arguments)
+    "/usr/bin/env",
+    IsolatedEnvironment.assignments(root: cache.path) + ["NO_COLOR=1", binary] + arguments)
 }
 
 private var goldenInputs: String { FixturePaths.golden + "/inputs.safetensors" }
@@ -46,7 +47,8 @@ extension CommandLineTests {
       #expect(result.status == 2, "\(command)")
       #expect(result.stdout.isEmpty)
       #expect(
-        result.stderr == "quantscope: error: \(path): file is 3 bytes, too short for a safetensors header\n",
+        result.stderr
+          == "quantscope: error: \(path): file is 3 bytes, too short for a safetensors header\n",
         "\(command)")
     }
   }
@@ -102,7 +104,8 @@ extension CommandLineTests {
     #expect(document.model.tensors == 13)
     #expect(document.model.files == [goldenInputs])
     let straddle = try #require(document.tensors.first { $0.name == "straddle_96x200_bf16" })
-    #expect(straddle.dtype == "BF16" && straddle.shape == [96, 200] && straddle.bytes == 96 * 200 * 2)
+    #expect(
+      straddle.dtype == "BF16" && straddle.shape == [96, 200] && straddle.bytes == 96 * 200 * 2)
     #expect(document.model.params == document.tensors.reduce(0) { $0 + $1.params })
     // Natural order: the table and the JSON list tensors sorted by name with numbers compared
     // as numbers; these golden names differ in their first letters, so plain order applies.
@@ -211,7 +214,8 @@ extension CommandLineTests {
     }
     #expect(Set(document.totals.formats.keys) == Set(document.settings.formats))
     // The demo's systematic outlier columns, and its hard module (worst nf4 error).
-    let query = try #require(document.tensors.first { $0.name == "model.layers.1.self_attn.q_proj.weight" })
+    let query = try #require(
+      document.tensors.first { $0.name == "model.layers.1.self_attn.q_proj.weight" })
     #expect((query.outlier_columns?.count ?? 0) > 0)
     #expect(query.quantizable)
     let worst = document.tensors.filter(\.quantizable).max {
@@ -224,7 +228,8 @@ extension CommandLineTests {
 
   @Test func reportJSONOnTheGoldenInputsMatchesMetricsJSON() throws {
     let cache = try TemporaryDirectory("cli")
-    let result = try quantscope(["report", goldenInputs, "--format", "json", "--no-cache"], cache: cache)
+    let result = try quantscope(
+      ["report", goldenInputs, "--format", "json", "--no-cache"], cache: cache)
     #expect(result.status == 0, "\(result.stderr)")
     let document = try JSONDecoder().decode(ReportDocument.self, from: Data(result.stdout.utf8))
     let golden = try JSONDecoder().decode(
@@ -244,7 +249,9 @@ extension CommandLineTests {
           ("bits_per_param", actual.bits_per_param, metric.bits_per_param),
           ("code_entropy_bits", actual.code_entropy_bits, metric.code_entropy_bits),
         ] {
-          #expect(abs(a - e) <= metricTolerance * max(abs(e), 1e-300), "\(tensor.name) \(format) \(label)")
+          #expect(
+            abs(a - e) <= metricTolerance * max(abs(e), 1e-300), "\(tensor.name) \(format) \(label)"
+          )
         }
         if let sqnr = metric.sqnrValue {
           #expect(abs(actual.sqnr_db.value - sqnr) <= metricTolerance * abs(sqnr))
@@ -262,10 +269,12 @@ extension CommandLineTests {
   @Test func reportCSVHasOneRowPerTensorAndFormat() throws {
     let cache = try TemporaryDirectory("cli")
     let result = try quantscope(
-      ["report", goldenInputs, "--format", "csv", "--formats", "nf4,int8", "--no-cache"], cache: cache)
+      ["report", goldenInputs, "--format", "csv", "--formats", "nf4,int8", "--no-cache"],
+      cache: cache)
     #expect(result.status == 0)
     let lines = result.stdout.split(separator: "\n")
-    #expect(lines.first?.hasPrefix("name,dtype,shape,params,quantizable,outlier_columns,format,") == true)
+    #expect(
+      lines.first?.hasPrefix("name,dtype,shape,params,quantizable,outlier_columns,format,") == true)
     // 11 two-dimensional inputs × (nf4, int8) + 2 one-dimensional inputs with one row each.
     #expect(lines.count == 1 + 11 * 2 + 2)
     #expect(lines.contains { $0.hasPrefix("outliers_64x128_f32,F32,64x128,8192,true,4,int8,") })
@@ -314,7 +323,8 @@ private struct JSONNumber: Decodable {
       case "inf": value = .infinity
       case "-inf": value = -.infinity
       default:
-        throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a number: \(text)")
+        throw DecodingError.dataCorruptedError(
+          in: container, debugDescription: "not a number: \(text)")
       }
     }
   }
@@ -333,13 +343,17 @@ extension CommandLineTests {
 
     let yaml = cache.file("qlora.yml")
     let export = try quantscope(
-      ["export", directory, "--quant", "nf4", "--double-quant", "--skip-worst", "1", "-o", yaml], cache: cache)
+      ["export", directory, "--quant", "nf4", "--double-quant", "--skip-worst", "1", "-o", yaml],
+      cache: cache)
     #expect(export.status == 0, "\(export.stderr)")
     let parsed = try ProcessRunner.run(
       "python3",
-      ["-c", "import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); k = d['bnb_config_kwargs']; "
-        + "print(d['load_in_4bit'], d['adapter'], k['bnb_4bit_quant_type'], type(k['llm_int8_threshold']).__name__, "
-        + "','.join(k['llm_int8_skip_modules']))", yaml])
+      [
+        "-c",
+        "import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); k = d['bnb_config_kwargs']; "
+          + "print(d['load_in_4bit'], d['adapter'], k['bnb_4bit_quant_type'], type(k['llm_int8_threshold']).__name__, "
+          + "','.join(k['llm_int8_skip_modules']))", yaml,
+      ])
     #expect(parsed.status == 0, "\(parsed.stderr)")
     #expect(parsed.stdout == "True qlora nf4 float lm_head,model.layers.2.mlp.down_proj\n")
 
@@ -347,7 +361,9 @@ extension CommandLineTests {
     let overwrite = try quantscope(["export", directory, "-o", yaml], cache: cache)
     #expect(overwrite.status == 2)
     #expect(overwrite.stderr.hasPrefix("quantscope: error: "))
-    #expect(try FileContents.bytes(yaml) == before, "an existing file is never overwritten without --force")
+    #expect(
+      try FileContents.bytes(yaml) == before,
+      "an existing file is never overwritten without --force")
   }
 }
 
@@ -385,27 +401,33 @@ extension CommandLineTests {
     #expect(!ids.contains("16-bit"))
 
     let matched = try quantscope(
-      ["report", path, "--format", "csv", "--formats", "nf4", "--match", "q_proj", "--no-cache"], cache: cache)
+      ["report", path, "--format", "csv", "--formats", "nf4", "--match", "q_proj", "--no-cache"],
+      cache: cache)
     #expect(matched.status == 0, "\(matched.stderr)")
     let rows = matched.stdout.split(separator: "\n").dropFirst()
-    #expect(rows.count == 1 && rows.first?.hasPrefix("model.layers.0.self_attn.q_proj.weight,") == true, "\(matched.stdout)")
+    #expect(
+      rows.count == 1 && rows.first?.hasPrefix("model.layers.0.self_attn.q_proj.weight,") == true,
+      "\(matched.stdout)")
 
-    let none = try quantscope(["report", path, "--match", "nothing_like_this", "--no-cache"], cache: cache)
+    let none = try quantscope(
+      ["report", path, "--match", "nothing_like_this", "--no-cache"], cache: cache)
     #expect(none.status == 2 && none.stdout.isEmpty)
-    #expect(none.stderr == "quantscope: error: --match: no tensor name matches 'nothing_like_this'\n", "\(none.stderr)")
+    #expect(
+      none.stderr == "quantscope: error: --match: no tensor name matches 'nothing_like_this'\n",
+      "\(none.stderr)")
 
     // Only the 1-D norm and the I64 buffer: no quantizable tensor, so totals are "-" / null, and
     // the I64 buffer counts its stored 64 bytes in the memory line (not 8 × 2).
     let unquantized = try quantscope(
       ["report", path, "--format", "json", "--match", "norm|position", "--no-cache"], cache: cache)
     #expect(unquantized.status == 0, "\(unquantized.stderr)")
-    let totals = try JSONDecoder().decode(ReportDocument.self, from: Data(unquantized.stdout.utf8)).totals
+    let totals = try JSONDecoder().decode(ReportDocument.self, from: Data(unquantized.stdout.utf8))
+      .totals
     let nf4 = try #require(totals.formats["nf4"])
     #expect(nf4.rel_err == nil && nf4.mse == nil && nf4.sqnr_db.value.isNaN && nf4.tensors == 0)
     #expect(totals.bytes_16bit == 64 * 2 + 64 && nf4.bytes == 64 * 2 + 64)
   }
 }
-
 
 // MARK: - sharded inspect
 
@@ -421,13 +443,19 @@ extension CommandLineTests {
         to: directory.file(name))
     }
     try SafetensorsFixture.write(
-      Array(#"{"metadata":{"total_size":12345},"weight_map":{"t0":"\#(names[0])","t1":"\#(names[1])"}}"#.utf8),
+      Array(
+        #"{"metadata":{"total_size":12345},"weight_map":{"t0":"\#(names[0])","t1":"\#(names[1])"}}"#
+          .utf8),
       to: directory.file("model.safetensors.index.json"))
     let table = try quantscope(["inspect", directory.path], cache: cache)
     #expect(table.status == 0, "\(table.stderr)")
-    #expect(table.stdout.contains("2 file(s); index total_size 12,345 bytes (a hint, not checked)"), "\(table.stdout)")
+    #expect(
+      table.stdout.contains("2 file(s); index total_size 12,345 bytes (a hint, not checked)"),
+      "\(table.stdout)")
     let json = try quantscope(["inspect", directory.path, "--json"], cache: cache)
-    #expect(json.stdout.contains(#""index_total_size":12345"#) || json.stdout.contains(#""index_total_size": 12345"#), "\(json.stdout)")
+    #expect(
+      json.stdout.contains(#""index_total_size":12345"#)
+        || json.stdout.contains(#""index_total_size": 12345"#), "\(json.stdout)")
   }
 }
 
@@ -440,7 +468,8 @@ extension CommandLineTests {
     #expect(result.status == 2)
     #expect(
       result.stderr.hasPrefix("quantscope: error: 'repotr' is neither a command (inspect, report, ")
-        && result.stderr.hasSuffix(") nor a file or directory (see 'quantscope --help')\n"), "\(result.stderr)")
+        && result.stderr.hasSuffix(") nor a file or directory (see 'quantscope --help')\n"),
+      "\(result.stderr)")
   }
 }
 
@@ -450,7 +479,8 @@ extension CommandLineTests {
   /// `--match` selects the captured modules of the selected weights too.
   @Test func matchAlsoSelectsTheCapturedModules() throws {
     let cache = try TemporaryDirectory("cli")
-    let result = try quantscope(["report", "--match", "layers\\.0\\.mlp\\.down", "--format", "json"], cache: cache)
+    let result = try quantscope(
+      ["report", "--match", "layers\\.0\\.mlp\\.down", "--format", "json"], cache: cache)
     #expect(result.status == 0, "\(result.stderr)")
     struct Document: Decodable {
       struct Tensor: Decodable { var name: String }
@@ -475,15 +505,21 @@ extension CommandLineTests {
   @Test func histogramRangeOption() throws {
     let cache = try TemporaryDirectory("cli")
     let result = try quantscope(
-      ["report", goldenInputs, "--format", "json", "--formats", "nf4", "--range=-0.5,0.5", "--no-cache"], cache: cache)
+      [
+        "report", goldenInputs, "--format", "json", "--formats", "nf4", "--range=-0.5,0.5",
+        "--no-cache",
+      ], cache: cache)
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout.contains(#""range":[-0.5,0.5]"#), "\(result.stdout.prefix(600))")
     let document = try JSONDecoder().decode(ReportDocument.self, from: Data(result.stdout.utf8))
     let histograms = document.tensors.compactMap(\.histogram)
     #expect(!histograms.isEmpty && histograms.allSatisfy { $0.lo == -0.5 && $0.hi == 0.5 })
     for bad in ["0.5,-0.5", "1", "a,b", "0,inf"] {
-      let failed = try quantscope(["report", goldenInputs, "--range=\(bad)", "--no-cache"], cache: cache)
-      #expect(failed.status == 2 && failed.stderr.hasPrefix("quantscope: error: --range must be LO,HI"), "\(bad): \(failed.stderr)")
+      let failed = try quantscope(
+        ["report", goldenInputs, "--range=\(bad)", "--no-cache"], cache: cache)
+      #expect(
+        failed.status == 2 && failed.stderr.hasPrefix("quantscope: error: --range must be LO,HI"),
+        "\(bad): \(failed.stderr)")
     }
   }
 }
@@ -498,26 +534,40 @@ extension CommandLineTests {
     for bad in ["12XB", "-5GB", "GB", "1.5"] {
       let result = try quantscope(["plan", goldenInputs, "--budget", bad], cache: cache)
       #expect(result.status == 2 && result.stdout.isEmpty, "\(bad)")
-      #expect(result.stderr.hasPrefix("quantscope: error: --budget: '\(bad)' is not a size"), "\(result.stderr)")
+      #expect(
+        result.stderr.hasPrefix("quantscope: error: --budget: '\(bad)' is not a size"),
+        "\(result.stderr)")
       #expect(result.stderr.split(separator: "\n").count == 1)
     }
     let missing = try quantscope(["plan", goldenInputs], cache: cache)
     #expect(missing.status == 2 && missing.stderr.contains("--budget"))
     let tiny = try quantscope(["plan", goldenInputs, "--budget", "10"], cache: cache)
     #expect(tiny.status == 2 && tiny.stdout.isEmpty)
-    #expect(tiny.stderr.hasPrefix("quantscope: error: \(goldenInputs): budget 10 B (10 bytes) is below the smallest footprint, "))
+    #expect(
+      tiny.stderr.hasPrefix(
+        "quantscope: error: \(goldenInputs): budget 10 B (10 bytes) is below the smallest footprint, "
+      ))
     #expect(tiny.stderr.split(separator: "\n").count == 1)
-    let int8 = try quantscope(["plan", goldenInputs, "--budget", "1GB", "--quant", "int8"], cache: cache)
+    let int8 = try quantscope(
+      ["plan", goldenInputs, "--budget", "1GB", "--quant", "int8"], cache: cache)
     #expect(int8.status == 0, "\(int8.stderr)")
-    #expect(int8.stdout.contains("int8 keeps nothing in 16-bit: Axolotl's 8-bit path passes no skip list"))
-    let json = try quantscope(["plan", goldenInputs, "--budget", "1GB", "--format", "json"], cache: cache)
+    #expect(
+      int8.stdout.contains("int8 keeps nothing in 16-bit: Axolotl's 8-bit path passes no skip list")
+    )
+    let json = try quantscope(
+      ["plan", goldenInputs, "--budget", "1GB", "--format", "json"], cache: cache)
     #expect(json.status == 0, "\(json.stderr)")
-    for key in ["\"budget_bytes\":1000000000", "\"objective\":\"total\"", "\"choice\":{\"quant\":", "\"memory\":{\"weights_bytes\":", "\"frontier\":[{\"weights_bytes\":"] {
+    for key in [
+      "\"budget_bytes\":1000000000", "\"objective\":\"total\"", "\"choice\":{\"quant\":",
+      "\"memory\":{\"weights_bytes\":", "\"frontier\":[{\"weights_bytes\":",
+    ] {
       #expect(json.stdout.contains(key), "\(key) in \(json.stdout)")
     }
-    let conflict = try quantscope(["plan", goldenInputs, "--budget", "1GB", "--quant", "int8", "--double-quant"], cache: cache)
+    let conflict = try quantscope(
+      ["plan", goldenInputs, "--budget", "1GB", "--quant", "int8", "--double-quant"], cache: cache)
     #expect(conflict.status == 2)
-    let training = try quantscope(["plan", goldenInputs, "--budget", "1GB", "--lora-r", "8"], cache: cache)
+    let training = try quantscope(
+      ["plan", goldenInputs, "--budget", "1GB", "--lora-r", "8"], cache: cache)
     #expect(training.status == 2 && training.stderr.contains("--lora-r needs --training"))
   }
 }

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import TestSupport
 import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The binary as a user installs it: copied alone into an empty folder, run from another empty
 /// folder with a fresh home. The demo, every built-in theme, `report`, `export` and `doctor` must
@@ -21,13 +22,16 @@ import Testing
     let copy = bin + "/quantscope"
     let copied = try ProcessRunner.run("/bin/cp", [built, copy])
     try #require(copied.status == 0, "cp: \(copied.stderr)")
-    let environment = ["-i", "-C", try scratch.subdirectory("work"), "PATH=/usr/bin:/bin", "LANG=C.UTF-8"]
+    let environment =
+      ["-i", "-C", try scratch.subdirectory("work"), "PATH=/usr/bin:/bin", "LANG=C.UTF-8"]
       + IsolatedEnvironment.assignments(root: scratch.path)
-    return Installation(binary: copy, workingDirectory: scratch.file("work"), environment: environment)
+    return Installation(
+      binary: copy, workingDirectory: scratch.file("work"), environment: environment)
   }
 
   func run(_ installation: Installation, _ arguments: [String]) throws -> ProcessResult {
-    try ProcessRunner.run("/usr/bin/env", installation.environment + [installation.binary] + arguments)
+    try ProcessRunner.run(
+      "/usr/bin/env", installation.environment + [installation.binary] + arguments)
   }
 
   @Test func headlessCommandsWorkFromACopiedBinary() throws {
@@ -40,8 +44,12 @@ import Testing
 
     let report = try run(installation, ["report", "demo", "--format", "csv", "--formats", "nf4"])
     #expect(report.status == 0, "\(report.stderr)")
-    let qProj = report.stdout.split(separator: "\n").first { $0.hasPrefix("model.layers.0.self_attn.q_proj.weight,") }
-    #expect(qProj?.contains(",true,") == true && qProj?.contains(",nf4,") == true, "\(report.stdout.prefix(400))")
+    let qProj = report.stdout.split(separator: "\n").first {
+      $0.hasPrefix("model.layers.0.self_attn.q_proj.weight,")
+    }
+    #expect(
+      qProj?.contains(",true,") == true && qProj?.contains(",nf4,") == true,
+      "\(report.stdout.prefix(400))")
 
     let export = try run(installation, ["export", "demo", "-o", "qlora.yml"])
     #expect(export.status == 0, "\(export.stderr)")
@@ -64,7 +72,10 @@ import Testing
     let installation = try install(into: scratch)
     var screens: [String: String] = [:]
     for theme in ["default", "nord", "gruvbox", "mono"] {
-      let run = (["/usr/bin/env"] + installation.environment + ["TERM=tmux-256color", installation.binary, "--theme", theme])
+      let run =
+        (["/usr/bin/env"] + installation.environment + [
+          "TERM=tmux-256color", installation.binary, "--theme", theme,
+        ])
         .map(TmuxSession.quote).joined(separator: " ")
       let session = try TmuxSession(command: run, scratch: scratch.path)
       let home = session.waitFor("QuantScope ▸", "synthetic demo", "model totals")

@@ -1,6 +1,6 @@
 import FoundationEssentials
-import Testing
 import TestSupport
+import Testing
 
 /// Pre-quantized checkpoints through the real binary: inspect's marks and parts, report's JSON,
 /// export as saved, and one-line errors for malformed parts and impossible export options.
@@ -10,7 +10,8 @@ import TestSupport
   static func run(_ arguments: [String], cache: TemporaryDirectory) throws -> ProcessResult {
     let binary = try #require(BuiltBinary.path, "quantscope is built next to the test bundle")
     return try ProcessRunner.run(
-      "/usr/bin/env", IsolatedEnvironment.assignments(root: cache.path) + ["NO_COLOR=1", binary] + arguments)
+      "/usr/bin/env",
+      IsolatedEnvironment.assignments(root: cache.path) + ["NO_COLOR=1", binary] + arguments)
   }
 
   @Test func inspectShowsTheLogicalTensorAndListsItsParts() throws {
@@ -19,26 +20,34 @@ import TestSupport
     #expect(result.status == 0)
     let lines = result.stdout.split(separator: "\n").map(String.init)
     let up = try #require(lines.first { $0.hasPrefix("model.layers.0.mlp.up_proj.weight ") })
-    #expect(up.contains("BF16") && up.contains("128×256") && up.contains("32,768") && up.hasSuffix("stored nf4 (+dq)"))
+    #expect(
+      up.contains("BF16") && up.contains("128×256") && up.contains("32,768")
+        && up.hasSuffix("stored nf4 (+dq)"))
     #expect(lines.contains { $0.hasPrefix("  ↳ nested_absmax ") })
     // The parts are no rows of their own.
     #expect(!lines.contains { $0.hasPrefix("model.layers.0.mlp.up_proj.weight.absmax") })
 
     let json = try Self.run(["inspect", "--json", Self.directory + "/nf4-dq"], cache: cache)
     let document = try JSONDecoder().decode(InspectDocument.self, from: Data(json.stdout.utf8))
-    let tensor = try #require(document.tensors.first { $0.name == "model.layers.0.mlp.up_proj.weight" })
+    let tensor = try #require(
+      document.tensors.first { $0.name == "model.layers.0.mlp.up_proj.weight" })
     let stored = try #require(tensor.stored)
     #expect(stored.format == "nf4" && stored.double_quant && stored.blocksize == 64)
-    #expect(stored.parts.map(\.role) == ["codes", "absmax", "quant_map", "nested_absmax", "nested_quant_map", "quant_state"])
+    #expect(
+      stored.parts.map(\.role) == [
+        "codes", "absmax", "quant_map", "nested_absmax", "nested_quant_map", "quant_state",
+      ])
     #expect(document.tensors.count == 4)
   }
 
   @Test func reportJSONGivesStatsOfTheDequantizedWeightsAndStoredCodes() throws {
     let cache = try TemporaryDirectory("stored-cli")
-    let result = try Self.run(["report", "--format", "json", "--no-cache", Self.directory + "/fp8-block"], cache: cache)
+    let result = try Self.run(
+      ["report", "--format", "json", "--no-cache", Self.directory + "/fp8-block"], cache: cache)
     #expect(result.status == 0)
     let document = try JSONDecoder().decode(ReportDocument.self, from: Data(result.stdout.utf8))
-    let tensor = try #require(document.tensors.first { $0.name == "model.layers.0.mlp.up_proj.weight" })
+    let tensor = try #require(
+      document.tensors.first { $0.name == "model.layers.0.mlp.up_proj.weight" })
     #expect(tensor.shape == [200, 300])
     #expect(tensor.stats.std > 0.02)
     let codes = try #require(tensor.stored_codes)
@@ -54,15 +63,20 @@ import TestSupport
     #expect(saved.stdout.contains("bnb_4bit_quant_type: fp4"))
     #expect(saved.stdout.contains("bnb_4bit_use_double_quant: false"))
     #expect(saved.stdout.contains("- lm_head"))
-    let other = try Self.run(["export", "--no-cache", "--quant", "nf4", Self.directory + "/fp4"], cache: cache)
+    let other = try Self.run(
+      ["export", "--no-cache", "--quant", "nf4", Self.directory + "/fp4"], cache: cache)
     #expect(other.status == 2)
-    #expect(other.stderr.hasPrefix("quantscope: error: ") && other.stderr.split(separator: "\n").count == 1)
+    #expect(
+      other.stderr.hasPrefix("quantscope: error: ")
+        && other.stderr.split(separator: "\n").count == 1)
     #expect(other.stderr.contains("already quantized by bitsandbytes as fp4"))
     let skip = try Self.run(
-      ["export", "--no-cache", "--skip", "model.layers.0.mlp.up_proj", Self.directory + "/fp4"], cache: cache)
+      ["export", "--no-cache", "--skip", "model.layers.0.mlp.up_proj", Self.directory + "/fp4"],
+      cache: cache)
     #expect(skip.status == 2 && skip.stderr.contains("skip list [lm_head]"))
     let fp8 = try Self.run(["export", "--no-cache", Self.directory + "/fp8-row"], cache: cache)
-    #expect(fp8.status == 0 && fp8.stderr.contains("bitsandbytes would load the dequantized weights"))
+    #expect(
+      fp8.status == 0 && fp8.stderr.contains("bitsandbytes would load the dequantized weights"))
   }
 
   @Test func malformedPartsGiveOneLineAndStatusTwo() throws {
@@ -72,18 +86,25 @@ import TestSupport
     let target = try cache.subdirectory("fp8")
     let source = try FileContents.bytes(Self.directory + "/fp8-block/model.safetensors")
     try SafetensorsFixture.write(source, to: target + "/model.safetensors")
-    try cache.write("fp8/config.json", "{\"quantization_config\": {\"weight_block_size\": [64, 64]}}")
+    try cache.write(
+      "fp8/config.json", "{\"quantization_config\": {\"weight_block_size\": [64, 64]}}")
     for command in [["inspect"], ["report"]] {
       let result = try Self.run(command + [target], cache: cache)
       #expect(result.status == 2)
-      #expect(result.stderr.hasPrefix("quantscope: error: \(target)/model.safetensors: tensor model.layers.0.mlp.up_proj.weight: weight_scale_inv"))
+      #expect(
+        result.stderr.hasPrefix(
+          "quantscope: error: \(target)/model.safetensors: tensor model.layers.0.mlp.up_proj.weight: weight_scale_inv"
+        ))
       #expect(result.stderr.split(separator: "\n").count == 1)
     }
   }
 }
 
 private struct InspectDocument: Decodable {
-  struct Part: Decodable { let name: String; let role: String }
+  struct Part: Decodable {
+    let name: String
+    let role: String
+  }
   struct Stored: Decodable {
     let format: String
     let double_quant: Bool

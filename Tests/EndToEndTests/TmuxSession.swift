@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// A private tmux server (`tmux -L qs-<pid>-<n>`) running one program in a 120×40 window, driven
@@ -20,14 +20,17 @@ final class TmuxSession {
     configPath = scratch + "/tmux.conf"
     // remain-on-exit keeps the dead pane, so its exit status and final screen can be read.
     // set-clipboard on: an OSC 52 from the program becomes a paste buffer (`show-buffer`).
-    let config = "set -g remain-on-exit on\nset -g status off\nset -g default-terminal tmux-256color\nset -g set-clipboard on\n"
+    let config =
+      "set -g remain-on-exit on\nset -g status off\nset -g default-terminal tmux-256color\nset -g set-clipboard on\n"
     guard let file = fopen(configPath, "w") else { throw TmuxError("cannot write \(configPath)") }
     fputs(config, file)
     fclose(file)
     let (status, output) = TmuxSession.shell(
-      "tmux -L \(socket) -f \(configPath) new-session -d -x \(width) -y \(height) \(TmuxSession.quote(command)) 2>&1")
+      "tmux -L \(socket) -f \(configPath) new-session -d -x \(width) -y \(height) \(TmuxSession.quote(command)) 2>&1"
+    )
     guard status == 0 else { throw TmuxError("tmux new-session failed: \(output)") }
-    socketPath = TmuxSession.shell("tmux -L \(socket) display-message -p '#{socket_path}'").output
+    socketPath =
+      TmuxSession.shell("tmux -L \(socket) display-message -p '#{socket_path}'").output
       .split(separator: "\n").first.map(String.init) ?? ""
   }
 
@@ -72,10 +75,12 @@ final class TmuxSession {
   /// Column and row of the first place `text` appears on `screen`.
   static func position(of text: String, in screen: String) -> (x: Int, y: Int)? {
     let needle = Array(text)
-    for (row, line) in screen.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (row, line) in screen.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+    {
       let characters = Array(line)
       guard characters.count >= needle.count else { continue }
-      for start in 0...(characters.count - needle.count) where Array(characters[start..<start + needle.count]) == needle {
+      for start in 0...(characters.count - needle.count)
+      where Array(characters[start..<start + needle.count]) == needle {
         return (start, row)
       }
     }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Safetensors
 import TestSupport
 import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The real `quantscope` binary in a private tmux server, on the synthetic demo: open a q_proj,
 /// cycle its bins, raise the threshold, compare, help, resize, quit; then the exit status and the
@@ -16,13 +17,18 @@ struct TmuxTests {
   /// Starts quantscope in a shell that, once it exits, prints its status and waits for a line
   /// before exiting with the same status: the live pane shows the terminal as quantscope left it
   /// (a dead pane reports no cursor), and `#{pane_dead_status}` then gives the status.
-  func start(_ scratch: TemporaryDirectory, extra: String = "", noColour: Bool = false) throws -> TmuxSession {
-    let binary = try #require(Self.binary, "quantscope not found beside the test bundle: run swift build --build-tests")
+  func start(_ scratch: TemporaryDirectory, extra: String = "", noColour: Bool = false) throws
+    -> TmuxSession
+  {
+    let binary = try #require(
+      Self.binary, "quantscope not found beside the test bundle: run swift build --build-tests")
     // Private home, cache, config and state folders: the demo is generated there on first use.
     let colour = noColour ? "NO_COLOR=1" : "-u NO_COLOR"
     let isolated = IsolatedEnvironment.assignments(root: scratch.path).joined(separator: " ")
     let run = "env \(colour) LANG=C.UTF-8 TERM=tmux-256color \(isolated) \(binary) \(extra)"
-    let command = "sh -c " + TmuxSession.quote("\(run); s=$?; echo \"quantscope exited: $s\"; read line; exit $s")
+    let command =
+      "sh -c "
+      + TmuxSession.quote("\(run); s=$?; echo \"quantscope exited: $s\"; read line; exit $s")
     return try TmuxSession(command: command, scratch: scratch.path)
   }
 
@@ -36,13 +42,15 @@ struct TmuxTests {
     #expect(session.format("#{keypad_cursor_flag}") == "0", "keypad mode left on")
     #expect(screen?.contains("QuantScope ▸") == false, "the explorer's screen was left behind")
     let paneStatus = session.waitForExit(nudge: "Enter")
-    #expect(paneStatus == "\(status)" || paneStatus == "", "pane exit status \(paneStatus ?? "none")")
+    #expect(
+      paneStatus == "\(status)" || paneStatus == "", "pane exit status \(paneStatus ?? "none")")
   }
 
   @Test func userSession() throws {
     let scratch = try TemporaryDirectory("tmux")
     let session = try start(scratch)
-    let home = session.waitFor("QuantScope ▸", "synthetic demo", "analysed 39 tensors", "model totals")
+    let home = session.waitFor(
+      "QuantScope ▸", "synthetic demo", "analysed 39 tensors", "model totals")
     try #require(home != nil, "home screen never settled:\n\(session.lastScreen)")
     #expect(home?.contains("engine: cpu") == true)
 
@@ -50,7 +58,9 @@ struct TmuxTests {
     session.send("/")
     session.type("layers.0.self_attn.q_proj")
     session.send("Enter", "G", "Enter")
-    let tensor = session.waitFor("model.layers.0.self_attn.q_proj.weight", "bins: NF4-DQ (nonlinear)", "outlier columns", "rel_err")
+    let tensor = session.waitFor(
+      "model.layers.0.self_attn.q_proj.weight", "bins: NF4-DQ (nonlinear)", "outlier columns",
+      "rel_err")
     try #require(tensor != nil, "tensor screen:\n\(session.lastScreen)")
     #expect(tensor?.contains("512×512 BF16") == true)
 
@@ -71,19 +81,27 @@ struct TmuxTests {
 
     // Help, generated from the key table.
     session.send("?")
-    #expect(session.waitFor("help", "export an Axolotl config", "keep the tensor in 16-bit") != nil, "\(session.lastScreen)")
+    #expect(
+      session.waitFor("help", "export an Axolotl config", "keep the tensor in 16-bit") != nil,
+      "\(session.lastScreen)")
 
     // Resize: smaller than 80×24 says so; back to a size that fits redraws the screen.
     session.tmux("resize-window -t 0 -x 70 -y 20")
     #expect(session.waitFor("terminal too small: 70×20") != nil, "\(session.lastScreen)")
     session.tmux("resize-window -t 0 -x 100 -y 30")
-    let resized = session.waitFor { $0.contains("export an Axolotl config") && !$0.contains("too small") }
+    let resized = session.waitFor {
+      $0.contains("export an Axolotl config") && !$0.contains("too small")
+    }
     #expect(resized != nil, "\(session.lastScreen)")
-    #expect(resized.map { $0.split(separator: "\n", omittingEmptySubsequences: false).count <= 31 } == true)
+    #expect(
+      resized.map { $0.split(separator: "\n", omittingEmptySubsequences: false).count <= 31 }
+        == true)
 
     // Export: the dialog previews the YAML; write it to a path typed in.
     session.send("Escape", "Escape", "e")
-    #expect(session.waitFor("export Axolotl config", "load_in_4bit: true", "path: ./qlora-quantscope.yml") != nil, "\(session.lastScreen)")
+    #expect(
+      session.waitFor("export Axolotl config", "load_in_4bit: true", "path: ./qlora-quantscope.yml")
+        != nil, "\(session.lastScreen)")
     session.send("C-u")
     session.type(scratch.file("out.yml"))
     session.send("Enter")
@@ -118,7 +136,8 @@ struct TmuxTests {
     session.send("o")
     #expect(session.waitFor("outlier map", "source: weights") != nil, "\(session.lastScreen)")
     session.send("a")
-    let map = session.waitFor("activations |x| ≥ 6.0 (capture)", "layer 3", "systematic: 37, 129, 266, 401")
+    let map = session.waitFor(
+      "activations |x| ≥ 6.0 (capture)", "layer 3", "systematic: 37, 129, 266, 401")
     #expect(map != nil, "\(session.lastScreen)")
     // Raising the threshold re-derives the stripes at once (layer 0's dim 266 is exactly 6.0).
     session.send("+")
@@ -131,12 +150,19 @@ struct TmuxTests {
     let scratch = try TemporaryDirectory("tmux-capture-problems")
     // One usable module of the demo, and one name that matches no weight.
     let capture = SafetensorsFixture.valid([
-      (name: "model.layers.0.self_attn.q_proj", dtype: .F32, shape: [2, 512], bytes: [UInt8](repeating: 0, count: 2 * 512 * 4)),
-      (name: "stray.module", dtype: .F32, shape: [2, 4], bytes: [UInt8](repeating: 0, count: 2 * 4 * 4)),
+      (
+        name: "model.layers.0.self_attn.q_proj", dtype: .F32, shape: [2, 512],
+        bytes: [UInt8](repeating: 0, count: 2 * 512 * 4)
+      ),
+      (
+        name: "stray.module", dtype: .F32, shape: [2, 4],
+        bytes: [UInt8](repeating: 0, count: 2 * 4 * 4)
+      ),
     ])
     try SafetensorsFixture.write(capture, to: scratch.file("capture.safetensors"))
     let session = try start(scratch, extra: "--activations \(scratch.file("capture.safetensors"))")
-    let home = session.waitFor("QuantScope ▸", "capture: stray.module: no tensor stray.module.weight")
+    let home = session.waitFor(
+      "QuantScope ▸", "capture: stray.module: no tensor stray.module.weight")
     #expect(home != nil, "\(session.lastScreen)")
     session.send("q")
     // The warning printed before the UI started is on the restored terminal.
@@ -160,7 +186,9 @@ struct TmuxTests {
     let scratch = try TemporaryDirectory("tmux-theme")
     let session = try start(scratch, extra: "--theme no-such-theme")
     let screen = session.waitFor("quantscope exited: 2")
-    #expect(screen?.contains("quantscope: error: theme 'no-such-theme' not found") == true, "\(session.lastScreen)")
+    #expect(
+      screen?.contains("quantscope: error: theme 'no-such-theme' not found") == true,
+      "\(session.lastScreen)")
     let paneStatus = session.waitForExit(nudge: "Enter")
     #expect(paneStatus == "2" || paneStatus == "", "pane exit status \(paneStatus ?? "none")")
   }

@@ -1,9 +1,10 @@
 import FoundationEssentials
-@testable import Engine
 import Safetensors
 import Synthetic
 import TestSupport
 import Testing
+
+@testable import Engine
 
 /// The architecture rules against what transformers 5 and bitsandbytes 0.50.2 do
 /// (Tests/Fixtures/checkpoints/architectures.json, made by scripts/checkpoint-fixtures.py).
@@ -31,7 +32,8 @@ import Testing
 
   static func architecture(_ preset: Preset, transformers: Int = 5) -> ModelArchitecture {
     let config = CheckpointConfig.parse(Array(preset.configJSON(nameOrPath: "x").utf8))
-    return ModelArchitecture(config: config, transformersMajor: transformers, tensorNames: preset.tensors.map(\.name))
+    return ModelArchitecture(
+      config: config, transformersMajor: transformers, tensorNames: preset.tensors.map(\.name))
   }
 
   @Test(arguments: presets.map(\.0))
@@ -58,7 +60,8 @@ import Testing
     let architecture = Self.architecture(preset)
     for tensor in preset.tensors {
       let role = architecture.role(name: tensor.name, shape: tensor.shape)
-      #expect(role.quantizable == expected.quantized_4bit[tensor.name], "\(tensor.name): \(role.reason)")
+      #expect(
+        role.quantizable == expected.quantized_4bit[tensor.name], "\(tensor.name): \(role.reason)")
     }
   }
 
@@ -74,11 +77,13 @@ import Testing
     #expect(v4.role(name: gate, shape: [8, 256]).module == .router)
     #expect(
       v4.role(name: gate, shape: [8, 256]).reason
-        == "router Linear (transformers 4): quantized by bitsandbytes; worth keeping in 16-bit (it picks the experts)")
+        == "router Linear (transformers 4): quantized by bitsandbytes; worth keeping in 16-bit (it picks the experts)"
+    )
     #expect(!v5.role(name: w1, shape: [384, 256]).quantizable)
     #expect(
       v5.role(name: w1, shape: [384, 256]).reason
-        == "expert 3 Linear: transformers 5 merges it into a fused 3-D parameter at load — bitsandbytes leaves it 16-bit")
+        == "expert 3 Linear: transformers 5 merges it into a fused 3-D parameter at load — bitsandbytes leaves it 16-bit"
+    )
     #expect(!v5.role(name: gate, shape: [8, 256]).quantizable)
   }
 
@@ -98,8 +103,13 @@ import Testing
     let architecture = Self.architecture(Preset.gpt2.small.layers(1))
     let role = architecture.role(name: "transformer.h.0.mlp.c_fc.weight", shape: [128, 512])
     #expect(role.quantizable && role.transposed && role.module == .mlp)
-    #expect(role.reason == "GPT-2 Conv1D weight stored [in, out]: transformers transposes it, bitsandbytes quantizes the transpose")
-    #expect(architecture.role(name: "transformer.h.0.attn.c_attn.weight", shape: [128, 384]).module == .attention)
+    #expect(
+      role.reason
+        == "GPT-2 Conv1D weight stored [in, out]: transformers transposes it, bitsandbytes quantizes the transpose"
+    )
+    #expect(
+      architecture.role(name: "transformer.h.0.attn.c_attn.weight", shape: [128, 384]).module
+        == .attention)
     // A LLaMA model has no Conv1D, whatever its names.
     let llama = Self.architecture(Preset.llama1B.layers(1))
     #expect(!llama.role(name: "model.layers.0.mlp.c_proj.weight", shape: [8, 8]).transposed)
@@ -109,7 +119,10 @@ import Testing
     let architecture = Self.architecture(Preset.gpt2.small.layers(1))
     #expect(architecture.hasTiedEmbeddings)
     let wte = architecture.role(name: "transformer.wte.weight", shape: [2048, 128])
-    #expect(wte.reason == "embedding, tied to the output head (tie_word_embeddings): nn.Embedding is not converted; counted once")
+    #expect(
+      wte.reason
+        == "embedding, tied to the output head (tie_word_embeddings): nn.Embedding is not converted; counted once"
+    )
     #expect(wte.isTiedToHead)
     #expect(!architecture.role(name: "transformer.wpe.weight", shape: [256, 128]).isTiedToHead)
     let wpe = architecture.role(name: "transformer.wpe.weight", shape: [256, 128])
@@ -122,10 +135,14 @@ import Testing
   }
 
   @Test func slashSeparatedNamesSplitLikeDottedNames() {
-    #expect(ModelArchitecture.pathComponents("encoder/layer_0/ffn/linear_0/weight")
-      == ["encoder", "layer", "0", "ffn", "linear", "0", "weight"])
+    #expect(
+      ModelArchitecture.pathComponents("encoder/layer_0/ffn/linear_0/weight")
+        == ["encoder", "layer", "0", "ffn", "linear", "0", "weight"])
     #expect(ModelArchitecture.pathComponents("dense/kernel:0") == ["dense", "kernel"])
-    #expect(ModelArchitecture.pathComponents("model.layers.0.q_proj.weight") == ["model", "layers", "0", "q_proj", "weight"])
+    #expect(
+      ModelArchitecture.pathComponents("model.layers.0.q_proj.weight") == [
+        "model", "layers", "0", "q_proj", "weight",
+      ])
     // Underscored names in dotted checkpoints are left whole.
     #expect(ModelArchitecture.pathComponents("a.layer_0.w") == ["a", "layer_0", "w"])
   }
@@ -149,7 +166,8 @@ import Testing
     let tensor = try #require(checkpoint.tensors.first { $0.name == expected.tensor })
     #expect(tensor.shape == [128, 512])
     let analysis = try CPUBackend(threads: 2).analyse(
-      tensor, in: checkpoint, settings: AnalysisSettings(formats: [.nf4, .int8]), cancel: nil, progress: nil)
+      tensor, in: checkpoint, settings: AnalysisSettings(formats: [.nf4, .int8]), cancel: nil,
+      progress: nil)
     #expect(analysis.quantizable)
     #expect(analysis.outliers?.indices == [expected.outlier_input_feature])
     #expect(analysis.outliers?.columnAbsmax.count == 128)
@@ -170,13 +188,17 @@ import Testing
     var values = [Float](repeating: 0, count: experts * hidden * width)
     var random = SplitMix64(seed: 7)
     for index in values.indices { values[index] = Float(Int(random.next() % 2001) - 1000) / 50_000 }
-    for column in stride(from: 0, to: width, by: 4) { values[(2 * hidden + 5) * width + column] = 9 }
+    for column in stride(from: 0, to: width, by: 4) {
+      values[(2 * hidden + 5) * width + column] = 9
+    }
     let bytes = values.withUnsafeBytes { Array($0) }
     let name = "model.layers.0.mlp.experts.gate_up_proj"
     try SafetensorsFixture.write(
-      SafetensorsFixture.valid([(name, .F32, [experts, hidden, width], bytes)]), to: directory.file("model.safetensors"))
+      SafetensorsFixture.valid([(name, .F32, [experts, hidden, width], bytes)]),
+      to: directory.file("model.safetensors"))
     try SafetensorsFixture.write(
-      Array(#"{"model_type": "gpt_oss", "num_local_experts": 4, "tie_word_embeddings": false}"#.utf8),
+      Array(
+        #"{"model_type": "gpt_oss", "num_local_experts": 4, "tie_word_embeddings": false}"#.utf8),
       to: directory.file("config.json"))
     let stored = try Checkpoint.open(directory.path)
     let checkpoint = ModelArchitecture(stored).expandingFusedExperts(stored)
@@ -187,7 +209,8 @@ import Testing
     for (expert, slice) in checkpoint.tensors.enumerated() {
       #expect(slice.shape == [hidden, width])
       let analysis = try backend.analyse(
-        slice, in: checkpoint, settings: AnalysisSettings(formats: [.nf4]), cancel: nil, progress: nil)
+        slice, in: checkpoint, settings: AnalysisSettings(formats: [.nf4]), cancel: nil,
+        progress: nil)
       #expect(!analysis.quantizable)
       // Input-first slices are read transposed: the outlier is input feature 5, a column.
       #expect(analysis.outliers?.indices == (expert == 2 ? [5] : []), "expert \(expert)")
@@ -212,11 +235,14 @@ import Testing
     let tensors = preset.tensors.map { tensor in
       let bytes = UInt64(tensor.shape.reduce(1, *) * 2)
       defer { offset += bytes }
-      return TensorInfo(name: tensor.name, dtype: .BF16, shape: tensor.shape, fileIndex: 0, fileOffset: offset, byteCount: bytes)
+      return TensorInfo(
+        name: tensor.name, dtype: .BF16, shape: tensor.shape, fileIndex: 0, fileOffset: offset,
+        byteCount: bytes)
     }
     let architecture = ArchitectureTests.architecture(preset)
     let totals = ModelTotals(
-      tensors: tensors, analyses: tensors.map { _ in nil }, settings: AnalysisSettings(formats: [.nf4]),
+      tensors: tensors, analyses: tensors.map { _ in nil },
+      settings: AnalysisSettings(formats: [.nf4]),
       architecture: architecture)
     let share = totals.sixteenBitShare(keeping: [])
     #expect(share.params == expectedAll)
@@ -233,7 +259,11 @@ import Testing
     for token in [1, 4] { values[token * features + 37] = 10 }
     let path = directory.file("capture.safetensors")
     try SafetensorsFixture.write(
-      SafetensorsFixture.valid([("transformer.h.0.mlp.c_fc", .F32, [tokens, features], values.withUnsafeBytes { Array($0) })]),
+      SafetensorsFixture.valid([
+        (
+          "transformer.h.0.mlp.c_fc", .F32, [tokens, features], values.withUnsafeBytes { Array($0) }
+        )
+      ]),
       to: path)
     return path
   }
@@ -256,8 +286,9 @@ import Testing
     let capture = try Checkpoint.open(try Self.writeCapture(features: 512, in: directory))
     let matched = ActivationCapture.match(capture: capture, weights: weights)
     #expect(matched.entries.isEmpty)
-    #expect(matched.problems == [
-      "transformer.h.0.mlp.c_fc: capture has 512 features, transformer.h.0.mlp.c_fc.weight has 128 input features (Conv1D rows)"
-    ])
+    #expect(
+      matched.problems == [
+        "transformer.h.0.mlp.c_fc: capture has 512 features, transformer.h.0.mlp.c_fc.weight has 128 input features (Conv1D rows)"
+      ])
   }
 }

@@ -26,7 +26,8 @@ extension CUDABackendParityTests {
   ) {
     let name = cpu.name
     #expect(gpu.stats.nans == cpu.stats.nans, "\(name) nans", sourceLocation: sourceLocation)
-    #expect(gpu.stats.infinities == cpu.stats.infinities, "\(name) infs", sourceLocation: sourceLocation)
+    #expect(
+      gpu.stats.infinities == cpu.stats.infinities, "\(name) infs", sourceLocation: sourceLocation)
     #expect(gpu.stats.zeros == cpu.stats.zeros, "\(name) zeros", sourceLocation: sourceLocation)
     #expect(gpu.stats.min == cpu.stats.min, "\(name) min", sourceLocation: sourceLocation)
     #expect(gpu.stats.max == cpu.stats.max, "\(name) max", sourceLocation: sourceLocation)
@@ -39,15 +40,20 @@ extension CUDABackendParityTests {
       sourceLocation: sourceLocation)
     #expect(gpu.outliers == cpu.outliers, "\(name) outliers", sourceLocation: sourceLocation)
     #expect(
-      Set(gpu.formats.keys) == Set(cpu.formats.keys), "\(name) formats", sourceLocation: sourceLocation)
+      Set(gpu.formats.keys) == Set(cpu.formats.keys), "\(name) formats",
+      sourceLocation: sourceLocation)
     for (format, expected) in cpu.formats {
       guard let actual = gpu.formats[format] else { continue }
       let label = "\(name) \(format.rawValue)"
-      #expect(actual.codeCounts == expected.codeCounts, "\(label) codes", sourceLocation: sourceLocation)
       #expect(
-        actual.maxAbsErr == expected.maxAbsErr || (actual.maxAbsErr.isNaN && expected.maxAbsErr.isNaN),
+        actual.codeCounts == expected.codeCounts, "\(label) codes", sourceLocation: sourceLocation)
+      #expect(
+        actual.maxAbsErr == expected.maxAbsErr
+          || (actual.maxAbsErr.isNaN && expected.maxAbsErr.isNaN),
         "\(label) max_abs_err", sourceLocation: sourceLocation)
-      #expect(actual.bitsPerParam == expected.bitsPerParam, "\(label) bits", sourceLocation: sourceLocation)
+      #expect(
+        actual.bitsPerParam == expected.bitsPerParam, "\(label) bits",
+        sourceLocation: sourceLocation)
       for (field, a, b) in [
         ("mse", actual.mse, expected.mse), ("rmse", actual.rmse, expected.rmse),
         ("rel_err", actual.relErr, expected.relErr), ("sqnr_db", actual.sqnrDB, expected.sqnrDB),
@@ -85,13 +91,14 @@ extension CUDABackendParityTests {
 
   /// Tensors larger than a tiny memory limit: streamed in many chunks over both streams, twice.
   @Test func streamedTensorsMatch() throws {
-    try Self.compareStreamed(backend: try CUDABackend.load(deviceMemoryLimit: 2 << 20).get(), rows: 1024)
+    try Self.compareStreamed(
+      backend: try CUDABackend.load(deviceMemoryLimit: 2 << 20).get(), rows: 1024)
   }
 
   /// Writes BF16, F16, F32 and 1-D tensors (with sparse large values) and compares them.
   static func compareStreamed(backend: CUDABackend, rows: Int, blocksize: Int = 64) throws {
     let directory = try TemporaryDirectory("cuda-parity")
-    var random = SplitMix64(seed: 20261129)
+    var random = SplitMix64(seed: 20_261_129)
     func values(_ count: Int) -> [Float] {
       (0..<count).map { index in
         let u = Float(random.next() >> 40) / Float(1 << 24) - 0.5

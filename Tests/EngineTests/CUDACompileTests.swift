@@ -3,7 +3,7 @@ import Testing
 @testable import Engine
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// NVRTC compiles of the embedded kernels; needs NVRTC (installed in CI by .ci/install-nvrtc.sh),

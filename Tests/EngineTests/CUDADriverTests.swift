@@ -3,7 +3,7 @@ import Testing
 @testable import Engine
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The run-time loader's failure paths and target selection; needs no GPU.
@@ -73,19 +73,24 @@ extension CUDADriverTests {
 
   @Test func versionedFilesAreFoundNewestFirst() throws {
     var template = Array("/tmp/qs-cuda-test-XXXXXX".utf8CString)
-    let directory = try #require(template.withUnsafeMutableBufferPointer { $0.baseAddress.flatMap(mkdtemp) })
+    let directory = try #require(
+      template.withUnsafeMutableBufferPointer { $0.baseAddress.flatMap(mkdtemp) })
     let path = String(cString: directory)
     defer {
-      for name in ["libfake.so.11.8.89", "libfake.so.12.1", "libfake.so.x", "libfake-builtins.so.12"] {
+      for name in [
+        "libfake.so.11.8.89", "libfake.so.12.1", "libfake.so.x", "libfake-builtins.so.12",
+      ] {
         unlink(path + "/" + name)
       }
       rmdir(path)
     }
-    for name in ["libfake.so.11.8.89", "libfake.so.12.1", "libfake.so.x", "libfake-builtins.so.12"] {
+    for name in ["libfake.so.11.8.89", "libfake.so.12.1", "libfake.so.x", "libfake-builtins.so.12"]
+    {
       let file = fopen(path + "/" + name, "w")
       if let file { fclose(file) }
     }
-    let found = CUDALibrary.versionedFiles(prefix: "libfake.so.", directories: [path, "/nonexistent"])
+    let found = CUDALibrary.versionedFiles(
+      prefix: "libfake.so.", directories: [path, "/nonexistent"])
     #expect(found == [path + "/libfake.so.12.1", path + "/libfake.so.11.8.89"])
   }
 }
@@ -95,10 +100,12 @@ extension CUDADriverTests {
 extension CUDADriverTests {
   @Test func compileFailureIsOneLine() {
     let error = CUDAError.compile(
-      arch: "sm_90", log: "kernels.cu(3): error: identifier \"x\" is undefined\n\n1 error detected\n")
+      arch: "sm_90",
+      log: "kernels.cu(3): error: identifier \"x\" is undefined\n\n1 error detected\n")
     #expect(
       error.unavailableReason
-        == "GPU: kernel compile failed: kernels.cu(3): error: identifier \"x\" is undefined | 1 error detected")
+        == "GPU: kernel compile failed: kernels.cu(3): error: identifier \"x\" is undefined | 1 error detected"
+    )
   }
 
   @Test func noDeviceReasons() {
@@ -126,7 +133,9 @@ extension CUDADriverTests {
       let bits = value.bitPattern
       return bits >> 63 == 1 ? ~bits : bits | (1 << 63)
     }
-    for value in [0.0, -0.0, 1.5, -1.5, .leastNonzeroMagnitude, -.infinity, .infinity, 65504, -3.25e-5] {
+    for value in [
+      0.0, -0.0, 1.5, -1.5, .leastNonzeroMagnitude, -.infinity, .infinity, 65504, -3.25e-5,
+    ] {
       #expect(CUDATensorPipeline.decode(key(value)).bitPattern == value.bitPattern)
     }
     #expect(key(-2) < key(-1) && key(-1) < key(0) && key(0) < key(1e-300) && key(1) < key(2))

@@ -5,7 +5,7 @@ import Testing
 @testable import Engine
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The whole CUDA backend — driver calls, chunked streaming, kernels, reductions — run against

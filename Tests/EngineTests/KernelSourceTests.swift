@@ -5,7 +5,7 @@ import Testing
 @testable import Engine
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The embedded CUDA source and its table header against the C kernels they mirror; needs no GPU
@@ -43,7 +43,9 @@ extension KernelSourceTests {
     let literal = #/-?0x[0-9a-fA-F]+(\.[0-9a-fA-F]*)?p[+-]?\d+f/#
     for match in source.matches(of: table) {
       let withoutComments = match.output.3.replacing(#//\*[^*]*\*//#, with: "")
-      tables[String(match.output.1)] = withoutComments.matches(of: literal).map { String($0.output.0) }
+      tables[String(match.output.1)] = withoutComments.matches(of: literal).map {
+        String($0.output.0)
+      }
     }
     return tables
   }

@@ -18,8 +18,9 @@ import Testing
     let derived = try #require(state.activationOutliers)
     #expect(derived.dimsByLayer == analysis.outlierDimsByLayer)
     #expect(derived.systematic.map(\.dim) == analysis.systematicDims.map(\.dim))
-    #expect(derived.systematic.filter { $0.features == DemoActivations.hidden }.map(\.dim)
-      == DemoActivations.systematicHiddenDims)
+    #expect(
+      derived.systematic.filter { $0.features == DemoActivations.hidden }.map(\.dim)
+        == DemoActivations.systematicHiddenDims)
   }
 
   @Test func thresholdChangeRederivesActivationOutlierDims() throws {
@@ -55,7 +56,9 @@ import Testing
     state.handle(.character("a"), pageHeight: 10)
     #expect(state.mapSource == .weights)
     #expect(state.status?.contains("no activation capture loaded") == true)
-    #expect(KeyBindings.table.contains { $0.action == .toggleSource && $0.keys.contains(.character("a")) })
+    #expect(
+      KeyBindings.table.contains { $0.action == .toggleSource && $0.keys.contains(.character("a")) }
+    )
   }
 
   @Test func sourceToggleSwitchesTheMap() throws {
@@ -101,9 +104,18 @@ import Testing
 extension ActivationExplorerTests {
   @Test func captureProblemsGoToTheStatusLine() {
     var state = Fixture.state()
-    let problems = ["stray: no tensor stray.weight in the weight checkpoint", "model.layers.0.mlp.up_proj: 32 features, the weight has 64 columns"]
-    state.receiveActivations(ActivationAnalysis(path: "capture.safetensors", settings: ActivationSettings(), modules: [], problems: problems))
-    #expect(state.status == "capture: stray: no tensor stray.weight in the weight checkpoint (+1 more, printed on start)")
+    let problems = [
+      "stray: no tensor stray.weight in the weight checkpoint",
+      "model.layers.0.mlp.up_proj: 32 features, the weight has 64 columns",
+    ]
+    state.receiveActivations(
+      ActivationAnalysis(
+        path: "capture.safetensors", settings: ActivationSettings(), modules: [], problems: problems
+      ))
+    #expect(
+      state.status
+        == "capture: stray: no tensor stray.weight in the weight checkpoint (+1 more, printed on start)"
+    )
   }
 
   @Test func modelHeaderShowsTheCaptureProgress() {
@@ -119,18 +131,25 @@ extension ActivationExplorerTests {
 
 extension ActivationExplorerTests {
   /// A 1-D capture (a max |x| profile) of `name` with `outliers` at 20 and the rest at 1.
-  static func profile(_ name: String, outliers: [Int], features: Int = Fixture.hidden) -> ModuleActivation {
+  static func profile(_ name: String, outliers: [Int], features: Int = Fixture.hidden)
+    -> ModuleActivation
+  {
     var values = [Float](repeating: 1, count: features)
     for dim in outliers { values[dim] = 20 }
-    return ActivationAnalysis.analyze(module: name, featureMax: values, outFeatures: 4, settings: ActivationSettings())
+    return ActivationAnalysis.analyze(
+      module: name, featureMax: values, outFeatures: 4, settings: ActivationSettings())
   }
 
   /// The capture of a BERT-like model: 3 layers and a pooler outside them. Dim 7 is an outlier in
   /// every layer; dim 30 in layer 0 and the pooler only (one layer: not systematic).
   static func captureWithAPooler() -> ActivationAnalysis {
-    let modules = (0..<3).map { profile("model.layers.\($0).self_attn.q_proj", outliers: $0 == 0 ? [7, 30] : [7]) }
+    let modules =
+      (0..<3).map {
+        profile("model.layers.\($0).self_attn.q_proj", outliers: $0 == 0 ? [7, 30] : [7])
+      }
       + [profile("pooler.dense", outliers: [7, 30, 50])]
-    return ActivationAnalysis(path: "acts.safetensors", settings: ActivationSettings(), modules: modules, problems: [])
+    return ActivationAnalysis(
+      path: "acts.safetensors", settings: ActivationSettings(), modules: modules, problems: [])
   }
 
   @Test func thePoolerIsNoLayerOfTheSystematicRule() {
@@ -162,6 +181,9 @@ extension ActivationExplorerTests {
     let dim7 = OutlierMapScreen.labelWidth + 1 + 7
     #expect(Array(rows[6])[dim7] == "↑", "\(rows[6])")
     #expect(String(Array(rows[7])[dim7...].prefix(2)) == "7 ", "\(rows[7])")
-    #expect(canvas.text.contains("4 modules captured · 4 with outlier features · outside the layers: pooler.dense (3 outlier features)"), "\(canvas.text)")
+    #expect(
+      canvas.text.contains(
+        "4 modules captured · 4 with outlier features · outside the layers: pooler.dense (3 outlier features)"
+      ), "\(canvas.text)")
   }
 }

@@ -1,6 +1,6 @@
 import Engine
-import TestSupport
 import Terminal
+import TestSupport
 import Testing
 
 @testable import Explorer
@@ -20,11 +20,17 @@ import Testing
 extension AppStateTests {
   @Test func tensorsGroupByBlockThenModule() {
     let state = Fixture.state()
-    #expect(Array(labels(state).prefix(6)) == [
-      "embed_tokens", "model.layers.0", " input_layernorm", " self_attn", "  q_proj", "  k_proj",
-    ].map { $0 == "embed_tokens" ? "model.embed_tokens" : $0 })
+    #expect(
+      Array(labels(state).prefix(6))
+        == [
+          "embed_tokens", "model.layers.0", " input_layernorm", " self_attn", "  q_proj",
+          "  k_proj",
+        ].map { $0 == "embed_tokens" ? "model.embed_tokens" : $0 })
     // Blocks after the first start folded; top-level leaves close the list.
-    #expect(Array(labels(state).suffix(4)) == ["model.layers.1", "model.layers.2", "model.norm", "lm_head"])
+    #expect(
+      Array(labels(state).suffix(4)) == [
+        "model.layers.1", "model.layers.2", "model.norm", "lm_head",
+      ])
   }
 
   @Test func enterFoldsAndUnfoldsGroupsAndLeftGoesToTheParent() {
@@ -41,7 +47,8 @@ extension AppStateTests {
     let state = Fixture.state()
     let group = try #require(state.rows.first { $0.label == "model.layers.2" })
     let worst = try #require(state.nodeMetric(group.node, .nf4))
-    let downProj = try #require(state.metricValue(Fixture.index("model.layers.2.mlp.down_proj.weight"), .nf4))
+    let downProj = try #require(
+      state.metricValue(Fixture.index("model.layers.2.mlp.down_proj.weight"), .nf4))
     #expect(worst == downProj)
   }
 }
@@ -61,9 +68,10 @@ extension AppStateTests {
   @Test func filterIsARegexWhenItCompiles() {
     var state = Fixture.state()
     state.filter = #"layers\.[12]\..*down"#
-    #expect(state.rows.compactMap(\.tensorIndex).map { state.checkpoint.tensors[$0].name } == [
-      "model.layers.1.mlp.down_proj.weight", "model.layers.2.mlp.down_proj.weight",
-    ])
+    #expect(
+      state.rows.compactMap(\.tensorIndex).map { state.checkpoint.tensors[$0].name } == [
+        "model.layers.1.mlp.down_proj.weight", "model.layers.2.mlp.down_proj.weight",
+      ])
     state.filter = "q_proj("  // not a regex: a substring
     #expect(state.rows.isEmpty)
   }
@@ -128,7 +136,9 @@ extension AppStateTests {
     var canvas = Canvas(width: 160, height: 50)
     Screens.render(state, into: &canvas, context: RenderContext(isMonochrome: false))
     let plain = InspectRenderer.byteText(state.totals.memoryBytes(format: .int8, keeping: []))
-    #expect(canvas.text.contains("→ int8 \(plain) (1 kept: not applied by 8-bit loading)"), "\(canvas.text)")
+    #expect(
+      canvas.text.contains("→ int8 \(plain) (1 kept: not applied by 8-bit loading)"),
+      "\(canvas.text)")
   }
 
   /// The progress line never writes over the settings on the right of the header, at any width.
@@ -142,7 +152,8 @@ extension AppStateTests {
       Screens.render(state, into: &canvas, context: RenderContext(isMonochrome: false))
       let line = String(canvas.text.split(separator: "\n", omittingEmptySubsequences: false)[1])
       #expect(line.contains("analysing") && line.contains("9/30"), "\(width): \(line)")
-      #expect(line.hasSuffix("format: nf4  view: nf4 rel_err  threshold: 6.0 "), "\(width): \(line)")
+      #expect(
+        line.hasSuffix("format: nf4  view: nf4 rel_err  threshold: 6.0 "), "\(width): \(line)")
     }
   }
 
@@ -256,7 +267,10 @@ extension AppStateTests {
     var seen: [Key: Action] = [:]
     for binding in KeyBindings.table where binding.applies(to: screen) && !binding.screens.isEmpty {
       for key in binding.keys {
-        #expect(seen[key] == nil, "\(key) on \(screen.rawValue): \(seen[key].map(\.rawValue) ?? "") and \(binding.action.rawValue)")
+        #expect(
+          seen[key] == nil,
+          "\(key) on \(screen.rawValue): \(seen[key].map(\.rawValue) ?? "") and \(binding.action.rawValue)"
+        )
         seen[key] = binding.action
       }
     }
@@ -285,8 +299,14 @@ extension AppStateTests {
   }
 
   @Test func compareLabelsTellModuleKindsApart() {
-    #expect(LayerMatrix.shortestUniqueSuffixes(["attention.output.dense", "intermediate.dense", "output.dense", "attention.self.key"])
-      == ["a.o.dense", "i.dense", "output.dense", "key"])
-    #expect(LayerMatrix.shortestUniqueSuffixes(["self_attn.q_proj", "mlp.down_proj"]) == ["q_proj", "down_proj"])
+    #expect(
+      LayerMatrix.shortestUniqueSuffixes([
+        "attention.output.dense", "intermediate.dense", "output.dense", "attention.self.key",
+      ])
+        == ["a.o.dense", "i.dense", "output.dense", "key"])
+    #expect(
+      LayerMatrix.shortestUniqueSuffixes(["self_attn.q_proj", "mlp.down_proj"]) == [
+        "q_proj", "down_proj",
+      ])
   }
 }

@@ -1,7 +1,7 @@
 import Engine
-import Terminal
 import Safetensors
 import Synthetic
+import Terminal
 import TestSupport
 import Testing
 
@@ -26,22 +26,28 @@ import Testing
   @Test func slashSeparatedNamesGroupIntoBlocks() {
     let names = [
       "encoder/position_encodings/encodings",
-      "encoder/layer_0/self_attention/linear_0/weight", "encoder/layer_0/self_attention/linear_1/weight",
+      "encoder/layer_0/self_attention/linear_0/weight",
+      "encoder/layer_0/self_attention/linear_1/weight",
       "encoder/layer_0/ffn/linear_0/weight", "encoder/layer_0/ffn/linear_1/weight",
-      "encoder/layer_1/self_attention/linear_0/weight", "encoder/layer_1/self_attention/linear_1/weight",
+      "encoder/layer_1/self_attention/linear_0/weight",
+      "encoder/layer_1/self_attention/linear_1/weight",
       "encoder/layer_1/ffn/linear_0/weight", "encoder/layer_1/ffn/linear_1/weight",
     ]
     let tree = ModelTree(names: names)
     #expect(tree.blockIDs == ["encoder.layer.0", "encoder.layer.1"])
-    #expect(Self.outline(tree) == [
-      "encoder.position_encodings.encodings",
-      "encoder.layer.0", "  self_attention", "    linear.0", "    linear.1", "  ffn", "    linear.0", "    linear.1",
-      "encoder.layer.1", "  self_attention", "    linear.0", "    linear.1", "  ffn", "    linear.0", "    linear.1",
-    ])
+    #expect(
+      Self.outline(tree) == [
+        "encoder.position_encodings.encodings",
+        "encoder.layer.0", "  self_attention", "    linear.0", "    linear.1", "  ffn",
+        "    linear.0", "    linear.1",
+        "encoder.layer.1", "  self_attention", "    linear.0", "    linear.1", "  ffn",
+        "    linear.0", "    linear.1",
+      ])
     #expect(tree.kindOfTensor[1] == "self_attention.linear.0")
     #expect(tree.blockOfTensor[0] == nil)
     // Leaves keep the tensor's real name as their id.
-    #expect(tree.nodes.contains { $0.id == "encoder/layer_1/ffn/linear_1/weight" && $0.tensorIndex == 8 })
+    #expect(
+      tree.nodes.contains { $0.id == "encoder/layer_1/ffn/linear_1/weight" && $0.tensorIndex == 8 })
   }
 
   @Test func slashNamedCheckpointHasALayeredMatrixAndNoPositionTable() {
@@ -52,11 +58,17 @@ import Testing
     var offset: UInt64 = 0
     let tensors = names.map { name in
       defer { offset += 64 * 64 * 2 }
-      return TensorInfo(name: name, dtype: .BF16, shape: [64, 64], fileIndex: 0, fileOffset: 8 + offset, byteCount: 64 * 64 * 2)
+      return TensorInfo(
+        name: name, dtype: .BF16, shape: [64, 64], fileIndex: 0, fileOffset: 8 + offset,
+        byteCount: 64 * 64 * 2)
     }
-    let file = SafetensorsFile(path: "/m/model.safetensors", size: offset + 8, modificationTime: 0, headerLength: 0, metadata: nil)
-    let checkpoint = Checkpoint(path: "/m", indexPath: nil, totalSizeHint: nil, files: [file], tensors: tensors, warnings: [])
-    let state = AppState(checkpoint: checkpoint, isDemo: false, settings: AnalysisSettings(), engineLabel: "cpu")
+    let file = SafetensorsFile(
+      path: "/m/model.safetensors", size: offset + 8, modificationTime: 0, headerLength: 0,
+      metadata: nil)
+    let checkpoint = Checkpoint(
+      path: "/m", indexPath: nil, totalSizeHint: nil, files: [file], tensors: tensors, warnings: [])
+    let state = AppState(
+      checkpoint: checkpoint, isDemo: false, settings: AnalysisSettings(), engineLabel: "cpu")
     let matrix = LayerMatrix(state)
     #expect(matrix.layers == ["encoder.layer.0", "encoder.layer.1"])
     #expect(matrix.kinds == ["ffn.linear.0"])
@@ -68,12 +80,19 @@ import Testing
     let names = preset.tensors.map(\.name)
     let tree = ModelTree(names: names)
     let outline = Self.outline(tree)
-    #expect(outline.prefix(8) == [
-      "model.embed_tokens", "model.layers.0", "  self_attn", "    q_proj", "    k_proj", "    v_proj", "    o_proj",
-      "  block_sparse_moe",
-    ])
-    #expect(outline[8...].prefix(6) == ["    gate", "    experts", "      0", "        w1", "        w2", "        w3"])
-    #expect(outline.filter { $0.hasPrefix("      ") && !$0.hasPrefix("        ") } == (0..<8).map { "      \($0)" })
+    #expect(
+      outline.prefix(8) == [
+        "model.embed_tokens", "model.layers.0", "  self_attn", "    q_proj", "    k_proj",
+        "    v_proj", "    o_proj",
+        "  block_sparse_moe",
+      ])
+    #expect(
+      outline[8...].prefix(6) == [
+        "    gate", "    experts", "      0", "        w1", "        w2", "        w3",
+      ])
+    #expect(
+      outline.filter { $0.hasPrefix("      ") && !$0.hasPrefix("        ") }
+        == (0..<8).map { "      \($0)" })
     #expect(tree.expertGroupIDs == ["model.layers.0.block_sparse_moe.experts"])
     let w2 = names.firstIndex(of: "model.layers.0.block_sparse_moe.experts.5.w2.weight") ?? -1
     #expect(tree.kindOfTensor[w2] == "block_sparse_moe.experts.w2")
@@ -93,10 +112,12 @@ import Testing
       "model.layers.0.mlp.router.weight",
     ]
     let tree = ModelTree(names: names)
-    #expect(Self.outline(tree) == [
-      "model.layers.0", "  mlp", "    experts", "      0", "        down_proj", "        gate_up_proj", "      1",
-      "        down_proj", "        gate_up_proj", "    router",
-    ])
+    #expect(
+      Self.outline(tree) == [
+        "model.layers.0", "  mlp", "    experts", "      0", "        down_proj",
+        "        gate_up_proj", "      1",
+        "        down_proj", "        gate_up_proj", "    router",
+      ])
     #expect(tree.kindOfTensor[3] == "mlp.experts.gate_up_proj")
   }
 }
@@ -112,11 +133,14 @@ import Testing
     let directory = try TemporaryDirectory("preset-\(name)")
     try SyntheticCheckpoint.write(shape: preset, to: directory.path)
     let checkpoint = try Checkpoint.open(directory.path)
-    var state = AppState(checkpoint: checkpoint, isDemo: false, settings: AnalysisSettings(formats: [.nf4]), engineLabel: "cpu")
+    var state = AppState(
+      checkpoint: checkpoint, isDemo: false, settings: AnalysisSettings(formats: [.nf4]),
+      engineLabel: "cpu")
     let backend = CPUBackend(threads: 2)
     for (index, tensor) in checkpoint.tensors.enumerated() where tensor.shape.count == 2 {
       state.receive(
-        try backend.analyse(tensor, in: checkpoint, settings: state.settings, cancel: nil, progress: nil), at: index)
+        try backend.analyse(
+          tensor, in: checkpoint, settings: state.settings, cancel: nil, progress: nil), at: index)
     }
     let matrix = LayerMatrix(state)
     #expect(matrix.layers.count == 2)
@@ -127,7 +151,9 @@ import Testing
       var canvas = Canvas(width: 120, height: 40)
       Screens.render(copy, into: &canvas, context: RenderContext(isMonochrome: true))
       #expect(!canvas.text.contains("no layered"), "\(screen)")
-      if screen == .outlierMap { #expect(canvas.text.contains("in \(preset.hidden) ·"), "\(canvas.text)") }
+      if screen == .outlierMap {
+        #expect(canvas.text.contains("in \(preset.hidden) ·"), "\(canvas.text)")
+      }
     }
     // The map's widths are in_features: the hidden size first.
     let widths = OutlierMap(weights: state).sections.map(\.width)
@@ -149,13 +175,20 @@ import Testing
     let tensors = preset.tensors.map { tensor in
       let bytes = UInt64(tensor.shape.reduce(1, *) * 2)
       defer { offset += bytes }
-      return TensorInfo(name: tensor.name, dtype: .BF16, shape: tensor.shape, fileIndex: 0, fileOffset: offset, byteCount: bytes)
+      return TensorInfo(
+        name: tensor.name, dtype: .BF16, shape: tensor.shape, fileIndex: 0, fileOffset: offset,
+        byteCount: bytes)
     }
-    let file = SafetensorsFile(path: "/m/model.safetensors", size: offset, modificationTime: 0, headerLength: 0, metadata: nil)
-    var checkpoint = Checkpoint(path: "/m", indexPath: nil, totalSizeHint: nil, files: [file], tensors: tensors, warnings: [])
+    let file = SafetensorsFile(
+      path: "/m/model.safetensors", size: offset, modificationTime: 0, headerLength: 0,
+      metadata: nil)
+    var checkpoint = Checkpoint(
+      path: "/m", indexPath: nil, totalSizeHint: nil, files: [file], tensors: tensors, warnings: [])
     checkpoint.config = CheckpointConfig.parse(Array(preset.configJSON(nameOrPath: "m").utf8))
     checkpoint.transformersMajor = 4
-    var state = AppState(checkpoint: checkpoint, isDemo: false, settings: AnalysisSettings(formats: [.nf4]), engineLabel: "cpu")
+    var state = AppState(
+      checkpoint: checkpoint, isDemo: false, settings: AnalysisSettings(formats: [.nf4]),
+      engineLabel: "cpu")
     let names = tensors.map(\.name)
     for (index, tensor) in tensors.enumerated() where tensor.shape.count == 2 {
       var analysis = Fixture.analysis(tensor, settings: state.settings)
@@ -164,11 +197,18 @@ import Testing
     }
     let matrix = LayerMatrix(state)
     let w2 = try #require(matrix.kinds.firstIndex(of: "block_sparse_moe.experts.w2"))
-    #expect(matrix.cells[0][w2] == names.firstIndex(of: "model.layers.0.block_sparse_moe.experts.5.w2.weight"))
+    #expect(
+      matrix.cells[0][w2]
+        == names.firstIndex(of: "model.layers.0.block_sparse_moe.experts.5.w2.weight"))
     #expect(matrix.kinds.contains("block_sparse_moe.gate"))
     // Under transformers 5 neither the experts nor the router are quantized: attention only.
     checkpoint.transformersMajor = 5
-    let v5 = AppState(checkpoint: checkpoint, isDemo: false, settings: AnalysisSettings(formats: [.nf4]), engineLabel: "cpu")
-    #expect(LayerMatrix(v5).kinds == ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj"])
+    let v5 = AppState(
+      checkpoint: checkpoint, isDemo: false, settings: AnalysisSettings(formats: [.nf4]),
+      engineLabel: "cpu")
+    #expect(
+      LayerMatrix(v5).kinds == [
+        "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+      ])
   }
 }

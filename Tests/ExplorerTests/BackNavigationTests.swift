@@ -1,6 +1,6 @@
 import Engine
-import TestSupport
 import Terminal
+import TestSupport
 import Testing
 
 @testable import Explorer

@@ -25,7 +25,8 @@ enum DemoFixture {
       let capture = DemoActivations.path(in: directory)
       let activations = try ActivationAnalysis.run(
         capturePath: capture, weights: checkpoint, settings: ActivationSettings(AnalysisSettings()))
-      return .success(Loaded(checkpoint: checkpoint, capturePath: capture, activations: activations))
+      return .success(
+        Loaded(checkpoint: checkpoint, capturePath: capture, activations: activations))
     } catch {
       return .failure(DemoFixtureError(description: "\(error)"))
     }
@@ -35,9 +36,11 @@ enum DemoFixture {
   static func state(analysing open: [String] = []) throws -> AppState {
     let demo = try loaded.get()
     let settings = AnalysisSettings()
-    var state = AppState(checkpoint: demo.checkpoint, isDemo: true, settings: settings, engineLabel: "cpu ×2")
+    var state = AppState(
+      checkpoint: demo.checkpoint, isDemo: true, settings: settings, engineLabel: "cpu ×2")
     state.activationsPath = demo.capturePath
-    state.activationProgress = ActivationProgress(done: demo.activations.modules.count, total: demo.activations.modules.count)
+    state.activationProgress = ActivationProgress(
+      done: demo.activations.modules.count, total: demo.activations.modules.count)
     state.receiveActivations(demo.activations)
     let backend = CPUBackend(threads: 2)
     for name in open {
@@ -45,7 +48,8 @@ enum DemoFixture {
         throw DemoFixtureError(description: "no tensor \(name) in the demo")
       }
       let analysis = try backend.analyse(
-        demo.checkpoint.tensors[index], in: demo.checkpoint, settings: settings, cancel: nil, progress: nil)
+        demo.checkpoint.tensors[index], in: demo.checkpoint, settings: settings, cancel: nil,
+        progress: nil)
       state.receive(analysis, at: index)
     }
     return state

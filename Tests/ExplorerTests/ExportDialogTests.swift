@@ -1,6 +1,6 @@
 import Engine
-import TestSupport
 import Terminal
+import TestSupport
 import Testing
 
 @testable import Explorer
@@ -41,7 +41,9 @@ extension ExportDialogTests {
     let dialog = try #require(state.exportDialog)
     let yaml = try dialog.rendered.get().yaml
     let longest = try #require(yaml.split(separator: "\n").max { $0.count < $1.count })
-    #expect(longest.count > 94, "the fixture's preview needs a line longer than a 100-column dialog shows")
+    #expect(
+      longest.count > 94, "the fixture's preview needs a line longer than a 100-column dialog shows"
+    )
     let wide = render(state, 220, 50)
     #expect(wide.text.contains(String(longest)), "\(wide.text)")
     // It grows to fit the preview, no more, and keeps a blank margin column each side.

@@ -12,7 +12,8 @@ import Testing
   }
 
   func wheel(_ state: inout AppState, down: Bool) {
-    state.handle(.mouse(MouseEvent(button: down ? .wheelDown : .wheelUp, x: 10, y: 10)), terminalHeight: 24)
+    state.handle(
+      .mouse(MouseEvent(button: down ? .wheelDown : .wheelUp, x: 10, y: 10)), terminalHeight: 24)
   }
 
   /// The canvas `state` draws at 80×24.
@@ -28,7 +29,8 @@ import Testing
     for (row, line) in canvas.lines.enumerated() {
       let characters = Array(line)
       guard characters.count >= needle.count else { continue }
-      for start in 0...(characters.count - needle.count) where Array(characters[start..<start + needle.count]) == needle {
+      for start in 0...(characters.count - needle.count)
+      where Array(characters[start..<start + needle.count]) == needle {
         return (start, row)
       }
     }
@@ -42,11 +44,17 @@ extension MouseTests {
     state.terminalWidth = 80
     let place = try #require(find("q_proj", in: render(state)))
     click(&state, x: place.x, y: place.y)
-    #expect(state.checkpoint.tensors[try #require(state.selectedTensor)].name == "model.layers.0.self_attn.q_proj.weight")
+    #expect(
+      state.checkpoint.tensors[try #require(state.selectedTensor)].name
+        == "model.layers.0.self_attn.q_proj.weight")
     #expect(state.screen == .model)
     click(&state, x: place.x, y: place.y)
     #expect(state.screen == .tensor)
-    #expect(state.openTensor == state.checkpoint.tensors.firstIndex { $0.name == "model.layers.0.self_attn.q_proj.weight" })
+    #expect(
+      state.openTensor
+        == state.checkpoint.tensors.firstIndex {
+          $0.name == "model.layers.0.self_attn.q_proj.weight"
+        })
   }
 
   @Test func aReleaseOrARightClickDoesNothing() {
@@ -79,7 +87,9 @@ extension MouseTests {
     #expect(state.compareCursor == (2, 5))
     click(&state, x: column, y: row)
     #expect(state.screen == .tensor)
-    #expect(state.checkpoint.tensors[try #require(state.openTensor)].name == "model.layers.2.mlp.up_proj.weight")
+    #expect(
+      state.checkpoint.tensors[try #require(state.openTensor)].name
+        == "model.layers.2.mlp.up_proj.weight")
   }
 
   @Test func aClickOnTheKeyBarRunsTheKey() throws {
@@ -96,7 +106,8 @@ extension MouseTests {
     tensor.openTensor = 3
     tensor.screen = .tensor
     let keyBar = Array(render(tensor).lines[23])
-    let f = try #require(keyBar.indices.dropFirst().first { keyBar[$0] == "f" && keyBar[$0 - 1] == " " })
+    let f = try #require(
+      keyBar.indices.dropFirst().first { keyBar[$0] == "f" && keyBar[$0 - 1] == " " })
     click(&tensor, x: f, y: 23)
     #expect(tensor.viewFormat == .fp4)  // from the default choice's nf4-dq
   }

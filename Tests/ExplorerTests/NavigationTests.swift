@@ -10,7 +10,9 @@ import Testing
     for key in keys { state.handle(key, terminalHeight: 24) }
   }
 
-  func name(_ state: AppState, _ tensor: Int?) -> String? { tensor.map { state.checkpoint.tensors[$0].name } }
+  func name(_ state: AppState, _ tensor: Int?) -> String? {
+    tensor.map { state.checkpoint.tensors[$0].name }
+  }
 }
 
 extension NavigationTests {
@@ -35,7 +37,9 @@ extension NavigationTests {
 
   @Test func bracketsStepThroughTensorsInTreeOrderWithinTheFilter() {
     var state = Fixture.state()
-    press(&state, .character("/"), .character("p"), .character("r"), .character("o"), .character("j"), .enter)
+    press(
+      &state, .character("/"), .character("p"), .character("r"), .character("o"), .character("j"),
+      .enter)
     press(&state, .character("n"), .enter)
     #expect(name(state, state.openTensor) == "model.layers.0.self_attn.q_proj.weight")
     press(&state, .character("]"))

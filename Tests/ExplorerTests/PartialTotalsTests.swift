@@ -1,6 +1,6 @@
 import Engine
-import TestSupport
 import Terminal
+import TestSupport
 import Testing
 
 @testable import Explorer
@@ -43,7 +43,11 @@ extension PartialTotalsTests {
     // Every tensor analysed (or failed): no marker anywhere.
     let settings = state.settings
     for (index, info) in state.checkpoint.tensors.enumerated().dropFirst(9) {
-      if index == 10 { state.failures[index] = "read error" } else { state.receive(Fixture.analysis(info, settings: settings), at: index) }
+      if index == 10 {
+        state.failures[index] = "read error"
+      } else {
+        state.receive(Fixture.analysis(info, settings: settings), at: index)
+      }
     }
     #expect(state.partialCoverage == nil)
     canvas = render(state)
@@ -56,6 +60,8 @@ extension PartialTotalsTests {
     var state = Fixture.state(analysed: 9)
     state.handle(.character("c"), pageHeight: 10)
     let canvas = render(state)
-    #expect(canvas.text.contains("(partial: 9/\(state.checkpoint.tensors.count) tensors)"), "\(canvas.text)")
+    #expect(
+      canvas.text.contains("(partial: 9/\(state.checkpoint.tensors.count) tensors)"),
+      "\(canvas.text)")
   }
 }

@@ -2,8 +2,8 @@ import Engine
 import Exporter
 import FoundationEssentials
 import Safetensors
-import TestSupport
 import Terminal
+import TestSupport
 import Testing
 
 @testable import Explorer
@@ -15,11 +15,13 @@ import Testing
   func quantscope(_ arguments: [String], root: TemporaryDirectory) throws -> ProcessResult {
     let binary = try #require(BuiltBinary.path, "quantscope is built next to the test bundle")
     return try ProcessRunner.run(
-      "/usr/bin/env", IsolatedEnvironment.assignments(root: root.path) + ["NO_COLOR=1", binary] + arguments)
+      "/usr/bin/env",
+      IsolatedEnvironment.assignments(root: root.path) + ["NO_COLOR=1", binary] + arguments)
   }
 
   @Test func explorerAndCommandLineGiveTheSameChoiceAndNumbers() throws {
-    var state = try DemoFixture.state(analysing: try DemoFixture.loaded.get().checkpoint.tensors.map(\.name))
+    var state = try DemoFixture.state(
+      analysing: try DemoFixture.loaded.get().checkpoint.tensors.map(\.name))
     state.exportDate = AxolotlExporter.today()
     let directory = state.checkpoint.path
     let root = try TemporaryDirectory("agree")
@@ -40,7 +42,8 @@ import Testing
     #expect(export.stdout == preview, "CLI:\n\(export.stdout)\nexplorer:\n\(preview)")
     #expect(preview.contains(date))
 
-    let plan = try quantscope(["plan", directory, "--budget", "11MB", "--format", "json"], root: root)
+    let plan = try quantscope(
+      ["plan", directory, "--budget", "11MB", "--format", "json"], root: root)
     #expect(plan.status == 0, "\(plan.stderr)")
     struct Document: Decodable {
       struct Choice: Decodable {
@@ -54,8 +57,12 @@ import Testing
       var value: Double
     }
     let document = try JSONDecoder().decode(Document.self, from: Data(plan.stdout.utf8))
-    #expect(document.choice.quant == best.choice.quant.rawValue && document.choice.double_quant == best.choice.doubleQuant)
-    #expect(Set(document.choice.skip) == Set(best.keptTensors.compactMap { ModuleName(tensor: TensorName($0.name))?.rawValue }))
+    #expect(
+      document.choice.quant == best.choice.quant.rawValue
+        && document.choice.double_quant == best.choice.doubleQuant)
+    #expect(
+      Set(document.choice.skip)
+        == Set(best.keptTensors.compactMap { ModuleName(tensor: TensorName($0.name))?.rawValue }))
     #expect(document.memory.weights_bytes == best.weightsBytes)
     #expect(abs(document.value - (best.value ?? .nan)) <= 1e-12)
 
@@ -73,7 +80,8 @@ import Testing
   /// Keeping one module with `space` changes the model totals and the export preview alike
   /// (issue 15: they disagreed, 0.0746 against 0.0727).
   @Test func keptTensorsLeaveTheTotalsAsTheyLeaveTheExport() throws {
-    var state = try DemoFixture.state(analysing: try DemoFixture.loaded.get().checkpoint.tensors.map(\.name))
+    var state = try DemoFixture.state(
+      analysing: try DemoFixture.loaded.get().checkpoint.tensors.map(\.name))
     state.kept.insert("model.layers.0.mlp.down_proj.weight")
     let total = try #require(state.choiceSummary?.chosenTotal)
     var canvas = Canvas(width: 160, height: 50)

@@ -1,8 +1,8 @@
 import Engine
 import Exporter
 import Safetensors
-import TestSupport
 import Terminal
+import TestSupport
 import Testing
 
 @testable import Explorer
@@ -90,7 +90,9 @@ import Testing
     let best = try #require(state.planState.result?.best)
     let quantizedErrors = state.checkpoint.tensors.indices.compactMap { index -> Double? in
       let tensor = state.checkpoint.tensors[index]
-      guard Quantizability.isQuantizable(tensor), !best.choice.kept.contains(tensor.name) else { return nil }
+      guard Quantizability.isQuantizable(tensor), !best.choice.kept.contains(tensor.name) else {
+        return nil
+      }
       return state.analyses[index]?.formats[best.choice.errorFormat]?.relErr
     }
     let keptErrors = best.keptTensors.compactMap(\.relErr)

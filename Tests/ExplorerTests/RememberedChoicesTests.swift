@@ -7,7 +7,7 @@ import Testing
 
 /// Choices saved per model and read back; a corrupt file is a warning.
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 @Suite struct RememberedChoicesTests {}
@@ -65,7 +65,8 @@ extension RememberedChoicesTests {
     choices.kept = ["no.such.weight", "model.layers.1.mlp.up_proj.weight"]
     choices.format = .int4
     var state = AppState(
-      checkpoint: Fixture.checkpoint(), isDemo: false, settings: AnalysisSettings(formats: [.nf4, .int8]), engineLabel: "cpu")
+      checkpoint: Fixture.checkpoint(), isDemo: false,
+      settings: AnalysisSettings(formats: [.nf4, .int8]), engineLabel: "cpu")
     state.restore(choices)
     #expect(state.kept == ["model.layers.1.mlp.up_proj.weight"])
     #expect(state.globalFormat == .nf4)
@@ -73,12 +74,14 @@ extension RememberedChoicesTests {
 
   @Test func theIdentityFollowsTheTensorsNotThePath() {
     let checkpoint = Fixture.checkpoint()
-    let moved = Checkpoint(path: "/elsewhere/model", indexPath: nil, totalSizeHint: nil, files: checkpoint.files,
-                           tensors: checkpoint.tensors, warnings: [])
+    let moved = Checkpoint(
+      path: "/elsewhere/model", indexPath: nil, totalSizeHint: nil, files: checkpoint.files,
+      tensors: checkpoint.tensors, warnings: [])
     var reshaped = checkpoint.tensors
     reshaped[1].shape = [65]
-    let other = Checkpoint(path: checkpoint.path, indexPath: nil, totalSizeHint: nil, files: checkpoint.files,
-                           tensors: reshaped, warnings: [])
+    let other = Checkpoint(
+      path: checkpoint.path, indexPath: nil, totalSizeHint: nil, files: checkpoint.files,
+      tensors: reshaped, warnings: [])
     #expect(RememberedChoices.identity(checkpoint) == RememberedChoices.identity(moved))
     #expect(RememberedChoices.identity(checkpoint) != RememberedChoices.identity(other))
     #expect(RememberedChoices.identity(checkpoint).count == 16)

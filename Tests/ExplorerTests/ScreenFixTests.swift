@@ -7,7 +7,9 @@ import Testing
 
 /// The defects of issue 16, each pinned by what the user sees at 80×24 (or 160×50).
 @Suite struct ScreenFixTests {
-  func render(_ state: AppState, _ width: Int = 80, _ height: Int = 24, monochrome: Bool = false) -> Canvas {
+  func render(_ state: AppState, _ width: Int = 80, _ height: Int = 24, monochrome: Bool = false)
+    -> Canvas
+  {
     var state = state
     var canvas = Canvas(width: width, height: height)
     state.clampCursor(listHeight: ModelScreen.listHeight(height))
@@ -25,9 +27,11 @@ import Testing
   /// A state over the fixture's tensors renamed / filtered by `transform`.
   func state(_ transform: ([TensorInfo]) -> [TensorInfo]) -> AppState {
     let base = Fixture.checkpoint()
-    let checkpoint = Checkpoint(path: base.path, indexPath: nil, totalSizeHint: nil, files: base.files,
-                                tensors: transform(base.tensors), warnings: [])
-    return AppState(checkpoint: checkpoint, isDemo: false, settings: AnalysisSettings(), engineLabel: "cpu")
+    let checkpoint = Checkpoint(
+      path: base.path, indexPath: nil, totalSizeHint: nil, files: base.files,
+      tensors: transform(base.tensors), warnings: [])
+    return AppState(
+      checkpoint: checkpoint, isDemo: false, settings: AnalysisSettings(), engineLabel: "cpu")
   }
 }
 
@@ -39,7 +43,8 @@ extension ScreenFixTests {
     state.kept = ["model.layers.1.self_attn.q_proj.weight"]
     #expect(render(state).lines[0].contains("■ 16-bit"))
     let model = render(Fixture.state()).lines
-    #expect(model.contains { $0.contains("model.embed_toke… 16b") }, "\(model.joined(separator: "\n"))")
+    #expect(
+      model.contains { $0.contains("model.embed_toke… 16b") }, "\(model.joined(separator: "\n"))")
   }
 
   @Test func theBinsFooterShowsWholeNumbersOrNone() {
@@ -59,7 +64,9 @@ extension ScreenFixTests {
 
   @Test func theModelKeyBarOffersExportChooseAndMetric() {
     let bar = render(Fixture.state()).lines[23]
-    for key in [" e ", " F ", " m ", " w ", " y "] { #expect(bar.contains(key), "\(key) in \(bar)") }
+    for key in [" e ", " F ", " m ", " w ", " y "] {
+      #expect(bar.contains(key), "\(key) in \(bar)")
+    }
   }
 }
 
@@ -88,7 +95,9 @@ extension ScreenFixTests {
   }
 
   @Test func noLmHeadIsClaimedForAModelWithout() {
-    let encoder = state { $0.filter { !$0.name.contains("lm_head") && !$0.name.contains("embed_tokens") } }
+    let encoder = state {
+      $0.filter { !$0.name.contains("lm_head") && !$0.name.contains("embed_tokens") }
+    }
     #expect(ExportScreen.outputHead(encoder.checkpoint) == nil)
     #expect(ExportScreen.outputHead(Fixture.checkpoint()) == "lm_head")
   }
@@ -110,7 +119,9 @@ extension ScreenFixTests {
     var state = Fixture.state()
     state.viewFormat = .nf4
     state.handle(.character("c"), pageHeight: 10)
-    #expect(render(state, monochrome: true).lines[1].contains("heat (nf4, all layers): 0.0900 ░▒▓█ 0.1220"))
+    #expect(
+      render(state, monochrome: true).lines[1].contains(
+        "heat (nf4, all layers): 0.0900 ░▒▓█ 0.1220"))
   }
 }
 
@@ -119,7 +130,9 @@ extension ScreenFixTests {
 extension ScreenFixTests {
   @Test func aGroupRowAggregatesOnlyItsVisibleTensors() {
     var state = Fixture.state()
-    for key: Key in [.character("/"), .character("d"), .character("o"), .character("w"), .character("n"), .enter] {
+    for key: Key in [
+      .character("/"), .character("d"), .character("o"), .character("w"), .character("n"), .enter,
+    ] {
       state.handle(key, pageHeight: 10)
     }
     let lines = render(state, 160, 50).lines
@@ -129,7 +142,9 @@ extension ScreenFixTests {
     #expect(group.split(separator: " ").contains("1"), "\(group)")
     #expect(!group.split(separator: " ").contains("13"), "\(group)")
     #expect(group.hasSuffix(String(child.suffix(44))), "\(group)\n\(child)")
-    #expect(lines[45].contains("group: worst rel_err, outliers summed, over its shown tensors"), "\(lines[45])")
+    #expect(
+      lines[45].contains("group: worst rel_err, outliers summed, over its shown tensors"),
+      "\(lines[45])")
   }
 }
 
@@ -157,8 +172,12 @@ extension ScreenFixTests {
   /// [1/6, −0.5, 1, 1/3, −1, 0, 2/3, −1/6].
   @Test func codeUseIsOrderedByTheValueOfEachCode() throws {
     let values = try #require(TensorScreen.codeValues[.fp4])
-    let expected: [(Int, Float)] = [(6, 1 / 6), (13, -0.5), (3, 1), (4, 1 / 3), (11, -1), (0, 0), (2, 2 / 3), (14, -1 / 6)]
-    for (code, value) in expected { #expect(abs(values[code] - value) < 1e-6, "code \(code): \(values[code])") }
+    let expected: [(Int, Float)] = [
+      (6, 1 / 6), (13, -0.5), (3, 1), (4, 1 / 3), (11, -1), (0, 0), (2, 2 / 3), (14, -1 / 6),
+    ]
+    for (code, value) in expected {
+      #expect(abs(values[code] - value) < 1e-6, "code \(code): \(values[code])")
+    }
     // Counts that follow the value make a single rise and fall once ordered.
     let counts = (0..<16).map { UInt64(100 - abs(Double(values[$0])) * 90) }
     let ordered = TensorScreen.codeCountsByLevel(.fp4, counts)
@@ -216,7 +235,10 @@ extension ScreenFixTests {
     var state = Fixture.state()
     state.handle(.character("?"), pageHeight: 10)
     let text = render(state, 160, 120).text
-    for title in ["export dialog (other keys type the path)", "filter line, after / (other keys type the filter)", "mouse"] {
+    for title in [
+      "export dialog (other keys type the path)",
+      "filter line, after / (other keys type the filter)", "mouse",
+    ] {
       #expect(text.contains(title), "\(title)")
     }
   }

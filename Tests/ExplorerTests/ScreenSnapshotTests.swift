@@ -1,6 +1,6 @@
 import Engine
-import TestSupport
 import Terminal
+import TestSupport
 import Testing
 
 @testable import Explorer
@@ -16,7 +16,8 @@ import Testing
       var canvas = Canvas(width: width, height: height)
       state.clampCursor(listHeight: ModelScreen.listHeight(height))
       Screens.render(state, into: &canvas, context: RenderContext(isMonochrome: monochrome))
-      let path = FixturePaths.packageRoot + "/Tests/ExplorerTests/Snapshots/\(name)_\(width)x\(height).txt"
+      let path =
+        FixturePaths.packageRoot + "/Tests/ExplorerTests/Snapshots/\(name)_\(width)x\(height).txt"
       if let problem = TextSnapshot.check(canvas.snapshot, path: path) {
         Issue.record(Comment(rawValue: problem))
       }
@@ -47,7 +48,9 @@ extension ScreenSnapshotTests {
 
   @Test func modelSortedByErrorWithFilter() {
     var state = Fixture.state()
-    press(&state, .character("s"), .character("/"), .character("p"), .character("r"), .character("o"), .character("j"), .enter)
+    press(
+      &state, .character("s"), .character("/"), .character("p"), .character("r"), .character("o"),
+      .character("j"), .enter)
     expectSnapshot(state, "model_sorted_filtered")
   }
 
@@ -62,7 +65,9 @@ extension ScreenSnapshotTests {
     var state = Fixture.state()
     state.openTensor = Fixture.index("model.layers.1.self_attn.q_proj.weight")
     state.screen = .tensor
-    press(&state, .character("f"), .character("f"), .character("+"), .character("+"), .character("b"), .tab)
+    press(
+      &state, .character("f"), .character("f"), .character("+"), .character("+"), .character("b"),
+      .tab)
     #expect(state.viewFormat == .int8)
     expectSnapshot(state, "tensor_int8")
   }
@@ -123,7 +128,9 @@ extension ScreenSnapshotTests {
 
   @Test func modelFilteredToOneModulePerLayer() {
     var state = Fixture.state()
-    press(&state, .character("/"), .character("d"), .character("o"), .character("w"), .character("n"), .enter)
+    press(
+      &state, .character("/"), .character("d"), .character("o"), .character("w"), .character("n"),
+      .enter)
     expectSnapshot(state, "model_filtered_groups", monochrome: true)
   }
 
@@ -151,8 +158,9 @@ extension ScreenSnapshotTests {
     var state = Fixture.state()
     let index = Fixture.index("model.layers.1.self_attn.q_proj.weight")
     var analysis = Fixture.analysis(state.checkpoint.tensors[index], settings: state.settings)
-    analysis.stats = TensorStats(min: -.infinity, max: .infinity, mean: .nan, std: .nan, absmax: .infinity,
-                                 zeros: 0, nans: 3, infinities: 2)
+    analysis.stats = TensorStats(
+      min: -.infinity, max: .infinity, mean: .nan, std: .nan, absmax: .infinity,
+      zeros: 0, nans: 3, infinities: 2)
     analysis.histogram = Histogram(lo: -3e38, hi: 3e38, counts: analysis.histogram.counts)
     for format in analysis.formats.keys {
       analysis.formats[format]?.relErr = .nan

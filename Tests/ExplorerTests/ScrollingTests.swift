@@ -1,6 +1,6 @@
 import Engine
-import TestSupport
 import Terminal
+import TestSupport
 import Testing
 
 @testable import Explorer
@@ -49,7 +49,8 @@ extension ScrollingTests {
     // The disabled one is in the model section: after its title, before the tensor section's.
     let model = try #require(text.firstIndex { $0.hasPrefix(" model") })
     let tensor = try #require(text.firstIndex { $0.hasPrefix(" tensor") })
-    let disabled = try #require(text.firstIndex { $0.contains("(disabled: nothing to go back to)") })
+    let disabled = try #require(
+      text.firstIndex { $0.contains("(disabled: nothing to go back to)") })
     #expect(model < disabled && disabled < tensor)
   }
 }

@@ -1,9 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-@testable import Exporter
 import TestSupport
 import Testing
+
+@testable import Exporter
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Atomic writes: complete files only, no overwrite unless asked, no debris.
 @Suite struct AtomicFileTests {}
@@ -22,7 +24,9 @@ private func names(_ directory: String) -> [String] {
   defer { closedir(handle) }
   var result: [String] = []
   while let entry = readdir(handle) {
-    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    let name = withUnsafeBytes(of: entry.pointee.d_name) {
+      String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+    }
     if name != "." && name != ".." { result.append(name) }
   }
   return result.sorted()

@@ -1,12 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Engine
-@testable import Exporter
 import Safetensors
 import Synthetic
 import TestSupport
 import Testing
+
+@testable import Exporter
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The Axolotl export: golden YAML, PyYAML's reading of it, warnings and errors.
 @Suite struct AxolotlExporterTests {}
@@ -44,8 +46,10 @@ extension AxolotlExporterTests {
   @Test func nf4DoubleQuantTwoSkipped() throws {
     let choice = ExportChoice(
       quant: .nf4, doubleQuant: true,
-      skip: [try ExporterFixtures.module("model.layers.2.mlp.down_proj"),
-             try ExporterFixtures.module("model.layers.0.self_attn.o_proj")],
+      skip: [
+        try ExporterFixtures.module("model.layers.2.mlp.down_proj"),
+        try ExporterFixtures.module("model.layers.0.self_attn.o_proj"),
+      ],
       baseModel: "meta-llama/Llama-2-7b-hf")
     let result = try render(choice)
     try Snapshot.expectMatches(result.yaml, named: "nf4DoubleQuantTwoSkipped()")
@@ -66,8 +70,11 @@ extension AxolotlExporterTests {
     #expect(doc["bnb_config_kwargs.llm_int8_skip_modules"]?.type == "list")
     #expect(doc["bnb_config_kwargs.llm_int8_skip_modules"]?.json == "3")
     #expect(doc["bnb_config_kwargs.llm_int8_skip_modules[0]"]?.json == "\"lm_head\"")
-    #expect(doc["bnb_config_kwargs.llm_int8_skip_modules[1]"]?.json == "\"model.layers.0.self_attn.o_proj\"")
-    #expect(doc["bnb_config_kwargs.llm_int8_skip_modules[2]"]?.json == "\"model.layers.2.mlp.down_proj\"")
+    #expect(
+      doc["bnb_config_kwargs.llm_int8_skip_modules[1]"]?.json
+        == "\"model.layers.0.self_attn.o_proj\"")
+    #expect(
+      doc["bnb_config_kwargs.llm_int8_skip_modules[2]"]?.json == "\"model.layers.2.mlp.down_proj\"")
     #expect(doc["learning_rate"]?.type == "float" && doc["learning_rate"]?.json == "0.0002")
     #expect(doc["lora_r"]?.type == "int")
     #expect(doc["datasets"]?.type == "list")
@@ -78,7 +85,10 @@ extension AxolotlExporterTests {
   /// Tensors kept in 16-bit are not quantized: the error totals the header cites leave them out.
   @Test func keptTensorsLeaveTheErrorTotals() throws {
     func covered(_ yaml: String) -> Int? {
-      guard let line = yaml.split(separator: "\n").first(where: { $0.contains("quantized tensors analysed") }),
+      guard
+        let line = yaml.split(separator: "\n").first(where: {
+          $0.contains("quantized tensors analysed")
+        }),
         let range = line.firstRange(of: "over the ")
       else { return nil }
       return Int(line[range.upperBound...].prefix { $0.isNumber })
@@ -98,9 +108,12 @@ extension AxolotlExporterTests {
     let checkpoint = ExporterFixtures.checkpoint()
     let all = ModuleCatalog(checkpoint).quantizable.sorted { $0.rawValue < $1.rawValue }
     let result = try render(ExportChoice(quant: .nf4, skip: all), checkpoint: checkpoint)
-    #expect(result.yaml.contains("# Every quantizable module is kept in 16-bit: nothing is quantized."))
+    #expect(
+      result.yaml.contains("# Every quantizable module is kept in 16-bit: nothing is quantized."))
     #expect(!result.yaml.contains("No analysis results"))
-    #expect(result.warnings.contains("every quantizable module is kept in 16-bit: nothing would be quantized"))
+    #expect(
+      result.warnings.contains(
+        "every quantizable module is kept in 16-bit: nothing would be quantized"))
   }
 
   @Test func fp4WithoutDoubleQuant() throws {
@@ -119,7 +132,8 @@ extension AxolotlExporterTests {
 
   @Test func int8() throws {
     let choice = ExportChoice(
-      quant: .int8, skip: [try ExporterFixtures.module("model.layers.2.mlp.down_proj")], threshold: 4.0)
+      quant: .int8, skip: [try ExporterFixtures.module("model.layers.2.mlp.down_proj")],
+      threshold: 4.0)
     let result = try render(choice)
     try Snapshot.expectMatches(result.yaml, named: "int8()")
     let doc = try PyYAMLDocument.load(result.yaml)
@@ -133,7 +147,8 @@ extension AxolotlExporterTests {
     #expect(result.warnings.first?.contains("threshold 4.0") == true)
     // The skip is not applied on the 8-bit path, so the memory estimate ignores it.
     let plain = try render(ExportChoice(quant: .int8))
-    let memory = { (yaml: String) in yaml.split(separator: "\n").first { $0.hasPrefix("# Memory:") } }
+    let memory = { (yaml: String) in yaml.split(separator: "\n").first { $0.hasPrefix("# Memory:") }
+    }
     #expect(memory(result.yaml) != nil && memory(result.yaml) == memory(plain.yaml))
   }
 
@@ -150,10 +165,12 @@ extension AxolotlExporterTests {
 extension AxolotlExporterTests {
   @Test func baseModelFromConfigAndQuantizationConfigWarning() throws {
     let directory = try TemporaryDirectory("export-config")
-    try SafetensorsFixture.write(Array("""
-      {"_name_or_path": "yes", "model_type": "llama",
-       "quantization_config": {"quant_method": "bitsandbytes", "load_in_4bit": true}}
-      """.utf8), to: directory.file("config.json"))
+    try SafetensorsFixture.write(
+      Array(
+        """
+        {"_name_or_path": "yes", "model_type": "llama",
+         "quantization_config": {"quant_method": "bitsandbytes", "load_in_4bit": true}}
+        """.utf8), to: directory.file("config.json"))
     let checkpoint = ExporterFixtures.checkpoint(path: directory.path)
     let result = try render(ExportChoice(quant: .nf4), checkpoint: checkpoint)
     let doc = try PyYAMLDocument.load(result.yaml)
@@ -162,7 +179,8 @@ extension AxolotlExporterTests {
     #expect(doc["base_model"]?.json == "\"\(directory.path)\"")
     #expect(result.yaml.contains("config.json _name_or_path is 'yes'"))
     // A name YAML 1.1 would read as a boolean stays a string.
-    let given = try PyYAMLDocument.load(try render(ExportChoice(quant: .nf4, baseModel: "yes")).yaml)
+    let given = try PyYAMLDocument.load(
+      try render(ExportChoice(quant: .nf4, baseModel: "yes")).yaml)
     #expect(given["base_model"]?.type == "str" && given["base_model"]?.json == "\"yes\"")
     #expect(result.warnings.contains { $0.contains("quantization_config") })
     #expect(result.yaml.contains("# WARNING: config.json has a quantization_config"))
@@ -174,31 +192,41 @@ extension AxolotlExporterTests {
     let result = try render(ExportChoice(quant: .nf4), checkpoint: checkpoint)
     let doc = try PyYAMLDocument.load(result.yaml)
     #expect(doc["load_in_8bit"]?.json == "false")
-    #expect(doc["base_model"].map { PyYAMLDocument.string($0.json) } == "/tmp/evil\nload_in_8bit: true\n# x")
+    #expect(
+      doc["base_model"].map { PyYAMLDocument.string($0.json) }
+        == "/tmp/evil\nload_in_8bit: true\n# x")
   }
 
   @Test func gptNeoXReListsEmbedOut() throws {
     let checkpoint = ExporterFixtures.checkpoint(
-      [("gpt_neox.embed_in.weight", [128, 32]), ("gpt_neox.layers.0.mlp.dense_4h_to_h.weight", [32, 128]),
-       ("gpt_neox.layers.0.mlp.dense_h_to_4h.weight", [128, 32]), ("embed_out.weight", [128, 32])],
+      [
+        ("gpt_neox.embed_in.weight", [128, 32]),
+        ("gpt_neox.layers.0.mlp.dense_4h_to_h.weight", [32, 128]),
+        ("gpt_neox.layers.0.mlp.dense_h_to_4h.weight", [128, 32]), ("embed_out.weight", [128, 32]),
+      ],
       path: "/nonexistent/pythia/model.safetensors")
-    let choice = ExportChoice(quant: .nf4, skip: [try ExporterFixtures.module("gpt_neox.layers.0.mlp.dense_4h_to_h")])
+    let choice = ExportChoice(
+      quant: .nf4, skip: [try ExporterFixtures.module("gpt_neox.layers.0.mlp.dense_4h_to_h")])
     let result = try render(choice, checkpoint: checkpoint, analyses: [])
     let doc = try PyYAMLDocument.load(result.yaml)
     #expect(doc["bnb_config_kwargs.llm_int8_skip_modules[0]"]?.json == "\"embed_out\"")
-    #expect(doc["bnb_config_kwargs.llm_int8_skip_modules[1]"]?.json == "\"gpt_neox.layers.0.mlp.dense_4h_to_h\"")
+    #expect(
+      doc["bnb_config_kwargs.llm_int8_skip_modules[1]"]?.json
+        == "\"gpt_neox.layers.0.mlp.dense_4h_to_h\"")
     #expect(result.yaml.contains("# No analysis results"))
   }
 
   @Test func skippingOnlyLmHeadStillWritesTheList() throws {
-    let result = try render(ExportChoice(quant: .nf4, skip: [try ExporterFixtures.module("lm_head")]))
+    let result = try render(
+      ExportChoice(quant: .nf4, skip: [try ExporterFixtures.module("lm_head")]))
     let doc = try PyYAMLDocument.load(result.yaml)
     #expect(doc["bnb_config_kwargs.llm_int8_skip_modules"]?.json == "1")
     #expect(doc["bnb_config_kwargs.llm_int8_skip_modules[0]"]?.json == "\"lm_head\"")
   }
 
   @Test func nonQuantizedSkipWarns() throws {
-    let result = try render(ExportChoice(quant: .nf4, skip: [try ExporterFixtures.module("model.embed_tokens")]))
+    let result = try render(
+      ExportChoice(quant: .nf4, skip: [try ExporterFixtures.module("model.embed_tokens")]))
     #expect(result.warnings.contains { $0.contains("model.embed_tokens is not quantized") })
   }
 }
@@ -208,43 +236,68 @@ extension AxolotlExporterTests {
 extension AxolotlExporterTests {
   @Test func unknownModuleIsAnError() throws {
     let key = try ExporterFixtures.module("model.layers.9.mlp.down_proj")
-    expectError({ if case .unknownModule("model.layers.9.mlp.down_proj", _) = $0 { true } else { false } }) {
+    expectError({
+      if case .unknownModule("model.layers.9.mlp.down_proj", _) = $0 { true } else { false }
+    }) {
       _ = try render(ExportChoice(quant: .nf4, skip: [key]))
     }
     // A leaf name is not a module of the checkpoint: the error suggests full names.
     let leaf = try ExporterFixtures.module("down_proj")
-    expectError({ if case .unknownModule(_, let hint?) = $0 { hint.contains("model.layers.0.mlp.down_proj") } else { false } }) {
+    expectError({
+      if case .unknownModule(_, let hint?) = $0 {
+        hint.contains("model.layers.0.mlp.down_proj")
+      } else {
+        false
+      }
+    }) {
       _ = try render(ExportChoice(quant: .nf4, skip: [leaf]))
     }
     // A container: the example is a module bitsandbytes quantizes, not the layer's first norm.
     let container = try ExporterFixtures.module("model.layers.1")
     expectError({
-      if case .unknownModule(_, let hint?) = $0 { hint.contains("container") && !hint.contains("layernorm") } else { false }
+      if case .unknownModule(_, let hint?) = $0 {
+        hint.contains("container") && !hint.contains("layernorm")
+      } else {
+        false
+      }
     }) {
       _ = try render(ExportChoice(quant: .nf4, skip: [container]))
     }
   }
 
   @Test func tensorNamesAreNotModuleNames() {
-    expectError({ if case .invalidModuleName(_, let reason) = $0 { reason.contains("model.layers.1.mlp.up_proj'") } else { false } }) {
+    expectError({
+      if case .invalidModuleName(_, let reason) = $0 {
+        reason.contains("model.layers.1.mlp.up_proj'")
+      } else {
+        false
+      }
+    }) {
       _ = try ModuleName("model.layers.1.mlp.up_proj.weight")
     }
     for bad in ["", "model.layers.*", "a b", ".x", "x.", "model..x", "(lm_head)"] {
-      expectError({ if case .invalidModuleName = $0 { true } else { false } }) { _ = try ModuleName(bad) }
+      expectError({ if case .invalidModuleName = $0 { true } else { false } }) {
+        _ = try ModuleName(bad)
+      }
     }
-    #expect(ModuleName(tensor: TensorName("model.layers.1.mlp.up_proj.weight"))?.rawValue == "model.layers.1.mlp.up_proj")
+    #expect(
+      ModuleName(tensor: TensorName("model.layers.1.mlp.up_proj.weight"))?.rawValue
+        == "model.layers.1.mlp.up_proj")
   }
 
   @Test func keyMatchingSeveralModulesIsAnError() throws {
     // re.match("blocks.1", "blocks.10") matches: a full name can still be a prefix of another.
     var shapes: [(String, [Int])] = (0..<12).map { ("blocks.\($0).weight", [16, 16]) }
     shapes.append(("lm_head.weight", [32, 16]))
-    let checkpoint = ExporterFixtures.checkpoint(shapes, path: "/nonexistent/blocks/model.safetensors")
+    let checkpoint = ExporterFixtures.checkpoint(
+      shapes, path: "/nonexistent/blocks/model.safetensors")
     let key = try ExporterFixtures.module("blocks.1")
     expectError({
       if case .ambiguousSkip("blocks.1", let matches, let rule) = $0 {
         matches == ["blocks.1", "blocks.10", "blocks.11"] && rule == SkipKeyMatcher.currentRule
-      } else { false }
+      } else {
+        false
+      }
     }) {
       _ = try render(ExportChoice(quant: .nf4, skip: [key]), checkpoint: checkpoint, analyses: [])
     }
@@ -253,7 +306,9 @@ extension AxolotlExporterTests {
       [("fc.weight", [8, 8]), ("encoder.fc.weight", [8, 8]), ("lm_head.weight", [8, 8])],
       path: "/nonexistent/fc/model.safetensors")
     let fc = try ExporterFixtures.module("fc")
-    expectError({ if case .ambiguousSkip("fc", let matches, _) = $0 { matches.count == 2 } else { false } }) {
+    expectError({
+      if case .ambiguousSkip("fc", let matches, _) = $0 { matches.count == 2 } else { false }
+    }) {
       _ = try render(ExportChoice(quant: .nf4, skip: [fc]), checkpoint: suffix, analyses: [])
     }
   }
@@ -266,7 +321,9 @@ extension AxolotlExporterTests {
       _ = try render(ExportChoice(quant: .int8, doubleQuant: true))
     }
     #expect((try? ExportQuant.parse(["nf4", "fp4"])) == .fp4)
-    expectError({ if case .invalidOption = $0 { true } else { false } }) { _ = try ExportQuant.parse(["int4"]) }
+    expectError({ if case .invalidOption = $0 { true } else { false } }) {
+      _ = try ExportQuant.parse(["int4"])
+    }
   }
 
   @Test func invalidValuesAreErrors() {
@@ -279,7 +336,9 @@ extension AxolotlExporterTests {
       }
     }
     for empty in ["", "  "] {
-      expectError({ if case .invalidOption(let text) = $0 { text.contains("base model") } else { false } }) {
+      expectError({
+        if case .invalidOption(let text) = $0 { text.contains("base model") } else { false }
+      }) {
         _ = try render(ExportChoice(quant: .nf4, baseModel: empty))
       }
     }
@@ -294,24 +353,30 @@ extension AxolotlExporterTests {
     try DemoCheckpoint.write(to: directory.path)
     let checkpoint = try Checkpoint.open(directory.path)
     let settings = AnalysisSettings(formats: [.nf4, .nf4dq, .fp4, .int8])
-    let analyses = try Analyzer(checkpoint: checkpoint, settings: settings, backend: CPUBackend(threads: 2), jobs: 1)
-      .run()
+    let analyses = try Analyzer(
+      checkpoint: checkpoint, settings: settings, backend: CPUBackend(threads: 2), jobs: 1
+    )
+    .run()
     // The module with the worst nf4-dq error is the demo's hard module.
     let worst = analyses.compactMap { $0 }.filter(\.quantizable)
       .max { ($0.formats[.nf4dq]?.relErr ?? 0) < ($1.formats[.nf4dq]?.relErr ?? 0) }
     #expect(worst?.name == DemoCheckpoint.hardModule + ".weight")
     let choice = ExportChoice(quant: .nf4, skip: [try ModuleName(DemoCheckpoint.hardModule)])
     let result = try AxolotlExporter.render(
-      choice: choice, checkpoint: checkpoint, analyses: analyses, settings: settings, date: ExporterFixtures.date)
+      choice: choice, checkpoint: checkpoint, analyses: analyses, settings: settings,
+      date: ExporterFixtures.date)
     #expect(result.warnings.isEmpty)
     let doc = try PyYAMLDocument.load(result.yaml)
     // The weights analysed are the directory opened; the demo's _name_or_path is only mentioned.
     #expect(doc["base_model"]?.json == "\"\(checkpoint.path)\"")
     #expect(result.yaml.contains("config.json _name_or_path is 'quantscope/synthetic-demo'"))
     #expect(doc["bnb_config_kwargs.llm_int8_skip_modules[0]"]?.json == "\"lm_head\"")
-    #expect(doc["bnb_config_kwargs.llm_int8_skip_modules[1]"]?.json == "\"\(DemoCheckpoint.hardModule)\"")
+    #expect(
+      doc["bnb_config_kwargs.llm_int8_skip_modules[1]"]?.json == "\"\(DemoCheckpoint.hardModule)\"")
     #expect(doc["bnb_config_kwargs.llm_int8_threshold"]?.type == "float")
     // 28 quantizable tensors, one kept in 16-bit.
-    #expect(result.yaml.contains("# Param-weighted rel_err (SQNR) over the 27 quantized tensors analysed:"))
+    #expect(
+      result.yaml.contains(
+        "# Param-weighted rel_err (SQNR) over the 27 quantized tensors analysed:"))
   }
 }

@@ -1,8 +1,9 @@
 import Engine
-@testable import Exporter
 import Safetensors
 import TestSupport
 import Testing
+
+@testable import Exporter
 
 /// The planner against brute force: every kept set of small random models is tried through
 /// `ChoiceSummary` (memory and objective computed apart from the planner), and the planner's
@@ -10,7 +11,8 @@ import Testing
 @Suite struct BudgetPlannerTests {
   /// A random LLaMA-ish model: `count` quantizable weights of a few shapes (some repeated, as in
   /// real models), a norm, an embedding and an output embedding; random errors per format.
-  static func randomModel(_ random: inout SplitMix64, count: Int) -> (Checkpoint, [TensorAnalysis?]) {
+  static func randomModel(_ random: inout SplitMix64, count: Int) -> (Checkpoint, [TensorAnalysis?])
+  {
     let shapes = [[16, 16], [8, 16], [40, 16], [16, 40], [3, 5], [24, 24]]
     var list: [(String, [Int])] = [("model.embed_tokens.weight", [32, 16])]
     for index in 0..<count {
@@ -19,11 +21,13 @@ import Testing
       if index == 0 { list.append(("model.layers.0.input_layernorm.weight", [16])) }
     }
     list.append(("lm_head.weight", [32, 16]))
-    let checkpoint = ExporterFixtures.checkpoint(list, path: "/nonexistent/random/model.safetensors")
+    let checkpoint = ExporterFixtures.checkpoint(
+      list, path: "/nonexistent/random/model.safetensors")
     let analyses: [TensorAnalysis?] = checkpoint.tensors.map { tensor in
       let quantizable = Quantizability.isQuantizable(tensor)
       func draw(_ scale: Double) -> Double { scale * (0.2 + Double(random.next() % 1000) / 500) }
-      let rel: [QuantFormat: Double] = tensor.shape.count == 2
+      let rel: [QuantFormat: Double] =
+        tensor.shape.count == 2
         ? [.nf4: draw(0.09), .nf4dq: draw(0.09), .fp4: draw(0.12), .int8: draw(0.008)] : [:]
       return ExporterFixtures.analysis(tensor, quantizable: quantizable, rel: rel, absmax: 1)
     }
@@ -44,9 +48,12 @@ import Testing
         fixed += UInt64(tensor.elementCount) * 2
         continue
       }
-      candidates.append((
-        BitsandbytesStorage.quantizedBytes(tensor, layout: choice.layout), UInt64(tensor.elementCount) * 2,
-        Double(tensor.elementCount), analyses[index]?.formats[choice.errorFormat]?.relErr ?? 0))
+      candidates.append(
+        (
+          BitsandbytesStorage.quantizedBytes(tensor, layout: choice.layout),
+          UInt64(tensor.elementCount) * 2,
+          Double(tensor.elementCount), analyses[index]?.formats[choice.errorFormat]?.relErr ?? 0
+        ))
     }
     let allParams = candidates.reduce(0.0) { $0 + $1.params }
     let subsets = quant.isFourBit ? 1 << candidates.count : 1
@@ -79,26 +86,36 @@ import Testing
       let planner = BudgetPlanner(tensors: checkpoint.tensors, analyses: analyses)
       let quantizable = checkpoint.tensors.filter(Quantizability.isQuantizable)
       let all16 = BitsandbytesStorage.modelBytes(
-        checkpoint.tensors, quantizable: checkpoint.tensors.map { _ in false }, layout: .fourBit, kept: [])
+        checkpoint.tensors, quantizable: checkpoint.tensors.map { _ in false }, layout: .fourBit,
+        kept: [])
       let low = BitsandbytesStorage.modelBytes(
         checkpoint.tensors, quantizable: checkpoint.tensors.map(Quantizability.isQuantizable),
         layout: .fourBitDoubleQuant, kept: [])
       #expect(quantizable.count == 3 + round % 7)
       for step in 0..<4 {
         let budget = low - 40 + (all16 - low + 80) * UInt64(step) / 3
-        let plan = planner.plan(budget: budget, configurations: QuantChoice.autoConfigurations, objective: objective)
+        let plan = planner.plan(
+          budget: budget, configurations: QuantChoice.autoConfigurations, objective: objective)
         for config in plan.configurations {
           let expected = Self.bruteForce(
-            checkpoint, analyses, quant: config.choice.quant, doubleQuant: config.choice.doubleQuant,
+            checkpoint, analyses, quant: config.choice.quant,
+            doubleQuant: config.choice.doubleQuant,
             objective: objective, budget: budget)
-          #expect(config.fits == (expected != nil), "round \(round) budget \(budget) \(config.choice.label)")
-          guard let expected, let value = config.value, let weights = config.weightsBytes else { continue }
+          #expect(
+            config.fits == (expected != nil),
+            "round \(round) budget \(budget) \(config.choice.label)")
+          guard let expected, let value = config.value, let weights = config.weightsBytes else {
+            continue
+          }
           cases += 1
-          #expect(abs(value - expected) <= 1e-12 * max(1, expected), "round \(round) budget \(budget) \(config.choice.label)")
+          #expect(
+            abs(value - expected) <= 1e-12 * max(1, expected),
+            "round \(round) budget \(budget) \(config.choice.label)")
           #expect(weights <= budget)
           // The plan's own figures are the choice's figures.
           let summary = ChoiceSummary(
-            choice: config.choice, tensors: checkpoint.tensors, analyses: analyses, settings: AnalysisSettings())
+            choice: config.choice, tensors: checkpoint.tensors, analyses: analyses,
+            settings: AnalysisSettings())
           #expect(summary.weightsBytes == weights)
           #expect(abs(summary.value - value) <= 1e-12 * max(1, value))
         }
@@ -113,7 +130,8 @@ import Testing
       let count = 1 + round % 14
       let items = (0..<count).map { _ in
         // Few distinct weights (like same-shaped layers), a few free or negative ones.
-        Knapsack.Item(weight: Int64(random.next() % 6) * 7 - 3, value: Double(random.next() % 1000) / 100)
+        Knapsack.Item(
+          weight: Int64(random.next() % 6) * 7 - 3, value: Double(random.next() % 1000) / 100)
       }
       let capacity = Int64(random.next() % 60) - 5
       var best: Double?
@@ -143,11 +161,14 @@ import Testing
     var random = SplitMix64(seed: 7)
     let (checkpoint, analyses) = Self.randomModel(&random, count: 40)
     let planner = BudgetPlanner(tensors: checkpoint.tensors, analyses: analyses)
-    let plan = planner.plan(budget: 1 << 40, configurations: QuantChoice.autoConfigurations, objective: objective)
+    let plan = planner.plan(
+      budget: 1 << 40, configurations: QuantChoice.autoConfigurations, objective: objective)
     for config in plan.configurations where config.choice.quant.isFourBit {
       #expect(config.frontier.count >= 3, "\(config.choice.label)")
       for (a, b) in zip(config.frontier, config.frontier.dropFirst()) {
-        #expect(a.weightsBytes < b.weightsBytes && a.value > b.value, "\(config.choice.label): \(a) then \(b)")
+        #expect(
+          a.weightsBytes < b.weightsBytes && a.value > b.value,
+          "\(config.choice.label): \(a) then \(b)")
       }
       #expect(config.frontier.first?.weightsBytes == config.minimumBytes)
     }
@@ -163,15 +184,22 @@ import Testing
     let planner = BudgetPlanner(tensors: checkpoint.tensors, analyses: analyses)
     let plan = planner.plan(budget: 1 << 30, configurations: [(.int8, false)], objective: .total)
     #expect(plan.best?.keptTensors.isEmpty == true && plan.best?.choice.kept.isEmpty == true)
-    let tight = planner.plan(budget: 1000, configurations: QuantChoice.autoConfigurations, objective: .total)
+    let tight = planner.plan(
+      budget: 1000, configurations: QuantChoice.autoConfigurations, objective: .total)
     #expect(tight.best == nil)
     // The smallest footprint is double-quantized 4-bit with nothing kept.
     let smallest = BitsandbytesStorage.modelBytes(
       checkpoint.tensors, quantizable: checkpoint.tensors.map(Quantizability.isQuantizable),
       layout: .fourBitDoubleQuant, kept: [])
     #expect(tight.minimum?.bytes == smallest)
-    #expect(planner.plan(budget: smallest, configurations: QuantChoice.autoConfigurations, objective: .total).best != nil)
-    #expect(planner.plan(budget: smallest - 1, configurations: QuantChoice.autoConfigurations, objective: .total).best == nil)
+    #expect(
+      planner.plan(
+        budget: smallest, configurations: QuantChoice.autoConfigurations, objective: .total
+      ).best != nil)
+    #expect(
+      planner.plan(
+        budget: smallest - 1, configurations: QuantChoice.autoConfigurations, objective: .total
+      ).best == nil)
   }
 
   @Test func sizesParseAndMalformedOnesAreRejected() throws {
@@ -183,8 +211,12 @@ import Testing
     for (text, bytes) in good {
       #expect(try ByteSize.parse(text).get() == bytes, "\(text)")
     }
-    for text in ["", "GB", "-1GB", "24 XB", "1.2.3GB", "0", "0.4", "1e9", "24GBs", ".", "nan", "1.5"] {
-      if case .success(let bytes) = ByteSize.parse(text) { Issue.record("'\(text)' parsed as \(bytes)") }
+    for text in [
+      "", "GB", "-1GB", "24 XB", "1.2.3GB", "0", "0.4", "1e9", "24GBs", ".", "nan", "1.5",
+    ] {
+      if case .success(let bytes) = ByteSize.parse(text) {
+        Issue.record("'\(text)' parsed as \(bytes)")
+      }
     }
   }
 }

@@ -1,12 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Engine
-@testable import Exporter
 import FoundationEssentials
 import Safetensors
 import TestSupport
 import Testing
+
+@testable import Exporter
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Hand-made inputs for the exporter: a small LLaMA-shaped checkpoint (headers only) and
 /// analyses with chosen numbers, so snapshots do not depend on the engine.
@@ -18,7 +20,9 @@ enum ExporterFixtures {
   static let vocab = 256
 
   /// The checkpoint at `path` (a path that need not exist: only headers are used).
-  static func checkpoint(path: String = "/nonexistent/models/Llama-Tiny/model.safetensors") -> Checkpoint {
+  static func checkpoint(path: String = "/nonexistent/models/Llama-Tiny/model.safetensors")
+    -> Checkpoint
+  {
     var shapes: [(String, [Int])] = [("model.embed_tokens.weight", [vocab, hidden])]
     for layer in 0..<layers {
       let block = "model.layers.\(layer)."
@@ -44,7 +48,8 @@ enum ExporterFixtures {
     let tensors = shapes.map { name, shape in
       let bytes = UInt64(shape.reduce(1, *) * 2)
       defer { offset += bytes }
-      return TensorInfo(name: name, dtype: .BF16, shape: shape, fileIndex: 0, fileOffset: offset, byteCount: bytes)
+      return TensorInfo(
+        name: name, dtype: .BF16, shape: shape, fileIndex: 0, fileOffset: offset, byteCount: bytes)
     }
     let file = SafetensorsFile(
       path: path, size: offset, modificationTime: 0, headerLength: 248, metadata: ["format": "pt"])
@@ -57,15 +62,18 @@ enum ExporterFixtures {
   static func analyses(for checkpoint: Checkpoint) -> [TensorAnalysis?] {
     checkpoint.tensors.enumerated().map { index, tensor in
       let quantizable = Quantizability.isQuantizable(name: tensor.name, shape: tensor.shape)
-      let bad = tensor.name.hasPrefix("model.layers.2.mlp.down_proj") ? 3.4
+      let bad =
+        tensor.name.hasPrefix("model.layers.2.mlp.down_proj")
+        ? 3.4
         : tensor.name.hasPrefix("model.layers.0.self_attn.o_proj") ? 2.1 : 1.0
       let spread = 1 + 0.01 * Double(index % 5)
       let rel: [QuantFormat: Double] = [
         .nf4: 0.0912 * bad * spread, .nf4dq: 0.0913 * bad * spread, .fp4: 0.1248 * bad * spread,
         .int8: 0.0071 * bad * spread,
       ]
-      return analysis(tensor, quantizable: quantizable, rel: tensor.shape.count == 2 ? rel : [:],
-                      absmax: bad > 1 ? 9.25 / bad * 2 : 0.31)
+      return analysis(
+        tensor, quantizable: quantizable, rel: tensor.shape.count == 2 ? rel : [:],
+        absmax: bad > 1 ? 9.25 / bad * 2 : 0.31)
     }
   }
 
@@ -81,10 +89,12 @@ enum ExporterFixtures {
         mse: sumError / Double(params), rmse: (sumError / Double(params)).squareRoot(),
         maxAbsErr: absmax / 10, relErr: relErr, sqnrDB: -20 * log10(relErr),
         bitsPerParam: format.bitsPerParam(blocksize: 64, cols: tensor.shape.last ?? 1),
-        codeEntropyBits: 3.9, codeCounts: [], sumSquaredError: sumError, sumSquaredWeight: sumWeight)
+        codeEntropyBits: 3.9, codeCounts: [], sumSquaredError: sumError, sumSquaredWeight: sumWeight
+      )
     }
     let stats = TensorStats(
-      min: -absmax, max: absmax, mean: 0, std: 0.02, absmax: absmax, zeros: 0, nans: 0, infinities: 0)
+      min: -absmax, max: absmax, mean: 0, std: 0.02, absmax: absmax, zeros: 0, nans: 0,
+      infinities: 0)
     let histogram = Histogram(lo: -absmax, hi: absmax, counts: [])
     return TensorAnalysis(
       name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, params: params,
@@ -124,7 +134,8 @@ struct PyYAMLDocument {
     guard result.status == 0 else { throw FixtureError("PyYAML failed: \(result.stderr)") }
     var document = PyYAMLDocument()
     for line in result.stdout.split(separator: "\n") {
-      let parts = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+      let parts = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false).map(
+        String.init)
       guard parts.count == 3 else { continue }
       document.entries[parts[0]] = (parts[1], parts[2])
     }
@@ -145,7 +156,9 @@ enum Snapshot {
   }
 
   /// Compares `text` with `Snapshots/<name>.yaml`; `QUANTSCOPE_UPDATE_SNAPSHOTS=1` rewrites it.
-  static func expectMatches(_ text: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+  static func expectMatches(
+    _ text: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
     let path = directory + "/" + name + ".yaml"
     if getenv("QUANTSCOPE_UPDATE_SNAPSHOTS") != nil {
       try SafetensorsFixture.write(Array(text.utf8), to: path)
@@ -153,7 +166,9 @@ enum Snapshot {
     }
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else {
-      Issue.record("missing snapshot \(path); run with QUANTSCOPE_UPDATE_SNAPSHOTS=1", sourceLocation: sourceLocation)
+      Issue.record(
+        "missing snapshot \(path); run with QUANTSCOPE_UPDATE_SNAPSHOTS=1",
+        sourceLocation: sourceLocation)
       return
     }
     defer { close(fd) }

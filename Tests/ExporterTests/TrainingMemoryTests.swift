@@ -1,9 +1,10 @@
 import Engine
-@testable import Exporter
 import FoundationEssentials
 import Safetensors
 import TestSupport
 import Testing
+
+@testable import Exporter
 
 /// The adapter count of the QLoRA estimate against PEFT's trainable parameters
 /// (`Tests/Fixtures/lora/peft_trainable.json`, made by `scripts/make-lora-fixture.py` with PEFT's
@@ -33,12 +34,14 @@ import Testing
     #expect(fixture.models.count == 2)
     for model in fixture.models {
       let checkpoint = ExporterFixtures.checkpoint(
-        model.tensors.map { ($0.name, $0.shape) }, path: "/nonexistent/\(model.model)/model.safetensors")
+        model.tensors.map { ($0.name, $0.shape) },
+        path: "/nonexistent/\(model.model)/model.safetensors")
       #expect(!model.trainable.isEmpty)
       for (rank, expected) in model.trainable {
         var settings = TrainingSettings()
         settings.loraR = try #require(Int(rank))
-        let memory = TrainingMemory(tensors: checkpoint.tensors, directory: "/nonexistent", settings: settings)
+        let memory = TrainingMemory(
+          tensors: checkpoint.tensors, directory: "/nonexistent", settings: settings)
         #expect(memory.adapterParams == expected, "\(model.model) r=\(rank)")
         #expect(memory.items.first?.bytes == UInt64(expected) * 4)
       }
@@ -49,16 +52,24 @@ import Testing
     let checkpoint = ExporterFixtures.checkpoint()
     var settings = TrainingSettings()
     settings.loraR = 64  // adapter matrices of ≥ 4,096 elements get 8-bit states
-    let full = TrainingMemory(tensors: checkpoint.tensors, directory: "/nonexistent", settings: settings)
+    let full = TrainingMemory(
+      tensors: checkpoint.tensors, directory: "/nonexistent", settings: settings)
     settings.gradientCheckpointing = false
     settings.optimizer = .adamw8bit
-    let other = TrainingMemory(tensors: checkpoint.tensors, directory: "/nonexistent", settings: settings)
-    func item(_ memory: TrainingMemory, _ name: String) -> UInt64 { memory.items.first { $0.name == name }?.bytes ?? 0 }
+    let other = TrainingMemory(
+      tensors: checkpoint.tensors, directory: "/nonexistent", settings: settings)
+    func item(_ memory: TrainingMemory, _ name: String) -> UInt64 {
+      memory.items.first { $0.name == name }?.bytes ?? 0
+    }
     #expect(item(full, "activations") < item(other, "activations"))
     #expect(item(full, "optimizer states") == UInt64(full.adapterParams) * 8)
     #expect(item(other, "optimizer states") < item(full, "optimizer states"))
     // Dimensions read off the shapes when there is no config.json.
-    #expect(full.dimensions.hidden == ExporterFixtures.hidden && full.dimensions.layers == ExporterFixtures.layers)
-    #expect(full.dimensions.vocab == ExporterFixtures.vocab && full.dimensions.intermediate == ExporterFixtures.intermediate)
+    #expect(
+      full.dimensions.hidden == ExporterFixtures.hidden
+        && full.dimensions.layers == ExporterFixtures.layers)
+    #expect(
+      full.dimensions.vocab == ExporterFixtures.vocab
+        && full.dimensions.intermediate == ExporterFixtures.intermediate)
   }
 }

@@ -1,6 +1,7 @@
-@testable import Exporter
 import TestSupport
 import Testing
+
+@testable import Exporter
 
 /// The YAML emitter: quoting and float spelling, checked against PyYAML itself.
 @Suite struct YAMLWriterTests {}
@@ -9,12 +10,16 @@ extension YAMLWriterTests {
   /// Strings YAML 1.1 would read as something else, or that break plain scalars.
   static let hostile = [
     "yes", "no", "on", "off", "y", "n", "Y", "N", "true", "False", "NULL", "null", "~", "",
-    "1e3", "1.0", "0x1F", "0o17", "017", "1_000", "0b101", "1:20", "+12", "-3", ".inf", "-.inf", ".NaN",
+    "1e3", "1.0", "0x1F", "0o17", "017", "1_000", "0b101", "1:20", "+12", "-3", ".inf", "-.inf",
+    ".NaN",
     "2026-11-29", "2001-12-14t21:59:43.10-05:00", "*ref", "&anchor", "!tag", "%TAG", "@at", "`tick",
-    "- item", "-", "?", "? key", ":", "key: value", "a #comment", "#hash", "a: ", "[list]", "{map}", "|", ">",
-    "'single'", "\"double\"", " leading", "trailing ", "tab\there", "new\nline", "cr\rret", "nul\u{0}",
+    "- item", "-", "?", "? key", ":", "key: value", "a #comment", "#hash", "a: ", "[list]", "{map}",
+    "|", ">",
+    "'single'", "\"double\"", " leading", "trailing ", "tab\there", "new\nline", "cr\rret",
+    "nul\u{0}",
     "bell\u{7}", "del\u{7F}", "nel\u{85}", "ls\u{2028}ps\u{2029}", "bom\u{FEFF}", "back\\slash",
-    "ünïcødé", "日本語", "emoji 🚀", "=", "<<", "model.layers.7.mlp.down_proj", "meta-llama/Llama-2-7b-hf",
+    "ünïcødé", "日本語", "emoji 🚀", "=", "<<", "model.layers.7.mlp.down_proj",
+    "meta-llama/Llama-2-7b-hf",
     "/models/x y/z", "C:\\path", "---", "...", "%", "a,b", "x]",
   ]
 
@@ -34,7 +39,10 @@ extension YAMLWriterTests {
   }
 
   @Test func plainStringsStayPlain() {
-    for text in ["lm_head", "model.layers.7.mlp.down_proj", "nf4", "qlora", "auto", "meta-llama/Llama-2-7b-hf", "/models/Llama"] {
+    for text in [
+      "lm_head", "model.layers.7.mlp.down_proj", "nf4", "qlora", "auto", "meta-llama/Llama-2-7b-hf",
+      "/models/Llama",
+    ] {
       #expect(YAMLWriter.string(text) == text)
     }
   }

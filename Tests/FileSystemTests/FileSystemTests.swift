@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FileSystem
 import TestSupport
 import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The one file-system helper: folders, whole-file reads, atomic writes, recursive removal.
 @Suite struct FileSystemTests {}
@@ -127,6 +128,8 @@ extension FileSystemTests {
   }
 
   @Test func cacheFolderWithoutAHomeIsPerUserUnderTmp() {
-    #expect(FileSystem.cacheFolder(named: "app", environment: { _ in nil }) == "/tmp/app-cache-\(getuid())")
+    #expect(
+      FileSystem.cacheFolder(named: "app", environment: { _ in nil })
+        == "/tmp/app-cache-\(getuid())")
   }
 }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Safetensors
 import TestSupport
 import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Directory rules 1–5 of docs/SAFETENSORS.md ("Resolving the path the user gives").
 @Suite struct DirectoryResolutionTests {}
@@ -19,9 +20,10 @@ extension DirectoryResolutionTests {
     #expect(checkpoint.path == directory.path)
     #expect(checkpoint.indexPath == nil)
     #expect(checkpoint.tensors.map(\.name) == ["single"])
-    #expect(checkpoint.warnings == [
-      "\(directory.path): both model.safetensors and model.safetensors.index.json are present; opening model.safetensors, as transformers does"
-    ])
+    #expect(
+      checkpoint.warnings == [
+        "\(directory.path): both model.safetensors and model.safetensors.index.json are present; opening model.safetensors, as transformers does"
+      ])
   }
 
   @Test func rule2StandardIndex() throws {
@@ -38,7 +40,8 @@ extension DirectoryResolutionTests {
     let directory = try TemporaryDirectory("rule2b")
     let shard = "diffusion_pytorch_model-00001-of-00001.safetensors"
     try S.writeShard(shard, tensors: ["unet.w"], in: directory)
-    let index = try S.writeIndex([("unet.w", shard)], name: "diffusion_pytorch_model.safetensors.index.json", in: directory)
+    let index = try S.writeIndex(
+      [("unet.w", shard)], name: "diffusion_pytorch_model.safetensors.index.json", in: directory)
     let checkpoint = try Checkpoint.open(directory.path)
     #expect(checkpoint.indexPath == index)
     #expect(checkpoint.tensors.map(\.name) == ["unet.w"])
@@ -60,7 +63,9 @@ extension DirectoryResolutionTests {
     try S.writeShard("\(prefix)00003-of-00003.safetensors", tensors: ["c"], in: directory)
     let checkpoint = try Checkpoint.open(directory.path)
     #expect(checkpoint.indexPath == nil)
-    #expect(checkpoint.files.map { Checkpoint.baseName($0.path) } == (1...3).map { "\(prefix)0000\($0)-of-00003.safetensors" })
+    #expect(
+      checkpoint.files.map { Checkpoint.baseName($0.path) }
+        == (1...3).map { "\(prefix)0000\($0)-of-00003.safetensors" })
     #expect(checkpoint.tensors.map(\.name) == ["a", "b", "c"])
     #expect(checkpoint.tensors.map(\.fileIndex) == [0, 1, 2])
   }
@@ -76,35 +81,50 @@ extension DirectoryResolutionTests {
 
   @Test func rule5ListsWhatWasFound() throws {
     let directory = try TemporaryDirectory("rule5")
-    for name in ["b.safetensors", "a.safetensors"] { try S.writeShard(name, tensors: ["t"], in: directory) }
+    for name in ["b.safetensors", "a.safetensors"] {
+      try S.writeShard(name, tensors: ["t"], in: directory)
+    }
     #expect(
       S.error(opening: directory.path)?.description
         == "\(directory.path): no safetensors checkpoint (found: a.safetensors, b.safetensors)")
-    for index in [1, 2, 4] { try S.writeShard("model-0000\(index)-of-00005.safetensors", tensors: ["t"], in: directory) }
+    for index in [1, 2, 4] {
+      try S.writeShard("model-0000\(index)-of-00005.safetensors", tensors: ["t"], in: directory)
+    }
     #expect(
       S.error(opening: directory.path)?.description
-        == "\(directory.path): no safetensors checkpoint (found: a.safetensors, b.safetensors; shards 1,2,4 of 5)")
+        == "\(directory.path): no safetensors checkpoint (found: a.safetensors, b.safetensors; shards 1,2,4 of 5)"
+    )
   }
 
   @Test func rule5IncompleteShardSetAlone() throws {
     let directory = try TemporaryDirectory("rule5b")
-    for index in [1, 3] { try S.writeShard("model-0000\(index)-of-00003.safetensors", tensors: ["t\(index)"], in: directory) }
+    for index in [1, 3] {
+      try S.writeShard(
+        "model-0000\(index)-of-00003.safetensors", tensors: ["t\(index)"], in: directory)
+    }
     #expect(
-      S.error(opening: directory.path)?.description == "\(directory.path): no safetensors checkpoint (found: shards 1,3 of 3)")
+      S.error(opening: directory.path)?.description
+        == "\(directory.path): no safetensors checkpoint (found: shards 1,3 of 3)")
   }
 
   @Test func rule5NoSafetensorsFiles() throws {
     let directory = try TemporaryDirectory("rule5c")
-    #expect(S.error(opening: directory.path)?.description == "\(directory.path): no .safetensors files")
+    #expect(
+      S.error(opening: directory.path)?.description == "\(directory.path): no .safetensors files")
     try SafetensorsFixture.write(Array("x".utf8), to: directory.file("README.md"))
     _ = try directory.subdirectory("model.safetensors")  // a directory, not a file
-    #expect(S.error(opening: directory.path)?.description == "\(directory.path): no .safetensors files")
+    #expect(
+      S.error(opening: directory.path)?.description == "\(directory.path): no .safetensors files")
   }
 
   @Test func missingPathAndSpecialFiles() throws {
     let missing = "/tmp/quantscope-tests-does-not-exist/model.safetensors"
-    #expect(S.error(opening: missing)?.description == "\(missing): cannot open: No such file or directory")
-    #expect(S.error(opening: "/dev/null")?.description == "/dev/null: not a .safetensors file, a .safetensors.index.json file or a directory")
+    #expect(
+      S.error(opening: missing)?.description == "\(missing): cannot open: No such file or directory"
+    )
+    #expect(
+      S.error(opening: "/dev/null")?.description
+        == "/dev/null: not a .safetensors file, a .safetensors.index.json file or a directory")
   }
 }
 
@@ -115,7 +135,8 @@ extension DirectoryResolutionTests {
     try S.writeIndex([("b", "b.safetensors")], name: "b.safetensors.index.json", in: directory)
     #expect(
       S.error(opening: directory.path)?.description
-        == "\(directory.path): no safetensors checkpoint (found: a.safetensors.index.json, b.safetensors.index.json)")
+        == "\(directory.path): no safetensors checkpoint (found: a.safetensors.index.json, b.safetensors.index.json)"
+    )
     // Rule 3 then applies to a lone .safetensors file.
     try S.writeShard("weights.safetensors", tensors: ["w"], in: directory)
     #expect(try Checkpoint.open(directory.path).tensors.map(\.name) == ["w"])

@@ -13,7 +13,8 @@ enum HeaderFixtures {
   /// Writes the file and opens it. Pass `directory` to keep the file for reading afterwards (a
   /// directory made here is removed on return).
   static func open(
-    _ header: String, data: [UInt8] = [], headerLength: UInt64? = nil, in kept: TemporaryDirectory? = nil
+    _ header: String, data: [UInt8] = [], headerLength: UInt64? = nil,
+    in kept: TemporaryDirectory? = nil
   ) throws -> Checkpoint {
     let directory = try kept ?? TemporaryDirectory("hdr")
     let path = try SafetensorsFixture.write(
@@ -38,8 +39,11 @@ enum HeaderFixtures {
   }
 
   /// The reason for a header text with `data`.
-  static func reason(_ header: String, data: [UInt8] = [], headerLength: UInt64? = nil) throws -> String? {
-    try reason(bytes: SafetensorsFixture.bytes(header: header, data: data, headerLength: headerLength))
+  static func reason(_ header: String, data: [UInt8] = [], headerLength: UInt64? = nil) throws
+    -> String?
+  {
+    try reason(
+      bytes: SafetensorsFixture.bytes(header: header, data: data, headerLength: headerLength))
   }
 
   /// Byte offset of the first occurrence of `needle` in `header` (0-based, UTF-8), for expected

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Safetensors
 import TestSupport
 import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Model ids resolved in a Hugging Face hub cache laid out as huggingface_hub lays it out:
 /// `models--org--name/{refs,snapshots,blobs}`, snapshot files as relative symlinks into blobs/.
@@ -25,10 +26,14 @@ import Testing
     let oldBlob = SafetensorsFixture.valid([("a", .F32, [2], value)])
     try SafetensorsFixture.write(newBlob, to: repository + "/blobs/1111")
     try SafetensorsFixture.write(oldBlob, to: repository + "/blobs/2222")
-    try SafetensorsFixture.write(Array(#"{"model_type": "gpt2", "tie_word_embeddings": true}"#.utf8), to: repository + "/blobs/3333")
-    #expect(symlink("../../blobs/1111", repository + "/snapshots/\(mainCommit)/model.safetensors") == 0)
+    try SafetensorsFixture.write(
+      Array(#"{"model_type": "gpt2", "tie_word_embeddings": true}"#.utf8),
+      to: repository + "/blobs/3333")
+    #expect(
+      symlink("../../blobs/1111", repository + "/snapshots/\(mainCommit)/model.safetensors") == 0)
     #expect(symlink("../../blobs/3333", repository + "/snapshots/\(mainCommit)/config.json") == 0)
-    #expect(symlink("../../blobs/2222", repository + "/snapshots/\(oldCommit)/model.safetensors") == 0)
+    #expect(
+      symlink("../../blobs/2222", repository + "/snapshots/\(oldCommit)/model.safetensors") == 0)
     return HubCache(directory: directory.path + "/hub")
   }
 
@@ -40,7 +45,8 @@ import Testing
     #expect(checkpoint.modelID == "org/tiny")
     #expect(checkpoint.displayPath == "org/tiny")
     #expect(checkpoint.revision == Self.mainCommit)
-    #expect(checkpoint.path == directory.path + "/hub/models--org--tiny/snapshots/\(Self.mainCommit)")
+    #expect(
+      checkpoint.path == directory.path + "/hub/models--org--tiny/snapshots/\(Self.mainCommit)")
     #expect(checkpoint.config?.modelType == "gpt2")
   }
 
@@ -58,20 +64,24 @@ import Testing
   @Test func anIdNotInTheCacheNamesTheFolderAndTheDownloadCommand() throws {
     let directory = try TemporaryDirectory("hub-missing")
     let cache = try Self.makeCache(directory)
-    #expect(throws: SafetensorsError.self) { try Checkpoint.open(model: "org/absent", cache: cache) }
+    #expect(throws: SafetensorsError.self) {
+      try Checkpoint.open(model: "org/absent", cache: cache)
+    }
     do {
       _ = try Checkpoint.open(model: "org/absent", cache: cache)
     } catch {
       #expect(
         error.description
-          == "org/absent: no such file or folder, nor a model in the Hugging Face cache (looked in \(directory.path)/hub/models--org--absent); download it with `huggingface-cli download org/absent`")
+          == "org/absent: no such file or folder, nor a model in the Hugging Face cache (looked in \(directory.path)/hub/models--org--absent); download it with `huggingface-cli download org/absent`"
+      )
     }
     do {
       _ = try Checkpoint.open(model: "org/tiny", revision: "v9", cache: cache)
     } catch {
       #expect(
         error.description
-          == "org/tiny: revision 'v9' is not in the Hugging Face cache (looked in \(directory.path)/hub/models--org--tiny/refs); download it with `huggingface-cli download org/tiny --revision v9`")
+          == "org/tiny: revision 'v9' is not in the Hugging Face cache (looked in \(directory.path)/hub/models--org--tiny/refs); download it with `huggingface-cli download org/tiny --revision v9`"
+      )
     }
   }
 
@@ -86,17 +96,24 @@ import Testing
     #expect(!HubCache.isModelID("a/b/c"))
     #expect(!HubCache.isModelID("org/../x"))
     let value = [UInt8](repeating: 0, count: 4)
-    try SafetensorsFixture.write(SafetensorsFixture.valid([("local", .F32, [1], value)]), to: directory.file("x.safetensors"))
+    try SafetensorsFixture.write(
+      SafetensorsFixture.valid([("local", .F32, [1], value)]), to: directory.file("x.safetensors"))
     let local = try Checkpoint.open(model: directory.file("x.safetensors"), cache: cache)
     #expect(local.modelID == nil)
     #expect(local.tensors.map(\.name) == ["local"])
   }
 
   @Test func theCacheFolderFollowsHuggingFaceHubsEnvironmentRules() {
-    #expect(HubCache.fromEnvironment(["HF_HUB_CACHE": "/c", "HF_HOME": "/h", "HOME": "/u"]).directory == "/c")
-    #expect(HubCache.fromEnvironment(["HUGGINGFACE_HUB_CACHE": "/old", "HF_HOME": "/h"]).directory == "/old")
+    #expect(
+      HubCache.fromEnvironment(["HF_HUB_CACHE": "/c", "HF_HOME": "/h", "HOME": "/u"]).directory
+        == "/c")
+    #expect(
+      HubCache.fromEnvironment(["HUGGINGFACE_HUB_CACHE": "/old", "HF_HOME": "/h"]).directory
+        == "/old")
     #expect(HubCache.fromEnvironment(["HF_HOME": "/h", "HOME": "/u"]).directory == "/h/hub")
-    #expect(HubCache.fromEnvironment(["XDG_CACHE_HOME": "/x", "HOME": "/u"]).directory == "/x/huggingface/hub")
+    #expect(
+      HubCache.fromEnvironment(["XDG_CACHE_HOME": "/x", "HOME": "/u"]).directory
+        == "/x/huggingface/hub")
     #expect(HubCache.fromEnvironment(["HOME": "/u"]).directory == "/u/.cache/huggingface/hub")
   }
 }

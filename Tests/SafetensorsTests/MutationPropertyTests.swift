@@ -16,7 +16,9 @@ extension MutationPropertyTests {
   /// The valid starting file: every kind of entry the parser must handle.
   static func baseFile() -> [UInt8] {
     var generator = SplitMix64(seed: 1)
-    func random(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) } }
+    func random(_ count: Int) -> [UInt8] {
+      (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
     return SafetensorsFixture.valid([
       ("model.layers.0.w", .F32, [2, 3], random(24)),
       ("model.layers.10.w", .F16, [5], random(10)),
@@ -31,8 +33,12 @@ extension MutationPropertyTests {
     ])
   }
 
-  static let jsonAlphabet = Array("{}[]\":,0123456789-+.eE \t\n\r\\u/nulltruefalse__metadata__dtypeshapedata_offsetsF32U8".utf8)
-  static let numberReplacements = ["0", "1", "4", "-0", "4.0", "4e0", "01", "18446744073709551615", "18446744073709551616", "-1", "999999999"]
+  static let jsonAlphabet = Array(
+    "{}[]\":,0123456789-+.eE \t\n\r\\u/nulltruefalse__metadata__dtypeshapedata_offsetsF32U8".utf8)
+  static let numberReplacements = [
+    "0", "1", "4", "-0", "4.0", "4e0", "01", "18446744073709551615", "18446744073709551616", "-1",
+    "999999999",
+  ]
   static let dtypeReplacements = DType.allCases.map(\.rawValue) + ["f32", "I31", "F128", ""]
 
   /// Header length stored in the first 8 bytes (0 when the file is shorter).
@@ -62,14 +68,18 @@ extension MutationPropertyTests {
     switch Int.random(in: 0..<10, using: &generator) {
     case 0:  // flip bits of a byte, mostly in the header
       guard !bytes.isEmpty else { return }
-      let position = Bool.random(using: &generator) && header > 0 ? headerPosition() : Int.random(in: 0..<bytes.count, using: &generator)
+      let position =
+        Bool.random(using: &generator) && header > 0
+        ? headerPosition() : Int.random(in: 0..<bytes.count, using: &generator)
       if position < bytes.count { bytes[position] ^= UInt8.random(in: 1...255, using: &generator) }
     case 1:  // truncate
       bytes.removeLast(Int.random(in: 0...bytes.count, using: &generator))
     case 2:  // new length prefix
       let choices: [UInt64] = [
-        UInt64(header) &+ UInt64.random(in: 1...9, using: &generator), UInt64(header) &- UInt64.random(in: 1...9, using: &generator),
-        UInt64.random(in: 0...UInt64.max, using: &generator), UInt64.random(in: 0...UInt64(bytes.count), using: &generator), 100_000_001,
+        UInt64(header) &+ UInt64.random(in: 1...9, using: &generator),
+        UInt64(header) &- UInt64.random(in: 1...9, using: &generator),
+        UInt64.random(in: 0...UInt64.max, using: &generator),
+        UInt64.random(in: 0...UInt64(bytes.count), using: &generator), 100_000_001,
       ]
       setHeaderLength(&bytes, choices.randomElement(using: &generator) ?? 0)
     case 3:  // insert a JSON-ish byte
@@ -82,9 +92,12 @@ extension MutationPropertyTests {
       let end = min(8 + header, position + Int.random(in: 1...4, using: &generator))
       edit(&bytes, position..<end, [])
     case 5:  // replace a digit run
-      replaceToken(&bytes, isPart: { $0 >= 0x30 && $0 <= 0x39 }, with: numberReplacements, using: &generator)
+      replaceToken(
+        &bytes, isPart: { $0 >= 0x30 && $0 <= 0x39 }, with: numberReplacements, using: &generator)
     case 6:  // replace a dtype-like token (letters, digits, underscore)
-      replaceToken(&bytes, isPart: { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }, with: dtypeReplacements, using: &generator)
+      replaceToken(
+        &bytes, isPart: { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F },
+        with: dtypeReplacements, using: &generator)
     case 7:  // duplicate a slice of the header
       guard header > 2 else { return }
       let start = headerPosition()
@@ -94,7 +107,9 @@ extension MutationPropertyTests {
       edit(&bytes, at..<at, slice)
     case 8:  // padding: spaces, NULs or tabs at the end of the header
       guard header > 0 else { return }
-      let pad = [UInt8](repeating: [0x20, 0x00, 0x09].randomElement(using: &generator) ?? 0x20, count: Int.random(in: 1...8, using: &generator))
+      let pad = [UInt8](
+        repeating: [0x20, 0x00, 0x09].randomElement(using: &generator) ?? 0x20,
+        count: Int.random(in: 1...8, using: &generator))
       edit(&bytes, (8 + header)..<(8 + header), pad)
     default:  // append or remove data bytes
       if Bool.random(using: &generator) {
@@ -106,10 +121,13 @@ extension MutationPropertyTests {
   }
 
   static func replaceToken(
-    _ bytes: inout [UInt8], isPart: (UInt8) -> Bool, with choices: [String], using generator: inout SplitMix64
+    _ bytes: inout [UInt8], isPart: (UInt8) -> Bool, with choices: [String],
+    using generator: inout SplitMix64
   ) {
     let header = headerLength(bytes)
-    let starts = (8..<(8 + header)).filter { isPart(bytes[$0]) && ($0 == 8 || !isPart(bytes[$0 - 1])) }
+    let starts = (8..<(8 + header)).filter {
+      isPart(bytes[$0]) && ($0 == 8 || !isPart(bytes[$0 - 1]))
+    }
     guard let start = starts.randomElement(using: &generator) else { return }
     var end = start
     while end < 8 + header && isPart(bytes[end]) { end += 1 }
@@ -127,7 +145,8 @@ extension MutationPropertyTests {
       bytes.withUnsafeBytes { raw in
         out.withUnsafeMutableBufferPointer { destination in
           if let base = raw.baseAddress, let target = destination.baseAddress {
-            FloatDecoding.convert(tensor.dtype, from: base + Int(tensor.fileOffset), count: count, into: target)
+            FloatDecoding.convert(
+              tensor.dtype, from: base + Int(tensor.fileOffset), count: count, into: target)
           }
         }
       }
@@ -137,7 +156,9 @@ extension MutationPropertyTests {
 
   @Test func mutationsOpenOrThrowNeverTrap() throws {
     let base = Self.baseFile()
-    #expect((try? base.withUnsafeBytes { try SafetensorsFile.parse($0, path: "base") })?.tensors.count == 10)
+    #expect(
+      (try? base.withUnsafeBytes { try SafetensorsFile.parse($0, path: "base") })?.tensors.count
+        == 10)
     let directory = try TemporaryDirectory("fuzz")
     let diskPath = directory.file("m.safetensors")
     var generator = SplitMix64(seed: 20_261_129)
@@ -145,8 +166,11 @@ extension MutationPropertyTests {
     var rejected = 0
     for round in 0..<Self.mutationCount {
       var bytes = base
-      for _ in 0..<Int.random(in: 1...3, using: &generator) { Self.mutate(&bytes, using: &generator) }
-      let outcome: Result<SafetensorsFile.Contents, SafetensorsError> = bytes.withUnsafeBytes { raw in
+      for _ in 0..<Int.random(in: 1...3, using: &generator) {
+        Self.mutate(&bytes, using: &generator)
+      }
+      let outcome: Result<SafetensorsFile.Contents, SafetensorsError> = bytes.withUnsafeBytes {
+        raw in
         Result { () throws(SafetensorsError) in try SafetensorsFile.parse(raw, path: diskPath) }
       }
       switch outcome {
@@ -169,7 +193,8 @@ extension MutationPropertyTests {
 
   /// Opens `path` for real and checks it agrees with the in-memory outcome, reading every tensor.
   static func checkOnDisk(
-    _ path: String, agreesWith outcome: Result<SafetensorsFile.Contents, SafetensorsError>, round: Int
+    _ path: String, agreesWith outcome: Result<SafetensorsFile.Contents, SafetensorsError>,
+    round: Int
   ) throws {
     switch (Result { () throws(SafetensorsError) in try Checkpoint.open(path) }, outcome) {
     case (.success(let checkpoint), .success(let contents)):

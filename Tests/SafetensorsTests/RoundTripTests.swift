@@ -33,21 +33,29 @@ private func referenceMinifloat(
 
 /// Little-endian bytes of `values`.
 private func littleEndianBytes<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
-  values.flatMap { value in (0..<(T.bitWidth / 8)).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) } }
+  values.flatMap { value in
+    (0..<(T.bitWidth / 8)).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) }
+  }
 }
 
 /// Equal as Float32, NaN equal to NaN.
-private func same(_ a: Float, _ b: Float) -> Bool { a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern }
+private func same(_ a: Float, _ b: Float) -> Bool {
+  a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern
+}
 
 extension RoundTripTests {
   /// Writes `tensors` after a 3-byte U8 tensor (so every data tensor starts at an odd offset),
   /// opens the file and returns reader and checkpoint.
   static func roundTrip(
-    _ tensors: [(name: String, dtype: DType, shape: [Int], bytes: [UInt8])], in directory: TemporaryDirectory
+    _ tensors: [(name: String, dtype: DType, shape: [Int], bytes: [UInt8])],
+    in directory: TemporaryDirectory
   ) throws -> TensorDataReader {
     let path = directory.file("round.safetensors")
-    let entries = [SafetensorsWriter.Entry(name: "a_pad", dtype: .U8, shape: [3], bytes: [1, 2, 3])]
-      + tensors.map { SafetensorsWriter.Entry(name: $0.name, dtype: $0.dtype, shape: $0.shape, bytes: $0.bytes) }
+    let entries =
+      [SafetensorsWriter.Entry(name: "a_pad", dtype: .U8, shape: [3], bytes: [1, 2, 3])]
+      + tensors.map {
+        SafetensorsWriter.Entry(name: $0.name, dtype: $0.dtype, shape: $0.shape, bytes: $0.bytes)
+      }
     try SafetensorsWriter.write(entries, to: path)
     return try TensorDataReader(checkpoint: Checkpoint.open(path))
   }
@@ -67,13 +75,18 @@ extension RoundTripTests {
     let directory = try TemporaryDirectory("f16")
     let codes = (0...UInt16.max).map { $0 }
     let reader = try Self.roundTrip(
-      [("f16", .F16, [65536], littleEndianBytes(codes)), ("bf16", .BF16, [65536], littleEndianBytes(codes))],
+      [
+        ("f16", .F16, [65536], littleEndianBytes(codes)),
+        ("bf16", .BF16, [65536], littleEndianBytes(codes)),
+      ],
       in: directory)
     let f16 = try Self.floats(reader, "f16")
     let bf16 = try Self.floats(reader, "bf16")
     for code in codes {
-      let half = referenceMinifloat(UInt32(code), exponentBits: 5, mantissaBits: 10, bias: 15, hasInfinity: true)
-      let brain = referenceMinifloat(UInt32(code), exponentBits: 8, mantissaBits: 7, bias: 127, hasInfinity: true)
+      let half = referenceMinifloat(
+        UInt32(code), exponentBits: 5, mantissaBits: 10, bias: 15, hasInfinity: true)
+      let brain = referenceMinifloat(
+        UInt32(code), exponentBits: 8, mantissaBits: 7, bias: 127, hasInfinity: true)
       #expect(same(f16[Int(code)], Float(half)), "F16 0x\(String(code, radix: 16))")
       #expect(same(bf16[Int(code)], Float(brain)), "BF16 0x\(String(code, radix: 16))")
     }
@@ -93,27 +106,36 @@ extension RoundTripTests {
     let e4m3 = try Self.floats(reader, "e4m3")
     let e5m2 = try Self.floats(reader, "e5m2")
     for code in 0...255 {
-      let fn = referenceMinifloat(UInt32(code), exponentBits: 4, mantissaBits: 3, bias: 7, hasInfinity: false)
-      let ieee = referenceMinifloat(UInt32(code), exponentBits: 5, mantissaBits: 2, bias: 15, hasInfinity: true)
+      let fn = referenceMinifloat(
+        UInt32(code), exponentBits: 4, mantissaBits: 3, bias: 7, hasInfinity: false)
+      let ieee = referenceMinifloat(
+        UInt32(code), exponentBits: 5, mantissaBits: 2, bias: 15, hasInfinity: true)
       #expect(same(e4m3[code], Float(fn)), "E4M3 \(code)")
       #expect(same(e5m2[code], Float(ieee)), "E5M2 \(code)")
     }
     #expect(e4m3[0x7E] == 448 && e4m3[0xFE] == -448 && e4m3[0x01] == 0x1p-9 && e4m3[0x78] == 256)
     #expect(e4m3[0x7F].isNaN && e4m3[0xFF].isNaN && e4m3.filter(\.isNaN).count == 2)
-    #expect(e5m2[0x7B] == 57344 && e5m2[0x01] == 0x1p-16 && e5m2[0x7C] == .infinity && e5m2[0xFC] == -.infinity)
+    #expect(
+      e5m2[0x7B] == 57344 && e5m2[0x01] == 0x1p-16 && e5m2[0x7C] == .infinity
+        && e5m2[0xFC] == -.infinity)
     #expect(e5m2.filter(\.isNaN).count == 6)
   }
 
   @Test func f32AndF64() throws {
     let directory = try TemporaryDirectory("f32")
-    let f32Values: [Float] = [0, -0.0, 1, -2.5, .infinity, -.infinity, .nan, 0x1p-149, .greatestFiniteMagnitude, 1e-40]
+    let f32Values: [Float] = [
+      0, -0.0, 1, -2.5, .infinity, -.infinity, .nan, 0x1p-149, .greatestFiniteMagnitude, 1e-40,
+    ]
     let f64Values: [Double] = [
-      1.0 / 3.0, 1 + 0x1p-24, 1 + 3 * 0x1p-24, .greatestFiniteMagnitude, 1e-50, -0.0, .nan, -.infinity, 0x1p-149,
+      1.0 / 3.0, 1 + 0x1p-24, 1 + 3 * 0x1p-24, .greatestFiniteMagnitude, 1e-50, -0.0, .nan,
+      -.infinity, 0x1p-149,
       0x1p-150,
     ]
     // Round to nearest even, written out by hand: ties 1+2^-24 → 1, 1+3·2^-24 → 1+2^-22;
     // beyond Float's range → inf; below half the smallest subnormal → 0; exactly half → 0 (even).
-    let f64Expected: [Float] = [0x1.555556p-2, 1, 1 + 0x1p-22, .infinity, 0, -0.0, .nan, -.infinity, 0x1p-149, 0]
+    let f64Expected: [Float] = [
+      0x1.555556p-2, 1, 1 + 0x1p-22, .infinity, 0, -0.0, .nan, -.infinity, 0x1p-149, 0,
+    ]
     let reader = try Self.roundTrip(
       [
         ("f32", .F32, [f32Values.count], littleEndianBytes(f32Values.map(\.bitPattern))),
@@ -130,7 +152,8 @@ extension RoundTripTests {
     let directory = try TemporaryDirectory("chunks")
     var generator = SplitMix64(seed: 7)
     let codes = (0..<50_000).map { _ in UInt16.random(in: 0...UInt16.max, using: &generator) }
-    let reader = try Self.roundTrip([("x", .BF16, [50_000], littleEndianBytes(codes))], in: directory)
+    let reader = try Self.roundTrip(
+      [("x", .BF16, [50_000], littleEndianBytes(codes))], in: directory)
     let whole = try Self.floats(reader, "x")
     let tensor = try #require(reader.checkpoint.tensors.first { $0.name == "x" })
     var start = 0
@@ -149,14 +172,21 @@ extension RoundTripTests {
 
   @Test func readsOutsideTheTensorOrOfUnconvertibleDtypesThrow() throws {
     let directory = try TemporaryDirectory("range")
-    let reader = try Self.roundTrip([("x", .F16, [4], [UInt8](repeating: 0, count: 8))], in: directory)
+    let reader = try Self.roundTrip(
+      [("x", .F16, [4], [UInt8](repeating: 0, count: 8))], in: directory)
     let x = try #require(reader.checkpoint.tensors.first { $0.name == "x" })
     let pad = try #require(reader.checkpoint.tensors.first { $0.name == "a_pad" })
     var out = [Float](repeating: 0, count: 8)
     try out.withUnsafeMutableBufferPointer { buffer throws in
-      #expect(throws: SafetensorsError.self) { try reader.readFloats(of: x, from: 2, count: 3, into: buffer.baseAddress!) }
-      #expect(throws: SafetensorsError.self) { try reader.readFloats(of: x, from: -1, count: 1, into: buffer.baseAddress!) }
-      #expect(throws: SafetensorsError.self) { try reader.readFloats(of: pad, from: 0, count: 1, into: buffer.baseAddress!) }
+      #expect(throws: SafetensorsError.self) {
+        try reader.readFloats(of: x, from: 2, count: 3, into: buffer.baseAddress!)
+      }
+      #expect(throws: SafetensorsError.self) {
+        try reader.readFloats(of: x, from: -1, count: 1, into: buffer.baseAddress!)
+      }
+      #expect(throws: SafetensorsError.self) {
+        try reader.readFloats(of: pad, from: 0, count: 1, into: buffer.baseAddress!)
+      }
       try reader.readFloats(of: x, from: 4, count: 0, into: buffer.baseAddress!)
     }
     var bytes = [UInt8](repeating: 0, count: 9)
@@ -169,7 +199,8 @@ extension RoundTripTests {
     let directory = try TemporaryDirectory("threads")
     var generator = SplitMix64(seed: 11)
     let values = (0..<20_000).map { _ in Float.random(in: -1...1, using: &generator) }
-    let reader = try Self.roundTrip([("x", .F32, [20_000], littleEndianBytes(values.map(\.bitPattern)))], in: directory)
+    let reader = try Self.roundTrip(
+      [("x", .F32, [20_000], littleEndianBytes(values.map(\.bitPattern)))], in: directory)
     let tensor = try #require(reader.checkpoint.tensors.first { $0.name == "x" })
     let results = try await withThrowingTaskGroup(of: Bool.self) { group in
       for worker in 0..<8 {
@@ -197,7 +228,9 @@ extension RoundTripTests {
     var generator = SplitMix64(seed: 22)
     let tensors = DType.allCases.map { dtype in
       // 24 elements fill whole bytes for every width (4, 6, 8, ... 64 bits).
-      let bytes = (0..<(24 * dtype.bits / 8)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+      let bytes = (0..<(24 * dtype.bits / 8)).map { _ in
+        UInt8.random(in: 0...255, using: &generator)
+      }
       return (name: "t_\(dtype.rawValue)", dtype: dtype, shape: [4, 6], bytes: bytes)
     }
     let reader = try Self.roundTrip(tensors, in: directory)
@@ -208,7 +241,9 @@ extension RoundTripTests {
       try whole.withUnsafeMutableBytes { try reader.readBytes(of: tensor, at: 0, into: $0) }
       #expect(whole == expected.bytes, "\(expected.dtype)")
       var tail = [UInt8](repeating: 0, count: 3)
-      try tail.withUnsafeMutableBytes { try reader.readBytes(of: tensor, at: tensor.byteCount - 3, into: $0) }
+      try tail.withUnsafeMutableBytes {
+        try reader.readBytes(of: tensor, at: tensor.byteCount - 3, into: $0)
+      }
       #expect(tail == Array(expected.bytes.suffix(3)), "\(expected.dtype)")
     }
   }

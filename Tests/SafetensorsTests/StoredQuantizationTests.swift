@@ -12,10 +12,15 @@ import Testing
   static let norm = "model.layers.0.input_layernorm.weight"
 
   /// Opens `name` and its expected values.
-  static func load(_ name: String) throws -> (Checkpoint, TensorDataReader, TensorDataReader, Checkpoint) {
+  static func load(_ name: String) throws -> (
+    Checkpoint, TensorDataReader, TensorDataReader, Checkpoint
+  ) {
     let checkpoint = try Checkpoint.open(directory + "/" + name)
     let expected = try Checkpoint.open(directory + "/expected/" + name + ".safetensors")
-    return (checkpoint, try TensorDataReader(checkpoint: checkpoint), try TensorDataReader(checkpoint: expected), expected)
+    return (
+      checkpoint, try TensorDataReader(checkpoint: checkpoint),
+      try TensorDataReader(checkpoint: expected), expected
+    )
   }
 
   static func tensor(_ checkpoint: Checkpoint, _ name: String) throws -> TensorInfo {
@@ -23,7 +28,9 @@ import Testing
   }
 
   /// Reads `count` floats from `element`.
-  static func floats(_ reader: TensorDataReader, _ tensor: TensorInfo, from element: Int = 0, count: Int? = nil) throws -> [Float] {
+  static func floats(
+    _ reader: TensorDataReader, _ tensor: TensorInfo, from element: Int = 0, count: Int? = nil
+  ) throws -> [Float] {
     let n = count ?? tensor.elementCount - element
     let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
     defer { buffer.deallocate() }
@@ -38,7 +45,9 @@ import Testing
     ("fp4", "stored fp4", .BF16, .F16), ("int8", "stored int8", .F32, .F32),
     ("fp8-block", "stored fp8 e4m3, 128×128 blocks", .F32, .F32),
   ])
-  func oneLogicalTensorPerStoredWeight(_ name: String, _ mark: String, _ upType: DType, _ downType: DType) throws {
+  func oneLogicalTensorPerStoredWeight(
+    _ name: String, _ mark: String, _ upType: DType, _ downType: DType
+  ) throws {
     let (checkpoint, _, _, _) = try Self.load(name)
     let head = ["nf4", "nf4-dq", "fp4"].contains(name) ? ["lm_head.weight"] : []
     #expect(checkpoint.tensors.map(\.name) == head + [Self.norm, Self.down, Self.up])
@@ -58,14 +67,19 @@ import Testing
     let (checkpoint, _, _, _) = try Self.load("nf4-dq")
     let up = try #require(try Self.tensor(checkpoint, Self.up).stored)
     #expect(up.format == .nf4 && up.doubleQuant && up.blocksize == 64 && up.nestedBlocksize == 256)
-    #expect(up.parts.map(\.role) == [.codes, .absmax, .quantMap, .nestedAbsmax, .nestedQuantMap, .quantState])
-    #expect(up.parts.map(\.tensor.name) == [
-      Self.up, Self.up + ".absmax", Self.up + ".quant_map", Self.up + ".nested_absmax",
-      Self.up + ".nested_quant_map", Self.up + ".quant_state.bitsandbytes__nf4",
-    ])
+    #expect(
+      up.parts.map(\.role) == [
+        .codes, .absmax, .quantMap, .nestedAbsmax, .nestedQuantMap, .quantState,
+      ])
+    #expect(
+      up.parts.map(\.tensor.name) == [
+        Self.up, Self.up + ".absmax", Self.up + ".quant_map", Self.up + ".nested_absmax",
+        Self.up + ".nested_quant_map", Self.up + ".quant_state.bitsandbytes__nf4",
+      ])
     let down = try #require(try Self.tensor(checkpoint, Self.down).stored)
     #expect(down.blocksize == 128)
-    let row = try #require(try Self.tensor(try Checkpoint.open(Self.directory + "/fp8-row"), Self.down).stored)
+    let row = try #require(
+      try Self.tensor(try Checkpoint.open(Self.directory + "/fp8-row"), Self.down).stored)
     #expect(row.format == .fp8E5M2 && row.mark == "stored fp8 e5m2, per-row scale")
   }
 
@@ -78,7 +92,8 @@ import Testing
     let (checkpoint, reader, expectedReader, expected) = try Self.load(name)
     for tensorName in [Self.up, Self.down] {
       let tensor = try Self.tensor(checkpoint, tensorName)
-      let want = try Self.floats(expectedReader, try Self.tensor(expected, tensorName)).map(\.bitPattern)
+      let want = try Self.floats(expectedReader, try Self.tensor(expected, tensorName)).map(
+        \.bitPattern)
       #expect(want.count == tensor.elementCount)
       let whole = try Self.floats(reader, tensor).map(\.bitPattern)
       #expect(Self.mismatches(whole, want) == 0, "\(name) \(tensorName)")
@@ -116,7 +131,9 @@ import Testing
   // MARK: - Malformed parts
 
   /// The raw tensors of a fixture, parts included, as (name, dtype, shape, bytes).
-  static func rawTensors(_ name: String) throws -> [(name: String, dtype: DType, shape: [Int], bytes: [UInt8])] {
+  static func rawTensors(_ name: String) throws -> [(
+    name: String, dtype: DType, shape: [Int], bytes: [UInt8]
+  )] {
     let checkpoint = try Checkpoint.open(directory + "/" + name)
     let reader = try TensorDataReader(checkpoint: checkpoint)
     var result: [(name: String, dtype: DType, shape: [Int], bytes: [UInt8])] = []
@@ -135,7 +152,8 @@ import Testing
     _ tensors: [(name: String, dtype: DType, shape: [Int], bytes: [UInt8])], config: String? = nil
   ) throws -> SafetensorsError? {
     let directory = try TemporaryDirectory("stored")
-    try SafetensorsFixture.write(SafetensorsFixture.valid(tensors), to: directory.file("model.safetensors"))
+    try SafetensorsFixture.write(
+      SafetensorsFixture.valid(tensors), to: directory.file("model.safetensors"))
     if let config { try directory.write("config.json", config) }
     do {
       _ = try Checkpoint.open(directory.path)
@@ -157,55 +175,72 @@ import Testing
 
   @Test func missingAbsmaxNamesTheTensor() throws {
     let tensors = try Self.rawTensors("nf4-dq").filter { $0.name != Self.up + ".absmax" }
-    Self.expectOneLine(try Self.openError(tensors), tensor: Self.up, saying: "missing part \(Self.up).absmax")
+    Self.expectOneLine(
+      try Self.openError(tensors), tensor: Self.up, saying: "missing part \(Self.up).absmax")
   }
 
   @Test func wrongSizedNestedAbsmax() throws {
     let tensors = try Self.rawTensors("nf4-dq").map { tensor in
-      tensor.name == Self.up + ".nested_absmax" ? (tensor.name, tensor.dtype, [1], Array(tensor.bytes.prefix(4))) : tensor
+      tensor.name == Self.up + ".nested_absmax"
+        ? (tensor.name, tensor.dtype, [1], Array(tensor.bytes.prefix(4))) : tensor
     }
-    Self.expectOneLine(try Self.openError(tensors), tensor: Self.up, saying: "nested_absmax is F32 × 1; needs F32 × 2")
+    Self.expectOneLine(
+      try Self.openError(tensors), tensor: Self.up,
+      saying: "nested_absmax is F32 × 1; needs F32 × 2")
   }
 
   @Test func wrongSizedCodes() throws {
     let tensors = try Self.rawTensors("nf4").map { tensor in
-      tensor.name == Self.down ? (tensor.name, tensor.dtype, [100, 1], Array(tensor.bytes.prefix(100))) : tensor
+      tensor.name == Self.down
+        ? (tensor.name, tensor.dtype, [100, 1], Array(tensor.bytes.prefix(100))) : tensor
     }
-    Self.expectOneLine(try Self.openError(tensors), tensor: Self.down, saying: "packed weight is U8 of 100 bytes")
+    Self.expectOneLine(
+      try Self.openError(tensors), tensor: Self.down, saying: "packed weight is U8 of 100 bytes")
   }
 
   @Test func badQuantStateJSON() throws {
     let bad = Array("{\"quant_type\": \"nf4\", \"blocksize\": 64,".utf8)
     let tensors = try Self.rawTensors("nf4").map { tensor in
-      tensor.name == Self.up + ".quant_state.bitsandbytes__nf4" ? (tensor.name, tensor.dtype, [bad.count], bad) : tensor
+      tensor.name == Self.up + ".quant_state.bitsandbytes__nf4"
+        ? (tensor.name, tensor.dtype, [bad.count], bad) : tensor
     }
-    Self.expectOneLine(try Self.openError(tensors), tensor: Self.up, saying: "quant_state JSON is invalid")
+    Self.expectOneLine(
+      try Self.openError(tensors), tensor: Self.up, saying: "quant_state JSON is invalid")
   }
 
   @Test func unknownQuantType() throws {
     let tensors = try Self.rawTensors("nf4").map { tensor in
       tensor.name == Self.up + ".quant_state.bitsandbytes__nf4"
-        ? (Self.up + ".quant_state.bitsandbytes__nf5", tensor.dtype, tensor.shape, tensor.bytes) : tensor
+        ? (Self.up + ".quant_state.bitsandbytes__nf5", tensor.dtype, tensor.shape, tensor.bytes)
+        : tensor
     }
-    Self.expectOneLine(try Self.openError(tensors), tensor: Self.up, saying: "unknown quant type \"nf5\"")
+    Self.expectOneLine(
+      try Self.openError(tensors), tensor: Self.up, saying: "unknown quant type \"nf5\"")
   }
 
   @Test func absmaxWithoutQuantState() throws {
-    let tensors = try Self.rawTensors("nf4").filter { $0.name != Self.down + ".quant_state.bitsandbytes__nf4" }
-    Self.expectOneLine(try Self.openError(tensors), tensor: Self.down, saying: "absmax without a quant_state")
+    let tensors = try Self.rawTensors("nf4").filter {
+      $0.name != Self.down + ".quant_state.bitsandbytes__nf4"
+    }
+    Self.expectOneLine(
+      try Self.openError(tensors), tensor: Self.down, saying: "absmax without a quant_state")
   }
 
   @Test func int8RowStatisticsOfTheWrongLength() throws {
     let tensors = try Self.rawTensors("int8").map { tensor in
-      tensor.name == "model.layers.0.mlp.down_proj.SCB" ? (tensor.name, tensor.dtype, [23], Array(tensor.bytes.prefix(92))) : tensor
+      tensor.name == "model.layers.0.mlp.down_proj.SCB"
+        ? (tensor.name, tensor.dtype, [23], Array(tensor.bytes.prefix(92))) : tensor
     }
-    Self.expectOneLine(try Self.openError(tensors), tensor: Self.down, saying: "SCB is F32 × 23; 24 rows need F32 × 24")
+    Self.expectOneLine(
+      try Self.openError(tensors), tensor: Self.down,
+      saying: "SCB is F32 × 23; 24 rows need F32 × 24")
   }
 
   @Test func fp8BlockScaleOfTheWrongShape() throws {
     let tensors = try Self.rawTensors("fp8-block")
     // With 64×64 blocks from config.json, the 2×3 scale of the 200×300 weight no longer fits.
-    let config = "{\"quantization_config\": {\"quant_method\": \"fp8\", \"weight_block_size\": [64, 64]}}"
+    let config =
+      "{\"quantization_config\": {\"quant_method\": \"fp8\", \"weight_block_size\": [64, 64]}}"
     Self.expectOneLine(
       try Self.openError(tensors, config: config), tensor: Self.up,
       saying: "64×64 blocks of [200, 300] need a float [4, 5]")

@@ -1,11 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Engine
 import Safetensors
-@testable import Synthetic
 import TestSupport
 import Testing
+
+@testable import Synthetic
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The demo and benchmark checkpoints: determinism, layout, atomic caching, and the features
 /// (outlier columns, one hard module) the views rely on.
@@ -115,16 +117,20 @@ extension SyntheticCheckpointTests {
         let values = try floats(reader, tensor)
         let cols = tensor.shape[1]
         var columnAbsmax = [Float](repeating: 0, count: cols)
-        for (i, value) in values.enumerated() { columnAbsmax[i % cols] = max(columnAbsmax[i % cols], abs(value)) }
+        for (i, value) in values.enumerated() {
+          columnAbsmax[i % cols] = max(columnAbsmax[i % cols], abs(value))
+        }
         let outliers = columnAbsmax.indices.filter { columnAbsmax[$0] >= outlierThreshold }
         #expect(outliers == DemoCheckpoint.outlierColumns, "\(name)")
       }
     }
     // Ordinary weights: std ≈ 0.02, far from the threshold.
-    let o = try #require(checkpoint.tensors.first { $0.name == "model.layers.1.self_attn.o_proj.weight" })
+    let o = try #require(
+      checkpoint.tensors.first { $0.name == "model.layers.1.self_attn.o_proj.weight" })
     let values = try floats(reader, o).map(Double.init)
     let mean = values.reduce(0, +) / Double(values.count)
-    let std = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()
+    let std = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count))
+      .squareRoot()
     #expect(abs(std - 0.02) < 0.002)
     #expect(values.allSatisfy { abs($0) < Double(outlierThreshold) })
   }
@@ -137,7 +143,9 @@ extension SyntheticCheckpointTests {
     let backend = CPUBackend(threads: 2)
     var relErr: [String: Double] = [:]
     for tensor in checkpoint.tensors
-    where Quantizability.isQuantizable(name: tensor.name, shape: tensor.shape) && tensor.name.contains("mlp.down_proj") {
+    where Quantizability.isQuantizable(name: tensor.name, shape: tensor.shape)
+      && tensor.name.contains("mlp.down_proj")
+    {
       let analysis = try backend.analyse(
         tensor, in: checkpoint, settings: settings, cancel: nil, progress: nil)
       relErr[tensor.name] = try #require(analysis.formats[.nf4]).relErr
@@ -154,7 +162,8 @@ extension SyntheticCheckpointTests {
     #expect(directory == root.file("demo-v\(DemoCheckpoint.version)"))
     // Only the final directory remains: the temporary one was renamed into place.
     #expect(entries(of: root.path) == ["demo-v\(DemoCheckpoint.version)"])
-    #expect(entries(of: directory) == ["activations.safetensors", "config.json", "model.safetensors"])
+    #expect(
+      entries(of: directory) == ["activations.safetensors", "config.json", "model.safetensors"])
     #expect(DemoCheckpoint.isValid(directory))
     let original = try readAll(directory + "/model.safetensors")
 
@@ -176,8 +185,14 @@ extension SyntheticCheckpointTests {
   @Test func presetsHaveRealLlamaShapes() {
     let tiny = SyntheticCheckpoint.Preset.llama1B
     #expect(tiny.tensors.count == 22 * 9 + 3)
-    #expect(tiny.tensors.first { $0.name == "model.layers.0.self_attn.k_proj.weight" }?.shape == [256, 2048])
-    #expect(tiny.tensors.first { $0.name == "model.layers.21.mlp.down_proj.weight" }?.shape == [2048, 5632])
+    #expect(
+      tiny.tensors.first { $0.name == "model.layers.0.self_attn.k_proj.weight" }?.shape == [
+        256, 2048,
+      ])
+    #expect(
+      tiny.tensors.first { $0.name == "model.layers.21.mlp.down_proj.weight" }?.shape == [
+        2048, 5632,
+      ])
     #expect(tiny.parameterCount == 1_100_048_384)  // TinyLlama-1.1B's published count
     let seven = SyntheticCheckpoint.Preset.llama7B
     #expect(seven.parameterCount == 6_738_415_616)  // LLaMA-2-7B's published count
@@ -207,11 +222,13 @@ extension SyntheticCheckpointTests {
     #expect(checkpoint.warnings.isEmpty)
     // Gaussian-ish values with std 0.02.
     let reader = try TensorDataReader(checkpoint: checkpoint)
-    let up = try #require(checkpoint.tensors.first { $0.name == "model.layers.1.mlp.up_proj.weight" })
+    let up = try #require(
+      checkpoint.tensors.first { $0.name == "model.layers.1.mlp.up_proj.weight" })
     #expect(up.shape == [352, 128])
     let values = try floats(reader, up).map(Double.init)
     let mean = values.reduce(0, +) / Double(values.count)
-    let std = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()
+    let std = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count))
+      .squareRoot()
     #expect(abs(std - 0.02) < syntheticStdTolerance)
     #expect(abs(mean) < 0.001)
   }

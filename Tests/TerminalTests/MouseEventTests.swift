@@ -9,11 +9,18 @@ import Testing
 
 extension MouseEventTests {
   @Test func pressReleaseAndWheelDecode() {
-    #expect(MouseEvent.sgr(parameters: "0;10;5", final: "M") == MouseEvent(button: .left, isPress: true, x: 9, y: 4))
-    #expect(MouseEvent.sgr(parameters: "0;10;5", final: "m") == MouseEvent(button: .left, isPress: false, x: 9, y: 4))
+    #expect(
+      MouseEvent.sgr(parameters: "0;10;5", final: "M")
+        == MouseEvent(button: .left, isPress: true, x: 9, y: 4))
+    #expect(
+      MouseEvent.sgr(parameters: "0;10;5", final: "m")
+        == MouseEvent(button: .left, isPress: false, x: 9, y: 4))
     #expect(MouseEvent.sgr(parameters: "2;1;1", final: "M")?.button == .right)
-    #expect(MouseEvent.sgr(parameters: "64;3;7", final: "M") == MouseEvent(button: .wheelUp, x: 2, y: 6))
-    #expect(MouseEvent.sgr(parameters: "65;3;7", final: "M") == MouseEvent(button: .wheelDown, x: 2, y: 6))
+    #expect(
+      MouseEvent.sgr(parameters: "64;3;7", final: "M") == MouseEvent(button: .wheelUp, x: 2, y: 6))
+    #expect(
+      MouseEvent.sgr(parameters: "65;3;7", final: "M") == MouseEvent(button: .wheelDown, x: 2, y: 6)
+    )
     // Shift (4) and Ctrl (16) do not change the button.
     #expect(MouseEvent.sgr(parameters: "20;3;7", final: "M")?.button == .left)
   }
@@ -38,7 +45,10 @@ extension MouseEventTests {
 
   /// RFC 4648 §10 test vectors.
   @Test func base64MatchesTheRFCVectors() {
-    let vectors = ["": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==", "fooba": "Zm9vYmE=", "foobar": "Zm9vYmFy"]
+    let vectors = [
+      "": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==", "fooba": "Zm9vYmE=",
+      "foobar": "Zm9vYmFy",
+    ]
     for (plain, encoded) in vectors {
       #expect(ClipboardSequence.base64(Array(plain.utf8)) == encoded, "\(plain)")
     }
@@ -47,7 +57,8 @@ extension MouseEventTests {
 
   @Test func heatLegendShowsBothEndsAndTheShadesInOrder() {
     var canvas = Canvas(width: 30, height: 1)
-    let end = HeatLegend.draw(into: &canvas, label: "heat:", best: "0.0072", worst: "0.165", x: 0, y: 0, isMonochrome: true)
+    let end = HeatLegend.draw(
+      into: &canvas, label: "heat:", best: "0.0072", worst: "0.165", x: 0, y: 0, isMonochrome: true)
     #expect(canvas.lines == ["heat: 0.0072 ░▒▓█ 0.165       "])
     #expect(end == 23)
     #expect(HeatLegend.width(label: "heat:", best: "0.0072", worst: "0.165") == 23)

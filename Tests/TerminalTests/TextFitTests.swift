@@ -19,7 +19,9 @@ import Testing
       }
     }
     if !current.isEmpty { result.append((start, current)) }
-    return result.map { (start: $0.0, digits: $0.1.hasSuffix(".") ? String($0.1.dropLast()) : $0.1) }
+    return result.map {
+      (start: $0.0, digits: $0.1.hasSuffix(".") ? String($0.1.dropLast()) : $0.1)
+    }
   }
 }
 
@@ -44,7 +46,8 @@ extension TextFitTests {
   /// original's, whole, at the same place.
   @Test(arguments: [
     "entropy 3.50/4 bits · rel_err 0.0158", "model.layers.12.self_attn.q_proj 4096×14336",
-    "3 columns ≥ 6.0: 40 (7.25) 7 (7.00) 20 (6.10)", "nf4 0.1072  nf4-dq 0.1073  fp4 0.1447  int8 0.0086",
+    "3 columns ≥ 6.0: 40 (7.25) 7 (7.00) 20 (6.10)",
+    "nf4 0.1072  nf4-dq 0.1073  fp4 0.1447  int8 0.0086",
   ])
   func noWidthLeavesAPartialNumber(text: String) {
     let original = numbers(text)
@@ -53,14 +56,18 @@ extension TextFitTests {
       #expect(shortened.count <= width, "\(width): \(shortened)")
       if shortened != text { #expect(shortened.hasSuffix("…"), "\(width): \(shortened)") }
       for number in numbers(String(shortened.dropLast(shortened == text ? 0 : 1))) {
-        #expect(original.contains { $0.start == number.start && $0.digits == number.digits }, "\(width): '\(shortened)' has \(number.digits)")
+        #expect(
+          original.contains { $0.start == number.start && $0.digits == number.digits },
+          "\(width): '\(shortened)' has \(number.digits)")
       }
     }
   }
 
   @Test func aWordIsCutAtANearbySpace() {
     // "transformers k…" would leave a stray letter: the cut goes back to the space.
-    #expect(TextFit.truncated("space keeps it in transformers kept modules", width: 33) == "space keeps it in transformers…")
+    #expect(
+      TextFit.truncated("space keeps it in transformers kept modules", width: 33)
+        == "space keeps it in transformers…")
     // A long word with no space near is cut inside, marked.
     #expect(TextFit.truncated("input_layernorm", width: 10) == "input_lay…")
   }
@@ -96,7 +103,9 @@ extension TextFitTests {
   }
 
   @Test func theMarkerKeepsTheWordsAroundItApart() {
-    let parts = [TextFit.Part("min 1  "), TextFit.Part("mean 2  ", importance: 1), TextFit.Part("std 3")]
+    let parts = [
+      TextFit.Part("min 1  "), TextFit.Part("mean 2  ", importance: 1), TextFit.Part("std 3"),
+    ]
     #expect(joined(TextFit.fit(parts, width: 16)) == "min 1  … std 3")
   }
 

@@ -77,7 +77,8 @@ extension ThemeTests {
   }
 
   @Test func badValueWarnsAndKeepsTheDefault() {
-    let result = ThemeLoader.parse("text = \"#12345\"\nmuted = \"300\"\n", name: "t", file: "x.theme")
+    let result = ThemeLoader.parse(
+      "text = \"#12345\"\nmuted = \"300\"\n", name: "t", file: "x.theme")
     #expect(result.warnings.count == 2)
     #expect(result.warnings.first?.hasPrefix("x.theme:1: bad value '#12345' for 'text'") == true)
     #expect(result.warnings.last?.hasPrefix("x.theme:2: bad value '300'") == true)

@@ -58,13 +58,15 @@ extension WidgetTests {
 
   @Test func plotFillsColumnsInProportionAndKeepsThinTails() {
     var canvas = Canvas(width: 3, height: 2)
-    HistogramPlot(values: [16, 8, 0.01], resolution: .blocks).draw(into: &canvas, x: 0, y: 0, width: 3, height: 2)
+    HistogramPlot(values: [16, 8, 0.01], resolution: .blocks).draw(
+      into: &canvas, x: 0, y: 0, width: 3, height: 2)
     #expect(canvas.lines == ["█  ", "██▁"])
   }
 
   @Test func braillePlotUsesTwoBarsPerColumn() {
     var canvas = Canvas(width: 1, height: 1)
-    HistogramPlot(values: [4, 2], resolution: .braille).draw(into: &canvas, x: 0, y: 0, width: 1, height: 1)
+    HistogramPlot(values: [4, 2], resolution: .braille).draw(
+      into: &canvas, x: 0, y: 0, width: 1, height: 1)
     #expect(canvas.lines == ["⣧"])
   }
 

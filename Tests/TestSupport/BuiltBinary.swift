@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The `quantscope` executable built next to the test bundle (`swift build --build-tests` and
@@ -10,7 +10,8 @@ public enum BuiltBinary {
     var buffer = [CChar](repeating: 0, count: 4096)
     let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
     guard count > 0 else { return nil }
-    let executable = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let executable = String(
+      decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     var directory = executable
     // Inside `….xctest` bundles on some layouts the runner sits one level deeper.
     for _ in 0..<3 {

@@ -42,7 +42,9 @@ public struct GoldenFiles: Sendable {
 
   /// The header entry of `name`.
   public func tensor(_ name: String) throws(SafetensorsError) -> TensorInfo {
-    guard let tensor = byName[name] else { throw .noSuchTensor(file: checkpoint.path, tensor: name) }
+    guard let tensor = byName[name] else {
+      throw .noSuchTensor(file: checkpoint.path, tensor: name)
+    }
     return tensor
   }
 
@@ -56,7 +58,9 @@ public struct GoldenFiles: Sendable {
     var failure: SafetensorsError?
     let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
       do throws(SafetensorsError) {
-        if let base = buffer.baseAddress { try reader.readFloats(of: info, from: 0, count: count, into: base) }
+        if let base = buffer.baseAddress {
+          try reader.readFloats(of: info, from: 0, count: count, into: base)
+        }
         initialized = count
       } catch {
         buffer.initialize(repeating: 0)
@@ -74,7 +78,9 @@ public struct GoldenFiles: Sendable {
     var result = [UInt8](repeating: 0, count: Int(info.byteCount))
     var failure: SafetensorsError?
     result.withUnsafeMutableBytes { raw in
-      do throws(SafetensorsError) { try reader.readBytes(of: info, at: 0, into: raw) } catch { failure = error }
+      do throws(SafetensorsError) { try reader.readBytes(of: info, at: 0, into: raw) } catch {
+        failure = error
+      }
     }
     if let failure { throw failure }
     return result

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// What a child process produced.
@@ -16,7 +16,9 @@ public enum ProcessRunner {
   /// Runs `program` (looked up in `PATH`) with `arguments`, feeding `input` on standard input.
   ///
   /// - Throws: `FixtureError` when the program cannot be started.
-  public static func run(_ program: String, _ arguments: [String], input: String = "") throws -> ProcessResult {
+  public static func run(_ program: String, _ arguments: [String], input: String = "") throws
+    -> ProcessResult
+  {
     let scratch = try TemporaryDirectory("process")
     let inPath = scratch.file("stdin")
     let outPath = scratch.file("stdout")
@@ -39,11 +41,14 @@ public enum ProcessRunner {
     }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 {
-      guard errno == EINTR else { throw FixtureError("waitpid \(program): \(String(cString: strerror(errno)))") }
+      guard errno == EINTR else {
+        throw FixtureError("waitpid \(program): \(String(cString: strerror(errno)))")
+      }
     }
     // WIFEXITED / WEXITSTATUS / WTERMSIG are macros: decode the status word by hand.
     let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-    return ProcessResult(status: exitStatus, stdout: try readText(outPath), stderr: try readText(errPath))
+    return ProcessResult(
+      status: exitStatus, stdout: try readText(outPath), stderr: try readText(errPath))
   }
 
   private static func readText(_ path: String) throws -> String {

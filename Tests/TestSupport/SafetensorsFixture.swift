@@ -1,23 +1,30 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Safetensors
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Builds safetensors files byte by byte, including malformed ones: any raw header text, any
 /// length prefix, any data bytes.
 public enum SafetensorsFixture {
   /// The bytes of a file: an 8-byte little-endian length (the header's byte count unless
   /// `headerLength` overrides it), the header text as given (no padding), then `data`.
-  public static func bytes(header: String, data: [UInt8] = [], headerLength: UInt64? = nil) -> [UInt8] {
+  public static func bytes(header: String, data: [UInt8] = [], headerLength: UInt64? = nil)
+    -> [UInt8]
+  {
     bytes(headerBytes: Array(header.utf8), data: data, headerLength: headerLength)
   }
 
   /// As `bytes(header:data:headerLength:)` with raw header bytes (for invalid UTF-8).
-  public static func bytes(headerBytes: [UInt8], data: [UInt8] = [], headerLength: UInt64? = nil) -> [UInt8] {
+  public static func bytes(headerBytes: [UInt8], data: [UInt8] = [], headerLength: UInt64? = nil)
+    -> [UInt8]
+  {
     let length = headerLength ?? UInt64(headerBytes.count)
     var out: [UInt8] = []
     out.reserveCapacity(8 + headerBytes.count + data.count)
-    for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: length >> UInt64(shift))) }
+    for shift in stride(from: 0, to: 64, by: 8) {
+      out.append(UInt8(truncatingIfNeeded: length >> UInt64(shift)))
+    }
     out += headerBytes
     out += data
     return out
@@ -51,8 +58,12 @@ public enum SafetensorsFixture {
   }
 
   /// A valid file's bytes: `entries` back to back (as `SafetensorsWriter` lays them out).
-  public static func valid(_ tensors: [(name: String, dtype: DType, shape: [Int], bytes: [UInt8])]) -> [UInt8] {
-    let entries = tensors.map { SafetensorsWriter.Entry(name: $0.name, dtype: $0.dtype, shape: $0.shape, bytes: $0.bytes) }
+  public static func valid(_ tensors: [(name: String, dtype: DType, shape: [Int], bytes: [UInt8])])
+    -> [UInt8]
+  {
+    let entries = tensors.map {
+      SafetensorsWriter.Entry(name: $0.name, dtype: $0.dtype, shape: $0.shape, bytes: $0.bytes)
+    }
     var header = Array(SafetensorsWriter.headerJSON(entries, metadata: ["format": "pt"]).utf8)
     while header.count % 8 != 0 { header.append(0x20) }
     return bytes(headerBytes: header, data: tensors.flatMap(\.bytes))

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Deterministic pseudo-random data for property tests: `SplitMix64` plus Box–Muller.

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// A private temporary directory, `/tmp/quantscope-tests-<pid>-<n>-<random>`, removed with its

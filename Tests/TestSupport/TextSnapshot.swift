@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Golden text files for snapshot tests: compare, or rewrite under `QUANTSCOPE_UPDATE_SNAPSHOTS=1`.

@@ -70,7 +70,8 @@ public struct ActivationAnalysis: Sendable, Hashable, Codable {
     for (index, entry) in capture.entries.enumerated() {
       if cancel?.isCancelled == true { throw EngineError.cancelled }
       modules.append(
-        try analyze(entry, captureReader: captureReader, weightReader: weightReader, settings: settings))
+        try analyze(
+          entry, captureReader: captureReader, weightReader: weightReader, settings: settings))
       progress?(index + 1, capture.entries.count, entry.module)
     }
     return ActivationAnalysis(
@@ -90,12 +91,14 @@ public struct ActivationAnalysis: Sendable, Hashable, Codable {
         try ActivationCapture.read(
           entry.capture, reader: captureReader, from: 0, count: features, into: out)
       }
-      return analyze(module: entry.module, featureMax: profile, outFeatures: outFeatures, settings: settings)
+      return analyze(
+        module: entry.module, featureMax: profile, outFeatures: outFeatures, settings: settings)
     }
     let cut = LinearOutputSimulation.outlierCut(settings.threshold)
     var scan = FeatureScan(
       tokens: tokens, features: features,
-      sampled: settings.sampledTokens(tokens: tokens, inFeatures: features, outFeatures: outFeatures),
+      sampled: settings.sampledTokens(
+        tokens: tokens, inFeatures: features, outFeatures: outFeatures),
       cut: cut)
     try ActivationCapture.forEachRowChunk(
       of: entry, reader: captureReader, rowsPerChunk: settings.rowsPerChunk
@@ -126,7 +129,8 @@ public struct ActivationAnalysis: Sendable, Hashable, Codable {
   ) -> ModuleActivation {
     var scan = FeatureScan(
       tokens: tokens, features: features,
-      sampled: settings.sampledTokens(tokens: tokens, inFeatures: features, outFeatures: outFeatures),
+      sampled: settings.sampledTokens(
+        tokens: tokens, inFeatures: features, outFeatures: outFeatures),
       cut: LinearOutputSimulation.outlierCut(settings.threshold))
     x.withUnsafeBufferPointer { scan.add(rowStart: 0, rowCount: tokens, values: $0) }
     return finish(
@@ -234,7 +238,10 @@ public struct ActivationAnalysis: Sendable, Hashable, Codable {
   /// with that input width (LLM.int8() paper: systematic outliers appear in ≥ 25% of layers).
   /// Modules outside the numbered blocks (a pooler, a head) are no layer and take no part.
   public var systematicDims: [SystematicDim] {
-    struct Key: Hashable { var features: Int; var dim: Int }
+    struct Key: Hashable {
+      var features: Int
+      var dim: Int
+    }
     var layersByWidth: [Int: Set<Int>] = [:]
     var layers: [Key: Set<Int>] = [:]
     var counts: [Key: Int] = [:]

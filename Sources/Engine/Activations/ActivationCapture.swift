@@ -21,7 +21,9 @@ public struct ActivationCapture: Sendable {
     /// True for a GPT-2 `Conv1D` weight stored [in_features, out_features].
     public var weightTransposed: Bool
 
-    public init(module: String, capture: TensorInfo, weight: TensorInfo, weightTransposed: Bool = false) {
+    public init(
+      module: String, capture: TensorInfo, weight: TensorInfo, weightTransposed: Bool = false
+    ) {
       self.module = module
       self.capture = capture
       self.weight = weight
@@ -88,7 +90,8 @@ public struct ActivationCapture: Sendable {
       }
       guard tensor.shape.count == 1 || tensor.shape.count == 2 else {
         problems.append(
-          "\(name): shape \(shapeText(tensor.shape)) is neither [tokens, in_features] nor [in_features]")
+          "\(name): shape \(shapeText(tensor.shape)) is neither [tokens, in_features] nor [in_features]"
+        )
         continue
       }
       guard let weight = byName[name + ".weight"] else {
@@ -97,7 +100,8 @@ public struct ActivationCapture: Sendable {
       }
       guard weight.shape.count == 2, weight.dtype.isAnalysable else {
         problems.append(
-          "\(name): \(name).weight is \(weight.dtype.rawValue) \(shapeText(weight.shape)), not a Linear weight [out, in]")
+          "\(name): \(name).weight is \(weight.dtype.rawValue) \(shapeText(weight.shape)), not a Linear weight [out, in]"
+        )
         continue
       }
       let features = tensor.shape.last ?? 0
@@ -106,14 +110,16 @@ public struct ActivationCapture: Sendable {
       let inFeatures = transposed ? weight.shape[0] : weight.shape[1]
       guard features == inFeatures else {
         problems.append(
-          "\(name): capture has \(features) features, \(name).weight has \(inFeatures) \(transposed ? "input features (Conv1D rows)" : "columns")")
+          "\(name): capture has \(features) features, \(name).weight has \(inFeatures) \(transposed ? "input features (Conv1D rows)" : "columns")"
+        )
         continue
       }
       if tensor.shape.count == 2 && tensor.shape[0] == 0 {
         problems.append("\(name): capture has no tokens")
         continue
       }
-      entries.append(Entry(module: name, capture: tensor, weight: weight, weightTransposed: transposed))
+      entries.append(
+        Entry(module: name, capture: tensor, weight: weight, weightTransposed: transposed))
     }
     return ActivationCapture(
       path: capture.path, checkpoint: capture, entries: entries, problems: problems)
@@ -138,8 +144,9 @@ public struct ActivationCapture: Sendable {
     while row < rows {
       let count = min(chunkRows, rows - row)
       try buffer.withUnsafeMutableBufferPointer { out throws in
-        try read(entry.capture, reader: reader, from: row * features, count: count * features,
-                 into: out)
+        try read(
+          entry.capture, reader: reader, from: row * features, count: count * features,
+          into: out)
         try body(row, count, UnsafeBufferPointer(rebasing: out[0..<(count * features)]))
       }
       row += count

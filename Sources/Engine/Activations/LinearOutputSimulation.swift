@@ -73,7 +73,9 @@ package enum LinearOutputSimulation {
   // MARK: - Outputs
 
   /// Exact Y[t, o] = Σ_k x[t,k]·w[o,k] in float64.
-  package static func exactOutput(x: [Float], weight: [Float], tokens: Int, features: Int, outFeatures: Int)
+  package static func exactOutput(
+    x: [Float], weight: [Float], tokens: Int, features: Int, outFeatures: Int
+  )
     -> [Double]
   {
     var out = [Double](repeating: 0, count: tokens * outFeatures)
@@ -168,8 +170,11 @@ package enum LinearOutputSimulation {
       x: x, weight: weight, tokens: tokens, features: features, outFeatures: outFeatures)
     var result: [LinearQuantization: OutputError] = [:]
     // A weight that overflows fp16 makes int8 undefined (§6).
-    if let wq = int8Weight(weight, outFeatures: outFeatures, features: features, dtype: weightDType) {
-      for (kind, threshold) in [(LinearQuantization.int8Decomposed, settings.threshold), (.int8, 0)] {
+    if let wq = int8Weight(weight, outFeatures: outFeatures, features: features, dtype: weightDType)
+    {
+      for (kind, threshold) in [
+        (LinearQuantization.int8Decomposed, settings.threshold), (.int8, 0),
+      ] {
         let y = int8Output(
           x: x, tokens: tokens, features: features, weightInt8: wq, outFeatures: outFeatures,
           threshold: threshold)

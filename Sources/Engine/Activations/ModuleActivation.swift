@@ -29,7 +29,8 @@ public struct OutputError: Sendable, Hashable, Codable {
   }
 
   /// Metrics from Σ e², Σ y_exact² and max |e| over `count` outputs.
-  public init(sumSquaredError se: Double, sumSquaredExact sw: Double, maxAbsErr: Double, count: Int) {
+  public init(sumSquaredError se: Double, sumSquaredExact sw: Double, maxAbsErr: Double, count: Int)
+  {
     let mse = count > 0 ? se / Double(count) : 0
     self.init(
       mse: mse, rmse: mse.squareRoot(), maxAbsErr: maxAbsErr,
@@ -109,5 +110,5 @@ public struct ModuleActivation: Sendable, Hashable, Codable {
 }
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif

@@ -74,7 +74,8 @@ public struct AnalysisCache: Sendable {
     var lines = ["quantscope-cache \(engineVersion) \(engine)"]
     for file in checkpoint.files {
       lines.append(
-        "\(file.path)|\(file.size)|\(file.modificationTime)|\(file.headerLength)|\(file.headerHash)")
+        "\(file.path)|\(file.size)|\(file.modificationTime)|\(file.headerLength)|\(file.headerHash)"
+      )
     }
     lines.append("formats=\(settings.formats.map(\.rawValue).joined(separator: ","))")
     lines.append("blocksize=\(settings.blocksize) threshold=\(settings.threshold.bitPattern)")
@@ -87,7 +88,8 @@ public struct AnalysisCache: Sendable {
     let transposed = checkpoint.tensors.filter { architecture.role(of: $0).transposed }.count
     if checkpoint.config != nil || transposed > 0 || checkpoint.transformersMajor != 5 {
       lines.append(
-        "architecture=\(architecture.modelType ?? "-") transformers=\(checkpoint.transformersMajor) transposed=\(transposed)")
+        "architecture=\(architecture.modelType ?? "-") transformers=\(checkpoint.transformersMajor) transposed=\(transposed)"
+      )
     }
     return lines.joined(separator: "\n")
   }

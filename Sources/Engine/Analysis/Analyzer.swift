@@ -53,7 +53,8 @@ public final class Analyzer: Sendable {
     let checkpoint = self.checkpoint
     let settings = self.settings
     let backend = self.backend
-    progress?(AnalysisProgress(tensorsDone: 0, tensorsTotal: total, bytesDone: 0, bytesTotal: totalBytes))
+    progress?(
+      AnalysisProgress(tensorsDone: 0, tensorsTotal: total, bytesDone: 0, bytesTotal: totalBytes))
 
     let worker: @Sendable (Int) -> Void = { _ in
       while true {
@@ -71,9 +72,10 @@ public final class Analyzer: Sendable {
             tensor, in: checkpoint, settings: settings, cancel: cancel,
             progress: { bytes in
               let done = state.bytes.add(bytes, ordering: .relaxed).newValue
-              progress?(AnalysisProgress(
-                tensorsDone: state.done.load(ordering: .relaxed), tensorsTotal: total,
-                bytesDone: min(done, totalBytes), bytesTotal: totalBytes))
+              progress?(
+                AnalysisProgress(
+                  tensorsDone: state.done.load(ordering: .relaxed), tensorsTotal: total,
+                  bytesDone: min(done, totalBytes), bytesTotal: totalBytes))
             })
           state.results.withLock { $0[index] = analysis }
           onResult?(index, analysis)
@@ -83,10 +85,11 @@ public final class Analyzer: Sendable {
         }
         let doneTensors = state.done.add(1, ordering: .relaxed).newValue
         let doneBytes = state.settled.add(tensor.byteCount, ordering: .relaxed).newValue
-        progress?(AnalysisProgress(
-          tensorsDone: doneTensors, tensorsTotal: total,
-          bytesDone: min(max(doneBytes, state.bytes.load(ordering: .relaxed)), totalBytes),
-          bytesTotal: totalBytes))
+        progress?(
+          AnalysisProgress(
+            tensorsDone: doneTensors, tensorsTotal: total,
+            bytesDone: min(max(doneBytes, state.bytes.load(ordering: .relaxed)), totalBytes),
+            bytesTotal: totalBytes))
       }
     }
     let workers = min(jobs, max(work.count, 1))

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CQuantKernels
 import Dispatch
 import Safetensors
 import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The plain read pass `quantscope bench` compares the analysis with.
 public enum Benchmark {
@@ -51,8 +52,9 @@ public enum Benchmark {
         } catch {
           state.failure.withLock {
             if $0 == nil {
-              $0 = .read(file: checkpoint.path, tensor: tensors[chunk.tensor].name,
-                         reason: error.description)
+              $0 = .read(
+                file: checkpoint.path, tensor: tensors[chunk.tensor].name,
+                reason: error.description)
             }
           }
           break

@@ -54,7 +54,8 @@ public enum BitsandbytesStorage {
   /// Bytes of `tensor` left unquantized: 2 per parameter for a floating tensor, the stored size for
   /// an integer buffer or a tensor saved quantized (every part).
   public static func unquantizedBytes(_ tensor: TensorInfo) -> UInt64 {
-    tensor.stored == nil && tensor.dtype.isAnalysable ? UInt64(tensor.elementCount) * 2 : tensor.byteCount
+    tensor.stored == nil && tensor.dtype.isAnalysable
+      ? UInt64(tensor.elementCount) * 2 : tensor.byteCount
   }
 
   /// The whole model's weights with every quantizable tensor in `layout` except those in `kept`.

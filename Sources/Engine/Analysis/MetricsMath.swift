@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The FORMATS.md §9 formulas from the float64 sums: one place, shared by every backend and the reference.
@@ -11,8 +11,10 @@ enum MetricsMath {
   ) -> FormatMetrics {
     let n = Double(elements)
     let mse = elements > 0 ? sumSquaredError / n : 0
-    let relErr = sumSquaredError == 0 ? 0 : sumSquaredError.squareRoot() / sumSquaredWeight.squareRoot()
-    let sqnr = sumSquaredError == 0 ? Double.infinity : 10 * log10(sumSquaredWeight / sumSquaredError)
+    let relErr =
+      sumSquaredError == 0 ? 0 : sumSquaredError.squareRoot() / sumSquaredWeight.squareRoot()
+    let sqnr =
+      sumSquaredError == 0 ? Double.infinity : 10 * log10(sumSquaredWeight / sumSquaredError)
     var entropy = 0.0
     if elements > 0 {
       for count in counts where count > 0 {
@@ -30,7 +32,8 @@ enum MetricsMath {
   /// an fp16 overflow, FORMATS.md §6).
   static func undefined(format: QuantFormat, bitsPerParam: Double) -> FormatMetrics {
     FormatMetrics(
-      mse: .nan, rmse: .nan, maxAbsErr: .nan, relErr: .nan, sqnrDB: .nan, bitsPerParam: bitsPerParam,
+      mse: .nan, rmse: .nan, maxAbsErr: .nan, relErr: .nan, sqnrDB: .nan,
+      bitsPerParam: bitsPerParam,
       codeEntropyBits: .nan, codeCounts: [UInt64](repeating: 0, count: format.codeBinCount),
       sumSquaredError: .nan, sumSquaredWeight: .nan)
   }

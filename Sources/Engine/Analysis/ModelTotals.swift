@@ -101,5 +101,5 @@ public struct ModelTotals: Sendable, Hashable {
 }
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Safetensors
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// What the analysis can say about a stored-quantized tensor's own format: its code usage and
 /// entropy, counted from the stored codes. Its round-trip error cannot be measured: the original
@@ -38,7 +39,8 @@ public struct StoredCodeUsage: Sendable, Hashable, Codable {
 
   /// Counts the stored codes of `tensor`, reading its codes part in chunks.
   static func count(
-    _ tensor: TensorInfo, stored: StoredQuantization, reader: TensorDataReader, checkpointPath: String
+    _ tensor: TensorInfo, stored: StoredQuantization, reader: TensorDataReader,
+    checkpointPath: String
   ) throws(EngineError) -> StoredCodeUsage {
     guard let codes = stored.part(.codes) else {
       throw .read(file: checkpointPath, tensor: tensor.name, reason: "stored tensor without codes")
@@ -54,7 +56,9 @@ public struct StoredCodeUsage: Sendable, Hashable, Codable {
     while done < total {
       let step = min(chunk, total - done)
       do {
-        try reader.readBytes(of: codes, at: UInt64(done), into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<step]))
+        try reader.readBytes(
+          of: codes, at: UInt64(done),
+          into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<step]))
       } catch {
         throw .read(file: checkpointPath, tensor: tensor.name, reason: error.description)
       }
@@ -78,19 +82,23 @@ public struct StoredCodeUsage: Sendable, Hashable, Codable {
       entropy -= p * log2(p)
     }
     return StoredCodeUsage(
-      mark: stored.mark, format: stored.format.rawValue, doubleQuant: stored.doubleQuant, codeCounts: counts,
+      mark: stored.mark, format: stored.format.rawValue, doubleQuant: stored.doubleQuant,
+      codeCounts: counts,
       codeEntropyBits: entropy, storedBytes: stored.storedBytes,
       bitsPerParam: elements > 0 ? Double(stored.storedBytes) * 8 / Double(elements) : 0)
   }
 
   /// The analysis with the stored format's metrics taken from the stored codes (error unmeasurable).
-  static func apply(_ usage: StoredCodeUsage, stored: StoredQuantization, to analysis: inout TensorAnalysis) {
+  static func apply(
+    _ usage: StoredCodeUsage, stored: StoredQuantization, to analysis: inout TensorAnalysis
+  ) {
     analysis.stored = usage
     guard let format = matchingFormat(stored), analysis.formats[format] != nil,
       usage.codeCounts.count == format.codeBinCount
     else { return }
     analysis.formats[format] = FormatMetrics(
-      mse: .nan, rmse: .nan, maxAbsErr: .nan, relErr: .nan, sqnrDB: .nan, bitsPerParam: usage.bitsPerParam,
+      mse: .nan, rmse: .nan, maxAbsErr: .nan, relErr: .nan, sqnrDB: .nan,
+      bitsPerParam: usage.bitsPerParam,
       codeEntropyBits: usage.codeEntropyBits, codeCounts: usage.codeCounts, sumSquaredError: .nan,
       sumSquaredWeight: .nan)
   }

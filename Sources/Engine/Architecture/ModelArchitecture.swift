@@ -31,7 +31,8 @@ public struct ModelArchitecture: Sendable {
     self.transformersMajor = transformersMajor
     hasOutputHead = tensorNames.contains { name in
       (name.contains("lm_head") || name.contains("embed_out") || name == "output.weight")
-        && ModelArchitecture.pathComponents(name).contains(where: ModelArchitecture.outputHeads.contains)
+        && ModelArchitecture.pathComponents(name).contains(
+          where: ModelArchitecture.outputHeads.contains)
         || name == "output.weight"
     }
   }
@@ -70,9 +71,12 @@ public struct ModelArchitecture: Sendable {
       if let type = modelType, Self.storedFusedModelTypes.contains(type) {
         parts.append("\(experts) experts stored fused (3-D): 16-bit under bitsandbytes")
       } else if fusesExpertsOnLoad {
-        parts.append("\(experts) experts per block: transformers 5 fuses them at load, so they stay 16-bit")
+        parts.append(
+          "\(experts) experts per block: transformers 5 fuses them at load, so they stay 16-bit")
       } else {
-        parts.append("\(experts) experts per block: nn.Linear under transformers \(transformersMajor), quantized")
+        parts.append(
+          "\(experts) experts per block: nn.Linear under transformers \(transformersMajor), quantized"
+        )
       }
     }
     if let type = modelType, Self.conv1DModelTypes.contains(type) {
@@ -89,7 +93,8 @@ public struct ModelArchitecture: Sendable {
   public func role(of tensor: TensorInfo) -> TensorRole {
     guard tensor.dtype.isAnalysable else {
       return TensorRole(
-        quantizable: false, module: .other, reason: "dtype \(tensor.dtype.rawValue): a buffer, not a weight")
+        quantizable: false, module: .other,
+        reason: "dtype \(tensor.dtype.rawValue): a buffer, not a weight")
     }
     return role(name: tensor.name, shape: tensor.shape)
   }
@@ -100,7 +105,9 @@ public struct ModelArchitecture: Sendable {
       let fused = role(name: slice.fusedName, shape: [0] + shape)
       return TensorRole(
         quantizable: false, transposed: fused.transposed, module: .expert(slice.expert),
-        reason: "expert \(slice.expert)'s slice of a fused 3-D tensor: bitsandbytes leaves it 16-bit; its errors show what quantizing it would cost")
+        reason:
+          "expert \(slice.expert)'s slice of a fused 3-D tensor: bitsandbytes leaves it 16-bit; its errors show what quantizing it would cost"
+      )
     }
     let components = Self.pathComponents(name)
     let module = moduleKind(components, shape: shape)
@@ -119,9 +126,12 @@ public struct ModelArchitecture: Sendable {
         return TensorRole(
           quantizable: false, transposed: fusedStoredInputFirst(components), module: .expert(nil),
           fusedExperts: experts,
-          reason: "fused \(shape.count)-D tensor of \(experts) experts: an nn.Parameter, not nn.Linear — bitsandbytes leaves it 16-bit")
+          reason:
+            "fused \(shape.count)-D tensor of \(experts) experts: an nn.Parameter, not nn.Linear — bitsandbytes leaves it 16-bit"
+        )
       }
-      return TensorRole(quantizable: false, module: module, reason: "\(shape.count)-D tensor: not a Linear weight")
+      return TensorRole(
+        quantizable: false, module: module, reason: "\(shape.count)-D tensor: not a Linear weight")
     }
     guard shape.count == 2 else {
       return TensorRole(
@@ -131,44 +141,59 @@ public struct ModelArchitecture: Sendable {
     switch module {
     case .head:
       return TensorRole(
-        quantizable: false, module: module, reason: "output embedding: transformers keeps it in 16-bit by default")
+        quantizable: false, module: module,
+        reason: "output embedding: transformers keeps it in 16-bit by default")
     case .embedding:
       if hasTiedEmbeddings && isInputEmbedding(components) {
         var role = TensorRole(
           quantizable: false, module: module,
-          reason: "embedding, tied to the output head (tie_word_embeddings): nn.Embedding is not converted; counted once")
+          reason:
+            "embedding, tied to the output head (tie_word_embeddings): nn.Embedding is not converted; counted once"
+        )
         role.isTiedToHead = true
         return role
       }
-      return TensorRole(quantizable: false, module: module, reason: "embedding: nn.Embedding is not converted")
+      return TensorRole(
+        quantizable: false, module: module, reason: "embedding: nn.Embedding is not converted")
     case .norm:
       return TensorRole(quantizable: false, module: module, reason: "norm weight: not quantized")
     case .router:
       if isFusedExpertModel || fusesExpertsOnLoad {
         return TensorRole(
           quantizable: false, module: module,
-          reason: "router: an nn.Parameter in transformers \(transformersMajor), not nn.Linear — stays 16-bit")
+          reason:
+            "router: an nn.Parameter in transformers \(transformersMajor), not nn.Linear — stays 16-bit"
+        )
       }
       return TensorRole(
         quantizable: true, module: module,
-        reason: "router Linear (transformers 4): quantized by bitsandbytes; worth keeping in 16-bit (it picks the experts)")
+        reason:
+          "router Linear (transformers 4): quantized by bitsandbytes; worth keeping in 16-bit (it picks the experts)"
+      )
     case .expert(let index):
       let which = index.map { "expert \($0)" } ?? "expert"
       if fusesExpertsOnLoad {
         return TensorRole(
           quantizable: false, module: module,
-          reason: "\(which) Linear: transformers 5 merges it into a fused 3-D parameter at load — bitsandbytes leaves it 16-bit")
+          reason:
+            "\(which) Linear: transformers 5 merges it into a fused 3-D parameter at load — bitsandbytes leaves it 16-bit"
+        )
       }
       return TensorRole(
         quantizable: true, module: module,
-        reason: "\(which) Linear (transformers \(transformersMajor) loads it as nn.Linear): quantized by bitsandbytes")
+        reason:
+          "\(which) Linear (transformers \(transformersMajor) loads it as nn.Linear): quantized by bitsandbytes"
+      )
     default:
       if isConv1D(components) {
         return TensorRole(
           quantizable: true, transposed: true, module: module,
-          reason: "GPT-2 Conv1D weight stored [in, out]: transformers transposes it, bitsandbytes quantizes the transpose")
+          reason:
+            "GPT-2 Conv1D weight stored [in, out]: transformers transposes it, bitsandbytes quantizes the transpose"
+        )
       }
-      return TensorRole(quantizable: true, module: module, reason: "2-D Linear weight: quantized by bitsandbytes")
+      return TensorRole(
+        quantizable: true, module: module, reason: "2-D Linear weight: quantized by bitsandbytes")
     }
   }
 
@@ -182,14 +207,20 @@ public struct ModelArchitecture: Sendable {
   // MARK: - Module kinds
 
   static let outputHeads: Set<String> = ["lm_head", "embed_out"]
-  private static let embeddingMarkers = ["embed", "wte", "word_embeddings", "token_type_embeddings"]
+  private static let embeddingMarkers = [
+    "embed", "wte", "word_embeddings", "token_type_embeddings",
+  ]
   private static let positionMarkers = [
-    "wpe", "position_embeddings", "position_embedding", "pos_embed", "position_encodings", "positional",
+    "wpe", "position_embeddings", "position_embedding", "pos_embed", "position_encodings",
+    "positional",
     "sinusoid", "encodings", "rotary", "inv_freq", "embed_positions", "relative_attention_bias",
   ]
-  private static let visionMarkers = ["vision_tower", "vision_model", "visual", "vision_encoder", "image_encoder"]
+  private static let visionMarkers = [
+    "vision_tower", "vision_model", "visual", "vision_encoder", "image_encoder",
+  ]
   private static let attentionMarkers = [
-    "attn", "attention", "self_attn", "q_proj", "k_proj", "v_proj", "o_proj", "query", "key", "value",
+    "attn", "attention", "self_attn", "q_proj", "k_proj", "v_proj", "o_proj", "query", "key",
+    "value",
     "qkv_proj", "wq", "wk", "wv", "wo",
   ]
   private static let mlpMarkers = [
@@ -199,28 +230,39 @@ public struct ModelArchitecture: Sendable {
 
   /// The module family of a tensor from its name components.
   func moduleKind(_ components: [String], shape: [Int]) -> TensorRole.Module {
-    if components.contains(where: { Self.outputHeads.contains($0) }) || components == ["output", "weight"] {
+    if components.contains(where: { Self.outputHeads.contains($0) })
+      || components == ["output", "weight"]
+    {
       return .head
     }
-    if components.contains(where: { component in Self.positionMarkers.contains { component.contains($0) } }) {
+    if components.contains(where: { component in
+      Self.positionMarkers.contains { component.contains($0) }
+    }) {
       return .positionTable
     }
-    if components.contains(where: { component in Self.embeddingMarkers.contains { component.contains($0) } })
+    if components.contains(where: { component in
+      Self.embeddingMarkers.contains { component.contains($0) }
+    })
       || components == ["shared", "weight"]
     {
       return .embedding
     }
-    if components.contains(where: { $0.contains("norm") }) || components.contains(where: { $0.hasPrefix("ln_") })
+    if components.contains(where: { $0.contains("norm") })
+      || components.contains(where: { $0.hasPrefix("ln_") })
       || components.contains("ln_f")
     {
       return .norm
     }
     if let position = components.firstIndex(where: { $0 == "experts" }) {
-      if position + 1 < components.count, let index = Int(components[position + 1]) { return .expert(index) }
+      if position + 1 < components.count, let index = Int(components[position + 1]) {
+        return .expert(index)
+      }
       return .expert(nil)
     }
     if isRouter(components, shape: shape) { return .router }
-    if components.contains(where: { component in Self.visionMarkers.contains { component.contains($0) } }) {
+    if components.contains(where: { component in
+      Self.visionMarkers.contains { component.contains($0) }
+    }) {
       return .visionTower
     }
     if components.contains(where: { component in Self.attentionMarkers.contains(component) })
@@ -228,14 +270,18 @@ public struct ModelArchitecture: Sendable {
     {
       return .attention
     }
-    if components.contains(where: { component in Self.mlpMarkers.contains(component) }) { return .mlp }
+    if components.contains(where: { component in Self.mlpMarkers.contains(component) }) {
+      return .mlp
+    }
     return .other
   }
 
   /// The router of an MoE block: `gate` or `router` directly in a block that has experts
   /// (`block_sparse_moe.gate`, `mlp.gate`, `mlp.router`), `[E, H]`.
   private func isRouter(_ components: [String], shape: [Int]) -> Bool {
-    guard let module = components.dropLast().last, module == "gate" || module == "router" else { return false }
+    guard let module = components.dropLast().last, module == "gate" || module == "router" else {
+      return false
+    }
     if let experts = config?.expertCount, experts > 1 {
       return shape.first == experts || shape.count < 2
     }
@@ -257,7 +303,9 @@ public struct ModelArchitecture: Sendable {
 
   /// True when the model stores its experts fused (gpt-oss): the router is a plain parameter in
   /// every transformers version.
-  private var isFusedExpertModel: Bool { modelType.map(Self.storedFusedModelTypes.contains) ?? false }
+  private var isFusedExpertModel: Bool {
+    modelType.map(Self.storedFusedModelTypes.contains) ?? false
+  }
 
   /// gpt-oss stores `gate_up_proj` `[E, H, 2I]` and `down_proj` `[E, I, H]`: input features first.
   private func fusedStoredInputFirst(_ components: [String]) -> Bool {
@@ -266,7 +314,9 @@ public struct ModelArchitecture: Sendable {
 
   static let conv1DModules: Set<String> = ["c_attn", "c_proj", "c_fc", "q_attn"]
   /// Model types whose modeling file uses `pytorch_utils.Conv1D`.
-  static let conv1DModelTypes: Set<String> = ["gpt2", "openai-gpt", "imagegpt", "decision_transformer"]
+  static let conv1DModelTypes: Set<String> = [
+    "gpt2", "openai-gpt", "imagegpt", "decision_transformer",
+  ]
   /// Model types that store fused 3-D experts on disk with input features first.
   static let storedFusedModelTypes: Set<String> = ["gpt_oss"]
 
@@ -274,18 +324,24 @@ public struct ModelArchitecture: Sendable {
   /// `mixtral`, `qwen2_moe`, the types mapped to them, and the others with an expert merge).
   static let fusedExpertModelTypes: Set<String> = [
     "mixtral", "minimax", "minimax_m2", "qwen2_moe", "qwen3_moe", "qwen3_next", "qwen3_omni_moe",
-    "qwen3_omni_moe_text", "qwen3_omni_moe_thinker", "qwen3_vl_moe", "qwen3_5_moe_text", "deepseek_v2",
-    "deepseek_v3", "deepseek_v32", "dots1", "ernie4_5_moe", "ernie4_5_vl_moe", "glm4_moe", "glm4_moe_lite",
+    "qwen3_omni_moe_text", "qwen3_omni_moe_thinker", "qwen3_vl_moe", "qwen3_5_moe_text",
+    "deepseek_v2",
+    "deepseek_v3", "deepseek_v32", "dots1", "ernie4_5_moe", "ernie4_5_vl_moe", "glm4_moe",
+    "glm4_moe_lite",
     "glm4v_moe", "glm_moe_dsa", "hunyuan_v1_moe", "longcat_flash", "solar_open", "mellum", "beam",
-    "flex_olmo", "olmoe", "sarvam_mla", "sarvam_moe", "exaone_moe", "cohere2_moe", "afmoe", "phimoe",
-    "granitemoe", "granitemoehybrid", "granitemoeshared", "jamba", "lfm2_moe", "aria_text", "kimi_linear",
+    "flex_olmo", "olmoe", "sarvam_mla", "sarvam_moe", "exaone_moe", "cohere2_moe", "afmoe",
+    "phimoe",
+    "granitemoe", "granitemoehybrid", "granitemoeshared", "jamba", "lfm2_moe", "aria_text",
+    "kimi_linear",
     "minicpm5_moe", "nemotron_h", "param2moe",
   ]
 
   // MARK: - Fused expert slices
 
   /// `name[k]`, the name of expert k's slice of the fused tensor `name`.
-  public static func sliceName(_ fusedName: String, expert: Int) -> String { "\(fusedName)[\(expert)]" }
+  public static func sliceName(_ fusedName: String, expert: Int) -> String {
+    "\(fusedName)[\(expert)]"
+  }
 
   /// The fused tensor and expert of a slice name `name[k]`; nil for any other name.
   static func expertSlice(_ name: String) -> (fusedName: String, expert: Int)? {
@@ -315,8 +371,10 @@ public struct ModelArchitecture: Sendable {
       for expert in 0..<experts {
         tensors.append(
           TensorInfo(
-            name: Self.sliceName(tensor.name, expert: expert), dtype: tensor.dtype, shape: Array(tensor.shape.dropFirst()),
-            fileIndex: tensor.fileIndex, fileOffset: tensor.fileOffset + UInt64(expert) * sliceBytes,
+            name: Self.sliceName(tensor.name, expert: expert), dtype: tensor.dtype,
+            shape: Array(tensor.shape.dropFirst()),
+            fileIndex: tensor.fileIndex,
+            fileOffset: tensor.fileOffset + UInt64(expert) * sliceBytes,
             byteCount: sliceBytes))
       }
     }
@@ -331,7 +389,8 @@ public struct ModelArchitecture: Sendable {
   /// `layer`, `3` — so `encoder/layer_0/ffn/kernel` groups like `encoder.layer.0.ffn.kernel`.
   public static func pathComponents(_ name: String) -> [String] {
     var trimmed = Substring(name)
-    if let colon = trimmed.lastIndex(of: ":"), trimmed[trimmed.index(after: colon)...].allSatisfy(\.isNumber),
+    if let colon = trimmed.lastIndex(of: ":"),
+      trimmed[trimmed.index(after: colon)...].allSatisfy(\.isNumber),
       colon != trimmed.startIndex
     {
       trimmed = trimmed[..<colon]
@@ -343,7 +402,9 @@ public struct ModelArchitecture: Sendable {
       trimmed = Substring(fused)
       slice = String(expert)
     }
-    for piece in trimmed.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "." || $0 == "/" }) {
+    for piece in trimmed.split(
+      omittingEmptySubsequences: false, whereSeparator: { $0 == "." || $0 == "/" })
+    {
       if slashed, let underscore = piece.lastIndex(of: "_"), underscore != piece.startIndex,
         piece[piece.index(after: underscore)...].allSatisfy({ $0.isASCII && $0.isNumber }),
         piece.index(after: underscore) != piece.endIndex,

@@ -56,7 +56,10 @@ public struct TensorRole: Sendable, Hashable {
   /// stored): one tensor, counted once.
   public var isTiedToHead = false
 
-  public init(quantizable: Bool, transposed: Bool = false, module: Module, fusedExperts: Int? = nil, reason: String) {
+  public init(
+    quantizable: Bool, transposed: Bool = false, module: Module, fusedExperts: Int? = nil,
+    reason: String
+  ) {
     self.quantizable = quantizable
     self.transposed = transposed
     self.module = module

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CQuantKernels
 import Dispatch
 import Safetensors
 import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The CPU analysis engine: the reference backend, streaming each tensor from disk in two passes.
 ///
@@ -70,9 +71,11 @@ public struct CPUBackend: Backend {
       source: source, settings: settings, formatsEnabled: tensor.shape.count >= 2,
       threads: threads, segmentElements: segmentElements)
     var result = TensorAnalysis(
-      tensor, quantizable: role.quantizable, parts: try pipeline.execute(cancel: cancel, progress: progress))
+      tensor, quantizable: role.quantizable,
+      parts: try pipeline.execute(cancel: cancel, progress: progress))
     if let stored = tensor.stored {
-      let usage = try StoredCodeUsage.count(tensor, stored: stored, reader: reader, checkpointPath: checkpoint.path)
+      let usage = try StoredCodeUsage.count(
+        tensor, stored: stored, reader: reader, checkpointPath: checkpoint.path)
       StoredCodeUsage.apply(usage, stored: stored, to: &result)
     }
     return result

@@ -74,7 +74,9 @@ struct CPUTensorPipeline {
       var columns = [Float](repeating: 0, count: cols)
       for worker in 0..<statsWorkers {
         let base = columnAbsmax.base + worker * cols
-        for column in 0..<cols where base[column] > columns[column] { columns[column] = base[column] }
+        for column in 0..<cols where base[column] > columns[column] {
+          columns[column] = base[column]
+        }
       }
       let threshold = settings.threshold
       let indices = columns.indices.filter { columns[$0] >= threshold }
@@ -155,7 +157,8 @@ struct CPUTensorPipeline {
       if wantDyn8 && wantInt8 {
         qs_dyn8_int8_error(
           floats, count, start, dyn8Absmax.base, dtype, cols, rowmax.base,
-          slot + FormatSlot.dyn8.rawValue, slot + FormatSlot.int8.rawValue, joints.base + (worker << 16))
+          slot + FormatSlot.dyn8.rawValue, slot + FormatSlot.int8.rawValue,
+          joints.base + (worker << 16))
       } else if wantDyn8 {
         qs_block_error(
           QS_BLOCK_DYN8, floats, count, start, 4096, dyn8Absmax.base, dtype,

@@ -15,7 +15,8 @@ extension CUDABackend {
       throw .invalidSettings("codes: dtype \(tensor.dtype.rawValue) is not F32, F16 or BF16")
     }
     let reader = try reader(for: checkpoint)
-    return try session.withLock { (session) throws(EngineError) -> (codes: [UInt8], scales: [Float]) in
+    return try session.withLock {
+      (session) throws(EngineError) -> (codes: [UInt8], scales: [Float]) in
       do throws(CUDAError) {
         return try Self.codes(
           session: session, reader: reader, tensor: tensor, format: format, blocksize: blocksize)
@@ -61,11 +62,13 @@ extension CUDABackend {
     try api.check(api.cuMemsetD8Async(arena, 0, total, stream), "cuMemsetD8Async")
     do throws(SafetensorsError) {
       try reader.readBytes(
-        of: tensor, at: 0, into: UnsafeMutableRawBufferPointer(start: session.pinned[0], count: bytes))
+        of: tensor, at: 0,
+        into: UnsafeMutableRawBufferPointer(start: session.pinned[0], count: bytes))
     } catch {
       throw .engine(.read(file: "", tensor: tensor.name, reason: error.description))
     }
-    try api.check(api.cuMemcpyHtoDAsync(store, session.pinned[0], bytes, stream), "cuMemcpyHtoDAsync_v2")
+    try api.check(
+      api.cuMemcpyHtoDAsync(store, session.pinned[0], bytes, stream), "cuMemcpyHtoDAsync_v2")
     let kernels = session.kernels
     let codes = arena + UInt64(codesOffset)
     let scales = arena + UInt64(scalesOffset)
@@ -83,8 +86,10 @@ extension CUDABackend {
       try launch("qs_round_f16_kernel", [.pointer(scales), .uint64(UInt64(rows))])
       try launch(
         "qs_int8_rows_kernel",
-        [raw, .int32(dtype), .uint64(0), count, .uint64(UInt64(cols)), .pointer(scales),
-         .pointer(codes)])
+        [
+          raw, .int32(dtype), .uint64(0), count, .uint64(UInt64(cols)), .pointer(scales),
+          .pointer(codes),
+        ])
       return (
         try session.download(UInt8.self, from: codes, count: n),
         try session.download(Float.self, from: scales, count: rows)
@@ -94,14 +99,17 @@ extension CUDABackend {
         "qs_block_absmax_kernel",
         [raw, .int32(dtype), count, .uint64(UInt64(blocksize)), .pointer(scales)])
       let partials = arena + UInt64(partialsOffset)
-      try launch("qs_absmax_sum_kernel", [.pointer(scales), .uint64(UInt64(blocks)), .pointer(partials)])
+      try launch(
+        "qs_absmax_sum_kernel", [.pointer(scales), .uint64(UInt64(blocks)), .pointer(partials)])
       let sum = try session.download(Double.self, from: partials, count: Int(grid)).reduce(0, +)
       let offset = Float(sum / Double(blocks))
       let hat = arena + UInt64(hatOffset)
       try launch(
         "qs_nf4dq_scales_kernel",
-        [.pointer(scales), .uint64(UInt64(blocks)), .float(offset), .pointer(codes),
-         .pointer(arena + UInt64(absmax2Offset)), .pointer(hat)])
+        [
+          .pointer(scales), .uint64(UInt64(blocks)), .float(offset), .pointer(codes),
+          .pointer(arena + UInt64(absmax2Offset)), .pointer(hat),
+        ])
       return (
         try session.download(UInt8.self, from: codes, count: blocks),
         try session.download(Float.self, from: hat, count: blocks)
@@ -118,7 +126,8 @@ extension CUDABackend {
         "qs_block_absmax_kernel",
         [raw, .int32(dtype), count, .uint64(UInt64(blocksize)), .pointer(scales)])
       try launch(
-        name, [raw, .int32(dtype), count, .uint64(UInt64(blocksize)), .pointer(scales), .pointer(codes)])
+        name,
+        [raw, .int32(dtype), count, .uint64(UInt64(blocksize)), .pointer(scales), .pointer(codes)])
       return (
         try session.download(UInt8.self, from: codes, count: n),
         try session.download(Float.self, from: scales, count: blocks)

@@ -2,7 +2,7 @@ import Safetensors
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The CUDA analysis engine: the CPU backend's numbers, computed on an NVIDIA GPU.
@@ -53,7 +53,8 @@ public final class CUDABackend: Backend {
   ///   fits is kept resident for its second pass; larger ones are streamed twice.
   /// - Returns: the backend, or the one-line reason it cannot run here ("GPU: libcuda.so.1 not
   ///   found", "GPU: no CUDA device", "GPU: NVRTC not found", "GPU: kernel compile failed: ...").
-  public static func load(deviceMemoryLimit: Int? = nil) -> Result<CUDABackend, BackendUnavailable> {
+  public static func load(deviceMemoryLimit: Int? = nil) -> Result<CUDABackend, BackendUnavailable>
+  {
     do throws(CUDAError) {
       return .success(try make(deviceMemoryLimit: deviceMemoryLimit))
     } catch {
@@ -188,7 +189,8 @@ public final class CUDABackend: Backend {
             let memory = Double(try api.totalMemory(of: device)) / Double(1 << 30)
             let gib = (memory * 10).rounded() / 10
             lines.append(
-              "device \(ordinal): \(try api.deviceName(device)), sm_\(major)\(minor), \(sms) SMs, \(gib) GiB")
+              "device \(ordinal): \(try api.deviceName(device)), sm_\(major)\(minor), \(sms) SMs, \(gib) GiB"
+            )
             if ordinal == 0 { deviceArch = "\(major)\(minor)" }
           }
         } catch {
@@ -201,13 +203,16 @@ public final class CUDABackend: Backend {
       lines.append("nvrtc: \(error.description)")
       if CUDACompiler.precompiledImage != nil {
         lines.append(
-          "nvrtc fallback: embedded PTX \(CUDAPrecompiledPTX.arch) (NVRTC \(CUDAPrecompiledPTX.nvrtcVersion)), JIT-compiled by the driver")
+          "nvrtc fallback: embedded PTX \(CUDAPrecompiledPTX.arch) (NVRTC \(CUDAPrecompiledPTX.nvrtcVersion)), JIT-compiled by the driver"
+        )
       }
     case .success(let nvrtc):
       let version = (try? nvrtc.version()).map { "\($0.major).\($0.minor)" } ?? "?"
       lines.append("nvrtc: \(nvrtc.libraryName), version \(version)")
       let archs = (try? nvrtc.supportedArchitectures()) ?? []
-      lines.append("nvrtc archs: " + (archs.isEmpty ? "(not listed)" : archs.map { "sm_\($0)" }.joined(separator: " ")))
+      lines.append(
+        "nvrtc archs: "
+          + (archs.isEmpty ? "(not listed)" : archs.map { "sm_\($0)" }.joined(separator: " ")))
       let target: String
       if let deviceArch, let value = Int(deviceArch) {
         target = CUDACompiler.architecture(major: value / 10, minor: value % 10, supported: archs)
@@ -226,7 +231,8 @@ public final class CUDABackend: Backend {
     switch probe {
     case .success(let backend):
       lines.append(
-        "backend: available (\(backend.displayName), \(backend.architecture), limit \(backend.deviceMemoryLimit >> 20) MiB)")
+        "backend: available (\(backend.displayName), \(backend.architecture), limit \(backend.deviceMemoryLimit >> 20) MiB)"
+      )
     case .failure(let reason):
       lines.append("backend: unavailable: \(reason.reason)")
     }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Compiles the embedded `CUDA/kernels.cu` with NVRTC, once per architecture per process.
 ///
@@ -76,7 +77,9 @@ enum CUDACompiler {
 
   /// Runs NVRTC on `text` (default: the embedded source; NUL-terminated), with `headers`, for
   /// `arch`.
-  static func compile(arch: String, nvrtc: NVRTCAPI, text: [UInt8] = source) throws(CUDAError) -> Image {
+  static func compile(arch: String, nvrtc: NVRTCAPI, text: [UInt8] = source) throws(CUDAError)
+    -> Image
+  {
     var program: OpaquePointer?
     let headerTexts = headers.map { strdup(String(decoding: $0.text, as: UTF8.self)) }
     let headerNames = headers.map { strdup($0.includeName) }
@@ -88,7 +91,8 @@ enum CUDACompiler {
         texts.withUnsafeBufferPointer { textPointers in
           names.withUnsafeBufferPointer { namePointers in
             nvrtc.nvrtcCreateProgram(
-              &program, chars.baseAddress, "kernels.cu", Int32(texts.count), textPointers.baseAddress,
+              &program, chars.baseAddress, "kernels.cu", Int32(texts.count),
+              textPointers.baseAddress,
               namePointers.baseAddress)
           }
         }
@@ -131,6 +135,7 @@ enum CUDACompiler {
     guard nvrtc.nvrtcGetProgramLogSize(program, &size) == 0, size > 1 else { return "" }
     var log = [CChar](repeating: 0, count: size)
     guard nvrtc.nvrtcGetProgramLog(program, &log) == 0 else { return "" }
-    return String(decoding: log.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return String(
+      decoding: log.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 }

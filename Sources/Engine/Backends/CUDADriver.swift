@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The CUDA driver API and NVRTC, opened at run time with dlopen: no CUDA header or library is
@@ -96,7 +96,8 @@ final class CUDALibrary: @unchecked Sendable {
 
   /// Absolute paths of files named `prefix*` (e.g. `libnvrtc.so.11.8.89`) in the library search
   /// directories, newest version first: finds an NVRTC whose soname is not in the fixed list.
-  static func versionedFiles(prefix: String, directories: [String] = searchDirectories) -> [String] {
+  static func versionedFiles(prefix: String, directories: [String] = searchDirectories) -> [String]
+  {
     var found: [(version: [Int], path: String)] = []
     for directory in directories {
       guard let dir = opendir(directory) else { continue }
@@ -127,7 +128,8 @@ struct CUDADriverAPI: @unchecked Sendable {
   let libraryName: String
   let cuInit: @convention(c) (UInt32) -> Status
   let cuDriverGetVersion: @convention(c) (UnsafeMutablePointer<Int32>?) -> Status
-  let cuGetErrorName: @convention(c) (Status, UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Status
+  let cuGetErrorName:
+    @convention(c) (Status, UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Status
   let cuDeviceGetCount: @convention(c) (UnsafeMutablePointer<Int32>?) -> Status
   let cuDeviceGet: @convention(c) (UnsafeMutablePointer<Int32>?, Int32) -> Status
   let cuDeviceGetName: @convention(c) (UnsafeMutablePointer<CChar>?, Int32, Int32) -> Status
@@ -140,7 +142,8 @@ struct CUDADriverAPI: @unchecked Sendable {
   let cuModuleUnload: @convention(c) (Handle?) -> Status
   let cuModuleGetFunction:
     @convention(c) (UnsafeMutablePointer<Handle?>?, Handle?, UnsafePointer<CChar>?) -> Status
-  let cuMemGetInfo: @convention(c) (UnsafeMutablePointer<Int>?, UnsafeMutablePointer<Int>?) -> Status
+  let cuMemGetInfo:
+    @convention(c) (UnsafeMutablePointer<Int>?, UnsafeMutablePointer<Int>?) -> Status
   let cuMemAlloc: @convention(c) (UnsafeMutablePointer<DevicePointer>?, Int) -> Status
   let cuMemFree: @convention(c) (DevicePointer) -> Status
   let cuMemHostAlloc:
@@ -250,7 +253,8 @@ struct CUDADriverAPI: @unchecked Sendable {
   func deviceName(_ device: Int32) throws(CUDAError) -> String {
     var buffer = [CChar](repeating: 0, count: 256)
     try check(cuDeviceGetName(&buffer, Int32(buffer.count - 1), device), "cuDeviceGetName")
-    return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return String(
+      decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
   /// The corresponding C function is `cuDeviceGetAttribute`.
@@ -271,7 +275,8 @@ struct CUDADriverAPI: @unchecked Sendable {
   ///
   /// The corresponding C function is `cuMemGetInfo_v2`.
   func memoryInfo() throws(CUDAError) -> (free: Int, total: Int) {
-    var free = 0, total = 0
+    var free = 0
+    var total = 0
     try check(cuMemGetInfo(&free, &total), "cuMemGetInfo_v2")
     return (free, total)
   }
@@ -285,7 +290,8 @@ struct NVRTCAPI: @unchecked Sendable {
   typealias Program = OpaquePointer
 
   let libraryName: String
-  let nvrtcVersion: @convention(c) (UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?) -> Status
+  let nvrtcVersion:
+    @convention(c) (UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?) -> Status
   let nvrtcGetErrorString: @convention(c) (Status) -> UnsafePointer<CChar>?
   let nvrtcCreateProgram:
     @convention(c) (
@@ -339,7 +345,8 @@ struct NVRTCAPI: @unchecked Sendable {
   ///
   /// The corresponding C function is `nvrtcVersion`.
   func version() throws(CUDAError) -> (major: Int, minor: Int) {
-    var major: Int32 = 0, minor: Int32 = 0
+    var major: Int32 = 0
+    var minor: Int32 = 0
     try check(nvrtcVersion(&major, &minor), "nvrtcVersion")
     return (Int(major), Int(minor))
   }

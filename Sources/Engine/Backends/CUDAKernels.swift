@@ -22,7 +22,8 @@ struct CUDAKernels: @unchecked Sendable {
     var functions: [String: OpaquePointer] = [:]
     for name in Self.names {
       var function: OpaquePointer?
-      try api.check(api.cuModuleGetFunction(&function, module, name), "cuModuleGetFunction(\(name))")
+      try api.check(
+        api.cuModuleGetFunction(&function, module, name), "cuModuleGetFunction(\(name))")
       guard let function else { throw .symbolNotFound(library: "kernels.cu", symbol: name) }
       functions[name] = function
     }
@@ -56,7 +57,8 @@ struct CUDAKernels: @unchecked Sendable {
     guard let function = functions[name] else {
       throw .symbolNotFound(library: "kernels.cu", symbol: name)
     }
-    let slots = UnsafeMutableRawPointer.allocate(byteCount: max(arguments.count, 1) * 8, alignment: 8)
+    let slots = UnsafeMutableRawPointer.allocate(
+      byteCount: max(arguments.count, 1) * 8, alignment: 8)
     defer { slots.deallocate() }
     var pointers: [UnsafeMutableRawPointer?] = []
     for (index, argument) in arguments.enumerated() {

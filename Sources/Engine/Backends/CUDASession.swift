@@ -47,7 +47,9 @@ final class CUDASession {
     do throws(CUDAError) {
       try api.check(api.cuCtxSetCurrent(context), "cuCtxSetCurrent")
       var module: OpaquePointer?
-      let status = image.bytes.withUnsafeBytes { raw in api.cuModuleLoadData(&module, raw.baseAddress) }
+      let status = image.bytes.withUnsafeBytes { raw in
+        api.cuModuleLoadData(&module, raw.baseAddress)
+      }
       try api.check(status, "cuModuleLoadData")
       guard let module else { throw .unsupported("cuModuleLoadData returned no module") }
       self.module = module
@@ -65,7 +67,8 @@ final class CUDASession {
     do throws(CUDAError) {
       for _ in 0..<2 {
         var stream: OpaquePointer?
-        try api.check(api.cuStreamCreate(&stream, 1 /* CU_STREAM_NON_BLOCKING */), "cuStreamCreate")
+        try api.check(
+          api.cuStreamCreate(&stream, 1 /* CU_STREAM_NON_BLOCKING */), "cuStreamCreate")
         if let stream { streams.append(stream) }
         var event: OpaquePointer?
         try api.check(api.cuEventCreate(&event, 2 /* CU_EVENT_DISABLE_TIMING */), "cuEventCreate")

@@ -29,13 +29,15 @@ struct CUDATensorPipeline {
 
   /// Slots of the float64 sums (kernels.cu `QS_SUM_*`).
   enum SumSlot: Int {
-    case weight = 0, weightSquared, deviation, nf4, nf4dq, fp4, int8, dyn8, int4
+    case weight = 0
+    case weightSquared, deviation, nf4, nf4dq, fp4, int8, dyn8, int4
     static let count = 9
   }
 
   /// Slots of the max keys (kernels.cu `QS_KEY_*`); error slots share the sum slots' order.
   enum KeySlot: Int {
-    case max = 0, negatedMin, absmax
+    case max = 0
+    case negatedMin, absmax
     static let count = 9
     static func error(_ format: QuantFormat) -> Int { SumSlot.error(format).rawValue }
   }
@@ -149,7 +151,9 @@ struct CUDATensorPipeline {
 
     // MARK: Chunk loop
     /// Streams the tensor (or, with `upload` false, walks the resident copy) and calls `body`.
-    func forEachChunk(upload: Bool, reportsProgress: Bool, _ body: (Chunk) throws(CUDAError) -> Void) throws(CUDAError) {
+    func forEachChunk(
+      upload: Bool, reportsProgress: Bool, _ body: (Chunk) throws(CUDAError) -> Void
+    ) throws(CUDAError) {
       if !upload {
         try body(Chunk(first: 0, count: n, address: store, streamIndex: 0))
         return
@@ -193,8 +197,10 @@ struct CUDATensorPipeline {
       let count = CUDAKernels.Argument.uint64(UInt64(chunk.count))
       try launch(
         "qs_stats_segment_kernel", chunk,
-        [raw, .int32(dtype), count, .pointer(sums(chunk.streamIndex)), .pointer(keys),
-         .pointer(counters)])
+        [
+          raw, .int32(dtype), count, .pointer(sums(chunk.streamIndex)), .pointer(keys),
+          .pointer(counters),
+        ])
       let firstBlock = UInt64(chunk.first / blocksize * 4)
       if wantsBlockAbsmax {
         try launch(
@@ -204,8 +210,10 @@ struct CUDATensorPipeline {
       if wants(.dyn8) {
         try launch(
           "qs_block_absmax_kernel", chunk,
-          [raw, .int32(dtype), count, .uint64(4096),
-           .pointer(dyn8Absmax + UInt64(chunk.first / 4096 * 4))])
+          [
+            raw, .int32(dtype), count, .uint64(4096),
+            .pointer(dyn8Absmax + UInt64(chunk.first / 4096 * 4)),
+          ])
       }
       if cols > 0 {
         let rowsInChunk = (chunk.count + cols - 1) / cols + 1
@@ -213,31 +221,41 @@ struct CUDATensorPipeline {
         let gridY = UInt32(min(65535, max(1, (rowsInChunk + 63) / 64)))
         try launch(
           "qs_column_absmax_kernel", chunk, grid: (gridX, gridY),
-          [raw, .int32(dtype), .uint64(UInt64(chunk.first)), count, .uint64(UInt64(cols)),
-           .pointer(columnAbsmax)])
+          [
+            raw, .int32(dtype), .uint64(UInt64(chunk.first)), count, .uint64(UInt64(cols)),
+            .pointer(columnAbsmax),
+          ])
       }
       if wants(.int8) {
         try launch(
           "qs_row_absmax_kernel", chunk,
-          [raw, .int32(dtype), .uint64(UInt64(chunk.first)), count, .uint64(UInt64(cols)),
-           .pointer(rowAbsmax)])
+          [
+            raw, .int32(dtype), .uint64(UInt64(chunk.first)), count, .uint64(UInt64(cols)),
+            .pointer(rowAbsmax),
+          ])
       }
       let slots = sums(chunk.streamIndex)
-      for (format, code) in [(QuantFormat.fp4, Int32(1)), (.int4, 2), (.dyn8, 3)] where wants(format) {
+      for (format, code) in [(QuantFormat.fp4, Int32(1)), (.int4, 2), (.dyn8, 3)]
+      where wants(format) {
         let size = format == .dyn8 ? 4096 : blocksize
-        let scales = format == .dyn8 ? dyn8Absmax + UInt64(chunk.first / 4096 * 4) : absmax + firstBlock
+        let scales =
+          format == .dyn8 ? dyn8Absmax + UInt64(chunk.first / 4096 * 4) : absmax + firstBlock
         try launch(
           "qs_block_error_kernel", chunk,
-          [.int32(code), raw, .int32(dtype), count, .uint64(UInt64(size)), .pointer(scales),
-           .int32(Int32(SumSlot.error(format).rawValue)), .pointer(slots), .pointer(keys),
-           .pointer(codeCounts(format))])
+          [
+            .int32(code), raw, .int32(dtype), count, .uint64(UInt64(size)), .pointer(scales),
+            .int32(Int32(SumSlot.error(format).rawValue)), .pointer(slots), .pointer(keys),
+            .pointer(codeCounts(format)),
+          ])
       }
     }
 
     // MARK: Between the passes
     let keyValues = try session.download(UInt64.self, from: keys, count: KeySlot.count)
     let counterValues = try session.download(UInt64.self, from: counters, count: 3)
-    let zeros = counterValues[0], nans = counterValues[1], infinities = counterValues[2]
+    let zeros = counterValues[0]
+    let nans = counterValues[1]
+    let infinities = counterValues[2]
     let finiteCount = n - Int(nans + infinities)
     var lo = Float(-Self.decode(keyValues[KeySlot.negatedMin.rawValue]))
     var hi = Float(Self.decode(keyValues[KeySlot.max.rawValue]))
@@ -270,8 +288,10 @@ struct CUDATensorPipeline {
       let offset = Float(total / Double(blocks))
       try kernels.launch(
         "qs_nf4dq_scales_kernel", grid: (grid, 1), stream: stream0, api: api,
-        [.pointer(absmax), .uint64(UInt64(blocks)), .float(offset), .pointer(0), .pointer(0),
-         .pointer(absmaxHat)])
+        [
+          .pointer(absmax), .uint64(UInt64(blocks)), .float(offset), .pointer(0), .pointer(0),
+          .pointer(absmaxHat),
+        ])
     }
     // Pass 2 runs on both streams: the rowmax rounding and nf4-dq scales (stream 0) must be done.
     try api.check(api.cuStreamSynchronize(stream0), "cuStreamSynchronize")
@@ -293,22 +313,28 @@ struct CUDATensorPipeline {
       let slots = sums(chunk.streamIndex)
       try launch(
         "qs_histogram_segment_kernel", chunk, sharedBytes: useShared ? UInt32(sharedBytes) : 0,
-        [raw, .int32(dtype), count, .uint64(UInt64(blocksize)), .pointer(absmax + firstBlock),
-         .double(loValue), .double(scale), .double(halfBins), .uint32(UInt32(bins)),
-         .pointer(at(layout.valueHistogram)), .pointer(at(layout.normalizedHistogram)),
-         .double(mean), .pointer(slots), .int32(useShared ? 1 : 0)])
+        [
+          raw, .int32(dtype), count, .uint64(UInt64(blocksize)), .pointer(absmax + firstBlock),
+          .double(loValue), .double(scale), .double(halfBins), .uint32(UInt32(bins)),
+          .pointer(at(layout.valueHistogram)), .pointer(at(layout.normalizedHistogram)),
+          .double(mean), .pointer(slots), .int32(useShared ? 1 : 0),
+        ])
       if wantNF4 {
         try launch(
           "qs_nf4_error_kernel", chunk,
-          [raw, .int32(dtype), count, .uint64(UInt64(blocksize)), .pointer(absmax + firstBlock),
-           .pointer(wantDQ ? absmaxHat + firstBlock : 0), .pointer(slots), .pointer(keys),
-           .pointer(codeCounts(.nf4)), .pointer(wantDQ ? codeCounts(.nf4dq) : 0)])
+          [
+            raw, .int32(dtype), count, .uint64(UInt64(blocksize)), .pointer(absmax + firstBlock),
+            .pointer(wantDQ ? absmaxHat + firstBlock : 0), .pointer(slots), .pointer(keys),
+            .pointer(codeCounts(.nf4)), .pointer(wantDQ ? codeCounts(.nf4dq) : 0),
+          ])
       }
       if wantInt8 {
         try launch(
           "qs_int8_error_kernel", chunk,
-          [raw, .int32(dtype), .uint64(UInt64(chunk.first)), count, .uint64(UInt64(cols)),
-           .pointer(rowAbsmax), .pointer(slots), .pointer(keys), .pointer(codeCounts(.int8))])
+          [
+            raw, .int32(dtype), .uint64(UInt64(chunk.first)), count, .uint64(UInt64(cols)),
+            .pointer(rowAbsmax), .pointer(slots), .pointer(keys), .pointer(codeCounts(.int8)),
+          ])
       }
     }
     try session.synchronize()
@@ -316,12 +342,14 @@ struct CUDATensorPipeline {
     // MARK: Reduction
     let totals = try reduceSums(sums(0), grid: Int(grid))
     let finalKeys = try session.download(UInt64.self, from: keys, count: KeySlot.count)
-    let histogramCounts = try session.download(UInt64.self, from: at(layout.valueHistogram), count: bins)
+    let histogramCounts = try session.download(
+      UInt64.self, from: at(layout.valueHistogram), count: bins)
     let normalizedCounts = try session.download(
       UInt64.self, from: at(layout.normalizedHistogram), count: bins)
     let stats = TensorStats(
       min: Double(lo), max: Double(hi), mean: mean,
-      std: finiteCount > 0 ? (totals[SumSlot.deviation.rawValue] / Double(finiteCount)).squareRoot() : 0,
+      std: finiteCount > 0
+        ? (totals[SumSlot.deviation.rawValue] / Double(finiteCount)).squareRoot() : 0,
       absmax: Double(max(abs(lo), abs(hi))), zeros: Int(zeros), nans: Int(nans),
       infinities: Int(infinities))
 
@@ -378,7 +406,11 @@ struct CUDATensorPipeline {
         failure.withLock { if $0 == nil { $0 = error } }
       }
     }
-    if slices <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: slices, execute: work) }
+    if slices <= 1 {
+      work(0)
+    } else {
+      DispatchQueue.concurrentPerform(iterations: slices, execute: work)
+    }
     if let error = failure.withLock({ $0 }) {
       throw .engine(.read(file: checkpointPath, tensor: tensor.name, reason: error.description))
     }

@@ -17,7 +17,9 @@ enum TransposedValues {
           var c0 = 0
           while c0 < columns {
             for r in r0..<min(r0 + tile, rows) {
-              for c in c0..<min(c0 + tile, columns) { target[c * rows + r] = source[r * columns + c] }
+              for c in c0..<min(c0 + tile, columns) {
+                target[c * rows + r] = source[r * columns + c]
+              }
             }
             c0 += tile
           }
@@ -32,7 +34,8 @@ enum TransposedValues {
   /// memory as `[out, in]`.
   ///
   /// - Complexity: O(elements) time and 8 bytes per element of memory at the peak.
-  static func source(_ tensor: TensorInfo, reader: TensorDataReader, checkpointPath: String) throws(EngineError)
+  static func source(_ tensor: TensorInfo, reader: TensorDataReader, checkpointPath: String)
+    throws(EngineError)
     -> MemorySource
   {
     let rows = tensor.shape[0]
@@ -58,6 +61,7 @@ enum TransposedValues {
       start += count
     }
     return MemorySource(
-      values: transpose(values, rows: rows, columns: columns), dtype: tensor.dtype, shape: [columns, rows])
+      values: transpose(values, rows: rows, columns: columns), dtype: tensor.dtype,
+      shape: [columns, rows])
   }
 }

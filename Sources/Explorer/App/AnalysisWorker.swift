@@ -37,7 +37,10 @@ final class AnalysisWorker: Sendable {
   private let total: Int
   private let bytesTotal: UInt64
 
-  init(checkpoint: Checkpoint, settings: AnalysisSettings, makeBackend: @escaping @Sendable () -> any Backend, jobs: Int) {
+  init(
+    checkpoint: Checkpoint, settings: AnalysisSettings,
+    makeBackend: @escaping @Sendable () -> any Backend, jobs: Int
+  ) {
     self.checkpoint = checkpoint
     self.settings = settings
     self.makeBackend = makeBackend
@@ -45,7 +48,8 @@ final class AnalysisWorker: Sendable {
     let work = checkpoint.tensors.indices.filter { checkpoint.tensors[$0].dtype.isAnalysable }
     total = work.count
     bytesTotal = work.reduce(0) { $0 + checkpoint.tensors[$1].byteCount }
-    state = Mutex(State(queue: work, results: Array(repeating: nil, count: checkpoint.tensors.count)))
+    state = Mutex(
+      State(queue: work, results: Array(repeating: nil, count: checkpoint.tensors.count)))
   }
 
   /// At most this many tensors at once: the CPU backend already splits each tensor over every
@@ -57,7 +61,9 @@ final class AnalysisWorker: Sendable {
   func start() {
     DispatchQueue.global(qos: .userInitiated).async { [self] in
       let backend = makeBackend()
-      if let cached = AnalysisCache().load(checkpoint: checkpoint, settings: settings, engine: backend.identifier) {
+      if let cached = AnalysisCache().load(
+        checkpoint: checkpoint, settings: settings, engine: backend.identifier)
+      {
         state.withLock {
           for (index, analysis) in cached.enumerated() {
             if let analysis { $0.inbox.results.append((index, analysis)) }
@@ -87,11 +93,13 @@ final class AnalysisWorker: Sendable {
   private func finishWorker(_ backend: any Backend) {
     let results: [TensorAnalysis?]? = state.withLock { state in
       state.runningWorkers -= 1
-      guard state.runningWorkers == 0 && !state.failed && state.done == total && !cancel.isCancelled else { return nil }
+      guard state.runningWorkers == 0 && !state.failed && state.done == total && !cancel.isCancelled
+      else { return nil }
       return state.results
     }
     if let results {
-      AnalysisCache().store(results, checkpoint: checkpoint, settings: settings, engine: backend.identifier)
+      AnalysisCache().store(
+        results, checkpoint: checkpoint, settings: settings, engine: backend.identifier)
     }
   }
 
@@ -129,7 +137,9 @@ final class AnalysisWorker: Sendable {
 
   private func work(_ backend: any Backend) {
     while !cancel.isCancelled {
-      guard let index = state.withLock({ $0.queue.isEmpty ? nil : $0.queue.removeFirst() }) else { return }
+      guard let index = state.withLock({ $0.queue.isEmpty ? nil : $0.queue.removeFirst() }) else {
+        return
+      }
       let tensor = checkpoint.tensors[index]
       do throws(EngineError) {
         let analysis = try backend.analyse(

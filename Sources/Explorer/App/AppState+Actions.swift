@@ -31,7 +31,8 @@ extension AppState {
     if case .mouse(let event) = key {
       handle(event, width: terminalWidth, height: height)
     } else {
-      handle(key, pageHeight: screen == .model ? ModelScreen.listHeight(height) : max(1, height - 8))
+      handle(
+        key, pageHeight: screen == .model ? ModelScreen.listHeight(height) : max(1, height - 8))
     }
     clampCursor(listHeight: ModelScreen.listHeight(height))
     clampScroll(terminalHeight: height)
@@ -43,7 +44,8 @@ extension AppState {
     switch screen {
     case .help: helpScroll = min(helpScroll, HelpScreen.maxScroll(self, height: height))
     case .compare:
-      compareScroll = CompareScreen.scroll(self, layers: LayerMatrix(self).layers.count, height: CompareScreen.listHeight(height))
+      compareScroll = CompareScreen.scroll(
+        self, layers: LayerMatrix(self).layers.count, height: CompareScreen.listHeight(height))
     case .outlierMap:
       if let map = OutlierMapScreen.map(self) {
         mapScroll = OutlierMapScreen.scroll(self, map, height: OutlierMapScreen.listHeight(height))
@@ -258,7 +260,8 @@ extension AppState {
     case .compare:
       let layout = CompareScreen.Layout(self, width: terminalWidth)
       let matrix = layout.matrix
-      guard matrix.layers.indices.contains(compareCursor.row), matrix.kinds.indices.contains(compareCursor.column),
+      guard matrix.layers.indices.contains(compareCursor.row),
+        matrix.kinds.indices.contains(compareCursor.column),
         let tensor = matrix.cells[compareCursor.row][compareCursor.column]
       else {
         status = "no tensor in this cell"
@@ -267,7 +270,9 @@ extension AppState {
       open(tensor)
       return
     case .outlierMap:
-      guard let map = OutlierMapScreen.map(self), let tensor = OutlierMapScreen.openTarget(self, map) else {
+      guard let map = OutlierMapScreen.map(self),
+        let tensor = OutlierMapScreen.openTarget(self, map)
+      else {
         status = "no tensor under the cursor"
         return
       }
@@ -336,7 +341,9 @@ extension AppState {
   }
 
   static func next<T: Equatable>(_ value: T, in values: [T]) -> T {
-    guard let index = values.firstIndex(of: value), !values.isEmpty else { return values.first ?? value }
+    guard let index = values.firstIndex(of: value), !values.isEmpty else {
+      return values.first ?? value
+    }
     return values[(index + 1) % values.count]
   }
 }

@@ -67,7 +67,8 @@ extension AppState {
     case .compare:
       let layout = CompareScreen.Layout(self, width: terminalWidth)
       let listHeight = CompareScreen.listHeight(height)
-      let scroll = CompareScreen.scroll(self, layers: layout.matrix.layers.count, height: listHeight)
+      let scroll = CompareScreen.scroll(
+        self, layers: layout.matrix.layers.count, height: listHeight)
       guard let cell = layout.cell(x: x, y: y, scroll: scroll, height: listHeight) else { return }
       if cell == compareCursor {
         handle(.enter, terminalHeight: height)
@@ -83,9 +84,13 @@ extension AppState {
         case .layer(let section, let row) = lines[index],
         let cursorRow = map.cursorRows.firstIndex(where: { $0.section == section && $0.row == row })
       else { return }
-      let cells = OutlierMapScreen.columns(hidden: map.sections[section].width, canvasWidth: terminalWidth).cells
+      let cells = OutlierMapScreen.columns(
+        hidden: map.sections[section].width, canvasWidth: terminalWidth
+      ).cells
       let column = x - OutlierMapScreen.labelWidth - 1
-      let target = (row: cursorRow, column: column >= 0 && column < cells ? column : mapCursor.column)
+      let target = (
+        row: cursorRow, column: column >= 0 && column < cells ? column : mapCursor.column
+      )
       if target == mapCursor {
         handle(.enter, terminalHeight: height)
       } else {

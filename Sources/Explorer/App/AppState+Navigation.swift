@@ -10,7 +10,9 @@ extension AppState {
     case .tensor: return openTensor
     case .compare:
       let matrix = CompareScreen.Layout(self, width: terminalWidth).matrix
-      guard matrix.layers.indices.contains(compareCursor.row), matrix.kinds.indices.contains(compareCursor.column) else {
+      guard matrix.layers.indices.contains(compareCursor.row),
+        matrix.kinds.indices.contains(compareCursor.column)
+      else {
         return nil
       }
       return matrix.cells[compareCursor.row][compareCursor.column]
@@ -38,7 +40,8 @@ extension AppState {
     let current = rows
     let tensors = current.indices.filter { current[$0].tensorIndex != nil }
     guard !tensors.isEmpty else { return }
-    let next = forward
+    let next =
+      forward
       ? tensors.first { $0 > cursor } ?? tensors[0]
       : tensors.last { $0 < cursor } ?? tensors[tensors.count - 1]
     if forward ? next <= cursor : next >= cursor { status = "search wrapped" }
@@ -55,7 +58,8 @@ extension AppState {
     }
     let target = position + (forward ? 1 : -1)
     guard order.indices.contains(target) else {
-      status = forward ? "the last tensor (within the filter)" : "the first tensor (within the filter)"
+      status =
+        forward ? "the last tensor (within the filter)" : "the first tensor (within the filter)"
       return
     }
     openTensor = order[target]
@@ -66,7 +70,8 @@ extension AppState {
   mutating func goToWorst() {
     guard let tensor = worstTensor else { return }
     let value = analyses[tensor]?.formats[viewFormat]?.relErr ?? .nan
-    status = "worst \(viewFormat.rawValue): \(checkpoint.tensors[tensor].name) (rel_err \(NumberText.error(value)))"
+    status =
+      "worst \(viewFormat.rawValue): \(checkpoint.tensors[tensor].name) (rel_err \(NumberText.error(value)))"
     if screen == .model {
       select(tensor)
     } else {

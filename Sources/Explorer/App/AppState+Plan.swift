@@ -12,7 +12,8 @@ extension AppState {
   /// Typing on the Plan screen edits the budget; returns false for keys the binding table handles.
   mutating func editPlanBudget(_ key: Key) -> Bool {
     switch key {
-    case .character(let character) where character.isLetter || character.isNumber || character == "." || character == " ":
+    case .character(let character)
+    where character.isLetter || character.isNumber || character == "." || character == " ":
       planState.budgetText.append(character)
     case .backspace, .delete:
       guard !planState.budgetText.isEmpty else { return false }
@@ -40,7 +41,10 @@ extension AppState {
     planState.trainingMemory = nil
     let text = planState.budgetText.trimmingPrefix(while: { $0 == " " })
     guard !text.isEmpty else {
-      let needed = choiceSummary.map { "; the model's choice needs \(InspectRenderer.byteText($0.weightsBytes))" } ?? ""
+      let needed =
+        choiceSummary.map {
+          "; the model's choice needs \(InspectRenderer.byteText($0.weightsBytes))"
+        } ?? ""
       planState.message = "type a budget: 24GB, 23.5GiB, 800MB or bytes" + needed
       return
     }
@@ -51,7 +55,8 @@ extension AppState {
       planState.message = error.description
       return
     }
-    let training = planState.training
+    let training =
+      planState.training
       ? TrainingMemory(
         tensors: checkpoint.tensors, directory: AxolotlExporter.checkpointDirectory(checkpoint),
         settings: TrainingSettings())

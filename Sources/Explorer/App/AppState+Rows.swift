@@ -31,8 +31,9 @@ extension AppState {
       if leaves.isEmpty { return }
       let expanded = !collapsed.contains(node.id) || (!filter.isEmpty && node.isGroup)
       result.append(
-        TreeRow(node: index, depth: node.depth, label: node.label, tensorIndex: node.tensorIndex,
-                isExpanded: node.isGroup && expanded, leaves: leaves))
+        TreeRow(
+          node: index, depth: node.depth, label: node.label, tensorIndex: node.tensorIndex,
+          isExpanded: node.isGroup && expanded, leaves: leaves))
       if node.isGroup && expanded {
         for child in sorted(node.children, visible) { visit(child) }
       }
@@ -73,7 +74,8 @@ extension AppState {
     case .name:
       return weightsBeforeBiases(nodes)
     case .error:
-      let keys = Dictionary(uniqueKeysWithValues: nodes.map { ($0, aggregateMetric(visible[$0], viewFormat)) })
+      let keys = Dictionary(
+        uniqueKeysWithValues: nodes.map { ($0, aggregateMetric(visible[$0], viewFormat)) })
       return weightsBeforeBiases(nodes).enumerated().sorted { a, b in
         let (x, y) = (keys[a.element] ?? nil, keys[b.element] ?? nil)
         switch (x, y) {
@@ -87,7 +89,8 @@ extension AppState {
         }
       }.map(\.element)
     case .outliers:
-      let keys = Dictionary(uniqueKeysWithValues: nodes.map { ($0, aggregateOutliers(visible[$0]) ?? -1) })
+      let keys = Dictionary(
+        uniqueKeysWithValues: nodes.map { ($0, aggregateOutliers(visible[$0]) ?? -1) })
       return weightsBeforeBiases(nodes).enumerated().sorted { a, b in
         let (x, y) = (keys[a.element] ?? -1, keys[b.element] ?? -1)
         return x != y ? x > y : a.offset < b.offset
@@ -97,7 +100,9 @@ extension AppState {
 
   /// `nodes` with each `X.bias` leaf moved just after its `X.weight`.
   private func weightsBeforeBiases(_ nodes: [Int]) -> [Int] {
-    let biases = nodes.filter { tree.nodes[$0].id.hasSuffix(".bias") && tree.nodes[$0].tensorIndex != nil }
+    let biases = nodes.filter {
+      tree.nodes[$0].id.hasSuffix(".bias") && tree.nodes[$0].tensorIndex != nil
+    }
     guard !biases.isEmpty else { return nodes }
     var result = nodes.filter { !biases.contains($0) }
     for bias in biases {
@@ -132,7 +137,9 @@ extension AppState {
   }
 
   /// The worst metric of `format` over all of a node's tensors, filter or not.
-  func nodeMetric(_ node: Int, _ format: QuantFormat) -> Double? { aggregateMetric(tree.leaves[node], format) }
+  func nodeMetric(_ node: Int, _ format: QuantFormat) -> Double? {
+    aggregateMetric(tree.leaves[node], format)
+  }
 
   /// `coverage` of all of a node's tensors, filter or not.
   func nodeCoverage(_ node: Int) -> (done: Int, total: Int) { coverage(tree.leaves[node]) }

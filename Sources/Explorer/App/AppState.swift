@@ -100,7 +100,8 @@ public struct AppState: Sendable {
   /// The date written into exports (tests fix it).
   public var exportDate = AxolotlExporter.today()
 
-  public init(checkpoint: Checkpoint, isDemo: Bool, settings: AnalysisSettings, engineLabel: String) {
+  public init(checkpoint: Checkpoint, isDemo: Bool, settings: AnalysisSettings, engineLabel: String)
+  {
     self.checkpoint = checkpoint
     self.isDemo = isDemo
     self.settings = settings
@@ -133,7 +134,9 @@ public struct AppState: Sendable {
     for index in analyses.indices {
       outlierCounts[index] = analyses[index].flatMap { Self.countOutliers($0, threshold) }
     }
-    if let activations { activationOutliers = ActivationOutliers(activations, threshold: threshold) }
+    if let activations {
+      activationOutliers = ActivationOutliers(activations, threshold: threshold)
+    }
   }
 
   /// Stores the capture's analysis and derives its outliers at the current threshold.
@@ -143,7 +146,9 @@ public struct AppState: Sendable {
     activations = analysis
     activationOutliers = ActivationOutliers(analysis, threshold: threshold)
     if let first = analysis.problems.first, status == nil {
-      let more = analysis.problems.count > 1 ? " (+\(analysis.problems.count - 1) more, printed on start)" : ""
+      let more =
+        analysis.problems.count > 1
+        ? " (+\(analysis.problems.count - 1) more, printed on start)" : ""
       status = "capture: " + first + more
     }
   }
@@ -159,7 +164,9 @@ public struct AppState: Sendable {
     return outliers.columnAbsmax.indices.filter { outliers.columnAbsmax[$0] >= threshold }
   }
 
-  func outlierCount(_ tensor: Int) -> Int? { outlierCounts.indices.contains(tensor) ? outlierCounts[tensor] : nil }
+  func outlierCount(_ tensor: Int) -> Int? {
+    outlierCounts.indices.contains(tensor) ? outlierCounts[tensor] : nil
+  }
 
   /// The global format of the default choice (`QuantChoice.standard`, nf4 + double quant) when
   /// it is analysed, else nf4, else the first format analysed.
@@ -173,9 +180,11 @@ public struct AppState: Sendable {
 
   /// The figures of the choice: what the footers, the export and the Plan screen print.
   public var choiceSummary: ChoiceSummary? {
-    choice.map { ChoiceSummary(
+    choice.map {
+      ChoiceSummary(
         choice: $0, tensors: checkpoint.tensors, analyses: analyses, settings: settings,
-        architecture: ModelArchitecture(checkpoint)) }
+        architecture: ModelArchitecture(checkpoint))
+    }
   }
 
   /// Model-level totals over the results so far, over the tensors the choice quantizes (kept

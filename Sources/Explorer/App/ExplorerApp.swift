@@ -3,7 +3,7 @@ import Safetensors
 import Terminal
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The explorer: opens at once on the checkpoint's header, analyses in the background, and
@@ -46,23 +46,31 @@ public enum ExplorerApp {
       }
     }
     var state = AppState(
-      checkpoint: checkpoint, isDemo: options.isDemo || InspectRenderer.isSyntheticDemo(checkpoint), settings: options.settings,
+      checkpoint: checkpoint, isDemo: options.isDemo || InspectRenderer.isSyntheticDemo(checkpoint),
+      settings: options.settings,
       engineLabel: options.engineLabel)
     if let remembered {
       state.restore(remembered)
-      state.status = "restored this model's choices: " + remembered.summary + " (--fresh ignores them)"
+      state.status =
+        "restored this model's choices: " + remembered.summary + " (--fresh ignores them)"
     }
     if let first = themeWarnings.first {
-      state.status = "theme: " + first + (themeWarnings.count > 1 ? " (+\(themeWarnings.count - 1) more, printed on exit)" : "")
+      state.status =
+        "theme: " + first
+        + (themeWarnings.count > 1 ? " (+\(themeWarnings.count - 1) more, printed on exit)" : "")
     }
     if let choicesProblem { state.status = choicesProblem.short }
     let startChoices = RememberedChoices(state, theme: themeName)
-    let worker = options.analyses && !checkpoint.tensors.isEmpty
-      ? AnalysisWorker(checkpoint: checkpoint, settings: options.settings, makeBackend: options.makeBackend, jobs: options.jobs)
+    let worker =
+      options.analyses && !checkpoint.tensors.isEmpty
+      ? AnalysisWorker(
+        checkpoint: checkpoint, settings: options.settings, makeBackend: options.makeBackend,
+        jobs: options.jobs)
       : nil
     state.activationsPath = options.activationsPath
     let activationWorker = options.activationsPath.map {
-      ActivationWorker(path: $0, weights: checkpoint, settings: ActivationSettings(options.settings))
+      ActivationWorker(
+        path: $0, weights: checkpoint, settings: ActivationSettings(options.settings))
     }
     let terminal = NCursesTerminal()
     do throws(TerminalError) {
@@ -100,7 +108,9 @@ public enum ExplorerApp {
         for (index, analysis) in delivery.results { state.receive(analysis, at: index) }
         for (index, failure) in delivery.failures { state.failures[index] = failure }
         if let name = delivery.backendName { state.engineLabel = name }
-        if !delivery.results.isEmpty || !delivery.failures.isEmpty || delivery.backendName != nil { dirty = true }
+        if !delivery.results.isEmpty || !delivery.failures.isEmpty || delivery.backendName != nil {
+          dirty = true
+        }
         if state.progress != nil || delivery.backendName != nil {
           let progress = worker.progress()
           if progress.tensorsDone < progress.tensorsTotal {
@@ -109,7 +119,10 @@ public enum ExplorerApp {
             state.elapsedSeconds = seconds(clock.now - started)
           }
           // The bar moves inside big tensors too, but a few redraws a second are enough.
-          if progress != lastProgress && (clock.now - lastProgressDraw > .milliseconds(200) || progress.tensorsDone != lastProgress?.tensorsDone) {
+          if progress != lastProgress
+            && (clock.now - lastProgressDraw > .milliseconds(200)
+              || progress.tensorsDone != lastProgress?.tensorsDone)
+          {
             state.progress = progress
             lastProgress = progress
             lastProgressDraw = clock.now
@@ -119,7 +132,9 @@ public enum ExplorerApp {
       }
       if let activationWorker, state.activations == nil && state.activationFailure == nil {
         let delivery = activationWorker.drain()
-        if delivery.progress != nil || delivery.analysis != nil || delivery.failure != nil { dirty = true }
+        if delivery.progress != nil || delivery.analysis != nil || delivery.failure != nil {
+          dirty = true
+        }
         if let progress = delivery.progress { state.activationProgress = progress }
         if let analysis = delivery.analysis {
           state.receiveActivations(analysis)

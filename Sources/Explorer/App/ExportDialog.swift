@@ -2,7 +2,7 @@ import Engine
 import Exporter
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The export dialog's state: the choice read from the app (global format, kept tensors,
@@ -22,12 +22,17 @@ public struct ExportDialog: Sendable {
 
   /// The export choice that the global format stands for, or nil for formats Axolotl cannot
   /// express (int4, dyn8).
-  public static func choice(for format: QuantFormat, kept: Set<String>, threshold: Float) -> ExportChoice? {
+  public static func choice(for format: QuantFormat, kept: Set<String>, threshold: Float)
+    -> ExportChoice?
+  {
     let skip = kept.sorted().compactMap { ModuleName(tensor: TensorName($0)) }
     switch format {
-    case .nf4: return ExportChoice(quant: .nf4, doubleQuant: false, skip: skip, threshold: threshold)
-    case .nf4dq: return ExportChoice(quant: .nf4, doubleQuant: true, skip: skip, threshold: threshold)
-    case .fp4: return ExportChoice(quant: .fp4, doubleQuant: false, skip: skip, threshold: threshold)
+    case .nf4:
+      return ExportChoice(quant: .nf4, doubleQuant: false, skip: skip, threshold: threshold)
+    case .nf4dq:
+      return ExportChoice(quant: .nf4, doubleQuant: true, skip: skip, threshold: threshold)
+    case .fp4:
+      return ExportChoice(quant: .fp4, doubleQuant: false, skip: skip, threshold: threshold)
     case .int8: return ExportChoice(quant: .int8, skip: skip, threshold: threshold)
     case .int4, .dyn8: return nil
     }
@@ -35,7 +40,8 @@ public struct ExportDialog: Sendable {
 
   /// Opens the dialog for `state` (nil when the global format cannot be exported).
   static func open(_ state: AppState, date: String) -> ExportDialog? {
-    guard var choice = choice(for: state.globalFormat, kept: state.kept, threshold: state.threshold) else {
+    guard var choice = choice(for: state.globalFormat, kept: state.kept, threshold: state.threshold)
+    else {
       return nil
     }
     if let applied = state.planState.applied, applied.choice.isSameDecision(as: state.choice) {
@@ -56,9 +62,11 @@ public struct ExportDialog: Sendable {
     -> Result<ExportResult, ExportError>
   {
     do throws(ExportError) {
-      return .success(try AxolotlExporter.render(
-        choice: choice, checkpoint: state.checkpoint, analyses: state.analyses, settings: state.settings,
-        date: date))
+      return .success(
+        try AxolotlExporter.render(
+          choice: choice, checkpoint: state.checkpoint, analyses: state.analyses,
+          settings: state.settings,
+          date: date))
     } catch {
       return .failure(error)
     }

@@ -23,7 +23,9 @@ public struct PlanState: Sendable {
 
   /// The best configuration when the explorer can take it as its choice (its format analysed).
   func applicableChoice(_ state: AppState) -> ConfigurationPlan? {
-    guard let best = result?.best, let format = best.choice.format, state.settings.formats.contains(format) else {
+    guard let best = result?.best, let format = best.choice.format,
+      state.settings.formats.contains(format)
+    else {
       return nil
     }
     return best
@@ -41,6 +43,7 @@ extension QuantChoice {
   /// Same type, double quant and kept set (the objective aside).
   public func isSameDecision(as other: QuantChoice?) -> Bool {
     guard let other else { return false }
-    return quant == other.quant && doubleQuant == other.doubleQuant && appliedKept == other.appliedKept
+    return quant == other.quant && doubleQuant == other.doubleQuant
+      && appliedKept == other.appliedKept
   }
 }

@@ -4,7 +4,7 @@ import FileSystem
 import Safetensors
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The choices the explorer remembers per model between runs: the tensors kept in 16-bit, the
@@ -59,7 +59,9 @@ public struct RememberedChoices: Sendable, Equatable {
     }
     for file in checkpoint.files { mix(String(file.size)) }
     for tensor in checkpoint.tensors {
-      mix(tensor.name + " " + tensor.dtype.rawValue + " " + tensor.shape.map(String.init).joined(separator: ","))
+      mix(
+        tensor.name + " " + tensor.dtype.rawValue + " "
+          + tensor.shape.map(String.init).joined(separator: ","))
     }
     let hex = String(hash, radix: 16)
     return String(repeating: "0", count: 16 - hex.count) + hex
@@ -67,13 +69,18 @@ public struct RememberedChoices: Sendable, Equatable {
 
   /// The state directory: `$XDG_STATE_HOME/quantscope`, else `$HOME/.local/state/quantscope`.
   static func directory(environment: (String) -> String?) -> String? {
-    if let state = environment("XDG_STATE_HOME"), state.hasPrefix("/") { return state + "/quantscope" }
+    if let state = environment("XDG_STATE_HOME"), state.hasPrefix("/") {
+      return state + "/quantscope"
+    }
     if let home = environment("HOME"), !home.isEmpty { return home + "/.local/state/quantscope" }
     return nil
   }
 
   /// The file of `checkpoint`'s choices.
-  public static func path(for checkpoint: Checkpoint, environment: (String) -> String? = RememberedChoices.processEnvironment) -> String? {
+  public static func path(
+    for checkpoint: Checkpoint,
+    environment: (String) -> String? = RememberedChoices.processEnvironment
+  ) -> String? {
     directory(environment: environment).map { $0 + "/" + identity(checkpoint) + ".choices" }
   }
 
@@ -97,7 +104,8 @@ public struct RememberedChoices: Sendable, Equatable {
   /// Reads the file's text; the first problem as `line N: reason`.
   static func parse(_ text: String) -> Result<RememberedChoices, RememberedChoicesError> {
     var choices = RememberedChoices()
-    for (offset, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (offset, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+    {
       let line = raw.trimmingPrefix(while: { $0 == " " })
       if line.isEmpty || line.hasPrefix("#") { continue }
       guard let equals = line.firstIndex(of: "=") else {
@@ -111,7 +119,9 @@ public struct RememberedChoices: Sendable, Equatable {
         guard let format = QuantFormat(rawValue: value) else { return .failure(bad) }
         choices.format = format
       case "threshold":
-        guard let threshold = Float(value), threshold.isFinite, threshold > 0 else { return .failure(bad) }
+        guard let threshold = Float(value), threshold.isFinite, threshold > 0 else {
+          return .failure(bad)
+        }
         choices.threshold = threshold
       case "sort":
         guard let sort = TreeSort(rawValue: value) else { return .failure(bad) }
@@ -155,7 +165,8 @@ public struct RememberedChoices: Sendable, Equatable {
     }
     switch parse(text) {
     case .success(let choices): return (choices, nil)
-    case .failure(let error): return (nil, Problem(path: path, reason: "\(error.line): \(error.reason)"))
+    case .failure(let error):
+      return (nil, Problem(path: path, reason: "\(error.line): \(error.reason)"))
     }
   }
 

@@ -1,6 +1,8 @@
 /// The explorer's screens.
 public enum ScreenKind: String, CaseIterable, Sendable, Hashable {
-  case model, tensor, compare, outlierMap = "outlier map", help, export, plan
+  case model, tensor, compare
+  case outlierMap = "outlier map"
+  case help, export, plan
 }
 
 /// The panels of the Tensor screen, in Tab order.

@@ -28,7 +28,10 @@ struct ActivationOutliers: Sendable {
     var featuresByModule: [String: [Int]] = [:]
     var dimsByLayer: [Int: [Int: Set<Int>]] = [:]
     var layersByWidth: [Int: Set<Int>] = [:]
-    struct Key: Hashable { var features: Int; var dim: Int }
+    struct Key: Hashable {
+      var features: Int
+      var dim: Int
+    }
     var seen: [Key: Set<Int>] = [:]
     for module in analysis.modules {
       let layer = module.layer ?? -1
@@ -38,7 +41,9 @@ struct ActivationOutliers: Sendable {
       // A module outside the numbered blocks (a pooler) is no layer: it does not count.
       guard layer >= 0 else { continue }
       layersByWidth[module.features, default: []].insert(layer)
-      for dim in features { seen[Key(features: module.features, dim: dim), default: []].insert(layer) }
+      for dim in features {
+        seen[Key(features: module.features, dim: dim), default: []].insert(layer)
+      }
     }
     self.featuresByModule = featuresByModule
     self.dimsByLayer = dimsByLayer

@@ -22,17 +22,22 @@ struct LayerMatrix: Sendable {
     var entries: [(Int, Int, Int)] = []
     for (index, info) in state.checkpoint.tensors.enumerated()
     where Quantizability.isQuantizable(info, in: state.checkpoint) {
-      guard let block = state.tree.blockOfTensor[index], let kind = state.tree.kindOfTensor[index] else { continue }
-      let layer = layerIndex[block] ?? {
-        layers.append(block)
-        layerIndex[block] = layers.count - 1
-        return layers.count - 1
-      }()
-      let column = kindIndex[kind] ?? {
-        kinds.append(kind)
-        kindIndex[kind] = kinds.count - 1
-        return kinds.count - 1
-      }()
+      guard let block = state.tree.blockOfTensor[index], let kind = state.tree.kindOfTensor[index]
+      else { continue }
+      let layer =
+        layerIndex[block]
+        ?? {
+          layers.append(block)
+          layerIndex[block] = layers.count - 1
+          return layers.count - 1
+        }()
+      let column =
+        kindIndex[kind]
+        ?? {
+          kinds.append(kind)
+          kindIndex[kind] = kinds.count - 1
+          return kinds.count - 1
+        }()
       entries.append((layer, column, index))
     }
     // Transformer modules in their usual order (attention, then MLP); others after, as they come.
@@ -85,7 +90,9 @@ struct LayerMatrix: Sendable {
       // Long labels keep their last component and the initials of the others (a.o.dense).
       let parts = label.split(separator: ".")
       if label.count > 12, let last = parts.last {
-        label = parts.dropLast().compactMap { $0.first.map(String.init) }.joined(separator: ".") + "." + last
+        label =
+          parts.dropLast().compactMap { $0.first.map(String.init) }.joined(separator: ".") + "."
+          + last
       }
       return label
     }
@@ -93,7 +100,9 @@ struct LayerMatrix: Sendable {
 
   /// Reorders the layers by their worst cell in `format` (worst first; unanalysed last).
   mutating func sortWorstFirst(_ state: AppState, _ format: QuantFormat) {
-    let keys = cells.map { row in state.worst(row.compactMap { $0.flatMap { state.metricValue($0, format) } }) }
+    let keys = cells.map { row in
+      state.worst(row.compactMap { $0.flatMap { state.metricValue($0, format) } })
+    }
     let order = layers.indices.sorted { a, b in
       switch (keys[a], keys[b]) {
       case (let x?, let y?) where x != y && !(x.isNaN && y.isNaN):

@@ -46,7 +46,10 @@ struct ModelTree: Sendable {
     var paths: [(groups: [String], rest: [String])] = []
     for name in names {
       let components = ModelArchitecture.pathComponents(name)
-      guard let numeric = components.indices.dropFirst().first(where: { ModelTree.isNumber(components[$0]) }),
+      guard
+        let numeric = components.indices.dropFirst().first(where: {
+          ModelTree.isNumber(components[$0])
+        }),
         numeric < components.count - 1
       else {
         paths.append(([], components))
@@ -62,14 +65,18 @@ struct ModelTree: Sendable {
     for (index, path) in paths.enumerated() {
       guard let block = path.groups.first else {
         roots.append(
-          add(Node(id: names[index], label: ModelTree.leafLabel(path.rest), tensorIndex: index, children: [], depth: 0)))
+          add(
+            Node(
+              id: names[index], label: ModelTree.leafLabel(path.rest), tensorIndex: index,
+              children: [], depth: 0)))
         continue
       }
       var groups: [(id: String, label: String)] = [(block, block)]
       var rest = path.rest
       // A fused expert tensor's slice `experts.gate_up_proj[3]` sits like a per-expert weight:
       // experts › 3 › gate_up_proj.
-      if let expert = rest.firstIndex(of: "experts"), rest.count == expert + 3, ModelTree.isNumber(rest[expert + 2]),
+      if let expert = rest.firstIndex(of: "experts"), rest.count == expert + 3,
+        ModelTree.isNumber(rest[expert + 2]),
         !ModelTree.isNumber(rest[expert + 1])
       {
         rest.swapAt(expert + 1, expert + 2)
@@ -77,7 +84,9 @@ struct ModelTree: Sendable {
       var kind = rest
       if kind.count > 1 && kind.last == "weight" { kind.removeLast() }
       // (after the reordering above, so slices and per-expert weights share kinds)
-      if let expert = kind.firstIndex(of: "experts"), expert + 1 < kind.count, ModelTree.isNumber(kind[expert + 1]) {
+      if let expert = kind.firstIndex(of: "experts"), expert + 1 < kind.count,
+        ModelTree.isNumber(kind[expert + 1])
+      {
         kind.remove(at: expert + 1)
       }
       kindOfTensor[index] = kind.isEmpty ? nil : kind.joined(separator: ".")
@@ -86,7 +95,9 @@ struct ModelTree: Sendable {
         rest.removeFirst()
       }
       // experts.K.w1 → experts › K › w1
-      if let expert = rest.firstIndex(of: "experts"), expert + 2 < rest.count, ModelTree.isNumber(rest[expert + 1]) {
+      if let expert = rest.firstIndex(of: "experts"), expert + 2 < rest.count,
+        ModelTree.isNumber(rest[expert + 1])
+      {
         let base = groups[groups.count - 1].id
         let expertsID = ([base] + rest[...expert]).joined(separator: ".")
         if groupNode[expertsID] == nil { expertGroupIDs.append(expertsID) }
@@ -100,7 +111,8 @@ struct ModelTree: Sendable {
           parent = existing
           continue
         }
-        let node = add(Node(id: group.id, label: group.label, tensorIndex: nil, children: [], depth: depth))
+        let node = add(
+          Node(id: group.id, label: group.label, tensorIndex: nil, children: [], depth: depth))
         groupNode[group.id] = node
         if let parent {
           nodes[parent].children.append(node)
@@ -111,7 +123,9 @@ struct ModelTree: Sendable {
         parent = node
       }
       let leaf = add(
-        Node(id: names[index], label: ModelTree.leafLabel(rest), tensorIndex: index, children: [], depth: groups.count))
+        Node(
+          id: names[index], label: ModelTree.leafLabel(rest), tensorIndex: index, children: [],
+          depth: groups.count))
       if let parent { nodes[parent].children.append(leaf) }
     }
     leaves = Array(repeating: [], count: nodes.count)

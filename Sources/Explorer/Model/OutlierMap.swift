@@ -56,7 +56,9 @@ struct OutlierMap {
     let architecture = ModelArchitecture(state.checkpoint)
     var widthCounts: [Int: Int] = [:]
     for tensor in matrix.cells.flatMap({ $0 }).compactMap({ $0 }) {
-      if let width = architecture.inputFeatures(of: state.checkpoint.tensors[tensor]) { widthCounts[width, default: 0] += 1 }
+      if let width = architecture.inputFeatures(of: state.checkpoint.tensors[tensor]) {
+        widthCounts[width, default: 0] += 1
+      }
     }
     // The hidden size (the most common width) first, then the others, narrowest first.
     let widths = widthCounts.keys.sorted { (widthCounts[$0]!, -$0) > (widthCounts[$1]!, -$1) }
@@ -75,20 +77,28 @@ struct OutlierMap {
       return Section(width: width, rows: rows, systematic: OutlierMap.systematicDims(rows))
     }
     let analysed = sections.first.map { $0.rows.filter { $0.dims != nil }.count } ?? 0
-    facts = "\(matrix.layers.count) " + ScreenFrame.plural(matrix.layers.count, "layer") + ", \(analysed) analysed"
+    facts =
+      "\(matrix.layers.count) " + ScreenFrame.plural(matrix.layers.count, "layer")
+      + ", \(analysed) analysed"
       + " · systematic: an outlier in ≥ 2 layers and ≥ 25% of the layers of its width"
   }
 
   // MARK: - Activations
 
   /// The activations view: captured input features with fp16(max |x|) ≥ fp16(threshold).
-  init(activations analysis: ActivationAnalysis, _ outliers: ActivationOutliers, _ state: AppState) {
+  init(activations analysis: ActivationAnalysis, _ outliers: ActivationOutliers, _ state: AppState)
+  {
     var counts: [Int: Int] = [:]
-    for module in analysis.modules where module.layer != nil { counts[module.features, default: 0] += 1 }
+    for module in analysis.modules where module.layer != nil {
+      counts[module.features, default: 0] += 1
+    }
     let widths = counts.keys.sorted { (counts[$0]!, -$0) > (counts[$1]!, -$1) }
-    let tensorByName = Dictionary(state.checkpoint.tensors.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    let tensorByName = Dictionary(
+      state.checkpoint.tensors.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
     sections = widths.map { width in
-      let layers = outliers.dimsByLayer.keys.filter { $0 >= 0 && outliers.dimsByLayer[$0]?[width] != nil }.sorted()
+      let layers = outliers.dimsByLayer.keys.filter {
+        $0 >= 0 && outliers.dimsByLayer[$0]?[width] != nil
+      }.sorted()
       let rows = layers.map { layer -> Row in
         let modules = analysis.modules.filter { $0.layer == layer && $0.features == width }
         return Row(
@@ -98,16 +108,22 @@ struct OutlierMap {
       let systematic = outliers.systematic.filter { $0.features == width }.map(\.dim).sorted()
       return Section(width: width, rows: rows, systematic: systematic)
     }
-    var facts = "\(analysis.modules.count) modules captured · \(analysis.modules.filter { !(outliers.featuresByModule[$0.module] ?? []).isEmpty }.count) with outlier features"
+    var facts =
+      "\(analysis.modules.count) modules captured · \(analysis.modules.filter { !(outliers.featuresByModule[$0.module] ?? []).isEmpty }.count) with outlier features"
     // Modules outside the blocks (a pooler) are no layer of the map; their outliers are told here.
     let outside = analysis.modules.filter { $0.layer == nil }
     if !outside.isEmpty {
-      let names = outside.prefix(2).map(\.module).joined(separator: ", ") + (outside.count > 2 ? ", …" : "")
+      let names =
+        outside.prefix(2).map(\.module).joined(separator: ", ") + (outside.count > 2 ? ", …" : "")
       let dims = outside.reduce(0) { $0 + (outliers.featuresByModule[$1.module]?.count ?? 0) }
-      facts += " · outside the layers: \(names) (\(dims) outlier " + ScreenFrame.plural(dims, "feature") + ")"
+      facts +=
+        " · outside the layers: \(names) (\(dims) outlier " + ScreenFrame.plural(dims, "feature")
+        + ")"
     }
     if !analysis.problems.isEmpty {
-      facts += " · \(analysis.problems.count) capture " + ScreenFrame.plural(analysis.problems.count, "problem") + ": " + analysis.problems[0]
+      facts +=
+        " · \(analysis.problems.count) capture "
+        + ScreenFrame.plural(analysis.problems.count, "problem") + ": " + analysis.problems[0]
       hasProblems = true
     }
     self.facts = facts

@@ -13,17 +13,23 @@ enum HelpScreen {
   }
 
   static func render(_ state: AppState, into canvas: inout Canvas, context: RenderContext) {
-    ScreenFrame.headerLine(&canvas, y: 0, left: [
-      TextFit.Part("help", CellStyle(.title, bold: true)),
-      TextFit.Part("  keys by screen; disabled ones say why (global keys: on \(state.previousScreen.rawValue))", .muted,
-                   short: "  disabled keys say why"),
-    ])
+    ScreenFrame.headerLine(
+      &canvas, y: 0,
+      left: [
+        TextFit.Part("help", CellStyle(.title, bold: true)),
+        TextFit.Part(
+          "  keys by screen; disabled ones say why (global keys: on \(state.previousScreen.rawValue))",
+          .muted,
+          short: "  disabled keys say why"),
+      ])
     let lines = lines(state)
     let height = listHeight(canvas.height)
     let scroll = max(0, min(state.helpScroll, lines.count - height))
     for (offset, line) in lines.dropFirst(scroll).prefix(height).enumerated() {
       var x = 1
-      for (text, style) in line { x = canvas.put(text, x: x, y: 2 + offset, style: style, maxWidth: canvas.width - 1 - x) }
+      for (text, style) in line {
+        x = canvas.put(text, x: x, y: 2 + offset, style: style, maxWidth: canvas.width - 1 - x)
+      }
     }
     ScreenFrame.hintBar(&canvas, state)
   }
@@ -36,13 +42,17 @@ enum HelpScreen {
         screen.map { binding.screens.contains($0) } ?? binding.screens.isEmpty
       }
       guard !bindings.isEmpty, screen != .help else { continue }
-      let title = screen == .export ? "export dialog (other keys type the path)" : screen?.rawValue ?? "everywhere"
+      let title =
+        screen == .export
+        ? "export dialog (other keys type the path)" : screen?.rawValue ?? "everywhere"
       lines.append([(title, CellStyle(.title, bold: true))])
       // The dialog's keys always work while it is open.
       let context = screen == .export ? nil : state.asIfOn(screen ?? state.previousScreen)
       for binding in bindings { lines.append(line(binding, context)) }
     }
-    lines.append([("filter line, after / (other keys type the filter)", CellStyle(.title, bold: true))])
+    lines.append([
+      ("filter line, after / (other keys type the filter)", CellStyle(.title, bold: true))
+    ])
     for binding in KeyBindings.filterLine { lines.append(line(binding, nil)) }
     lines.append([("mouse", CellStyle(.title, bold: true))])
     for (what, summary) in mouseHelp {
@@ -60,7 +70,9 @@ enum HelpScreen {
 
   /// One binding's help line; `context` judges whether it is disabled (nil: never).
   static func line(_ binding: KeyBinding, _ context: AppState?) -> [(String, CellStyle)] {
-    var line: [(String, CellStyle)] = [("  " + binding.keyText.padded(16), CellStyle(.key, bold: true)), (binding.summary, .text)]
+    var line: [(String, CellStyle)] = [
+      ("  " + binding.keyText.padded(16), CellStyle(.key, bold: true)), (binding.summary, .text),
+    ]
     if let context, let reason = KeyBindings.disabledReason(binding.action, context) {
       line.append(("  (disabled: \(reason))", CellStyle(.warning)))
     }

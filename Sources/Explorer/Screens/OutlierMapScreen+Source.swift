@@ -10,7 +10,9 @@ extension OutlierMapScreen {
     let threshold = NumberText.threshold(state.threshold)
     var x = canvas.put("source: ", x: 1, y: y, style: .muted)
     let weights = state.mapSource == .weights
-    x = canvas.put("weights |w| ≥ \(threshold)", x: x, y: y, style: weights ? CellStyle(.key, bold: true) : .muted)
+    x = canvas.put(
+      "weights |w| ≥ \(threshold)", x: x, y: y,
+      style: weights ? CellStyle(.key, bold: true) : .muted)
     x = canvas.put(" | ", x: x, y: y, style: .muted)
     let capture: String
     if state.activationsPath == nil {
@@ -23,7 +25,9 @@ extension OutlierMapScreen {
     } else {
       capture = "activations |x| ≥ \(threshold) (capture)"
     }
-    x = canvas.put(capture, x: x, y: y, style: weights ? .muted : CellStyle(.key, bold: true), maxWidth: canvas.width - x - 1)
+    x = canvas.put(
+      capture, x: x, y: y, style: weights ? .muted : CellStyle(.key, bold: true),
+      maxWidth: canvas.width - x - 1)
     if state.activationsPath != nil && x + 12 < canvas.width {
       canvas.putRight("a toggles", right: canvas.width - 1, y: y, style: .muted)
     }

@@ -26,7 +26,9 @@ enum OutlierMapScreen {
     switch state.mapSource {
     case .weights: return OutlierMap(weights: state)
     case .activations:
-      guard let analysis = state.activations, let outliers = state.activationOutliers else { return nil }
+      guard let analysis = state.activations, let outliers = state.activationOutliers else {
+        return nil
+      }
       return OutlierMap(activations: analysis, outliers, state)
     }
   }
@@ -44,7 +46,9 @@ enum OutlierMapScreen {
     if rows.indices.contains(state.mapCursor.row) {
       let target = rows[state.mapCursor.row]
       if let line = lines.firstIndex(where: {
-        if case .layer(let section, let row) = $0 { return section == target.section && row == target.row }
+        if case .layer(let section, let row) = $0 {
+          return section == target.section && row == target.row
+        }
         return false
       }) {
         // The section heading above the first row stays in view with it.
@@ -59,30 +63,40 @@ enum OutlierMapScreen {
     let symbol = state.mapSource == .weights ? "|w|" : "|x|"
     ScreenFrame.headerLine(
       &canvas, y: 0,
-      left: [TextFit.Part("outlier map", CellStyle(.title, bold: true)),
-             TextFit.Part("  dims × layer, per input width · \(symbol) ≥ ", .muted, short: "  \(symbol) ≥ "),
-             TextFit.Part(NumberText.threshold(state.threshold), CellStyle(.thresholdLine, bold: true))],
+      left: [
+        TextFit.Part("outlier map", CellStyle(.title, bold: true)),
+        TextFit.Part(
+          "  dims × layer, per input width · \(symbol) ≥ ", .muted, short: "  \(symbol) ≥ "),
+        TextFit.Part(NumberText.threshold(state.threshold), CellStyle(.thresholdLine, bold: true)),
+      ],
       right: [TextFit.Part("+ - threshold", .muted)])
     sourceLine(state, &canvas, y: 1)
     let top = 2
     let height = listHeight(canvas.height)
     guard let map = map(state) else {
-      let message = state.activationFailure.map { "capture analysis failed: \($0)" }
-        ?? (state.activationsPath == nil ? "no activation capture loaded: quantscope MODEL --activations FILE"
+      let message =
+        state.activationFailure.map { "capture analysis failed: \($0)" }
+        ?? (state.activationsPath == nil
+          ? "no activation capture loaded: quantscope MODEL --activations FILE"
           : "analysing the capture…")
-      canvas.put(message, x: 3, y: top, style: state.activationFailure == nil ? .muted : CellStyle(.error), maxWidth: canvas.width - 4)
+      canvas.put(
+        message, x: 3, y: top, style: state.activationFailure == nil ? .muted : CellStyle(.error),
+        maxWidth: canvas.width - 4)
       ScreenFrame.statusLine(&canvas, y: canvas.height - 2, state)
       ScreenFrame.hintBar(&canvas, state)
       return
     }
     let lines = map.lines
     if map.sections.isEmpty {
-      canvas.put(state.mapSource == .weights ? "no layered 2-D weights to map" : "no captured module in a layer",
-                 x: 3, y: top, style: .muted)
+      canvas.put(
+        state.mapSource == .weights
+          ? "no layered 2-D weights to map" : "no captured module in a layer",
+        x: 3, y: top, style: .muted)
     }
     let scroll = scroll(state, map, height: height)
     let cursorRows = map.cursorRows
-    let cursor = cursorRows.indices.contains(state.mapCursor.row) ? cursorRows[state.mapCursor.row] : nil
+    let cursor =
+      cursorRows.indices.contains(state.mapCursor.row) ? cursorRows[state.mapCursor.row] : nil
     for (offset, line) in lines.dropFirst(scroll).prefix(height).enumerated() {
       draw(line, map, state, cursor: cursor, &canvas, y: top + offset)
     }
@@ -91,13 +105,16 @@ enum OutlierMapScreen {
       canvas.putRight(position, right: canvas.width - 1, y: canvas.height - 4, style: .muted)
     }
     cursorLine(state, map, cursor, &canvas, y: canvas.height - 4)
-    canvas.put(map.facts, x: 1, y: canvas.height - 3, style: map.hasProblems ? CellStyle(.warning) : .muted, maxWidth: canvas.width - 2)
+    canvas.put(
+      map.facts, x: 1, y: canvas.height - 3, style: map.hasProblems ? CellStyle(.warning) : .muted,
+      maxWidth: canvas.width - 2)
     ScreenFrame.statusLine(&canvas, y: canvas.height - 2, state)
     ScreenFrame.hintBar(&canvas, state)
   }
 
   static func draw(
-    _ line: OutlierMap.Line, _ map: OutlierMap, _ state: AppState, cursor: (section: Int, row: Int)?,
+    _ line: OutlierMap.Line, _ map: OutlierMap, _ state: AppState,
+    cursor: (section: Int, row: Int)?,
     _ canvas: inout Canvas, y: Int
   ) {
     switch line {
@@ -106,25 +123,34 @@ enum OutlierMapScreen {
     case .heading(let index):
       let section = map.sections[index]
       let (perCell, _) = columns(hidden: section.width, canvasWidth: canvas.width)
-      let rule = section.systematic.isEmpty
-        ? "no systematic dim" : "systematic: " + section.systematic.map(String.init).joined(separator: ", ")
-      canvas.put([
-        TextFit.Part("in \(section.width)", CellStyle(.title, bold: true)),
-        TextFit.Part(" · \(perCell) " + ScreenFrame.plural(perCell, "dim") + "/cell", .muted, importance: 2),
-        TextFit.Part(" · \(section.rows.count) " + ScreenFrame.plural(section.rows.count, "layer"), .muted, importance: 1),
-        TextFit.Part(" · " + rule, CellStyle(section.systematic.isEmpty ? .muted : .outlier)),
-      ], x: 1, y: y, width: canvas.width - 2)
+      let rule =
+        section.systematic.isEmpty
+        ? "no systematic dim"
+        : "systematic: " + section.systematic.map(String.init).joined(separator: ", ")
+      canvas.put(
+        [
+          TextFit.Part("in \(section.width)", CellStyle(.title, bold: true)),
+          TextFit.Part(
+            " · \(perCell) " + ScreenFrame.plural(perCell, "dim") + "/cell", .muted, importance: 2),
+          TextFit.Part(
+            " · \(section.rows.count) " + ScreenFrame.plural(section.rows.count, "layer"), .muted,
+            importance: 1),
+          TextFit.Part(" · " + rule, CellStyle(section.systematic.isEmpty ? .muted : .outlier)),
+        ], x: 1, y: y, width: canvas.width - 2)
     case .layer(let index, let rowIndex):
       let section = map.sections[index]
       let row = section.rows[rowIndex]
       let (perCell, cells) = columns(hidden: section.width, canvasWidth: canvas.width)
       let isCursorRow = cursor.map { $0.section == index && $0.row == rowIndex } ?? false
-      canvas.put("layer \(row.layer)", x: 1, y: y, style: CellStyle(.group, bold: isCursorRow), maxWidth: labelWidth - 2)
+      canvas.put(
+        "layer \(row.layer)", x: 1, y: y, style: CellStyle(.group, bold: isCursorRow),
+        maxWidth: labelWidth - 2)
       canvas.set("▏", x: labelWidth, y: y, style: CellStyle(.border))
       if let dims = row.dims {
         let systematic = Set(section.systematic)
         for dim in dims where dim / perCell < cells {
-          let style = systematic.contains(dim) ? CellStyle(.outlier, bold: true) : CellStyle(.warning)
+          let style =
+            systematic.contains(dim) ? CellStyle(.outlier, bold: true) : CellStyle(.warning)
           canvas.set("█", x: labelWidth + 1 + dim / perCell, y: y, style: style)
         }
       } else {
@@ -141,7 +167,8 @@ enum OutlierMapScreen {
       let section = map.sections[index]
       let (perCell, cells) = columns(hidden: section.width, canvasWidth: canvas.width)
       for dim in section.systematic where dim / perCell < cells {
-        canvas.set("↑", x: labelWidth + 1 + dim / perCell, y: y, style: CellStyle(.outlier, bold: true))
+        canvas.set(
+          "↑", x: labelWidth + 1 + dim / perCell, y: y, style: CellStyle(.outlier, bold: true))
       }
     case .labels(let index):
       let section = map.sections[index]
@@ -165,7 +192,8 @@ enum OutlierMapScreen {
 
   /// Under the map: the cell under the cursor, its dims and the tensor ⏎ opens.
   static func cursorLine(
-    _ state: AppState, _ map: OutlierMap, _ cursor: (section: Int, row: Int)?, _ canvas: inout Canvas, y: Int
+    _ state: AppState, _ map: OutlierMap, _ cursor: (section: Int, row: Int)?,
+    _ canvas: inout Canvas, y: Int
   ) {
     guard let cursor else { return }
     let section = map.sections[cursor.section]
@@ -177,12 +205,17 @@ enum OutlierMapScreen {
     let hits = (row.dims ?? []).filter { $0 >= first && $0 <= last }.sorted()
     var parts = [
       TextFit.Part("▸ layer \(row.layer), in \(section.width), ", CellStyle(.key, bold: true)),
-      TextFit.Part(first == last ? "dim \(first)" : "dims \(first)-\(last)", CellStyle(.key, bold: true)),
-      TextFit.Part(hits.isEmpty ? ": no outlier" : ": outliers " + hits.map(String.init).joined(separator: ", "),
-                   hits.isEmpty ? .muted : CellStyle(.outlier), importance: 2),
+      TextFit.Part(
+        first == last ? "dim \(first)" : "dims \(first)-\(last)", CellStyle(.key, bold: true)),
+      TextFit.Part(
+        hits.isEmpty
+          ? ": no outlier" : ": outliers " + hits.map(String.init).joined(separator: ", "),
+        hits.isEmpty ? .muted : CellStyle(.outlier), importance: 2),
     ]
     if let tensor = openTarget(state, map) {
-      parts.append(TextFit.Part("  ⏎ " + state.checkpoint.tensors[tensor].name, .muted, short: "  ⏎ open", importance: 1))
+      parts.append(
+        TextFit.Part(
+          "  ⏎ " + state.checkpoint.tensors[tensor].name, .muted, short: "  ⏎ open", importance: 1))
     }
     canvas.put(parts, x: 1, y: y, width: canvas.width - 30)
   }
@@ -195,7 +228,8 @@ enum OutlierMapScreen {
     let place = rows[state.mapCursor.row]
     let section = map.sections[place.section]
     let row = section.rows[place.row]
-    let (perCell, cells) = columns(hidden: section.width, canvasWidth: max(canvasWidth, state.terminalWidth))
+    let (perCell, cells) = columns(
+      hidden: section.width, canvasWidth: max(canvasWidth, state.terminalWidth))
     let column = min(max(0, state.mapCursor.column), max(0, cells - 1))
     let range = (column * perCell)..<min(section.width, (column + 1) * perCell)
     let best = row.tensors.max { a, b in peak(state, a, range) < peak(state, b, range) }
@@ -207,10 +241,15 @@ enum OutlierMapScreen {
     switch state.mapSource {
     case .weights:
       guard let absmax = state.analyses[tensor]?.outliers?.columnAbsmax else { return 0 }
-      return range.filter { absmax.indices.contains($0) }.map { absmax[$0] }.filter(\.isFinite).max() ?? 0
+      return range.filter { absmax.indices.contains($0) }.map { absmax[$0] }.filter(\.isFinite)
+        .max() ?? 0
     case .activations:
-      guard let module = state.captureModule(for: state.checkpoint.tensors[tensor]) else { return 0 }
-      return range.filter { module.featureAbsmax.indices.contains($0) }.map { module.featureAbsmax[$0] }.max() ?? 0
+      guard let module = state.captureModule(for: state.checkpoint.tensors[tensor]) else {
+        return 0
+      }
+      return range.filter { module.featureAbsmax.indices.contains($0) }.map {
+        module.featureAbsmax[$0]
+      }.max() ?? 0
     }
   }
 }

@@ -22,7 +22,8 @@ enum ScreenFrame {
     let top = max(0, canvas.height / 2 - 1)
     for (offset, line) in lines.enumerated() {
       let x = max(0, (canvas.width - line.count) / 2)
-      canvas.put(line, x: x, y: top + offset, style: offset == 0 ? CellStyle(.warning, bold: true) : .text)
+      canvas.put(
+        line, x: x, y: top + offset, style: offset == 0 ? CellStyle(.warning, bold: true) : .text)
     }
   }
 
@@ -31,8 +32,11 @@ enum ScreenFrame {
   /// Fills row `y` with the header-bar background and writes `left` and `right` on it: `right`
   /// whole, `left` fitted into the rest by `TextFit.fit` (its parts' short forms and
   /// importance say what goes first).
-  static func headerLine(_ canvas: inout Canvas, y: Int, left: [TextFit.Part], right: [TextFit.Part] = []) {
-    canvas.fill(x: 0, y: y, width: canvas.width, height: 1, style: CellStyle(.text, headerBar: true))
+  static func headerLine(
+    _ canvas: inout Canvas, y: Int, left: [TextFit.Part], right: [TextFit.Part] = []
+  ) {
+    canvas.fill(
+      x: 0, y: y, width: canvas.width, height: 1, style: CellStyle(.text, headerBar: true))
     let onBar = { (parts: [TextFit.Part]) in
       parts.map { part -> TextFit.Part in
         var part = part
@@ -44,7 +48,9 @@ enum ScreenFrame {
     let rightShown = rightWidth + 3 <= canvas.width
     let leftWidth = canvas.width - 2 - (rightShown ? rightWidth + 2 : 0)
     canvas.put(onBar(left), x: 1, y: y, width: leftWidth)
-    if rightShown { canvas.put(onBar(right), x: canvas.width - rightWidth - 1, y: y, width: rightWidth) }
+    if rightShown {
+      canvas.put(onBar(right), x: canvas.width - rightWidth - 1, y: y, width: rightWidth)
+    }
   }
 
   // MARK: - Key bar
@@ -76,7 +82,9 @@ enum ScreenFrame {
     let pinnedWidth = pinned.reduce(0) { $0 + split($1).0.count + split($1).1.count + 3 }
     let room = width - 2 - pinnedWidth
     func used() -> Int {
-      zip(free, labels).reduce(0) { $0 + split($1.0).0.count + ($1.1.isEmpty ? 0 : $1.1.count + 1) + 2 }
+      zip(free, labels).reduce(0) {
+        $0 + split($1.0).0.count + ($1.1.isEmpty ? 0 : $1.1.count + 1) + 2
+      }
     }
     var shortened = labels.count - 1
     while used() > room && shortened >= 0 {
@@ -113,7 +121,8 @@ enum ScreenFrame {
     let (entries, elided) = keyBar(state, width: canvas.width)
     for entry in entries {
       let disabled = KeyBindings.disabledReason(entry.binding.action, state) != nil
-      let end = canvas.put(entry.key, x: entry.x, y: y, style: CellStyle(disabled ? .muted : .key, bold: !disabled))
+      let end = canvas.put(
+        entry.key, x: entry.x, y: y, style: CellStyle(disabled ? .muted : .key, bold: !disabled))
       if !entry.label.isEmpty { canvas.put(" " + entry.label, x: end, y: y, style: .muted) }
     }
     if let elided { canvas.put("…", x: elided, y: y, style: .muted) }
@@ -134,7 +143,9 @@ enum ScreenFrame {
       let end = canvas.put(state.filter, x: x, y: y, style: .text, maxWidth: canvas.width - 4)
       canvas.set("▏", x: end, y: y, style: CellStyle(.key))
       let kind = (try? Regex(state.filter)) != nil ? "regex" : "substring"
-      canvas.put("  (\(kind); ⏎ keep, esc clear)", x: end + 1, y: y, style: .muted, maxWidth: canvas.width - end - 2)
+      canvas.put(
+        "  (\(kind); ⏎ keep, esc clear)", x: end + 1, y: y, style: .muted,
+        maxWidth: canvas.width - end - 2)
       return
     }
     if let status = state.status {
@@ -143,18 +154,22 @@ enum ScreenFrame {
     }
     if !state.filter.isEmpty && state.screen == .model {
       let count = state.rows.compactMap(\.tensorIndex).count
-      canvas.put([
-        TextFit.Part("filter ", .muted), TextFit.Part(state.filter, CellStyle(.key, bold: true)),
-        TextFit.Part("  \(count) " + plural(count, "tensor"), .muted),
-        TextFit.Part(" · n/N next/previous · / edit · esc clear", .muted, short: " · esc clear", importance: 1),
-      ], x: 1, y: y, width: canvas.width - 2)
+      canvas.put(
+        [
+          TextFit.Part("filter ", .muted), TextFit.Part(state.filter, CellStyle(.key, bold: true)),
+          TextFit.Part("  \(count) " + plural(count, "tensor"), .muted),
+          TextFit.Part(
+            " · n/N next/previous · / edit · esc clear", .muted, short: " · esc clear",
+            importance: 1),
+        ], x: 1, y: y, width: canvas.width - 2)
       return
     }
     if let (index, failure) = state.failures.min(by: { $0.key < $1.key }) {
       let name = state.checkpoint.tensors[index].name
       let more = state.failures.count > 1 ? " (+\(state.failures.count - 1) more)" : ""
-      canvas.put("analysis failed: \(name): \(failure)\(more)", x: 1, y: y, style: CellStyle(.error),
-                 maxWidth: canvas.width - 2)
+      canvas.put(
+        "analysis failed: \(name): \(failure)\(more)", x: 1, y: y, style: CellStyle(.error),
+        maxWidth: canvas.width - 2)
     }
   }
 

@@ -30,15 +30,20 @@ struct ViewHeat {
 
   /// Columns the legend needs.
   func legendWidth(_ state: AppState, label: String) -> Int {
-    HeatLegend.width(label: label, best: state.metricText(scale.best), worst: state.metricText(scale.worst))
+    HeatLegend.width(
+      label: label, best: state.metricText(scale.best), worst: state.metricText(scale.worst))
   }
 
   /// Draws the legend (`label best ░▒▓█ worst`) at (x, y) when the scale has values.
   @discardableResult
-  func drawLegend(_ state: AppState, label: String, x: Int, y: Int, _ context: RenderContext, _ canvas: inout Canvas) -> Int {
+  func drawLegend(
+    _ state: AppState, label: String, x: Int, y: Int, _ context: RenderContext,
+    _ canvas: inout Canvas
+  ) -> Int {
     guard count > 0 else { return x }
     return HeatLegend.draw(
-      into: &canvas, label: label, best: state.metricText(scale.best), worst: state.metricText(scale.worst),
+      into: &canvas, label: label, best: state.metricText(scale.best),
+      worst: state.metricText(scale.worst),
       x: x, y: y, isMonochrome: context.isMonochrome)
   }
 }

@@ -32,7 +32,9 @@ public struct BudgetPlanner: Sendable {
   public var frontierSamples = 24
 
   /// - Parameter architecture: what bitsandbytes quantizes (nil: decided from the names alone).
-  public init(tensors: [TensorInfo], analyses: [TensorAnalysis?], architecture: ModelArchitecture? = nil) {
+  public init(
+    tensors: [TensorInfo], analyses: [TensorAnalysis?], architecture: ModelArchitecture? = nil
+  ) {
     self.tensors = tensors
     self.analyses = analyses
     let architecture = architecture ?? ModelArchitecture(config: nil, tensorNames: [])
@@ -40,7 +42,9 @@ public struct BudgetPlanner: Sendable {
   }
 
   /// The configurations a request covers: one, or every one `auto` tries.
-  public static func configurations(quant: ExportQuant?, doubleQuant: Bool?) -> [(ExportQuant, Bool)] {
+  public static func configurations(quant: ExportQuant?, doubleQuant: Bool?) -> [(
+    ExportQuant, Bool
+  )] {
     guard let quant else { return QuantChoice.autoConfigurations }
     return [(quant, quant.isFourBit && (doubleQuant ?? true))]
   }
@@ -51,27 +55,35 @@ public struct BudgetPlanner: Sendable {
   ) -> BudgetPlan {
     var plans: [ConfigurationPlan] = []
     for (quant, doubleQuant) in configurations {
-      let instance = instance(QuantChoice(quant: quant, doubleQuant: doubleQuant, objective: objective))
+      let instance = instance(
+        QuantChoice(quant: quant, doubleQuant: doubleQuant, objective: objective))
       plans.append(plan(instance, budget: budget))
     }
     return BudgetPlan(budgetBytes: budget, objective: objective, configurations: plans)
   }
 
   func instance(_ choice: QuantChoice) -> Instance {
-    let base = BitsandbytesStorage.modelBytes(tensors, quantizable: quantizable, layout: choice.layout, kept: [])
+    let base = BitsandbytesStorage.modelBytes(
+      tensors, quantizable: quantizable, layout: choice.layout, kept: [])
     var candidates: [Candidate] = []
     var params = 0
     var unanalysed = 0
     for (index, tensor) in tensors.enumerated() where quantizable[index] {
       params += tensor.elementCount
-      let relErr = index < analyses.count ? analyses[index]?.formats[choice.errorFormat]?.relErr : nil
+      let relErr =
+        index < analyses.count ? analyses[index]?.formats[choice.errorFormat]?.relErr : nil
       if relErr == nil { unanalysed += 1 }
       let extra =
         Int64(BitsandbytesStorage.unquantizedBytes(tensor))
         - Int64(BitsandbytesStorage.quantizedBytes(tensor, layout: choice.layout))
-      candidates.append(Candidate(tensor: index, name: tensor.name, params: tensor.elementCount, extraBytes: extra, relErr: relErr))
+      candidates.append(
+        Candidate(
+          tensor: index, name: tensor.name, params: tensor.elementCount, extraBytes: extra,
+          relErr: relErr))
     }
-    return Instance(choice: choice, baseBytes: base, candidates: candidates, quantizableParams: params, unanalysed: unanalysed)
+    return Instance(
+      choice: choice, baseBytes: base, candidates: candidates, quantizableParams: params,
+      unanalysed: unanalysed)
   }
 
   /// The best keep set of one configuration at `budget` (nil when it does not fit), and its frontier.
@@ -79,14 +91,20 @@ public struct BudgetPlanner: Sendable {
     let canKeep = instance.choice.quant.isFourBit
     let free = canKeep ? instance.candidates.reduce(Int64(0)) { $0 + min($1.extraBytes, 0) } : 0
     let minimum = UInt64(max(Int64(instance.baseBytes) + free, 0))
-    let maximum = canKeep
-      ? UInt64(Int64(instance.baseBytes) + instance.candidates.reduce(Int64(0)) { $0 + ($1.relErr ?? 0 > 0 || $1.extraBytes < 0 ? $1.extraBytes : 0) })
+    let maximum =
+      canKeep
+      ? UInt64(
+        Int64(instance.baseBytes)
+          + instance.candidates.reduce(Int64(0)) {
+            $0 + ($1.relErr ?? 0 > 0 || $1.extraBytes < 0 ? $1.extraBytes : 0)
+          })
       : instance.baseBytes
     let best = budget >= minimum ? solve(instance, budget: budget) : nil
     var frontier: [PlanPoint] = []
     if canKeep && maximum > minimum {
       var budgets = (0..<frontierSamples).map { step in
-        minimum + UInt64(Double(maximum - minimum) * Double(step) / Double(max(frontierSamples - 1, 1)))
+        minimum
+          + UInt64(Double(maximum - minimum) * Double(step) / Double(max(frontierSamples - 1, 1)))
       }
       budgets.append(maximum)
       if instance.choice.objective == .worst {
@@ -99,13 +117,16 @@ public struct BudgetPlanner: Sendable {
       frontier = [point.point]
     }
     return ConfigurationPlan(
-      choice: best?.choice ?? instance.choice, fits: best != nil, weightsBytes: best?.point.weightsBytes,
+      choice: best?.choice ?? instance.choice, fits: best != nil,
+      weightsBytes: best?.point.weightsBytes,
       value: best?.point.value, minimumBytes: minimum, maximumBytes: maximum,
-      frontier: PlanPoint.pareto(frontier), isProven: best?.isProven ?? true, unanalysed: instance.unanalysed,
+      frontier: PlanPoint.pareto(frontier), isProven: best?.isProven ?? true,
+      unanalysed: instance.unanalysed,
       keptTensors: (best?.kept ?? []).map { index in
         let candidate = instance.candidates[index]
         return KeptTensor(
-          tensor: candidate.tensor, name: candidate.name, relErr: candidate.relErr, extraBytes: candidate.extraBytes)
+          tensor: candidate.tensor, name: candidate.name, relErr: candidate.relErr,
+          extraBytes: candidate.extraBytes)
       })
   }
 
@@ -140,7 +161,8 @@ public struct BudgetPlanner: Sendable {
     choice.kept = Set(taken.map { candidates[$0].name })
     let extra = taken.reduce(Int64(0)) { $0 + candidates[$1].extraBytes }
     let point = PlanPoint(
-      weightsBytes: UInt64(Int64(instance.baseBytes) + extra), value: value(instance, kept: Set(taken)),
+      weightsBytes: UInt64(Int64(instance.baseBytes) + extra),
+      value: value(instance, kept: Set(taken)),
       kept: taken.count)
     return Solved(choice: choice, point: point, kept: taken, isProven: proven)
   }
@@ -155,8 +177,10 @@ public struct BudgetPlanner: Sendable {
       room -= candidate.extraBytes
     }
     guard room >= 0 else { return nil }
-    let ranked = candidates.indices.filter { candidates[$0].extraBytes > 0 && (candidates[$0].relErr ?? 0) > 0 }
-      .sorted { (candidates[$0].relErr ?? 0, $1) > (candidates[$1].relErr ?? 0, $0) }
+    let ranked = candidates.indices.filter {
+      candidates[$0].extraBytes > 0 && (candidates[$0].relErr ?? 0) > 0
+    }
+    .sorted { (candidates[$0].relErr ?? 0, $1) > (candidates[$1].relErr ?? 0, $0) }
     for index in ranked {
       guard candidates[index].extraBytes <= room else { break }
       room -= candidates[index].extraBytes
@@ -173,12 +197,15 @@ public struct BudgetPlanner: Sendable {
       .sorted { (candidates[$0].relErr ?? 0, $1) > (candidates[$1].relErr ?? 0, $0) }
     // The largest error left once the first k ranked are kept is that of ranked[k] (free tensors
     // are kept from the start).
-    func worstLeft(_ k: Int) -> Double { k < ranked.count ? (candidates[ranked[k]].relErr ?? 0) : 0 }
+    func worstLeft(_ k: Int) -> Double {
+      k < ranked.count ? (candidates[ranked[k]].relErr ?? 0) : 0
+    }
     var bytes = minimum
     var points = [PlanPoint(weightsBytes: bytes, value: worstLeft(0), kept: free.count)]
     for (k, index) in ranked.enumerated() where (candidates[index].relErr ?? 0) > 0 {
       bytes += UInt64(candidates[index].extraBytes)
-      points.append(PlanPoint(weightsBytes: bytes, value: worstLeft(k + 1), kept: free.count + k + 1))
+      points.append(
+        PlanPoint(weightsBytes: bytes, value: worstLeft(k + 1), kept: free.count + k + 1))
     }
     return points
   }
@@ -212,7 +239,9 @@ public struct PlanPoint: Sendable, Hashable {
 
   /// The points no other point beats: ascending bytes, strictly decreasing value.
   public static func pareto(_ points: [PlanPoint]) -> [PlanPoint] {
-    let sorted = points.sorted { ($0.weightsBytes, $0.value, $0.kept) < ($1.weightsBytes, $1.value, $1.kept) }
+    let sorted = points.sorted {
+      ($0.weightsBytes, $0.value, $0.kept) < ($1.weightsBytes, $1.value, $1.kept)
+    }
     var result: [PlanPoint] = []
     for point in sorted {
       if let last = result.last, point.value >= last.value { continue }
@@ -267,7 +296,9 @@ public struct BudgetPlan: Sendable {
         if best == nil { best = plan }
         continue
       }
-      if value < bestValue || (value == bestValue && (plan.weightsBytes ?? 0) < (current.weightsBytes ?? 0)) {
+      if value < bestValue
+        || (value == bestValue && (plan.weightsBytes ?? 0) < (current.weightsBytes ?? 0))
+      {
         best = plan
       }
     }

@@ -12,23 +12,30 @@ public enum ByteSize {
     guard !digits.isEmpty, digits.filter({ $0 == "." }).count <= 1, digits != ".",
       let number = Double(String(digits))
     else {
-      return .failure(ByteSizeError(text: text, reason: "expected a number and a unit, e.g. 24GB, 23.5GiB, 800MB or bytes"))
+      return .failure(
+        ByteSizeError(
+          text: text, reason: "expected a number and a unit, e.g. 24GB, 23.5GiB, 800MB or bytes"))
     }
     let multipliers: [String: Double] = [
       "": 1, "b": 1,
-      "k": 1024, "kib": 1024, "m": 1_048_576, "mib": 1_048_576, "g": 1_073_741_824, "gib": 1_073_741_824,
+      "k": 1024, "kib": 1024, "m": 1_048_576, "mib": 1_048_576, "g": 1_073_741_824,
+      "gib": 1_073_741_824,
       "t": 1_099_511_627_776, "tib": 1_099_511_627_776,
       "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
     ]
     guard let multiplier = multipliers[unit] else {
-      return .failure(ByteSizeError(text: text, reason: "unknown unit '\(unit)' (B, kB, MB, GB, TB, KiB, MiB, GiB, TiB, K, M, G, T)"))
+      return .failure(
+        ByteSizeError(
+          text: text,
+          reason: "unknown unit '\(unit)' (B, kB, MB, GB, TB, KiB, MiB, GiB, TiB, K, M, G, T)"))
     }
     if multiplier == 1 && digits.contains(".") {
       return .failure(ByteSizeError(text: text, reason: "a size in bytes is a whole number"))
     }
     let bytes = (number * multiplier).rounded(.down)
     guard bytes >= 1, bytes < 1.8e19 else {
-      return .failure(ByteSizeError(text: text, reason: "the size must be at least 1 byte and below 16 EiB"))
+      return .failure(
+        ByteSizeError(text: text, reason: "the size must be at least 1 byte and below 16 EiB"))
     }
     return .success(UInt64(bytes))
   }

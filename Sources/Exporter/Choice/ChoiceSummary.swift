@@ -24,16 +24,20 @@ public struct ChoiceSummary: Sendable {
   /// - Complexity: O(tensors × formats).
   /// - Parameter architecture: what bitsandbytes quantizes (nil: decided from the names alone).
   public init(
-    choice: QuantChoice, tensors: [TensorInfo], analyses: [TensorAnalysis?], settings: AnalysisSettings,
+    choice: QuantChoice, tensors: [TensorInfo], analyses: [TensorAnalysis?],
+    settings: AnalysisSettings,
     architecture: ModelArchitecture? = nil
   ) {
     self.choice = choice
     let kept = choice.appliedKept
     totals = Self.totals(
-      tensors: tensors, analyses: analyses, settings: settings, kept: kept, architecture: architecture)
+      tensors: tensors, analyses: analyses, settings: settings, kept: kept,
+      architecture: architecture)
     let quantizable = totals.quantizable
-    weightsBytes = BitsandbytesStorage.modelBytes(tensors, quantizable: quantizable, layout: choice.layout, kept: kept)
-    baseBytes = BitsandbytesStorage.modelBytes(tensors, quantizable: quantizable, layout: choice.layout, kept: [])
+    weightsBytes = BitsandbytesStorage.modelBytes(
+      tensors, quantizable: quantizable, layout: choice.layout, kept: kept)
+    baseBytes = BitsandbytesStorage.modelBytes(
+      tensors, quantizable: quantizable, layout: choice.layout, kept: [])
     bytes16 = totals.bytes16
     let format = choice.errorFormat
     var quantizableParams = 0
@@ -76,12 +80,14 @@ public struct ChoiceSummary: Sendable {
 
   /// Error totals per format with the tensors in `kept` left out (they stay 16-bit).
   public static func totals(
-    tensors: [TensorInfo], analyses: [TensorAnalysis?], settings: AnalysisSettings, kept: Set<String>,
+    tensors: [TensorInfo], analyses: [TensorAnalysis?], settings: AnalysisSettings,
+    kept: Set<String>,
     architecture: ModelArchitecture? = nil
   ) -> ModelTotals {
     let quantized = analyses.enumerated().map { index, analysis in
       index < tensors.count && kept.contains(tensors[index].name) ? nil : analysis
     }
-    return ModelTotals(tensors: tensors, analyses: quantized, settings: settings, architecture: architecture)
+    return ModelTotals(
+      tensors: tensors, analyses: quantized, settings: settings, architecture: architecture)
   }
 }

@@ -33,7 +33,9 @@ public enum Knapsack {
   ///
   /// - Complexity: exponential in the worst case; on model instances (few distinct shapes) and on
   ///   uncorrelated random ones a few thousand nodes per hundred items.
-  public static func solve(_ items: [Item], capacity: Int64, nodeLimit: Int = 50_000_000) -> Solution {
+  public static func solve(_ items: [Item], capacity: Int64, nodeLimit: Int = 50_000_000)
+    -> Solution
+  {
     var taken: [Int] = []
     var capacity = capacity
     var baseWeight: Int64 = 0
@@ -50,7 +52,8 @@ public enum Knapsack {
       }
     }
     guard capacity >= 0 else {
-      return Solution(taken: taken.sorted(), weight: baseWeight, value: baseValue, isProven: true, nodes: 0)
+      return Solution(
+        taken: taken.sorted(), weight: baseWeight, value: baseValue, isProven: true, nodes: 0)
     }
     candidates = candidates.filter { items[$0].weight <= capacity }
     candidates.sort { a, b in
@@ -67,7 +70,9 @@ public enum Knapsack {
     var classOf = [Int](repeating: 0, count: n)
     var classIDs: [Int64: Int] = [:]
     for i in 0..<n {
-      if let id = classIDs[weights[i]] { classOf[i] = id } else {
+      if let id = classIDs[weights[i]] {
+        classOf[i] = id
+      } else {
         classOf[i] = classIDs.count
         classIDs[weights[i]] = classOf[i]
       }
@@ -150,6 +155,7 @@ public enum Knapsack {
       weight += weights[i]
       total += values[i]
     }
-    return Solution(taken: taken.sorted(), weight: weight, value: total, isProven: proven, nodes: nodes)
+    return Solution(
+      taken: taken.sorted(), weight: weight, value: total, isProven: proven, nodes: nodes)
   }
 }

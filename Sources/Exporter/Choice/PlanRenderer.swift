@@ -17,43 +17,60 @@ public enum PlanRenderer {
   ) -> String {
     var out = ""
     let quantizable = checkpoint.tensors.filter(Quantizability.isQuantizable).count
-    out += "model      \(checkpoint.path) (\(checkpoint.tensors.count) tensors, \(quantizable) quantizable)\n"
+    out +=
+      "model      \(checkpoint.path) (\(checkpoint.tensors.count) tensors, \(quantizable) quantizable)\n"
     out += "budget     \(NumberText.bytesOneDecimal(plan.budgetBytes)) (\(plan.budgetBytes) bytes)"
-    out += training == nil ? " for the weights\n" : " for training in all (weights + the items below)\n"
+    out +=
+      training == nil ? " for the weights\n" : " for training in all (weights + the items below)\n"
     out += "objective  \(plan.objective.rawValue): " + objectiveText(plan.objective) + "\n\n"
     // One row per configuration tried.
     var rows = [["configuration", "fits", "weights", "bytes", "value", "kept", "smallest"]]
     for config in plan.configurations {
       rows.append([
         config.choice.label, config.fits ? "yes" : "no",
-        config.weightsBytes.map(NumberText.bytes) ?? "-", config.weightsBytes.map { String($0) } ?? "-",
+        config.weightsBytes.map(NumberText.bytes) ?? "-",
+        config.weightsBytes.map { String($0) } ?? "-",
         config.value.map(valueText) ?? "-", config.fits ? String(config.keptTensors.count) : "-",
         NumberText.bytesOneDecimal(config.minimumBytes),
       ])
     }
     out += aligned(rows, rightAligned: [2, 3, 4, 5, 6])
-    guard let best = plan.best, let weights = best.weightsBytes, let value = best.value else { return out }
-    out += "\nchoice     \(best.choice.label), \(best.keptTensors.count) tensor\(best.keptTensors.count == 1 ? "" : "s") kept in 16-bit\n"
+    guard let best = plan.best, let weights = best.weightsBytes, let value = best.value else {
+      return out
+    }
+    out +=
+      "\nchoice     \(best.choice.label), \(best.keptTensors.count) tensor\(best.keptTensors.count == 1 ? "" : "s") kept in 16-bit\n"
     out += "weights    \(NumberText.bytesOneDecimal(weights)) (\(weights) bytes)\n"
     out += "value      \(valueText(value))\n"
     if best.choice.quant == .int8 { out += "note       " + int8Note + "\n" }
-    if best.choice.quant == .fp4 && best.choice.doubleQuant { out += "note       " + fp4DoubleQuantNote + "\n" }
-    if best.unanalysed > 0 { out += "note       \(best.unanalysed) quantizable tensors have no result: counted as exact\n" }
-    if !best.isProven { out += "note       the search stopped at its node limit: the best found is shown\n" }
+    if best.choice.quant == .fp4 && best.choice.doubleQuant {
+      out += "note       " + fp4DoubleQuantNote + "\n"
+    }
+    if best.unanalysed > 0 {
+      out += "note       \(best.unanalysed) quantizable tensors have no result: counted as exact\n"
+    }
+    if !best.isProven {
+      out += "note       the search stopped at its node limit: the best found is shown\n"
+    }
     if !best.keptTensors.isEmpty {
       out += "\nkept in 16-bit:\n"
       var kept = [["module", "rel_err", "adds"]]
       for tensor in best.keptTensors {
         let module = ModuleName(tensor: TensorName(tensor.name))?.rawValue ?? tensor.name
-        kept.append([module, tensor.relErr.map { NumberText.fixed($0, digits: 4) } ?? "-", signedBytes(tensor.extraBytes)])
+        kept.append([
+          module, tensor.relErr.map { NumberText.fixed($0, digits: 4) } ?? "-",
+          signedBytes(tensor.extraBytes),
+        ])
       }
       out += aligned(kept, rightAligned: [1, 2], indent: 2)
     }
-    out += "\nfrontier (weights → best \(plan.objective.rawValue), over the configurations tried):\n"
+    out +=
+      "\nfrontier (weights → best \(plan.objective.rawValue), over the configurations tried):\n"
     var frontier = [["weights", "bytes", "value", "kept", "configuration"]]
     for (point, choice) in plan.frontier {
       frontier.append([
-        NumberText.bytesOneDecimal(point.weightsBytes), String(point.weightsBytes), valueText(point.value), String(point.kept),
+        NumberText.bytesOneDecimal(point.weightsBytes), String(point.weightsBytes),
+        valueText(point.value), String(point.kept),
         choice.label,
       ])
     }
@@ -68,15 +85,21 @@ public enum PlanRenderer {
   public static func trainingTable(_ training: TrainingMemory, weights: UInt64) -> String {
     let settings = training.settings
     let d = training.dimensions
-    var out = "training memory (QLoRA, r=\(settings.loraR), seq \(settings.sequenceLength), micro batch "
+    var out =
+      "training memory (QLoRA, r=\(settings.loraR), seq \(settings.sequenceLength), micro batch "
     out += "\(settings.microBatchSize), \(settings.optimizer.rawValue), gradient checkpointing "
-    out += "\(settings.gradientCheckpointing ? "on" : "off"); dimensions from \(d.source): hidden \(d.hidden), "
+    out +=
+      "\(settings.gradientCheckpointing ? "on" : "off"); dimensions from \(d.source): hidden \(d.hidden), "
     out += "layers \(d.layers), intermediate \(d.intermediate), heads \(d.heads), vocab \(d.vocab)"
     out += d.hasLanguageModelHead ? "):\n" : ", no LM head):\n"
     var rows = [["item", "memory", "bytes", ""]]
-    rows.append(["base weights", NumberText.bytesOneDecimal(weights), String(weights), "the choice above"])
+    rows.append([
+      "base weights", NumberText.bytesOneDecimal(weights), String(weights), "the choice above",
+    ])
     for item in training.items {
-      rows.append([item.name, NumberText.bytesOneDecimal(item.bytes), String(item.bytes), item.note])
+      rows.append([
+        item.name, NumberText.bytesOneDecimal(item.bytes), String(item.bytes), item.note,
+      ])
     }
     let total = weights + training.overheadBytes
     rows.append(["total", NumberText.bytesOneDecimal(total), String(total), ""])
@@ -84,11 +107,15 @@ public enum PlanRenderer {
   }
 
   /// The plan as one JSON object (see README).
-  public static func json(_ plan: BudgetPlan, checkpoint: Checkpoint, training: TrainingMemory?) -> String {
+  public static func json(_ plan: BudgetPlan, checkpoint: Checkpoint, training: TrainingMemory?)
+    -> String
+  {
     let quantizable = checkpoint.tensors.filter(Quantizability.isQuantizable)
-    var out = "{\"model\":{\"path\":\(string(checkpoint.path)),\"tensors\":\(checkpoint.tensors.count),"
+    var out =
+      "{\"model\":{\"path\":\(string(checkpoint.path)),\"tensors\":\(checkpoint.tensors.count),"
     out += "\"quantizable\":\(quantizable.count),\"params\":\(checkpoint.parameterCount)},"
-    out += "\"budget_bytes\":\(plan.budgetBytes),\"budget_applies_to\":\(string(training == nil ? "weights" : "training"))"
+    out +=
+      "\"budget_bytes\":\(plan.budgetBytes),\"budget_applies_to\":\(string(training == nil ? "weights" : "training"))"
     out += ",\"objective\":\(string(plan.objective.rawValue)),"
     if let best = plan.best, let weights = best.weightsBytes, let value = best.value {
       out += "\"choice\":" + choiceJSON(best) + ","
@@ -96,20 +123,27 @@ public enum PlanRenderer {
       if let training {
         out += ",\"training\":{"
         out += training.items.map { "\(string(key($0.name))):\($0.bytes)" }.joined(separator: ",")
-        out += ",\"adapter_params\":\(training.adapterParams),\"total_bytes\":\(weights + training.overheadBytes)}"
+        out +=
+          ",\"adapter_params\":\(training.adapterParams),\"total_bytes\":\(weights + training.overheadBytes)}"
       }
       out += "},\"value\":\(number(value)),"
     } else {
       out += "\"choice\":null,\"memory\":null,\"value\":null,"
     }
-    out += "\"frontier\":[" + plan.frontier.map { pointJSON($0.point, $0.choice) }.joined(separator: ",") + "],"
+    out +=
+      "\"frontier\":[" + plan.frontier.map { pointJSON($0.point, $0.choice) }.joined(separator: ",")
+      + "],"
     out += "\"configurations\":["
     out += plan.configurations.map { config in
-      var text = "{\"quant\":\(string(config.choice.quant.rawValue)),\"double_quant\":\(config.choice.doubleQuant),"
-      text += "\"fits\":\(config.fits),\"weights_bytes\":\(config.weightsBytes.map { String($0) } ?? "null"),"
-      text += "\"value\":\(config.value.map(number) ?? "null"),\"minimum_bytes\":\(config.minimumBytes),"
+      var text =
+        "{\"quant\":\(string(config.choice.quant.rawValue)),\"double_quant\":\(config.choice.doubleQuant),"
+      text +=
+        "\"fits\":\(config.fits),\"weights_bytes\":\(config.weightsBytes.map { String($0) } ?? "null"),"
+      text +=
+        "\"value\":\(config.value.map(number) ?? "null"),\"minimum_bytes\":\(config.minimumBytes),"
       text += "\"kept\":\(config.fits ? String(config.keptTensors.count) : "null"),"
-      text += "\"frontier\":[" + config.frontier.map { pointJSON($0, nil) }.joined(separator: ",") + "]}"
+      text +=
+        "\"frontier\":[" + config.frontier.map { pointJSON($0, nil) }.joined(separator: ",") + "]}"
       return text
     }.joined(separator: ",")
     var notes: [String] = []
@@ -128,25 +162,34 @@ public enum PlanRenderer {
 
   static func objectiveText(_ objective: PlanObjective) -> String {
     switch objective {
-    case .total: "Σ params·rel_err over the quantized tensors ÷ params of every quantizable tensor (kept = 0)"
+    case .total:
+      "Σ params·rel_err over the quantized tensors ÷ params of every quantizable tensor (kept = 0)"
     case .worst: "the largest rel_err among the quantized tensors"
     }
   }
 
-  static func valueText(_ value: Double) -> String { value.isNaN ? "-" : NumberText.fixed(value, digits: 5) }
+  static func valueText(_ value: Double) -> String {
+    value.isNaN ? "-" : NumberText.fixed(value, digits: 5)
+  }
 
   static func signedBytes(_ bytes: Int64) -> String {
-    bytes >= 0 ? "+" + NumberText.bytesOneDecimal(UInt64(bytes)) : "-" + NumberText.bytesOneDecimal(UInt64(-bytes))
+    bytes >= 0
+      ? "+" + NumberText.bytesOneDecimal(UInt64(bytes))
+      : "-" + NumberText.bytesOneDecimal(UInt64(-bytes))
   }
 
   private static func choiceJSON(_ config: ConfigurationPlan) -> String {
-    let skip = config.keptTensors.map { ModuleName(tensor: TensorName($0.name))?.rawValue ?? $0.name }
-    return "{\"quant\":\(string(config.choice.quant.rawValue)),\"double_quant\":\(config.choice.doubleQuant),"
+    let skip = config.keptTensors.map {
+      ModuleName(tensor: TensorName($0.name))?.rawValue ?? $0.name
+    }
+    return
+      "{\"quant\":\(string(config.choice.quant.rawValue)),\"double_quant\":\(config.choice.doubleQuant),"
       + "\"skip\":[" + skip.map(string).joined(separator: ",") + "]}"
   }
 
   private static func pointJSON(_ point: PlanPoint, _ choice: QuantChoice?) -> String {
-    var text = "{\"weights_bytes\":\(point.weightsBytes),\"value\":\(number(point.value)),\"skip\":\(point.kept)"
+    var text =
+      "{\"weights_bytes\":\(point.weightsBytes),\"value\":\(number(point.value)),\"skip\":\(point.kept)"
     if let choice {
       text += ",\"quant\":\(string(choice.quant.rawValue)),\"double_quant\":\(choice.doubleQuant)"
     }
@@ -180,13 +223,17 @@ public enum PlanRenderer {
 
   static func aligned(_ rows: [[String]], rightAligned: Set<Int>, indent: Int = 0) -> String {
     guard let columns = rows.map(\.count).max() else { return "" }
-    let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+    let widths = (0..<columns).map { column in
+      rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0
+    }
     var out = ""
     for row in rows {
       var line = String(repeating: " ", count: indent)
       for (column, cell) in row.enumerated() {
         let pad = String(repeating: " ", count: widths[column] - cell.count)
-        line += (rightAligned.contains(column) ? pad + cell : cell + pad) + (column + 1 < row.count ? "  " : "")
+        line +=
+          (rightAligned.contains(column) ? pad + cell : cell + pad)
+          + (column + 1 < row.count ? "  " : "")
       }
       while line.last == " " { line.removeLast() }
       out += line + "\n"

@@ -17,7 +17,9 @@ public enum PlannerBenchmark {
     var shapes: [(String, [Int])] = [("model.embed_tokens.weight", [32000, 4096])]
     for layer in 0..<32 {
       let block = "model.layers.\(layer)."
-      for name in ["q_proj", "k_proj", "v_proj", "o_proj"] { shapes.append((block + "self_attn.\(name).weight", [4096, 4096])) }
+      for name in ["q_proj", "k_proj", "v_proj", "o_proj"] {
+        shapes.append((block + "self_attn.\(name).weight", [4096, 4096]))
+      }
       shapes.append((block + "mlp.gate_proj.weight", [11008, 4096]))
       shapes.append((block + "mlp.up_proj.weight", [11008, 4096]))
       shapes.append((block + "mlp.down_proj.weight", [4096, 11008]))
@@ -55,7 +57,9 @@ public enum PlannerBenchmark {
     var analyses: [TensorAnalysis?] = []
     for (tensorName, shape) in shapes {
       let bytes = UInt64(shape.reduce(1, *) * 2)
-      let tensor = TensorInfo(name: tensorName, dtype: .BF16, shape: shape, fileIndex: 0, fileOffset: offset, byteCount: bytes)
+      let tensor = TensorInfo(
+        name: tensorName, dtype: .BF16, shape: shape, fileIndex: 0, fileOffset: offset,
+        byteCount: bytes)
       offset += bytes
       tensors.append(tensor)
       let base = 0.06 + Double(next(&state) % 1000) / 20_000
@@ -64,20 +68,24 @@ public enum PlannerBenchmark {
       for (format, scale) in [(QuantFormat.nf4, 1.0), (.nf4dq, 1.004), (.fp4, 1.4), (.int8, 0.08)] {
         let relErr = base * spike * scale
         formats[format] = FormatMetrics(
-          mse: 0, rmse: 0, maxAbsErr: 0, relErr: relErr, sqnrDB: -20 * log10(relErr), bitsPerParam: 4,
+          mse: 0, rmse: 0, maxAbsErr: 0, relErr: relErr, sqnrDB: -20 * log10(relErr),
+          bitsPerParam: 4,
           codeEntropyBits: 0, codeCounts: [], sumSquaredError: 0, sumSquaredWeight: 0)
       }
       let empty = Histogram(lo: 0, hi: 1, counts: [])
-      analyses.append(TensorAnalysis(
-        name: tensorName, dtype: .BF16, shape: shape, params: tensor.elementCount,
-        quantizable: Quantizability.isQuantizable(tensor),
-        stats: TensorStats(min: 0, max: 0, mean: 0, std: 0, absmax: 0, zeros: 0, nans: 0, infinities: 0),
-        histogram: empty, normalizedHistogram: empty, outliers: nil, formats: shape.count == 2 ? formats : [:]))
+      analyses.append(
+        TensorAnalysis(
+          name: tensorName, dtype: .BF16, shape: shape, params: tensor.elementCount,
+          quantizable: Quantizability.isQuantizable(tensor),
+          stats: TensorStats(
+            min: 0, max: 0, mean: 0, std: 0, absmax: 0, zeros: 0, nans: 0, infinities: 0),
+          histogram: empty, normalizedHistogram: empty, outliers: nil,
+          formats: shape.count == 2 ? formats : [:]))
     }
     return Instance(name: name, tensors: tensors, analyses: analyses)
   }
 }
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif

@@ -20,7 +20,9 @@ public struct QuantChoice: Sendable, Hashable {
   public var kept: Set<String>
   public var objective: PlanObjective
 
-  public init(quant: ExportQuant, doubleQuant: Bool, kept: Set<String> = [], objective: PlanObjective = .total) {
+  public init(
+    quant: ExportQuant, doubleQuant: Bool, kept: Set<String> = [], objective: PlanObjective = .total
+  ) {
     self.quant = quant
     self.doubleQuant = quant.isFourBit && doubleQuant
     self.kept = kept

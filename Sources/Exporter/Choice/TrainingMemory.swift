@@ -86,11 +86,19 @@ public struct TrainingMemory: Sendable {
     case .pagedAdamw8bit: optimizerNote = "paged 8-bit AdamW: as adamw-8bit, may page to CPU RAM"
     }
     items = [
-      Item(name: "LoRA adapters", bytes: UInt64(params) * 4, note: "\(params) params (r=\(r), \(modules) Linear layers), float32"),
+      Item(
+        name: "LoRA adapters", bytes: UInt64(params) * 4,
+        note: "\(params) params (r=\(r), \(modules) Linear layers), float32"),
       Item(name: "adapter gradients", bytes: UInt64(params) * 4, note: "float32"),
       Item(name: "optimizer states", bytes: optimizerBytes, note: optimizerNote),
-      Item(name: "activations", bytes: Self.activationBytes(dimensions, settings: settings, adaptersPerLayer: Double(modules) / Double(max(dimensions.layers, 1))),
-           note: "estimate: seq \(settings.sequenceLength) × batch \(settings.microBatchSize), checkpointing \(settings.gradientCheckpointing ? "on" : "off")"),
+      Item(
+        name: "activations",
+        bytes: Self.activationBytes(
+          dimensions, settings: settings,
+          adaptersPerLayer: Double(modules) / Double(max(dimensions.layers, 1))),
+        note:
+          "estimate: seq \(settings.sequenceLength) × batch \(settings.microBatchSize), checkpointing \(settings.gradientCheckpointing ? "on" : "off")"
+      ),
       Item(name: "CUDA context", bytes: Self.cudaContextBytes, note: "allowance"),
     ]
   }
@@ -121,38 +129,57 @@ public struct TrainingMemory: Sendable {
   ) -> UInt64 {
     let tokens = Double(settings.sequenceLength) * Double(settings.microBatchSize)
     let perLayer =
-      2 * (8 * Double(d.hidden) + 4 * Double(d.intermediate) + adaptersPerLayer * Double(settings.loraR))
+      2
+      * (8 * Double(d.hidden) + 4 * Double(d.intermediate) + adaptersPerLayer
+        * Double(settings.loraR))
       + 4 * Double(d.heads)
     let layers = Double(d.layers)
-    let stored = settings.gradientCheckpointing ? layers * 2 * Double(d.hidden) + perLayer : layers * perLayer
+    let stored =
+      settings.gradientCheckpointing ? layers * 2 * Double(d.hidden) + perLayer : layers * perLayer
     let logits = d.hasLanguageModelHead ? 10 * Double(d.vocab) : 0
     return UInt64((tokens * (stored + logits)).rounded(.up))
   }
 
   static func dimensions(tensors: [TensorInfo], config: ModelConfig?) -> ModelDimensions {
-    let head = tensors.contains { tensor in
-      let parts = tensor.name.split(separator: ".")
-      return parts.contains("lm_head") || parts.contains("embed_out") || tensor.name == "output.weight"
-    } || (config?.architectures ?? []).contains { $0.hasSuffix("ForCausalLM") || $0.hasSuffix("LMHeadModel") }
-    if let config, let hidden = config.hiddenSize, let layers = config.layers, let vocab = config.vocabSize {
+    let head =
+      tensors.contains { tensor in
+        let parts = tensor.name.split(separator: ".")
+        return parts.contains("lm_head") || parts.contains("embed_out")
+          || tensor.name == "output.weight"
+      }
+      || (config?.architectures ?? []).contains {
+        $0.hasSuffix("ForCausalLM") || $0.hasSuffix("LMHeadModel")
+      }
+    if let config, let hidden = config.hiddenSize, let layers = config.layers,
+      let vocab = config.vocabSize
+    {
       return ModelDimensions(
         hidden: hidden, layers: layers, intermediate: config.intermediateSize ?? 4 * hidden,
-        heads: config.attentionHeads ?? max(1, hidden / 64), vocab: vocab, hasLanguageModelHead: head,
+        heads: config.attentionHeads ?? max(1, hidden / 64), vocab: vocab,
+        hasLanguageModelHead: head,
         source: "config.json")
     }
     // The embedding [vocab, hidden]: the largest 2-D tensor with an embedding name.
     let embedding = tensors.filter {
-      $0.shape.count == 2 && ($0.name.contains("embed") || $0.name.contains("wte") || $0.name.contains("word_embeddings"))
+      $0.shape.count == 2
+        && ($0.name.contains("embed") || $0.name.contains("wte")
+          || $0.name.contains("word_embeddings"))
     }.max { $0.elementCount < $1.elementCount }
-    let hidden = embedding?.shape[1] ?? tensors.filter { $0.shape.count == 2 }.map { $0.shape.min() ?? 0 }.max() ?? 0
+    let hidden =
+      embedding?.shape[1] ?? tensors.filter { $0.shape.count == 2 }.map { $0.shape.min() ?? 0 }
+      .max() ?? 0
     var layerIndices: Set<Int> = []
     for tensor in tensors {
       let parts = tensor.name.split(separator: ".")
-      for (offset, part) in parts.enumerated() where ["layers", "layer", "h", "blocks"].contains(part) {
-        if offset + 1 < parts.count, let index = Int(parts[offset + 1]) { layerIndices.insert(index) }
+      for (offset, part) in parts.enumerated()
+      where ["layers", "layer", "h", "blocks"].contains(part) {
+        if offset + 1 < parts.count, let index = Int(parts[offset + 1]) {
+          layerIndices.insert(index)
+        }
       }
     }
-    let intermediate = tensors.filter { Quantizability.isQuantizable($0) }
+    let intermediate =
+      tensors.filter { Quantizability.isQuantizable($0) }
       .flatMap(\.shape).filter { $0 != hidden }.max() ?? 4 * hidden
     return ModelDimensions(
       hidden: hidden, layers: max(layerIndices.count, 1), intermediate: intermediate,

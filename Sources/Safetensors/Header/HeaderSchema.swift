@@ -91,14 +91,17 @@ enum HeaderSchema {
         guard case .string(let text) = member.value.kind else {
           throw Violation(
             offset: member.value.offset,
-            reason: "`__metadata__` value for key \(SafetensorsWriter.jsonString(member.key)) must be a string, found \(member.value.typeName)")
+            reason:
+              "`__metadata__` value for key \(SafetensorsWriter.jsonString(member.key)) must be a string, found \(member.value.typeName)"
+          )
         }
         result[member.key] = text
       }
       return result.isEmpty ? nil : result
     default:
       throw Violation(
-        offset: value.offset, reason: "`__metadata__` must be null or an object of strings, found \(value.typeName)")
+        offset: value.offset,
+        reason: "`__metadata__` must be null or an object of strings, found \(value.typeName)")
     }
   }
 
@@ -114,7 +117,9 @@ enum HeaderSchema {
       guard elements.count == 3 else {
         throw Violation(
           offset: value.offset,
-          reason: "tensor \(shown): an entry written as an array needs 3 elements (dtype, shape, data_offsets), found \(elements.count)")
+          reason:
+            "tensor \(shown): an entry written as an array needs 3 elements (dtype, shape, data_offsets), found \(elements.count)"
+        )
       }
       members = zip(["dtype", "shape", "data_offsets"], elements).map {
         JSONNode.Member(key: $0, keyOffset: $1.offset, value: $1)
@@ -122,7 +127,9 @@ enum HeaderSchema {
     default:
       throw Violation(
         offset: value.offset,
-        reason: "tensor \(shown): expected an object with dtype, shape and data_offsets, found \(value.typeName)")
+        reason:
+          "tensor \(shown): expected an object with dtype, shape and data_offsets, found \(value.typeName)"
+      )
     }
     var dtype: DType?
     var shape: [UInt64]?
@@ -132,11 +139,14 @@ enum HeaderSchema {
       case "dtype":
         guard dtype == nil else { throw duplicate("dtype", shown, member) }
         guard case .string(let text) = member.value.kind else {
-          throw Violation(offset: member.value.offset, reason: "tensor \(shown): dtype must be a string, found \(member.value.typeName)")
+          throw Violation(
+            offset: member.value.offset,
+            reason: "tensor \(shown): dtype must be a string, found \(member.value.typeName)")
         }
         guard let known = DType(rawValue: text) else {
           throw Violation(
-            offset: member.value.offset, reason: "tensor \(shown): unknown dtype \(SafetensorsWriter.jsonString(text))")
+            offset: member.value.offset,
+            reason: "tensor \(shown): unknown dtype \(SafetensorsWriter.jsonString(text))")
         }
         dtype = known
       case "shape":
@@ -148,7 +158,8 @@ enum HeaderSchema {
         guard pair.count == 2 else {
           throw Violation(
             offset: member.value.offset,
-            reason: "tensor \(shown): data_offsets must have exactly 2 elements, found \(pair.count)")
+            reason:
+              "tensor \(shown): data_offsets must have exactly 2 elements, found \(pair.count)")
         }
         offsets = pair
       default:
@@ -161,11 +172,15 @@ enum HeaderSchema {
     return Entry(name: name, dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1])
   }
 
-  private static func readIntegers(_ field: String, _ shown: String, _ value: JSONNode) throws(Violation) -> [UInt64] {
+  private static func readIntegers(_ field: String, _ shown: String, _ value: JSONNode)
+    throws(Violation) -> [UInt64]
+  {
     guard case .array(let elements) = value.kind else {
       throw Violation(
         offset: value.offset,
-        reason: "tensor \(shown): \(field) must be an array of non-negative integers, found \(value.typeName)")
+        reason:
+          "tensor \(shown): \(field) must be an array of non-negative integers, found \(value.typeName)"
+      )
     }
     var result: [UInt64] = []
     result.reserveCapacity(elements.count)
@@ -173,22 +188,30 @@ enum HeaderSchema {
       guard case .number(let number) = element.kind else {
         throw Violation(
           offset: element.offset,
-          reason: "tensor \(shown): \(field) must be an array of non-negative integers, found \(element.typeName) in it")
+          reason:
+            "tensor \(shown): \(field) must be an array of non-negative integers, found \(element.typeName) in it"
+        )
       }
       guard number.isBareDigits else {
         throw Violation(
-          offset: element.offset, reason: "tensor \(shown): \(field) element \(number.shortText) is not a non-negative integer")
+          offset: element.offset,
+          reason:
+            "tensor \(shown): \(field) element \(number.shortText) is not a non-negative integer")
       }
       guard let integer = number.unsignedValue else {
         throw Violation(
-          offset: element.offset, reason: "tensor \(shown): \(field) element \(number.shortText) exceeds 18446744073709551615")
+          offset: element.offset,
+          reason:
+            "tensor \(shown): \(field) element \(number.shortText) exceeds 18446744073709551615")
       }
       result.append(integer)
     }
     return result
   }
 
-  private static func duplicate(_ field: String, _ shown: String, _ member: JSONNode.Member) -> Violation {
+  private static func duplicate(_ field: String, _ shown: String, _ member: JSONNode.Member)
+    -> Violation
+  {
     Violation(offset: member.keyOffset, reason: "tensor \(shown): duplicate field `\(field)`")
   }
 

@@ -70,7 +70,8 @@ enum HeaderValidator {
     for entry in sorted {
       if entry.begin != expectedBegin {
         throw .offsetGap(
-          file: file, tensor: entry.name, begin: entry.begin, end: entry.end, expectedBegin: expectedBegin)
+          file: file, tensor: entry.name, begin: entry.begin, end: entry.end,
+          expectedBegin: expectedBegin)
       }
       if entry.end < entry.begin {
         throw .offsetsReversed(file: file, tensor: entry.name, begin: entry.begin, end: entry.end)

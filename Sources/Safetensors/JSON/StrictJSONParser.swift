@@ -37,7 +37,8 @@ struct StrictJSONParser {
     let value = try parser.parseValue()
     parser.skipWhitespace()
     if parser.position < bytes.count {
-      throw SyntaxError(offset: parser.position, reason: "trailing characters after the top-level value")
+      throw SyntaxError(
+        offset: parser.position, reason: "trailing characters after the top-level value")
     }
     return value
   }
@@ -66,7 +67,9 @@ struct StrictJSONParser {
       case UInt8(ascii: "t"), UInt8(ascii: "f"): found = "a boolean"
       case UInt8(ascii: "n"): found = "null"
       case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): found = "a number"
-      default: throw SyntaxError(offset: parser.position, reason: "expected value, found \(Self.describe(first))")
+      default:
+        throw SyntaxError(
+          offset: parser.position, reason: "expected value, found \(Self.describe(first))")
       }
       throw SyntaxError(offset: parser.position, reason: "expected an object, found \(found)")
     }
@@ -74,7 +77,8 @@ struct StrictJSONParser {
     try finish()
     parser.skipWhitespace()
     if parser.position < bytes.count {
-      throw SyntaxError(offset: parser.position, reason: "trailing characters after the top-level value")
+      throw SyntaxError(
+        offset: parser.position, reason: "trailing characters after the top-level value")
     }
   }
 
@@ -82,14 +86,22 @@ struct StrictJSONParser {
 
   private mutating func parseValue() throws(SyntaxError) -> JSONNode {
     let start = position
-    guard let byte = peek() else { throw SyntaxError(offset: position, reason: "EOF while parsing a value") }
+    guard let byte = peek() else {
+      throw SyntaxError(offset: position, reason: "EOF while parsing a value")
+    }
     switch byte {
     case UInt8(ascii: "{"): return JSONNode(offset: start, kind: .object(try parseObject()))
     case UInt8(ascii: "["): return JSONNode(offset: start, kind: .array(try parseArray()))
     case UInt8(ascii: "\""): return JSONNode(offset: start, kind: .string(try parseString()))
-    case UInt8(ascii: "t"): try expectLiteral("true"); return JSONNode(offset: start, kind: .bool(true))
-    case UInt8(ascii: "f"): try expectLiteral("false"); return JSONNode(offset: start, kind: .bool(false))
-    case UInt8(ascii: "n"): try expectLiteral("null"); return JSONNode(offset: start, kind: .null)
+    case UInt8(ascii: "t"):
+      try expectLiteral("true")
+      return JSONNode(offset: start, kind: .bool(true))
+    case UInt8(ascii: "f"):
+      try expectLiteral("false")
+      return JSONNode(offset: start, kind: .bool(false))
+    case UInt8(ascii: "n"):
+      try expectLiteral("null")
+      return JSONNode(offset: start, kind: .null)
     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
       return JSONNode(offset: start, kind: .number(try parseNumber()))
     default:
@@ -120,14 +132,18 @@ struct StrictJSONParser {
     while true {
       skipWhitespace()
       let keyOffset = position
-      guard let byte = peek() else { throw SyntaxError(offset: position, reason: "EOF while parsing an object") }
+      guard let byte = peek() else {
+        throw SyntaxError(offset: position, reason: "EOF while parsing an object")
+      }
       guard byte == UInt8(ascii: "\"") else {
-        throw SyntaxError(offset: position, reason: "expected a string key, found \(Self.describe(byte))")
+        throw SyntaxError(
+          offset: position, reason: "expected a string key, found \(Self.describe(byte))")
       }
       let key = try parseString()
       skipWhitespace()
       guard peek() == UInt8(ascii: ":") else {
-        throw SyntaxError(offset: position, reason: "expected ':' after an object key, found \(describeHere())")
+        throw SyntaxError(
+          offset: position, reason: "expected ':' after an object key, found \(describeHere())")
       }
       position += 1
       skipWhitespace()
@@ -135,7 +151,9 @@ struct StrictJSONParser {
       let member = JSONNode.Member(key: key, keyOffset: keyOffset, value: value)
       if let visit { try visit(member) } else { members.append(member) }
       skipWhitespace()
-      guard let next = peek() else { throw SyntaxError(offset: position, reason: "EOF while parsing an object") }
+      guard let next = peek() else {
+        throw SyntaxError(offset: position, reason: "EOF while parsing an object")
+      }
       if next == UInt8(ascii: ",") {
         position += 1
         skipWhitespace()
@@ -149,7 +167,8 @@ struct StrictJSONParser {
         depth -= 1
         return members
       }
-      throw SyntaxError(offset: position, reason: "expected ',' or '}' in an object, found \(Self.describe(next))")
+      throw SyntaxError(
+        offset: position, reason: "expected ',' or '}' in an object, found \(Self.describe(next))")
     }
   }
 
@@ -167,7 +186,9 @@ struct StrictJSONParser {
       skipWhitespace()
       elements.append(try parseValue())
       skipWhitespace()
-      guard let next = peek() else { throw SyntaxError(offset: position, reason: "EOF while parsing an array") }
+      guard let next = peek() else {
+        throw SyntaxError(offset: position, reason: "EOF while parsing an array")
+      }
       if next == UInt8(ascii: ",") {
         position += 1
         skipWhitespace()
@@ -181,7 +202,8 @@ struct StrictJSONParser {
         depth -= 1
         return elements
       }
-      throw SyntaxError(offset: position, reason: "expected ',' or ']' in an array, found \(Self.describe(next))")
+      throw SyntaxError(
+        offset: position, reason: "expected ',' or ']' in an array, found \(Self.describe(next))")
     }
   }
 
@@ -239,16 +261,19 @@ struct StrictJSONParser {
       position += 1
       if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { position += 1 }
       guard let digit = peek(), Self.isDigit(digit) else {
-        throw SyntaxError(offset: position, reason: "invalid number: expected a digit in the exponent")
+        throw SyntaxError(
+          offset: position, reason: "invalid number: expected a digit in the exponent")
       }
       while let digit = peek(), Self.isDigit(digit) { position += 1 }
     }
-    let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+    let text = String(
+      decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
     // serde_json reads such numbers as f64 and rejects those beyond its range.
-    if (!isBareDigits || integer == nil), let value = Double(text), value.isInfinite {
+    if !isBareDigits || integer == nil, let value = Double(text), value.isInfinite {
       throw SyntaxError(offset: start, reason: "number out of range")
     }
-    return JSONNumber(text: text, isBareDigits: isBareDigits, unsignedValue: isBareDigits ? integer : nil)
+    return JSONNumber(
+      text: text, isBareDigits: isBareDigits, unsignedValue: isBareDigits ? integer : nil)
   }
 
   // MARK: - Strings
@@ -291,7 +316,9 @@ struct StrictJSONParser {
       }
       let escapeOffset = position
       position += 1
-      guard let kind = peek() else { throw SyntaxError(offset: position, reason: "EOF while parsing a string") }
+      guard let kind = peek() else {
+        throw SyntaxError(offset: position, reason: "EOF while parsing a string")
+      }
       position += 1
       switch kind {
       case UInt8(ascii: "\""): decoded.append(0x22)
@@ -311,12 +338,14 @@ struct StrictJSONParser {
           guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
             bytes[position + 1] == UInt8(ascii: "u")
           else {
-            throw SyntaxError(offset: escapeOffset, reason: "lone leading surrogate in a \\u escape")
+            throw SyntaxError(
+              offset: escapeOffset, reason: "lone leading surrogate in a \\u escape")
           }
           position += 2
           let low = try parseHex4()
           guard (0xDC00...0xDFFF).contains(low) else {
-            throw SyntaxError(offset: escapeOffset, reason: "lone leading surrogate in a \\u escape")
+            throw SyntaxError(
+              offset: escapeOffset, reason: "lone leading surrogate in a \\u escape")
           }
           scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
         }
@@ -333,7 +362,9 @@ struct StrictJSONParser {
   private mutating func parseHex4() throws(SyntaxError) -> UInt32 {
     var value: UInt32 = 0
     for _ in 0..<4 {
-      guard let byte = peek() else { throw SyntaxError(offset: position, reason: "EOF while parsing a string") }
+      guard let byte = peek() else {
+        throw SyntaxError(offset: position, reason: "EOF while parsing a string")
+      }
       let digit: UInt32
       switch byte {
       case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))

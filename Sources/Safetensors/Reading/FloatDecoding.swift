@@ -9,27 +9,32 @@ package enum FloatDecoding {
   /// and return false.
   @discardableResult
   package static func convert(
-    _ dtype: DType, from source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>
+    _ dtype: DType, from source: UnsafeRawPointer, count: Int,
+    into destination: UnsafeMutablePointer<Float>
   ) -> Bool {
     switch dtype {
     case .F32:
       for index in 0..<count {
-        let bits = UInt32(littleEndian: source.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
+        let bits = UInt32(
+          littleEndian: source.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
         destination[index] = Float(bitPattern: bits)
       }
     case .F64:
       for index in 0..<count {
-        let bits = UInt64(littleEndian: source.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
+        let bits = UInt64(
+          littleEndian: source.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
         destination[index] = Float(Double(bitPattern: bits))
       }
     case .F16:
       for index in 0..<count {
-        let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self))
+        let bits = UInt16(
+          littleEndian: source.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self))
         destination[index] = float16(bits)
       }
     case .BF16:
       for index in 0..<count {
-        let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self))
+        let bits = UInt16(
+          littleEndian: source.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self))
         destination[index] = Float(bitPattern: UInt32(bits) << 16)
       }
     case .F8_E4M3:
@@ -77,7 +82,8 @@ package enum FloatDecoding {
     if exponent == 0 {
       magnitude = Float(mantissa) * 0x1p-9
     } else {
-      magnitude = Float(8 + mantissa) * Float(sign: .plus, exponent: exponent - 7 - 3, significand: 1)
+      magnitude =
+        Float(8 + mantissa) * Float(sign: .plus, exponent: exponent - 7 - 3, significand: 1)
     }
     return negative ? -magnitude : magnitude
   }

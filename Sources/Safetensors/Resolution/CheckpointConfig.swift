@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The architecture facts of a Hugging Face `config.json` beside a checkpoint.
@@ -41,7 +41,8 @@ public struct CheckpointConfig: Sendable, Hashable {
   /// not a JSON object (an unusable config only loses the architecture, never the checkpoint).
   public static func load(directory: String) -> CheckpointConfig? {
     let path = Checkpoint.join(directory, "config.json")
-    guard let status = FileAccess.status(ofPath: path), status.isRegularFile, status.size <= 4 << 20,
+    guard let status = FileAccess.status(ofPath: path), status.isRegularFile,
+      status.size <= 4 << 20,
       let fd = try? FileAccess.openReadOnly(path)
     else { return nil }
     defer { FileAccess.closeDescriptor(fd) }
@@ -58,15 +59,21 @@ public struct CheckpointConfig: Sendable, Hashable {
     let node = bytes.withUnsafeBytes { try? StrictJSONParser.parse($0) }
     guard let node, case .object(let members) = node.kind else { return nil }
     var nested: [JSONNode.Member] = []
-    if let text = members.last(where: { $0.key == "text_config" }), case .object(let inner) = text.value.kind {
+    if let text = members.last(where: { $0.key == "text_config" }),
+      case .object(let inner) = text.value.kind
+    {
       nested = inner
     }
     func value(_ keys: [String]) -> JSONNode? {
       for key in keys {
-        if let member = members.last(where: { $0.key == key }), !member.value.isNull { return member.value }
+        if let member = members.last(where: { $0.key == key }), !member.value.isNull {
+          return member.value
+        }
       }
       for key in keys {
-        if let member = nested.last(where: { $0.key == key }), !member.value.isNull { return member.value }
+        if let member = nested.last(where: { $0.key == key }), !member.value.isNull {
+          return member.value
+        }
       }
       return nil
     }
@@ -84,7 +91,9 @@ public struct CheckpointConfig: Sendable, Hashable {
       }
     }
     var tied = true
-    if let node = members.last(where: { $0.key == "tie_word_embeddings" })?.value, case .bool(let flag) = node.kind {
+    if let node = members.last(where: { $0.key == "tie_word_embeddings" })?.value,
+      case .bool(let flag) = node.kind
+    {
       tied = flag
     }
     return CheckpointConfig(

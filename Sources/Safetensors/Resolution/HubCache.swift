@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The local Hugging Face hub cache: where `huggingface-cli download org/name` and
@@ -25,7 +25,9 @@ public struct HubCache: Sendable, Hashable {
       guard let value = environment[key], !value.isEmpty else { return nil }
       return value
     }
-    if let hub = nonEmpty("HF_HUB_CACHE") ?? nonEmpty("HUGGINGFACE_HUB_CACHE") { return HubCache(directory: hub) }
+    if let hub = nonEmpty("HF_HUB_CACHE") ?? nonEmpty("HUGGINGFACE_HUB_CACHE") {
+      return HubCache(directory: hub)
+    }
     if let home = nonEmpty("HF_HOME") { return HubCache(directory: Checkpoint.join(home, "hub")) }
     if let xdg = nonEmpty("XDG_CACHE_HOME") {
       return HubCache(directory: Checkpoint.join(xdg, "huggingface/hub"))
@@ -57,7 +59,9 @@ public struct HubCache: Sendable, Hashable {
     let fileSuffixes = [".safetensors", ".json", ".bin", ".gguf", ".pt", ".pth"]
     if fileSuffixes.contains(where: { text.hasSuffix($0) }) { return false }
     return parts.allSatisfy { part in
-      guard let first = part.first, first != ".", first != "-", part.count <= 96 else { return false }
+      guard let first = part.first, first != ".", first != "-", part.count <= 96 else {
+        return false
+      }
       return part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
         && !part.contains("..")
     }
@@ -79,12 +83,15 @@ public struct HubCache: Sendable, Hashable {
     let download =
       "huggingface-cli download \(id)" + (revision == "main" ? "" : " --revision \(revision)")
     guard FileAccess.status(ofPath: repository)?.isDirectory == true else {
-      throw .notInHubCache(id: id, folder: repository, reason: "no such file or folder, nor a model in the Hugging Face cache", command: download)
+      throw .notInHubCache(
+        id: id, folder: repository,
+        reason: "no such file or folder, nor a model in the Hugging Face cache", command: download)
     }
     let snapshots = Checkpoint.join(repository, "snapshots")
     var commit: String?
     // A ref may name a nested branch (`refs/pr/1`); a revision never climbs out of refs/.
-    if !revision.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }), !revision.hasPrefix("/"),
+    if !revision.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }),
+      !revision.hasPrefix("/"),
       let text = Self.readSmallFile(Checkpoint.join(Checkpoint.join(repository, "refs"), revision))
     {
       let trimmed = text.filter { !$0.isWhitespace }
@@ -99,7 +106,8 @@ public struct HubCache: Sendable, Hashable {
     let folder = Checkpoint.join(snapshots, commit)
     guard FileAccess.status(ofPath: folder)?.isDirectory == true else {
       throw .notInHubCache(
-        id: id, folder: folder, reason: "revision '\(revision)' (commit \(commit.prefix(12))) has no snapshot",
+        id: id, folder: folder,
+        reason: "revision '\(revision)' (commit \(commit.prefix(12))) has no snapshot",
         command: download)
     }
     return (folder, commit)
@@ -107,7 +115,8 @@ public struct HubCache: Sendable, Hashable {
 
   /// True for 40 lowercase hexadecimal digits (a git commit).
   static func isCommitHash(_ text: String) -> Bool {
-    text.utf8.count == 40 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    text.utf8.count == 40
+      && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
   }
 
   /// The contents of a regular file of at most 4 KiB (a ref), or nil.
@@ -117,7 +126,9 @@ public struct HubCache: Sendable, Hashable {
     else { return nil }
     defer { FileAccess.closeDescriptor(fd) }
     var bytes = [UInt8](repeating: 0, count: Int(status.size))
-    let count = bytes.withUnsafeMutableBytes { (try? FileAccess.read(fd, into: $0, at: 0, file: path)) ?? -1 }
+    let count = bytes.withUnsafeMutableBytes {
+      (try? FileAccess.read(fd, into: $0, at: 0, file: path)) ?? -1
+    }
     guard count == bytes.count else { return nil }
     return String(decoding: bytes, as: UTF8.self)
   }

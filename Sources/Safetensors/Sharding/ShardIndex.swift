@@ -38,7 +38,9 @@ struct ShardIndex {
   }
 
   /// Parses index JSON held in memory.
-  static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws(SafetensorsError) -> ShardIndex {
+  static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws(SafetensorsError)
+    -> ShardIndex
+  {
     if let bad = UTF8Validation.firstInvalidOffset(bytes) {
       throw .invalidIndex(file: path, reason: "not valid UTF-8 (first bad byte at offset \(bad))")
     }
@@ -46,7 +48,8 @@ struct ShardIndex {
     do throws(StrictJSONParser.SyntaxError) {
       root = try StrictJSONParser.parse(bytes)
     } catch {
-      throw .invalidIndex(file: path, reason: "invalid JSON at byte \(error.offset): \(error.reason)")
+      throw .invalidIndex(
+        file: path, reason: "invalid JSON at byte \(error.offset): \(error.reason)")
     }
     guard case .object(let members) = root.kind else {
       throw .invalidIndex(file: path, reason: "expected an object, found \(root.typeName)")
@@ -57,7 +60,8 @@ struct ShardIndex {
       switch member.key {
       case "weight_map":
         guard case .object(let pairs) = member.value.kind else {
-          throw .invalidIndex(file: path, reason: "weight_map must be an object, found \(member.value.typeName)")
+          throw .invalidIndex(
+            file: path, reason: "weight_map must be an object, found \(member.value.typeName)")
         }
         weightMap = pairs
       case "metadata":
@@ -78,7 +82,9 @@ struct ShardIndex {
       guard case .string(let shard) = pair.value.kind else {
         throw .invalidIndex(
           file: path,
-          reason: "weight_map value for \(TensorInfo.displayName(pair.key)) must be a string, found \(pair.value.typeName)")
+          reason:
+            "weight_map value for \(TensorInfo.displayName(pair.key)) must be a string, found \(pair.value.typeName)"
+        )
       }
       guard isSafeRelativePath(shard) else {
         throw .unsafeShardPath(file: path, tensor: pair.key, shard: shard)

@@ -33,7 +33,8 @@ struct ShardName {
     let separator = stem[indexStart - 1]
     guard separator == UInt8(ascii: "-") || separator == UInt8(ascii: "_") else { return nil }
     guard let index = Int(String(decoding: indexDigits, as: UTF8.self)),
-      let total = Int(String(decoding: totalDigits, as: UTF8.self)), index >= 1, total >= 1, index <= total
+      let total = Int(String(decoding: totalDigits, as: UTF8.self)), index >= 1, total >= 1,
+      index <= total
     else { return nil }
     self.group = String(decoding: stem[0..<indexStart], as: UTF8.self)
     self.index = index

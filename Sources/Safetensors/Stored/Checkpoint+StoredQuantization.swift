@@ -29,7 +29,8 @@ extension Checkpoint {
     var recognition = StoredRecognition(checkpoint: self, byName: byName)
     try recognition.run()
     var result = self
-    result.tensors = (tensors.filter { !recognition.consumed.contains($0.name) } + recognition.logical)
+    result.tensors =
+      (tensors.filter { !recognition.consumed.contains($0.name) } + recognition.logical)
       .sorted { NaturalOrder.less($0.name, $1.name) }
     return result
   }
@@ -65,10 +66,14 @@ struct StoredRecognition {
     }
     // Parts of a 4-bit weight whose quant state is missing.
     for name in names where !consumed.contains(name) {
-      for suffix in [".absmax", ".quant_map", ".nested_absmax", ".nested_quant_map"] where name.hasSuffix(suffix) {
+      for suffix in [".absmax", ".quant_map", ".nested_absmax", ".nested_quant_map"]
+      where name.hasSuffix(suffix) {
         let base = String(name.dropLast(suffix.count))
         if let weight = byName[base], weight.dtype == .U8 {
-          throw fail(base, "\(String(suffix.dropFirst())) without a quant_state.bitsandbytes__nf4/__fp4 part: cannot tell the quant type, shape or dtype")
+          throw fail(
+            base,
+            "\(String(suffix.dropFirst())) without a quant_state.bitsandbytes__nf4/__fp4 part: cannot tell the quant type, shape or dtype"
+          )
         }
       }
     }
@@ -86,34 +91,57 @@ struct StoredRecognition {
 
   // MARK: - bitsandbytes 4-bit
 
-  private mutating func recogniseFourBit(base: String, stateName: String, type: String) throws(SafetensorsError) {
+  private mutating func recogniseFourBit(base: String, stateName: String, type: String)
+    throws(SafetensorsError)
+  {
     guard type == "nf4" || type == "fp4" else {
-      throw fail(base, "unknown quant type \(SafetensorsWriter.jsonString(type)) in \(stateName) (bitsandbytes writes nf4 or fp4)")
+      throw fail(
+        base,
+        "unknown quant type \(SafetensorsWriter.jsonString(type)) in \(stateName) (bitsandbytes writes nf4 or fp4)"
+      )
     }
     guard let stateTensor = byName[stateName] else { return }
     guard stateTensor.dtype == .U8, stateTensor.byteCount <= 1 << 20 else {
-      throw fail(base, "quant_state must be U8 bytes of JSON, found \(stateTensor.dtype.rawValue) of \(stateTensor.byteCount) bytes")
+      throw fail(
+        base,
+        "quant_state must be U8 bytes of JSON, found \(stateTensor.dtype.rawValue) of \(stateTensor.byteCount) bytes"
+      )
     }
     let bytes = try readSmall(stateTensor)
     let fields = try parseState(bytes, base: base)
     guard fields.quantType == type else {
-      throw fail(base, "quant_state says quant_type \(SafetensorsWriter.jsonString(fields.quantType)) but its name says \(type)")
+      throw fail(
+        base,
+        "quant_state says quant_type \(SafetensorsWriter.jsonString(fields.quantType)) but its name says \(type)"
+      )
     }
-    guard let codes = byName[base] else { throw fail(base, "quant_state present but the packed weight \(base) is missing") }
+    guard let codes = byName[base] else {
+      throw fail(base, "quant_state present but the packed weight \(base) is missing")
+    }
     let elements = fields.shape.reduce(1, *)
     let blocks = (elements + fields.blocksize - 1) / fields.blocksize
     guard codes.dtype == .U8, codes.byteCount == UInt64((elements + 1) / 2) else {
-      throw fail(base, "packed weight is \(codes.dtype.rawValue) of \(codes.byteCount) bytes; shape \(fields.shapeText) needs U8 of \((elements + 1) / 2)")
+      throw fail(
+        base,
+        "packed weight is \(codes.dtype.rawValue) of \(codes.byteCount) bytes; shape \(fields.shapeText) needs U8 of \((elements + 1) / 2)"
+      )
     }
     var parts = [StoredQuantization.Part(role: .codes, tensor: codes)]
     let nested = byName[base + ".nested_absmax"] != nil || fields.nestedBlocksize != nil
-    guard let absmax = byName[base + ".absmax"] else { throw fail(base, "missing part \(base).absmax") }
+    guard let absmax = byName[base + ".absmax"] else {
+      throw fail(base, "missing part \(base).absmax")
+    }
     let absmaxType: DType = nested ? .U8 : .F32
     guard absmax.dtype == absmaxType, absmax.elementCount == blocks else {
-      throw fail(base, "absmax is \(absmax.dtype.rawValue) × \(absmax.elementCount); \(blocks) blocks of \(fields.blocksize) need \(absmaxType.rawValue) × \(blocks)")
+      throw fail(
+        base,
+        "absmax is \(absmax.dtype.rawValue) × \(absmax.elementCount); \(blocks) blocks of \(fields.blocksize) need \(absmaxType.rawValue) × \(blocks)"
+      )
     }
     parts.append(.init(role: .absmax, tensor: absmax))
-    guard let map = byName[base + ".quant_map"] else { throw fail(base, "missing part \(base).quant_map") }
+    guard let map = byName[base + ".quant_map"] else {
+      throw fail(base, "missing part \(base).quant_map")
+    }
     guard map.dtype == .F32, map.elementCount == 16 else {
       throw fail(base, "quant_map is \(map.dtype.rawValue) × \(map.elementCount); needs F32 × 16")
     }
@@ -122,19 +150,30 @@ struct StoredRecognition {
     var offset: Float = 0
     if nested {
       guard let nestedSize = fields.nestedBlocksize, let nestedOffset = fields.nestedOffset else {
-        throw fail(base, "nested_absmax present but quant_state lacks nested_blocksize or nested_offset")
+        throw fail(
+          base, "nested_absmax present but quant_state lacks nested_blocksize or nested_offset")
       }
-      guard nestedSize > 0 else { throw fail(base, "nested_blocksize \(nestedSize) must be positive") }
-      guard let nestedAbsmax = byName[base + ".nested_absmax"] else { throw fail(base, "missing part \(base).nested_absmax") }
+      guard nestedSize > 0 else {
+        throw fail(base, "nested_blocksize \(nestedSize) must be positive")
+      }
+      guard let nestedAbsmax = byName[base + ".nested_absmax"] else {
+        throw fail(base, "missing part \(base).nested_absmax")
+      }
       guard let nestedMap = byName[base + ".nested_quant_map"] else {
         throw fail(base, "missing part \(base).nested_quant_map")
       }
       let nestedBlocks = (blocks + nestedSize - 1) / nestedSize
       guard nestedAbsmax.dtype == .F32, nestedAbsmax.elementCount == nestedBlocks else {
-        throw fail(base, "nested_absmax is \(nestedAbsmax.dtype.rawValue) × \(nestedAbsmax.elementCount); needs F32 × \(nestedBlocks)")
+        throw fail(
+          base,
+          "nested_absmax is \(nestedAbsmax.dtype.rawValue) × \(nestedAbsmax.elementCount); needs F32 × \(nestedBlocks)"
+        )
       }
       guard nestedMap.dtype == .F32, nestedMap.elementCount == 256 else {
-        throw fail(base, "nested_quant_map is \(nestedMap.dtype.rawValue) × \(nestedMap.elementCount); needs F32 × 256")
+        throw fail(
+          base,
+          "nested_quant_map is \(nestedMap.dtype.rawValue) × \(nestedMap.elementCount); needs F32 × 256"
+        )
       }
       parts.append(.init(role: .nestedAbsmax, tensor: nestedAbsmax))
       parts.append(.init(role: .nestedQuantMap, tensor: nestedMap))
@@ -173,7 +212,8 @@ struct StoredRecognition {
     let root: JSONNode
     switch outcome {
     case .success(let node): root = node
-    case .failure(let error): throw fail(base, "quant_state JSON is invalid at byte \(error.offset): \(error.reason)")
+    case .failure(let error):
+      throw fail(base, "quant_state JSON is invalid at byte \(error.offset): \(error.reason)")
     }
     guard case .object(let members) = root.kind else {
       throw fail(base, "quant_state JSON must be an object, found \(root.typeName)")
@@ -195,7 +235,9 @@ struct StoredRecognition {
     let quantType = try string("quant_type")
     let blocksize = try integer(values["blocksize"], "blocksize")
     guard blocksize >= 32, blocksize <= 4096, blocksize & (blocksize - 1) == 0 else {
-      throw fail(base, "blocksize \(blocksize) is not one bitsandbytes supports (a power of two from 32 to 4096)")
+      throw fail(
+        base,
+        "blocksize \(blocksize) is not one bitsandbytes supports (a power of two from 32 to 4096)")
     }
     let dtypeName = try string("dtype")
     let dtype: DType
@@ -203,14 +245,22 @@ struct StoredRecognition {
     case "float16": dtype = .F16
     case "bfloat16": dtype = .BF16
     case "float32": dtype = .F32
-    default: throw fail(base, "quant_state dtype \(SafetensorsWriter.jsonString(dtypeName)) is not float16, bfloat16 or float32")
+    default:
+      throw fail(
+        base,
+        "quant_state dtype \(SafetensorsWriter.jsonString(dtypeName)) is not float16, bfloat16 or float32"
+      )
     }
-    guard let shapeNode = values["shape"], case .array(let dims) = shapeNode.kind, !dims.isEmpty else {
+    guard let shapeNode = values["shape"], case .array(let dims) = shapeNode.kind, !dims.isEmpty
+    else {
       throw fail(base, "quant_state JSON needs a shape array")
     }
     var shape: [Int] = []
     for dim in dims { shape.append(try integer(dim, "shape")) }
-    guard shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }) < Int.max >> 4 else {
+    guard
+      shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }) < Int
+        .max >> 4
+    else {
       throw fail(base, "quant_state shape is too large")
     }
     var nestedBlocksize: Int?
@@ -231,25 +281,42 @@ struct StoredRecognition {
 
   private mutating func recogniseInt8(prefix: String) throws(SafetensorsError) {
     let name = prefix + ".weight"
-    guard let codes = byName[name] else { throw fail(name, "\(prefix).SCB present but the int8 weight \(name) is missing") }
+    guard let codes = byName[name] else {
+      throw fail(name, "\(prefix).SCB present but the int8 weight \(name) is missing")
+    }
     guard codes.dtype == .I8, codes.shape.count == 2 else {
-      throw fail(name, "weight with SCB must be a 2-D I8 tensor, found \(codes.dtype.rawValue) \(shapeText(codes.shape))")
+      throw fail(
+        name,
+        "weight with SCB must be a 2-D I8 tensor, found \(codes.dtype.rawValue) \(shapeText(codes.shape))"
+      )
     }
     guard let scb = byName[prefix + ".SCB"] else { return }
     guard scb.dtype == .F32, scb.elementCount == codes.shape[0] else {
-      throw fail(name, "SCB is \(scb.dtype.rawValue) × \(scb.elementCount); \(codes.shape[0]) rows need F32 × \(codes.shape[0])")
+      throw fail(
+        name,
+        "SCB is \(scb.dtype.rawValue) × \(scb.elementCount); \(codes.shape[0]) rows need F32 × \(codes.shape[0])"
+      )
     }
-    var parts: [StoredQuantization.Part] = [.init(role: .codes, tensor: codes), .init(role: .rowScale, tensor: scb)]
+    var parts: [StoredQuantization.Part] = [
+      .init(role: .codes, tensor: codes), .init(role: .rowScale, tensor: scb),
+    ]
     if let format = byName[prefix + ".weight_format"] {
       guard format.elementCount == 1, format.byteCount == 1 else {
-        throw fail(name, "weight_format must be one byte, found \(format.dtype.rawValue) \(shapeText(format.shape))")
+        throw fail(
+          name,
+          "weight_format must be one byte, found \(format.dtype.rawValue) \(shapeText(format.shape))"
+        )
       }
       let value = try readSmall(format)[0]
-      guard value == 0 else { throw fail(name, "weight_format \(value): only row-major (0) is supported, as in bitsandbytes") }
+      guard value == 0 else {
+        throw fail(
+          name, "weight_format \(value): only row-major (0) is supported, as in bitsandbytes")
+      }
       parts.append(.init(role: .weightFormat, tensor: format))
     }
     let stored = StoredQuantization(
-      format: .int8, doubleQuant: false, blocksize: 0, nestedBlocksize: 0, nestedOffset: 0, scaleBlock: nil,
+      format: .int8, doubleQuant: false, blocksize: 0, nestedBlocksize: 0, nestedOffset: 0,
+      scaleBlock: nil,
       parts: parts)
     fold(base: name, dtype: .F32, shape: codes.shape, stored: stored)
   }
@@ -266,32 +333,47 @@ struct StoredRecognition {
     var parts: [StoredQuantization.Part] = [.init(role: .codes, tensor: weight)]
     var scaleBlock: [Int]?
     if let inverse, direct != nil {
-      throw fail(weight.name, "both weight_scale and \(inverse.name.split(separator: ".").last ?? "") are present; which one applies is ambiguous")
+      throw fail(
+        weight.name,
+        "both weight_scale and \(inverse.name.split(separator: ".").last ?? "") are present; which one applies is ambiguous"
+      )
     }
     if let inverse {
       guard weight.shape.count == 2 else {
-        throw fail(weight.name, "weight_scale_inv needs a 2-D weight, found \(shapeText(weight.shape))")
+        throw fail(
+          weight.name, "weight_scale_inv needs a 2-D weight, found \(shapeText(weight.shape))")
       }
       let expected = [(rows + block[0] - 1) / block[0], (cols + block[1] - 1) / block[1]]
       guard isFloatScale(inverse.dtype), inverse.shape == expected else {
-        throw fail(weight.name, "weight_scale_inv is \(inverse.dtype.rawValue) \(shapeText(inverse.shape)); \(block[0])×\(block[1]) blocks of \(shapeText(weight.shape)) need a float \(shapeText(expected))")
+        throw fail(
+          weight.name,
+          "weight_scale_inv is \(inverse.dtype.rawValue) \(shapeText(inverse.shape)); \(block[0])×\(block[1]) blocks of \(shapeText(weight.shape)) need a float \(shapeText(expected))"
+        )
       }
       parts.append(.init(role: .blockScale, tensor: inverse))
       scaleBlock = block
     } else if let direct {
-      guard isFloatScale(direct.dtype), direct.elementCount == 1 || direct.elementCount == rows else {
-        throw fail(weight.name, "weight_scale is \(direct.dtype.rawValue) \(shapeText(direct.shape)); needs a float scalar or one per row (\(rows))")
+      guard isFloatScale(direct.dtype), direct.elementCount == 1 || direct.elementCount == rows
+      else {
+        throw fail(
+          weight.name,
+          "weight_scale is \(direct.dtype.rawValue) \(shapeText(direct.shape)); needs a float scalar or one per row (\(rows))"
+        )
       }
       parts.append(.init(role: .scale, tensor: direct))
     }
-    if let input = byName[prefix + ".input_scale"] { parts.append(.init(role: .inputScale, tensor: input)) }
+    if let input = byName[prefix + ".input_scale"] {
+      parts.append(.init(role: .inputScale, tensor: input))
+    }
     let stored = StoredQuantization(
       format: weight.dtype == .F8_E4M3 ? .fp8E4M3 : .fp8E5M2, doubleQuant: false, blocksize: 0,
       nestedBlocksize: 0, nestedOffset: 0, scaleBlock: scaleBlock, parts: parts)
     fold(base: weight.name, dtype: .F32, shape: weight.shape, stored: stored)
   }
 
-  private func isFloatScale(_ dtype: DType) -> Bool { dtype == .F32 || dtype == .BF16 || dtype == .F16 }
+  private func isFloatScale(_ dtype: DType) -> Bool {
+    dtype == .F32 || dtype == .BF16 || dtype == .F16
+  }
 
   /// `quantization_config.weight_block_size` from config.json beside the checkpoint; 128×128 when
   /// absent (the file or the key).
@@ -314,11 +396,14 @@ struct StoredRecognition {
     for part in stored.parts { consumed.insert(part.tensor.name) }
     logical.append(
       TensorInfo(
-        name: base, dtype: dtype, shape: shape, fileIndex: codes.fileIndex, fileOffset: codes.fileOffset,
+        name: base, dtype: dtype, shape: shape, fileIndex: codes.fileIndex,
+        fileOffset: codes.fileOffset,
         byteCount: stored.storedBytes, stored: stored))
   }
 
-  private func shapeText(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
+  private func shapeText(_ shape: [Int]) -> String {
+    "[" + shape.map(String.init).joined(separator: ", ") + "]"
+  }
 
   /// Reads a small part whole.
   private func readSmall(_ tensor: TensorInfo) throws(SafetensorsError) -> [UInt8] {
@@ -329,10 +414,13 @@ struct StoredRecognition {
     let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 8)
     defer { raw.deallocate() }
     let got = try FileAccess.read(
-      fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: tensor.fileOffset, file: path)
+      fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: tensor.fileOffset,
+      file: path)
     let bytes = Array(UnsafeRawBufferPointer(rebasing: raw[0..<min(got, count)]))
     guard got == count else {
-      throw .io(file: path, reason: "tensor \(tensor.displayName): short read, \(got) of \(bytes.count) bytes")
+      throw .io(
+        file: path,
+        reason: "tensor \(tensor.displayName): short read, \(got) of \(bytes.count) bytes")
     }
     return bytes
   }

@@ -61,7 +61,8 @@ public struct StoredConfig: Sendable, Hashable {
         }
       case ("weight_block_size", .array(let items)):
         config.weightBlockSize = items.map {
-          if case .number(let number) = $0.kind, number.isBareDigits, let value = number.unsignedValue,
+          if case .number(let number) = $0.kind, number.isBareDigits,
+            let value = number.unsignedValue,
             value <= 1 << 20
           {
             return Int(value)
@@ -85,7 +86,8 @@ public struct StoredConfig: Sendable, Hashable {
     let count = Int(status.size)
     let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 8)
     defer { raw.deallocate() }
-    let got = try FileAccess.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: 0, file: path)
+    let got = try FileAccess.read(
+      fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: 0, file: path)
     return Array(UnsafeRawBufferPointer(rebasing: raw[0..<min(got, count)]))
   }
 }

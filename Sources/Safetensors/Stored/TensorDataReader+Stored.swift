@@ -27,7 +27,8 @@ extension TensorDataReader {
   }
 
   /// Elements `first..<first+count` of a float part (F32, F16, BF16), as Float32.
-  func floats(of part: TensorInfo, from first: Int, count: Int) throws(SafetensorsError) -> [Float] {
+  func floats(of part: TensorInfo, from first: Int, count: Int) throws(SafetensorsError) -> [Float]
+  {
     let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
     defer { buffer.deallocate() }
     try readFloats(of: part, from: first, count: count, into: buffer)
@@ -38,7 +39,8 @@ extension TensorDataReader {
   func bytes(of part: TensorInfo, from first: Int, count: Int) throws(SafetensorsError) -> [UInt8] {
     let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 8)
     defer { raw.deallocate() }
-    try readBytes(of: part, at: UInt64(first), into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]))
+    try readBytes(
+      of: part, at: UInt64(first), into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]))
     return Array(UnsafeRawBufferPointer(rebasing: raw[0..<count]))
   }
 
@@ -57,7 +59,8 @@ extension TensorDataReader {
     let map = try floats(of: nestedMap, from: 0, count: 256)
     let size = stored.nestedBlocksize
     let firstNested = firstBlock / size
-    let scales2 = try floats(of: nestedAbsmax, from: firstNested, count: lastBlock / size - firstNested + 1)
+    let scales2 = try floats(
+      of: nestedAbsmax, from: firstNested, count: lastBlock / size - firstNested + 1)
     var result = [Float](repeating: 0, count: count)
     for index in 0..<count {
       let block = firstBlock + index
@@ -71,7 +74,8 @@ extension TensorDataReader {
     _ tensor: TensorInfo, _ stored: StoredQuantization, _ element: Int, _ count: Int,
     _ destination: UnsafeMutablePointer<Float>
   ) throws(SafetensorsError) {
-    guard count > 0, let codesPart = stored.part(.codes), let mapPart = stored.part(.quantMap) else { return }
+    guard count > 0, let codesPart = stored.part(.codes), let mapPart = stored.part(.quantMap)
+    else { return }
     let map = try floats(of: mapPart, from: 0, count: 16)
     let last = element + count - 1
     let firstByte = element / 2
@@ -107,11 +111,13 @@ extension TensorDataReader {
     _ tensor: TensorInfo, _ stored: StoredQuantization, _ element: Int, _ count: Int,
     _ destination: UnsafeMutablePointer<Float>
   ) throws(SafetensorsError) {
-    guard count > 0, let codesPart = stored.part(.codes), let scbPart = stored.part(.rowScale) else { return }
+    guard count > 0, let codesPart = stored.part(.codes), let scbPart = stored.part(.rowScale)
+    else { return }
     let cols = codesPart.shape.count >= 2 ? codesPart.shape[1] : max(1, codesPart.elementCount)
     let codes = try bytes(of: codesPart, from: element, count: count)
     let firstRow = element / cols
-    let rowScale = try floats(of: scbPart, from: firstRow, count: (element + count - 1) / cols - firstRow + 1)
+    let rowScale = try floats(
+      of: scbPart, from: firstRow, count: (element + count - 1) / cols - firstRow + 1)
     for offset in 0..<count {
       let code = Float(Int8(bitPattern: codes[offset]))
       let product: Float = code * rowScale[(element + offset) / cols - firstRow]

@@ -26,7 +26,9 @@ public enum TextFit {
 
     public static let essential = Int.max
 
-    public init(_ text: String, _ style: CellStyle = .text, short: String? = nil, importance: Int = essential) {
+    public init(
+      _ text: String, _ style: CellStyle = .text, short: String? = nil, importance: Int = essential
+    ) {
       self.text = text
       self.style = style
       self.short = short
@@ -60,7 +62,8 @@ public enum TextFit {
     var start = characters.count - (width - 1)
     // Never start inside a number: move right past its remaining digits.
     while start < characters.count && start > 0 && isNumberCharacter(characters[start - 1])
-      && isNumberCharacter(characters[start]) {
+      && isNumberCharacter(characters[start])
+    {
       start += 1
     }
     return String(ellipsis) + String(characters[start...])
@@ -72,13 +75,15 @@ public enum TextFit {
     var cut = keep
     // Inside a number: back to its first character.
     if cut > 0 && cut < characters.count && isNumberCharacter(characters[cut - 1])
-      && isNumberCharacter(characters[cut]) {
+      && isNumberCharacter(characters[cut])
+    {
       while cut > 0 && isNumberCharacter(characters[cut - 1]) { cut -= 1 }
       return cut
     }
     // Inside a word: back to the last space when it is near.
     if cut > 0 && cut < characters.count && isWordCharacter(characters[cut - 1])
-      && isWordCharacter(characters[cut]) {
+      && isWordCharacter(characters[cut])
+    {
       let reach = min(12, keep / 3)
       var position = cut - 1
       while position > 0 && cut - position <= reach {
@@ -94,7 +99,8 @@ public enum TextFit {
   static func isNumberCharacter(_ character: Character) -> Bool {
     if character == "×" { return true }
     return character.isASCII
-      && (character.isNumber || character == "." || character == "e" || character == "E" || character == "-"
+      && (character.isNumber || character == "." || character == "e" || character == "E"
+        || character == "-"
         || character == "+" || character == "%")
   }
 
@@ -136,7 +142,10 @@ public enum TextFit {
     }
     if total(slots) <= width { return parts }
     let byImportance = parts.indices
-      .sorted { parts[$0].importance != parts[$1].importance ? parts[$0].importance < parts[$1].importance : $0 > $1 }
+      .sorted {
+        parts[$0].importance != parts[$1].importance
+          ? parts[$0].importance < parts[$1].importance : $0 > $1
+      }
     // 1. Short forms (essential parts may have one too).
     for index in byImportance where measured(slots) > width {
       if let short = parts[index].short {
@@ -145,7 +154,8 @@ public enum TextFit {
       }
     }
     // 2. Drop whole parts that are not essential.
-    for index in byImportance where measured(slots) > width && parts[index].importance != Part.essential {
+    for index in byImportance
+    where measured(slots) > width && parts[index].importance != Part.essential {
       slots[index] = nil
     }
     // 3. Rebuild with `…` markers, then truncate the longest part (it loses least) until it fits.
@@ -159,7 +169,8 @@ public enum TextFit {
         var end = index
         while end < slots.count && slots[end] == nil { end += 1 }
         let style = parts[index].style
-        result.append(Part(marker(parts[index..<end]), CellStyle(.muted, headerBar: style.isHeaderBar)))
+        result.append(
+          Part(marker(parts[index..<end]), CellStyle(.muted, headerBar: style.isHeaderBar)))
         index = end
       }
     }

@@ -6,19 +6,19 @@ import Safetensors
 /// `quantscope bench`: the analysis speed against the floor of a plain read pass, in one run.
 enum BenchCommand {
   static let usage = """
-  usage: quantscope bench [MODEL] [--engine auto|cpu|cuda] [--jobs N] [--formats LIST]
-                          [--blocksize N] [--repeat N]
-         quantscope bench --planner
+    usage: quantscope bench [MODEL] [--engine auto|cpu|cuda] [--jobs N] [--formats LIST]
+                            [--blocksize N] [--repeat N]
+           quantscope bench --planner
 
-  Times, on the same bytes and in one run: a plain read pass over every tensor byte (the floor,
-  with the same number of threads), then the full analysis (all formats unless --formats; no cache).
-  Prints both, their ratio, GB/s and params/s. Run it twice to measure with the file in the page
-  cache; make a multi-GB model with `quantscope synth`.
-  \(ModelOpener.optionsHelp)
-  --planner times `plan`'s optimiser instead, on a LLaMA-7B-shaped instance (291 tensors) and on
-  2,000 tensors of mixed shapes (synthetic errors, nothing read): every configuration, the optimum
-  at a budget and the frontier, and whether the search proved the optimum.
-  """
+    Times, on the same bytes and in one run: a plain read pass over every tensor byte (the floor,
+    with the same number of threads), then the full analysis (all formats unless --formats; no cache).
+    Prints both, their ratio, GB/s and params/s. Run it twice to measure with the file in the page
+    cache; make a multi-GB model with `quantscope synth`.
+    \(ModelOpener.optionsHelp)
+    --planner times `plan`'s optimiser instead, on a LLaMA-7B-shaped instance (291 tensors) and on
+    2,000 tensors of mixed shapes (synthetic errors, nothing read): every configuration, the optimum
+    at a budget and the frontier, and whether the search proved the optimum.
+    """
 
   static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
     var options = AnalysisOptions.valueOptions
@@ -36,12 +36,17 @@ enum BenchCommand {
     let params = analysable.reduce(0) { $0 + $1.elementCount }
     let bytes = analysable.reduce(UInt64(0)) { $0 + $1.byteCount }
 
-    Console.out("model     \(checkpoint.path): \(analysable.count) analysable tensor\(analysable.count == 1 ? "" : "s"), ")
+    Console.out(
+      "model     \(checkpoint.path): \(analysable.count) analysable tensor\(analysable.count == 1 ? "" : "s"), "
+    )
     Console.out("\(NumberText.groupedDigits(params)) params, \(NumberText.bytes(bytes))\n")
-    Console.out("engine    \(backend.displayName), \(jobs) thread(s); formats \(settings.formats.map(\.rawValue).joined(separator: ","))\n")
+    Console.out(
+      "engine    \(backend.displayName), \(jobs) thread(s); formats \(settings.formats.map(\.rawValue).joined(separator: ","))\n"
+    )
     for round in 1...repeats {
       let read = try measureRead(checkpoint, jobs: jobs)
-      let analyzer = Analyzer(checkpoint: checkpoint, settings: settings, backend: backend, jobs: jobs)
+      let analyzer = Analyzer(
+        checkpoint: checkpoint, settings: settings, backend: backend, jobs: jobs)
       let start = SystemInfo.now()
       do throws(EngineError) {
         _ = try analyzer.run()
@@ -80,17 +85,26 @@ enum BenchCommand {
         instance.tensors, quantizable: instance.tensors.map(Quantizability.isQuantizable),
         layout: .fourBitDoubleQuant, kept: [])
       let sixteen = BitsandbytesStorage.modelBytes(
-        instance.tensors, quantizable: instance.tensors.map { _ in false }, layout: .fourBit, kept: [])
+        instance.tensors, quantizable: instance.tensors.map { _ in false }, layout: .fourBit,
+        kept: [])
       let budget = smallest + (sixteen - smallest) / 10
-      Console.out("\(instance.name): \(instance.tensors.count) tensors, \(quantizable) quantizable, budget \(PlanRenderer.bytesText(budget))\n")
+      Console.out(
+        "\(instance.name): \(instance.tensors.count) tensors, \(quantizable) quantizable, budget \(PlanRenderer.bytesText(budget))\n"
+      )
       for objective in PlanObjective.allCases {
         let start = SystemInfo.now()
-        let plan = planner.plan(budget: budget, configurations: QuantChoice.autoConfigurations, objective: objective)
+        let plan = planner.plan(
+          budget: budget, configurations: QuantChoice.autoConfigurations, objective: objective)
         let seconds = SystemInfo.now() - start
         let proven = plan.configurations.allSatisfy(\.isProven)
         let points = plan.configurations.reduce(0) { $0 + $1.frontier.count }
-        let best = plan.best.map { "\($0.choice.label), \($0.keptTensors.count) kept, value \($0.value ?? .nan)" } ?? "nothing fits"
-        Console.out("  \(objective.rawValue): \(String(format3: seconds)) s for 4 configurations × (optimum + frontier of \(points) points); exact: \(proven ? "yes" : "NO (node limit)"); \(best)\n")
+        let best =
+          plan.best.map {
+            "\($0.choice.label), \($0.keptTensors.count) kept, value \($0.value ?? .nan)"
+          } ?? "nothing fits"
+        Console.out(
+          "  \(objective.rawValue): \(String(format3: seconds)) s for 4 configurations × (optimum + frontier of \(points) points); exact: \(proven ? "yes" : "NO (node limit)"); \(best)\n"
+        )
       }
     }
     return 0

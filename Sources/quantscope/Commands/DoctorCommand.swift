@@ -3,11 +3,11 @@ import Engine
 /// `quantscope doctor`: which engines can run here, and why not.
 enum DoctorCommand {
   static let usage = """
-  usage: quantscope doctor
+    usage: quantscope doctor
 
-  Reports the CPU backend (cores) and the CUDA backend: driver, devices, NVRTC, a test compile of
-  the embedded kernels, and the reason CUDA is unavailable when it is.
-  """
+    Reports the CPU backend (cores) and the CUDA backend: driver, devices, NVRTC, a test compile of
+    the embedded kernels, and the reason CUDA is unavailable when it is.
+    """
 
   static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
     _ = try Arguments(arguments, options: [], flags: []).positionals(atMost: 0)

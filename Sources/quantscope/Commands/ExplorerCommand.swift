@@ -33,7 +33,8 @@ enum ExplorerCommand {
     }
     let checkpoint = try ModelOpener.open(paths.first, parsed, expandingExperts: true)
     // The demo loads its own capture unless one is given.
-    let capture = parsed.value("--activations") ?? (paths.isEmpty ? ModelOpener.demoCapturePath : nil)
+    let capture =
+      parsed.value("--activations") ?? (paths.isEmpty ? ModelOpener.demoCapturePath : nil)
     if let capture {
       // Fail before the UI when the capture cannot be read; its problems are warnings.
       do throws(SafetensorsError) {

@@ -1,57 +1,62 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Engine
 import Exporter
 import Safetensors
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// `quantscope export`: the quantization choice as an Axolotl config.
 enum ExportCommand {
   static let usage = """
-  usage: quantscope export [MODEL] [--quant nf4|fp4|int8] [--double-quant | --no-double-quant]
-                           [--skip NAME]... [--skip-worst N | --skip-above REL_ERR]
-                           [--base-model ID] [--compute-dtype bfloat16|float16|float32]
-                           [--threshold X] [-o FILE] [--force] [--engine auto|cpu|cuda] [--jobs N]
-                           [--no-cache] [--budget SIZE [--objective total|worst]]
+    usage: quantscope export [MODEL] [--quant nf4|fp4|int8] [--double-quant | --no-double-quant]
+                             [--skip NAME]... [--skip-worst N | --skip-above REL_ERR]
+                             [--base-model ID] [--compute-dtype bfloat16|float16|float32]
+                             [--threshold X] [-o FILE] [--force] [--engine auto|cpu|cuda] [--jobs N]
+                             [--no-cache] [--budget SIZE [--objective total|worst]]
 
-  Analyses MODEL (the demo when omitted) and writes an Axolotl YAML config that loads it the way
-  you chose: QLoRA (nf4, fp4) or 8-bit LoRA (int8), with the measured errors and the memory
-  estimate as comments. Modules kept in 16-bit go to llm_int8_skip_modules (4-bit only).
-    --quant Q            nf4 (default), fp4 or int8
-    --double-quant       quantize the 4-bit block scales too (default for nf4/fp4)
-    --no-double-quant    keep 32-bit block scales
-    --skip NAME          keep module NAME in 16-bit (full name, e.g. model.layers.7.mlp.down_proj;
-                         repeatable)
-    --skip-worst N       keep the N quantized modules with the highest error in the chosen format
-    --skip-above X       keep every quantized module whose rel_err in the chosen format exceeds X
-    --base-model ID      base_model (default: config.json's _name_or_path, else the directory)
-    --compute-dtype D    bnb_4bit_compute_dtype (default: left to Axolotl, which suits the GPU)
-    --threshold X        llm_int8_threshold (default 6.0)
-    -o FILE              write FILE atomically ('-' or no -o: standard output)
-    --force              replace FILE when it exists
-    --budget SIZE        plan first (see 'quantscope help plan'): the configuration and the
-                         modules kept in 16-bit that fit SIZE with the least error; --quant
-                         (default auto), --double-quant and --objective narrow the plan
-    --engine E, --jobs N, --no-cache, --blocksize N: as for 'report'
-  \(ModelOpener.optionsHelp)
-  """
+    Analyses MODEL (the demo when omitted) and writes an Axolotl YAML config that loads it the way
+    you chose: QLoRA (nf4, fp4) or 8-bit LoRA (int8), with the measured errors and the memory
+    estimate as comments. Modules kept in 16-bit go to llm_int8_skip_modules (4-bit only).
+      --quant Q            nf4 (default), fp4 or int8
+      --double-quant       quantize the 4-bit block scales too (default for nf4/fp4)
+      --no-double-quant    keep 32-bit block scales
+      --skip NAME          keep module NAME in 16-bit (full name, e.g. model.layers.7.mlp.down_proj;
+                           repeatable)
+      --skip-worst N       keep the N quantized modules with the highest error in the chosen format
+      --skip-above X       keep every quantized module whose rel_err in the chosen format exceeds X
+      --base-model ID      base_model (default: config.json's _name_or_path, else the directory)
+      --compute-dtype D    bnb_4bit_compute_dtype (default: left to Axolotl, which suits the GPU)
+      --threshold X        llm_int8_threshold (default 6.0)
+      -o FILE              write FILE atomically ('-' or no -o: standard output)
+      --force              replace FILE when it exists
+      --budget SIZE        plan first (see 'quantscope help plan'): the configuration and the
+                           modules kept in 16-bit that fit SIZE with the least error; --quant
+                           (default auto), --double-quant and --objective narrow the plan
+      --engine E, --jobs N, --no-cache, --blocksize N: as for 'report'
+    \(ModelOpener.optionsHelp)
+    """
 
   static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
     let parsed = try Arguments(
       arguments,
       options: AnalysisOptions.valueOptions.union([
-        "--quant", "--skip", "--skip-worst", "--skip-above", "--base-model", "--compute-dtype", "-o",
+        "--quant", "--skip", "--skip-worst", "--skip-above", "--base-model", "--compute-dtype",
+        "-o",
         "--engine", "--jobs", "--budget", "--objective",
       ]).union(ModelOpener.valueOptions),
       flags: ["--double-quant", "--no-double-quant", "--force", "--no-cache"])
     let paths = try parsed.positionals(atMost: 1)
     if parsed.value("--budget") != nil { return try runBudget(parsed, paths: paths) }
     if parsed.value("--objective") != nil { throw .usage("--objective needs --budget") }
-    let quant = try exportCall { () throws(ExportError) in try ExportQuant.parse(parsed.allValues("--quant")) } ?? .nf4
+    let quant =
+      try exportCall { () throws(ExportError) in try ExportQuant.parse(parsed.allValues("--quant"))
+      } ?? .nf4
     if parsed.flag("--double-quant") && parsed.flag("--no-double-quant") {
       throw .usage("--double-quant and --no-double-quant exclude each other")
     }
-    let doubleQuant: Bool? = parsed.flag("--double-quant") ? true : parsed.flag("--no-double-quant") ? false : nil
+    let doubleQuant: Bool? =
+      parsed.flag("--double-quant") ? true : parsed.flag("--no-double-quant") ? false : nil
     if parsed.value("--skip-worst") != nil && parsed.value("--skip-above") != nil {
       throw .usage("--skip-worst and --skip-above exclude each other")
     }
@@ -79,20 +84,25 @@ enum ExportCommand {
     var (quantChosen, doubleQuantChosen) = (quant, doubleQuant)
     if case .bitsandbytes(let storedQuant, let storedDoubleQuant, let storedSkip) = storedKind {
       // A bitsandbytes save loads only as saved: its type, double quant and skip list.
-      let requested = try exportCall { () throws(ExportError) in try ExportQuant.parse(parsed.allValues("--quant")) }
+      let requested = try exportCall { () throws(ExportError) in
+        try ExportQuant.parse(parsed.allValues("--quant"))
+      }
       let loaded = try exportCall { () throws(ExportError) in
         try StoredExport.reconcile(
-          stored: storedQuant, doubleQuant: storedDoubleQuant, skip: storedSkip, requested: requested,
+          stored: storedQuant, doubleQuant: storedDoubleQuant, skip: storedSkip,
+          requested: requested,
           requestedDoubleQuant: doubleQuant, requestedSkip: skip)
       }
       (quantChosen, doubleQuantChosen, skip) = (loaded.quant, loaded.doubleQuant, loaded.skip)
     }
     let choice = ExportChoice(
-      quant: quantChosen, doubleQuant: doubleQuantChosen, skip: skip, baseModel: parsed.value("--base-model"),
+      quant: quantChosen, doubleQuant: doubleQuantChosen, skip: skip,
+      baseModel: parsed.value("--base-model"),
       computeDType: parsed.value("--compute-dtype"), threshold: settings.threshold)
     let result = try exportCall { () throws(ExportError) in
       try AxolotlExporter.render(
-        choice: choice, checkpoint: checkpoint, analyses: analyses, settings: settings, date: AxolotlExporter.today())
+        choice: choice, checkpoint: checkpoint, analyses: analyses, settings: settings,
+        date: AxolotlExporter.today())
     }
     for warning in result.warnings { Console.warning(warning) }
     if let output {
@@ -109,7 +119,8 @@ enum ExportCommand {
   /// `export --budget SIZE`: `plan`, then the export of its choice.
   private static func runBudget(_ parsed: Arguments, paths: [String]) throws(CLIError) -> Int32 {
     for option in ["--skip", "--skip-worst", "--skip-above"] where parsed.value(option) != nil {
-      throw .usage("\(option) and --budget exclude each other: the plan chooses the modules to keep")
+      throw .usage(
+        "\(option) and --budget exclude each other: the plan chooses the modules to keep")
     }
     let request = try PlanCommand.request(parsed, quantOptional: true)
     let settings = try PlanCommand.planSettings(parsed)
@@ -121,7 +132,9 @@ enum ExportCommand {
       checkpoint: checkpoint, selection: Array(checkpoint.tensors.indices), settings: settings,
       backend: backend, jobs: jobs, useCache: !parsed.flag("--no-cache"))
     let (plan, _) = try PlanCommand.solve(request, checkpoint: checkpoint, analyses: analyses)
-    guard let best = plan.best else { throw .failed("\(checkpoint.path): no configuration fits the budget") }
+    guard let best = plan.best else {
+      throw .failed("\(checkpoint.path): no configuration fits the budget")
+    }
     var skip: [ModuleName] = []
     for tensor in best.keptTensors {
       if let module = ModuleName(tensor: TensorName(tensor.name)) { skip.append(module) }
@@ -134,7 +147,8 @@ enum ExportCommand {
     choice.objective = request.objective
     let result = try exportCall { () throws(ExportError) in
       try AxolotlExporter.render(
-        choice: choice, checkpoint: checkpoint, analyses: analyses, settings: settings, date: AxolotlExporter.today())
+        choice: choice, checkpoint: checkpoint, analyses: analyses, settings: settings,
+        date: AxolotlExporter.today())
     }
     for warning in result.warnings { Console.warning(warning) }
     if let output {
@@ -171,7 +185,8 @@ enum ExportCommand {
       return try body()
     } catch {
       switch error {
-      case .invalidOption, .conflictingQuantization, .invalidModuleName: throw .usage(error.description)
+      case .invalidOption, .conflictingQuantization, .invalidModuleName:
+        throw .usage(error.description)
       default: throw .failed(error.description)
       }
     }

@@ -5,38 +5,40 @@ import Safetensors
 /// `quantscope plan`: the choice that fits a memory budget with the least damage, and the frontier.
 enum PlanCommand {
   static let usage = """
-  usage: quantscope plan [MODEL] --budget SIZE [--quant nf4|fp4|int8|auto]
-                         [--double-quant | --no-double-quant] [--objective total|worst]
-                         [--format table|json] [--training [--lora-r N] [--seq-len N]
-                         [--micro-batch-size N] [--gradient-checkpointing | --no-gradient-checkpointing]
-                         [--optimizer adamw|adamw-8bit|paged-adamw-8bit]] [--engine auto|cpu|cuda]
-                         [--jobs N] [--no-cache]
+    usage: quantscope plan [MODEL] --budget SIZE [--quant nf4|fp4|int8|auto]
+                           [--double-quant | --no-double-quant] [--objective total|worst]
+                           [--format table|json] [--training [--lora-r N] [--seq-len N]
+                           [--micro-batch-size N] [--gradient-checkpointing | --no-gradient-checkpointing]
+                           [--optimizer adamw|adamw-8bit|paged-adamw-8bit]] [--engine auto|cpu|cuda]
+                           [--jobs N] [--no-cache]
 
-  Analyses MODEL (the demo when omitted) and finds, for each bitsandbytes configuration, the
-  tensors to keep in 16-bit that minimise the objective while the weights (as bitsandbytes stores
-  them) fit in SIZE: the exact optimum, with the Pareto frontier memory → objective.
-    --budget SIZE        24GB, 24GiB, 23.5G, 800MB or bytes (kB/MB/GB/TB: powers of 1000;
-                         KiB/MiB/GiB/TiB and K/M/G/T: powers of 1024)
-    --quant Q            nf4, fp4, int8, or auto (default): nf4 ± double quant, fp4, int8
-    --double-quant       with --quant nf4|fp4: double-quantized scales (default)
-    --no-double-quant    with --quant nf4|fp4: 32-bit block scales
-    --objective total    Σ params·rel_err of the quantized tensors ÷ params of every quantizable
-                         tensor (default); worst: the largest rel_err of a quantized tensor
-    --format F           table (default) or json
-    --training           the budget is for QLoRA training in all: weights, LoRA adapters on every
-                         quantizable Linear, their gradients and optimizer states, activations
-                         (an estimate), a CUDA context allowance
-    --lora-r N (16), --seq-len N (2048), --micro-batch-size N (1), --optimizer O (adamw),
-    --gradient-checkpointing (default) | --no-gradient-checkpointing
-    --engine E, --jobs N, --no-cache: as for 'report'
-  int8 keeps nothing in 16-bit: Axolotl's 8-bit path passes no skip list.
-  """
+    Analyses MODEL (the demo when omitted) and finds, for each bitsandbytes configuration, the
+    tensors to keep in 16-bit that minimise the objective while the weights (as bitsandbytes stores
+    them) fit in SIZE: the exact optimum, with the Pareto frontier memory → objective.
+      --budget SIZE        24GB, 24GiB, 23.5G, 800MB or bytes (kB/MB/GB/TB: powers of 1000;
+                           KiB/MiB/GiB/TiB and K/M/G/T: powers of 1024)
+      --quant Q            nf4, fp4, int8, or auto (default): nf4 ± double quant, fp4, int8
+      --double-quant       with --quant nf4|fp4: double-quantized scales (default)
+      --no-double-quant    with --quant nf4|fp4: 32-bit block scales
+      --objective total    Σ params·rel_err of the quantized tensors ÷ params of every quantizable
+                           tensor (default); worst: the largest rel_err of a quantized tensor
+      --format F           table (default) or json
+      --training           the budget is for QLoRA training in all: weights, LoRA adapters on every
+                           quantizable Linear, their gradients and optimizer states, activations
+                           (an estimate), a CUDA context allowance
+      --lora-r N (16), --seq-len N (2048), --micro-batch-size N (1), --optimizer O (adamw),
+      --gradient-checkpointing (default) | --no-gradient-checkpointing
+      --engine E, --jobs N, --no-cache: as for 'report'
+    int8 keeps nothing in 16-bit: Axolotl's 8-bit path passes no skip list.
+    """
 
   static let valueOptions: Set<String> = [
-    "--budget", "--quant", "--objective", "--lora-r", "--seq-len", "--micro-batch-size", "--optimizer",
+    "--budget", "--quant", "--objective", "--lora-r", "--seq-len", "--micro-batch-size",
+    "--optimizer",
   ]
   static let flags: Set<String> = [
-    "--double-quant", "--no-double-quant", "--training", "--gradient-checkpointing", "--no-gradient-checkpointing",
+    "--double-quant", "--no-double-quant", "--training", "--gradient-checkpointing",
+    "--no-gradient-checkpointing",
   ]
 
   /// The budget options of `plan` and `export --budget`, read before anything is analysed.
@@ -50,13 +52,20 @@ enum PlanCommand {
 
   static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
     let parsed = try Arguments(
-      arguments, options: AnalysisOptions.valueOptions.union(valueOptions).union(["--format", "--engine", "--jobs"]),
+      arguments,
+      options: AnalysisOptions.valueOptions.union(valueOptions).union([
+        "--format", "--engine", "--jobs",
+      ]),
       flags: flags.union(["--no-cache"]))
     let paths = try parsed.positionals(atMost: 1)
-    guard parsed.value("--budget") != nil else { throw .usage("plan needs --budget SIZE (e.g. --budget 24GB)") }
+    guard parsed.value("--budget") != nil else {
+      throw .usage("plan needs --budget SIZE (e.g. --budget 24GB)")
+    }
     let request = try request(parsed, quantOptional: true)
     let format = parsed.value("--format") ?? "table"
-    guard format == "table" || format == "json" else { throw .usage("--format must be table or json, got '\(format)'") }
+    guard format == "table" || format == "json" else {
+      throw .usage("--format must be table or json, got '\(format)'")
+    }
     let settings = try planSettings(parsed)
     let jobs = try AnalysisOptions.jobs(parsed)
     let backend = try EngineChoice.backend(parsed.value("--engine"), jobs: jobs)
@@ -65,9 +74,10 @@ enum PlanCommand {
       checkpoint: checkpoint, selection: Array(checkpoint.tensors.indices), settings: settings,
       backend: backend, jobs: jobs, useCache: !parsed.flag("--no-cache"))
     let (plan, training) = try solve(request, checkpoint: checkpoint, analyses: analyses)
-    Console.out(format == "json"
-      ? PlanRenderer.json(plan, checkpoint: checkpoint, training: training)
-      : PlanRenderer.table(plan, checkpoint: checkpoint, training: training))
+    Console.out(
+      format == "json"
+        ? PlanRenderer.json(plan, checkpoint: checkpoint, training: training)
+        : PlanRenderer.table(plan, checkpoint: checkpoint, training: training))
     return 0
   }
 
@@ -88,12 +98,14 @@ enum PlanCommand {
     if parsed.flag("--double-quant") && parsed.flag("--no-double-quant") {
       throw .usage("--double-quant and --no-double-quant exclude each other")
     }
-    let doubleQuant: Bool? = parsed.flag("--double-quant") ? true : parsed.flag("--no-double-quant") ? false : nil
+    let doubleQuant: Bool? =
+      parsed.flag("--double-quant") ? true : parsed.flag("--no-double-quant") ? false : nil
     if doubleQuant != nil && quant == nil {
       throw .usage("--double-quant/--no-double-quant need --quant nf4 or fp4 (auto tries both)")
     }
     if doubleQuant == true && quant == .int8 {
-      throw .usage("double quantization is a 4-bit (QLoRA) option and cannot be combined with int8 (8-bit)")
+      throw .usage(
+        "double quantization is a 4-bit (QLoRA) option and cannot be combined with int8 (8-bit)")
     }
     let objectiveText = parsed.value("--objective") ?? "total"
     guard let objective = PlanObjective(rawValue: objectiveText) else {
@@ -104,8 +116,12 @@ enum PlanCommand {
     if parsed.flag("--training") {
       var settings = TrainingSettings()
       if let r = try parsed.integer("--lora-r", in: 1...65536) { settings.loraR = r }
-      if let length = try parsed.integer("--seq-len", in: 1...10_000_000) { settings.sequenceLength = length }
-      if let batch = try parsed.integer("--micro-batch-size", in: 1...65536) { settings.microBatchSize = batch }
+      if let length = try parsed.integer("--seq-len", in: 1...10_000_000) {
+        settings.sequenceLength = length
+      }
+      if let batch = try parsed.integer("--micro-batch-size", in: 1...65536) {
+        settings.microBatchSize = batch
+      }
       if parsed.flag("--gradient-checkpointing") && parsed.flag("--no-gradient-checkpointing") {
         throw .usage("--gradient-checkpointing and --no-gradient-checkpointing exclude each other")
       }
@@ -122,7 +138,9 @@ enum PlanCommand {
     {
       throw .usage("\(option) needs --training")
     }
-    return Request(budget: budget, quant: quant, doubleQuant: doubleQuant, objective: objective, training: training)
+    return Request(
+      budget: budget, quant: quant, doubleQuant: doubleQuant, objective: objective,
+      training: training)
   }
 
   /// The analysis settings: the formats a plan needs, whatever `--formats` says.
@@ -140,21 +158,28 @@ enum PlanCommand {
   ) throws(CLIError) -> (BudgetPlan, TrainingMemory?) {
     let training = request.training.map {
       TrainingMemory(
-        tensors: checkpoint.tensors, directory: AxolotlExporter.checkpointDirectory(checkpoint), settings: $0)
+        tensors: checkpoint.tensors, directory: AxolotlExporter.checkpointDirectory(checkpoint),
+        settings: $0)
     }
     let overhead = training?.overheadBytes ?? 0
     let planner = BudgetPlanner(
       tensors: checkpoint.tensors, analyses: analyses, architecture: ModelArchitecture(checkpoint))
-    let configurations = BudgetPlanner.configurations(quant: request.quant, doubleQuant: request.doubleQuant)
+    let configurations = BudgetPlanner.configurations(
+      quant: request.quant, doubleQuant: request.doubleQuant)
     let weightsBudget = request.budget > overhead ? request.budget - overhead : 0
-    var plan = planner.plan(budget: weightsBudget, configurations: configurations, objective: request.objective)
+    var plan = planner.plan(
+      budget: weightsBudget, configurations: configurations, objective: request.objective)
     plan.budgetBytes = request.budget
     if plan.best == nil, let minimum = plan.minimum {
       let total = minimum.bytes + overhead
-      let what = training == nil ? "weights" : "training (weights \(PlanRenderer.bytesText(minimum.bytes)) + \(PlanRenderer.bytesText(overhead)) for adapters, optimizer, activations, CUDA)"
+      let what =
+        training == nil
+        ? "weights"
+        : "training (weights \(PlanRenderer.bytesText(minimum.bytes)) + \(PlanRenderer.bytesText(overhead)) for adapters, optimizer, activations, CUDA)"
       throw .failed(
         "\(checkpoint.path): budget \(PlanRenderer.bytesText(request.budget)) (\(request.budget) bytes) is below the smallest "
-          + "footprint, \(PlanRenderer.bytesText(total)) (\(total) bytes) of \(what) with \(minimum.choice.label)")
+          + "footprint, \(PlanRenderer.bytesText(total)) (\(total) bytes) of \(what) with \(minimum.choice.label)"
+      )
     }
     return (plan, training)
   }

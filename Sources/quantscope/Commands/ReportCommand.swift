@@ -4,41 +4,42 @@ import Reports
 import Safetensors
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// `quantscope report`: the per-tensor analysis, headless.
 enum ReportCommand {
   static let usage = """
-  usage: quantscope report [MODEL] [--format table|json|csv] [--formats LIST] [--blocksize N]
-                           [--threshold X] [--bins N] [--range LO,HI] [--match REGEX] [--engine auto|cpu|cuda]
-                           [--jobs N] [--no-cache] [--activations FILE]
+    usage: quantscope report [MODEL] [--format table|json|csv] [--formats LIST] [--blocksize N]
+                             [--threshold X] [--bins N] [--range LO,HI] [--match REGEX] [--engine auto|cpu|cuda]
+                             [--jobs N] [--no-cache] [--activations FILE]
 
-  Analyses every floating tensor of MODEL (the demo when omitted): statistics, histograms,
-  outlier columns, and the round-trip error of each data type, exactly as bitsandbytes computes
-  them. Prints a progress line on stderr when it is a terminal.
-    --format F       table (default), json (one document) or csv (one row per tensor and format)
-    --formats LIST   comma-separated subset of: \(QuantFormat.allCases.map(\.rawValue).joined(separator: ","))
-    --blocksize N    block size of nf4/nf4-dq/fp4/int4: 32, 64 (default), ..., 4096
-    --threshold X    outlier threshold on |w| (default 6.0)
-    --bins N         histogram bins (default 64)
-    --range LO,HI    value histogram range (default: each tensor's min,max); values outside
-                     it are counted in the first or last bin
-    --match REGEX    only tensors whose name contains a match (and their captured modules)
-    --engine E       auto (default: CUDA when available, else CPU), cpu, cuda
-    --jobs N         worker threads (default: all cores)
-    --no-cache       neither read nor write the analysis cache
-    --activations F  a safetensors capture of the inputs of each Linear module (see README):
-                     activation outlier features and the LLM.int8() output error per module;
-                     the demo's own capture is used when MODEL is omitted
-  \(ModelOpener.optionsHelp)
-  """
+    Analyses every floating tensor of MODEL (the demo when omitted): statistics, histograms,
+    outlier columns, and the round-trip error of each data type, exactly as bitsandbytes computes
+    them. Prints a progress line on stderr when it is a terminal.
+      --format F       table (default), json (one document) or csv (one row per tensor and format)
+      --formats LIST   comma-separated subset of: \(QuantFormat.allCases.map(\.rawValue).joined(separator: ","))
+      --blocksize N    block size of nf4/nf4-dq/fp4/int4: 32, 64 (default), ..., 4096
+      --threshold X    outlier threshold on |w| (default 6.0)
+      --bins N         histogram bins (default 64)
+      --range LO,HI    value histogram range (default: each tensor's min,max); values outside
+                       it are counted in the first or last bin
+      --match REGEX    only tensors whose name contains a match (and their captured modules)
+      --engine E       auto (default: CUDA when available, else CPU), cpu, cuda
+      --jobs N         worker threads (default: all cores)
+      --no-cache       neither read nor write the analysis cache
+      --activations F  a safetensors capture of the inputs of each Linear module (see README):
+                       activation outlier features and the LLM.int8() output error per module;
+                       the demo's own capture is used when MODEL is omitted
+    \(ModelOpener.optionsHelp)
+    """
 
   static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
     let parsed = try Arguments(
       arguments,
       options: ([
-        "--format", "--formats", "--blocksize", "--threshold", "--bins", "--range", "--match", "--engine", "--jobs",
+        "--format", "--formats", "--blocksize", "--threshold", "--bins", "--range", "--match",
+        "--engine", "--jobs",
         "--activations",
       ] as Set<String>).union(ModelOpener.valueOptions),
       flags: ["--no-cache"])
@@ -63,13 +64,17 @@ enum ReportCommand {
     if explicitCapture != nil && format == .csv {
       throw .usage("--activations works with --format table or json")
     }
-    let capture = explicitCapture ?? (paths.isEmpty && format != .csv ? ModelOpener.demoCapturePath : nil)
+    let capture =
+      explicitCapture ?? (paths.isEmpty && format != .csv ? ModelOpener.demoCapturePath : nil)
     if let capture {
-      var activations = try ActivationRunner.run(capture: capture, weights: checkpoint, settings: settings)
+      var activations = try ActivationRunner.run(
+        capture: capture, weights: checkpoint, settings: settings)
       if parsed.value("--match") != nil {
         // The same selection as the weights: the modules whose weight tensor was selected.
         let selected = Set(selection.map { checkpoint.tensors[$0].name })
-        activations.modules = activations.modules.filter { selected.contains($0.module + ".weight") }
+        activations.modules = activations.modules.filter {
+          selected.contains($0.module + ".weight")
+        }
       }
       renderer.activations = activations
     }
@@ -78,7 +83,8 @@ enum ReportCommand {
   }
 
   /// Indices of the tensors whose names contain a match of `pattern` (all when nil; none is an error).
-  static func select(_ checkpoint: Checkpoint, matching pattern: String?) throws(CLIError) -> [Int] {
+  static func select(_ checkpoint: Checkpoint, matching pattern: String?) throws(CLIError) -> [Int]
+  {
     guard let pattern else { return Array(checkpoint.tensors.indices) }
     let regex: Regex<AnyRegexOutput>
     do {

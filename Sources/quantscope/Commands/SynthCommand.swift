@@ -4,24 +4,24 @@ import Synthetic
 /// `quantscope synth`: writes a large synthetic LLaMA-shaped checkpoint for benchmarks.
 enum SynthCommand {
   static let usage = """
-  usage: quantscope synth DIR [--preset NAME] [--size full|small] [--layers N]
-                              [--shard-size BYTES] [--force]
+    usage: quantscope synth DIR [--preset NAME] [--size full|small] [--layers N]
+                                [--shard-size BYTES] [--force]
 
-  Writes a sharded BF16 checkpoint with the tensor names and shapes of a real model and
-  Gaussian weights (std 0.02), with model-0000K-of-0000N.safetensors shards, an index and a
-  config.json of that architecture. Memory stays bounded; use it to benchmark on several GB
-  (`quantscope bench DIR`) or to see how an architecture is quantized.
-    --preset P        7b (default; LLaMA-2-7B: hidden 4096, MLP 11008, 32 layers),
-                      1b (TinyLlama: hidden 2048, MLP 5632, 22 layers),
-                      phi-2 (PhiForCausalLM, biases, fc1/fc2, dense, final_layernorm),
-                      mixtral (8 experts w1/w2/w3 and a router per block),
-                      gpt2 (Conv1D weights stored [in, out], tied lm_head),
-                      moe-fused (gpt-oss layout: fused 3-D expert tensors)
-    --size S          full (default: the real model's sizes) or small (same names, a few MB)
-    --layers N        fewer transformer blocks (e.g. 4 layers of 7b ≈ 1.9 GB)
-    --shard-size B    maximum shard size in bytes (default 2000000000)
-    --force           write into DIR even when it already holds files
-  """
+    Writes a sharded BF16 checkpoint with the tensor names and shapes of a real model and
+    Gaussian weights (std 0.02), with model-0000K-of-0000N.safetensors shards, an index and a
+    config.json of that architecture. Memory stays bounded; use it to benchmark on several GB
+    (`quantscope bench DIR`) or to see how an architecture is quantized.
+      --preset P        7b (default; LLaMA-2-7B: hidden 4096, MLP 11008, 32 layers),
+                        1b (TinyLlama: hidden 2048, MLP 5632, 22 layers),
+                        phi-2 (PhiForCausalLM, biases, fc1/fc2, dense, final_layernorm),
+                        mixtral (8 experts w1/w2/w3 and a router per block),
+                        gpt2 (Conv1D weights stored [in, out], tied lm_head),
+                        moe-fused (gpt-oss layout: fused 3-D expert tensors)
+      --size S          full (default: the real model's sizes) or small (same names, a few MB)
+      --layers N        fewer transformer blocks (e.g. 4 layers of 7b ≈ 1.9 GB)
+      --shard-size B    maximum shard size in bytes (default 2000000000)
+      --force           write into DIR even when it already holds files
+    """
 
   static func run(_ arguments: [String]) throws(CLIError) -> Int32 {
     let parsed = try Arguments(
@@ -36,7 +36,8 @@ enum SynthCommand {
     case "mixtral": preset = .mixtral
     case "gpt2": preset = .gpt2
     case "moe-fused": preset = .moeFused
-    case let other: throw .usage("--preset must be 1b, 7b, phi-2, mixtral, gpt2 or moe-fused, got '\(other)'")
+    case let other:
+      throw .usage("--preset must be 1b, 7b, phi-2, mixtral, gpt2 or moe-fused, got '\(other)'")
     }
     switch parsed.value("--size") ?? "full" {
     case "full": break
@@ -49,7 +50,9 @@ enum SynthCommand {
       throw .failed("\(directory): directory is not empty (use --force to write into it)")
     }
     let total = UInt64(preset.parameterCount) * 2
-    Console.err("writing \(preset.name): \(NumberText.groupedDigits(preset.parameterCount)) params, \(NumberText.bytes(total))\n")
+    Console.err(
+      "writing \(preset.name): \(NumberText.groupedDigits(preset.parameterCount)) params, \(NumberText.bytes(total))\n"
+    )
     let showProgress = Console.isTerminal(2)
     do {
       try SyntheticCheckpoint.write(

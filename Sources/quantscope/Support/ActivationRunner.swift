@@ -19,9 +19,12 @@ enum ActivationRunner {
           "\(capture): no captured module matches a Linear weight of \(weights.path) (\(first)"
             + (analysis.problems.count > 1 ? "; \(analysis.problems.count - 1) more)" : ")"))
       }
-      for problem in analysis.problems.prefix(shownProblems) { Console.warning("\(capture): \(problem)") }
+      for problem in analysis.problems.prefix(shownProblems) {
+        Console.warning("\(capture): \(problem)")
+      }
       if analysis.problems.count > shownProblems {
-        Console.warning("\(capture): \(analysis.problems.count - shownProblems) more captured modules skipped")
+        Console.warning(
+          "\(capture): \(analysis.problems.count - shownProblems) more captured modules skipped")
       }
       return analysis
     } catch let error as CLIError {

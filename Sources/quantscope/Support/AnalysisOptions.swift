@@ -2,16 +2,21 @@ import Engine
 
 /// The analysis options shared by `report`, `export`, `bench` and the explorer.
 enum AnalysisOptions {
-  static let valueOptions: Set<String> = ["--formats", "--blocksize", "--threshold", "--bins", "--range"]
+  static let valueOptions: Set<String> = [
+    "--formats", "--blocksize", "--threshold", "--bins", "--range",
+  ]
 
   /// AnalysisSettings from `--formats`, `--blocksize`, `--threshold`, `--bins`, `--range LO,HI`.
   static func settings(_ parsed: Arguments) throws(CLIError) -> AnalysisSettings {
     var settings = AnalysisSettings()
     if let list = parsed.value("--formats") {
       var formats: [QuantFormat] = []
-      for name in list.split(separator: ",").map({ String($0).trimmingSpaces }) where !name.isEmpty {
+      for name in list.split(separator: ",").map({ String($0).trimmingSpaces }) where !name.isEmpty
+      {
         guard let format = QuantFormat(rawValue: name) else {
-          throw .usage("unknown format '\(name)' in --formats (known: \(QuantFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+          throw .usage(
+            "unknown format '\(name)' in --formats (known: \(QuantFormat.allCases.map(\.rawValue).joined(separator: ", ")))"
+          )
         }
         if !formats.contains(format) { formats.append(format) }
       }
@@ -27,8 +32,12 @@ enum AnalysisOptions {
     if let threshold = try parsed.float("--threshold") { settings.threshold = threshold }
     if let bins = try parsed.integer("--bins", in: 2...4096) { settings.bins = bins }
     if let text = parsed.value("--range") {
-      let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double(String($0).trimmingSpaces) }
-      guard parts.count == 2, let lo = parts[0], let hi = parts[1], lo.isFinite, hi.isFinite, lo < hi else {
+      let parts = text.split(separator: ",", omittingEmptySubsequences: false).map {
+        Double(String($0).trimmingSpaces)
+      }
+      guard parts.count == 2, let lo = parts[0], let hi = parts[1], lo.isFinite, hi.isFinite,
+        lo < hi
+      else {
         throw .usage("--range must be LO,HI with LO < HI (e.g. --range -0.1,0.1), got '\(text)'")
       }
       settings.histogramRange = ValueRange(lo: lo, hi: hi)

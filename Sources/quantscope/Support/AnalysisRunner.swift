@@ -11,14 +11,16 @@ enum AnalysisRunner {
   ) throws(CLIError) -> [TensorAnalysis?] {
     let wanted = Set(selection)
     if useCache,
-      let cached = AnalysisCache().load(checkpoint: checkpoint, settings: settings, engine: backend.identifier),
+      let cached = AnalysisCache().load(
+        checkpoint: checkpoint, settings: settings, engine: backend.identifier),
       cached.count == checkpoint.tensors.count,
       selection.allSatisfy({ cached[$0] != nil || !checkpoint.tensors[$0].dtype.isAnalysable })
     {
       return cached
     }
     let progressLine = Console.isTerminal(2) ? ProgressLine(started: SystemInfo.now()) : nil
-    let analyzer = Analyzer(checkpoint: checkpoint, settings: settings, backend: backend, jobs: jobs)
+    let analyzer = Analyzer(
+      checkpoint: checkpoint, settings: settings, backend: backend, jobs: jobs)
     let order = selection.filter { checkpoint.tensors[$0].dtype.isAnalysable }
     let results: [TensorAnalysis?]
     do throws(EngineError) {
@@ -35,7 +37,8 @@ enum AnalysisRunner {
       results[$0] != nil || !checkpoint.tensors[$0].dtype.isAnalysable || !wanted.contains($0)
     }
     if useCache && complete && wanted.count == checkpoint.tensors.count {
-      AnalysisCache().store(results, checkpoint: checkpoint, settings: settings, engine: backend.identifier)
+      AnalysisCache().store(
+        results, checkpoint: checkpoint, settings: settings, engine: backend.identifier)
     }
     return results
   }

@@ -58,7 +58,8 @@ struct Arguments {
   func integer(_ name: String, in range: ClosedRange<Int>) throws(CLIError) -> Int? {
     guard let text = value(name) else { return nil }
     guard let number = Int(text), range.contains(number) else {
-      throw .usage("\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+      throw .usage(
+        "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
     }
     return number
   }

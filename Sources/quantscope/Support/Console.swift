@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Output helpers: stdout through a buffer, errors and warnings as `quantscope: …` lines on stderr.
@@ -11,7 +11,10 @@ enum Console {
       var done = 0
       while done < buffer.count {
         let n = write(1, buffer.baseAddress! + done, buffer.count - done)
-        if n <= 0 { if errno == EINTR { continue }; return }
+        if n <= 0 {
+          if errno == EINTR { continue }
+          return
+        }
         done += n
       }
     }

@@ -21,7 +21,8 @@ enum ModelOpener {
   ///
   /// - Parameter expandingExperts: fused 3-D expert tensors become one slice per expert
   ///   (`name[k]`), analysed and listed on their own (report and explorer).
-  static func open(_ path: String?, _ parsed: Arguments, expandingExperts: Bool = false) throws(CLIError)
+  static func open(_ path: String?, _ parsed: Arguments, expandingExperts: Bool = false)
+    throws(CLIError)
     -> Checkpoint
   {
     let major: Int
@@ -32,7 +33,8 @@ enum ModelOpener {
     }
     var checkpoint = try open(path, revision: parsed.value("--revision"))
     checkpoint.transformersMajor = major
-    return expandingExperts ? ModelArchitecture(checkpoint).expandingFusedExperts(checkpoint) : checkpoint
+    return expandingExperts
+      ? ModelArchitecture(checkpoint).expandingFusedExperts(checkpoint) : checkpoint
   }
 
   static func open(_ path: String?, revision: String? = nil) throws(CLIError) -> Checkpoint {

@@ -19,9 +19,14 @@ final class ProgressLine: Sendable {
     guard draw else { return }
     let elapsed = max(now - started, 1e-9)
     let rate = Double(progress.bytesDone) / elapsed
-    let remaining = rate > 0 ? Double(progress.bytesTotal - min(progress.bytesDone, progress.bytesTotal)) / rate : 0
-    let percent = progress.bytesTotal > 0 ? Int(100 * Double(progress.bytesDone) / Double(progress.bytesTotal)) : 100
-    var line = "\r\u{1B}[Kanalysing \(percent)%  \(progress.tensorsDone)/\(progress.tensorsTotal) tensors  "
+    let remaining =
+      rate > 0
+      ? Double(progress.bytesTotal - min(progress.bytesDone, progress.bytesTotal)) / rate : 0
+    let percent =
+      progress.bytesTotal > 0
+      ? Int(100 * Double(progress.bytesDone) / Double(progress.bytesTotal)) : 100
+    var line =
+      "\r\u{1B}[Kanalysing \(percent)%  \(progress.tensorsDone)/\(progress.tensorsTotal) tensors  "
     line += "\(NumberText.bytes(progress.bytesDone))/\(NumberText.bytes(progress.bytesTotal))  "
     line += "\(NumberText.bytes(UInt64(rate)))/s  ETA \(Self.clock(remaining))"
     Console.err(line)

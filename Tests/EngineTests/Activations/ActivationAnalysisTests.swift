@@ -1,8 +1,9 @@
-@testable import Engine
 import Reports
 import Safetensors
 import Synthetic
 import Testing
+
+@testable import Engine
 
 /// Per-module outlier features, token fractions, sampling, systematic dims and the reports.
 @Suite struct ActivationAnalysisTests {
@@ -88,7 +89,8 @@ extension ActivationAnalysisTests {
 // MARK: - Across modules
 
 extension ActivationAnalysisTests {
-  static func profileModule(_ name: String, outliers: [Int], features: Int = 16) -> ModuleActivation {
+  static func profileModule(_ name: String, outliers: [Int], features: Int = 16) -> ModuleActivation
+  {
     var profile = [Float](repeating: 1, count: features)
     for d in outliers { profile[d] = 20 }
     return ActivationAnalysis.analyze(
@@ -134,7 +136,9 @@ extension ActivationAnalysisTests {
     #expect(json.contains("\"int8-decomposed\":{\"rel_err\":"))
     #expect(json.contains("\"feature_absmax\":[5.99,2.2,6.0,5.9999995,7.5,2.0]"))
     #expect(json.hasPrefix("{\"capture\":\"acts.safetensors\",\"threshold\":6.0,"))
-    #expect(json.contains("\"problems\":[\"model.x: no tensor model.x.weight in the weight checkpoint\"]"))
+    #expect(
+      json.contains("\"problems\":[\"model.x: no tensor model.x.weight in the weight checkpoint\"]")
+    )
   }
 }
 
@@ -148,7 +152,9 @@ extension ActivationAnalysisTests {
       path: "demo", settings: ActivationSettings(),
       modules: captures.map { c in
         var profile = [Float](repeating: 0, count: c.features)
-        for (i, v) in c.values.enumerated() { profile[i % c.features] = max(profile[i % c.features], abs(v)) }
+        for (i, v) in c.values.enumerated() {
+          profile[i % c.features] = max(profile[i % c.features], abs(v))
+        }
         return ActivationAnalysis.analyze(
           module: c.module, featureMax: profile, outFeatures: 1, settings: ActivationSettings())
       }, problems: [])
@@ -156,8 +162,9 @@ extension ActivationAnalysisTests {
     // Layer 0's dim 266 is exactly the threshold, so an outlier; 129 and 401 start later.
     #expect(q0?.featureAbsmax[266] == 6)
     #expect(q0?.outlierFeatures == [37, 266])
-    #expect(analysis.module(named: "model.layers.3.mlp.up_proj")?.outlierFeatures
-      == DemoActivations.systematicHiddenDims)
+    #expect(
+      analysis.module(named: "model.layers.3.mlp.up_proj")?.outlierFeatures
+        == DemoActivations.systematicHiddenDims)
     #expect(analysis.module(named: "model.layers.3.mlp.down_proj")?.outlierFeatures == [211, 990])
     let hiddenSystematic = analysis.systematicDims.filter { $0.features == DemoActivations.hidden }
     #expect(hiddenSystematic.map(\.dim) == DemoActivations.systematicHiddenDims)
@@ -169,7 +176,8 @@ extension ActivationAnalysisTests {
 extension ActivationAnalysisTests {
   @Test func demoCaptureMatchesTheDemoCheckpointLayout() {
     let weights = DemoCheckpoint.shape.tensors.map {
-      TensorInfo(name: $0.name, dtype: .BF16, shape: $0.shape, fileIndex: 0, fileOffset: 0, byteCount: 0)
+      TensorInfo(
+        name: $0.name, dtype: .BF16, shape: $0.shape, fileIndex: 0, fileOffset: 0, byteCount: 0)
     }
     let capture = DemoActivations.captures().map {
       TensorInfo(

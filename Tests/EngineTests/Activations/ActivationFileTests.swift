@@ -1,10 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-@testable import Engine
 import Safetensors
 import Synthetic
 import Testing
+
+@testable import Engine
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Captures read from safetensors files through the project's reader, streamed in row chunks.
 @Suite struct ActivationFileTests {
@@ -56,13 +58,15 @@ extension ActivationFileTests {
     let settings = ActivationSettings(rowsPerChunk: rowsPerChunk)
     let analysis = try ActivationAnalysis.run(
       capturePath: directory + "/acts.safetensors", weights: weights, settings: settings)
-    #expect(analysis.problems == [
-      "model.layers.1.mlp.up_proj: capture has 6 features, model.layers.1.mlp.up_proj.weight has 3 columns",
-      "model.layers.9.mlp.down_proj: no tensor model.layers.9.mlp.down_proj.weight in the weight checkpoint",
-    ])
-    #expect(analysis.modules.map(\.module) == [
-      "model.layers.0.mlp.down_proj", "model.layers.1.mlp.down_proj",
-    ])
+    #expect(
+      analysis.problems == [
+        "model.layers.1.mlp.up_proj: capture has 6 features, model.layers.1.mlp.up_proj.weight has 3 columns",
+        "model.layers.9.mlp.down_proj: no tensor model.layers.9.mlp.down_proj.weight in the weight checkpoint",
+      ])
+    #expect(
+      analysis.modules.map(\.module) == [
+        "model.layers.0.mlp.down_proj", "model.layers.1.mlp.down_proj",
+      ])
     let expected = ActivationAnalysisTests.fixtureModule(
       "model.layers.0.mlp.down_proj", settings: settings)
     #expect(analysis.modules.first == expected)

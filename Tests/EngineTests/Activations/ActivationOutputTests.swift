@@ -1,5 +1,6 @@
-@testable import Engine
 import Testing
+
+@testable import Engine
 
 /// LLM.int8() layer outputs (docs/FORMATS.md §7) against the worked examples E9–E11 and an
 /// independent float64 reimplementation written here from the spec text.

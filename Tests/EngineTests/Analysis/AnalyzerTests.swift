@@ -1,11 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-@testable import Engine
 import Safetensors
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
+@testable import Engine
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The Analyzer over a small written checkpoint, and the on-disk cache.
 @Suite struct AnalyzerTests {}
@@ -42,10 +44,12 @@ extension AnalyzerTests {
     let directory = try TemporaryDirectory("analyzer")
     let checkpoint = try Checkpoint.open(try writeModel(in: directory))
     let analyzer = Analyzer(
-      checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(threads: 2), jobs: 1)
+      checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(threads: 2), jobs: 1
+    )
     let seen = Mutex<[Int]>([])
     let last = Mutex<AnalysisProgress?>(nil)
-    let priority = try #require(checkpoint.tensors.firstIndex { $0.name.hasSuffix("q_proj.weight") })
+    let priority = try #require(
+      checkpoint.tensors.firstIndex { $0.name.hasSuffix("q_proj.weight") })
     let results = try analyzer.run(
       order: [priority], progress: { progress in last.withLock { $0 = progress } },
       onResult: { index, _ in seen.withLock { $0.append(index) } })
@@ -69,7 +73,8 @@ extension AnalyzerTests {
     let directory = try TemporaryDirectory("only")
     let checkpoint = try Checkpoint.open(try writeModel(in: directory))
     let analyzer = Analyzer(
-      checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(threads: 2), jobs: 1)
+      checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(threads: 2), jobs: 1
+    )
     let k = try #require(checkpoint.tensors.firstIndex { $0.name.hasSuffix("k_proj.weight") })
     let last = Mutex<AnalysisProgress?>(nil)
     let results = try analyzer.run(
@@ -84,8 +89,12 @@ extension AnalyzerTests {
   @Test func sameResultsWithMoreJobs() throws {
     let directory = try TemporaryDirectory("jobs")
     let checkpoint = try Checkpoint.open(try writeModel(in: directory))
-    let one = try Analyzer(checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(threads: 1), jobs: 1).run()
-    let three = try Analyzer(checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(threads: 2), jobs: 3).run()
+    let one = try Analyzer(
+      checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(threads: 1), jobs: 1
+    ).run()
+    let three = try Analyzer(
+      checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(threads: 2), jobs: 3
+    ).run()
     #expect(one == three)
   }
 
@@ -94,7 +103,8 @@ extension AnalyzerTests {
     let checkpoint = try Checkpoint.open(try writeModel(in: directory))
     let flag = CancellationFlag()
     flag.cancel()
-    let analyzer = Analyzer(checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(), jobs: 2)
+    let analyzer = Analyzer(
+      checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(), jobs: 2)
     #expect(throws: EngineError.self) { try analyzer.run(cancel: flag) }
   }
 
@@ -103,14 +113,23 @@ extension AnalyzerTests {
     let directory = try TemporaryDirectory("f64")
     var data = SeededData(seed: 43)
     let values = data.weights(8 * 64)
-    let f32 = values.flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value.bitPattern >> (8 * $0)) } }
-    let f64 = values.flatMap { value in (0..<8).map { UInt8(truncatingIfNeeded: Double(value).bitPattern >> (8 * $0)) } }
+    let f32 = values.flatMap { value in
+      (0..<4).map { UInt8(truncatingIfNeeded: value.bitPattern >> (8 * $0)) }
+    }
+    let f64 = values.flatMap { value in
+      (0..<8).map { UInt8(truncatingIfNeeded: Double(value).bitPattern >> (8 * $0)) }
+    }
     let path = directory.file("mixed.safetensors")
     try SafetensorsWriter.write(
-      [.init(name: "a", dtype: .F32, shape: [8, 64], bytes: f32), .init(name: "b", dtype: .F64, shape: [8, 64], bytes: f64)],
+      [
+        .init(name: "a", dtype: .F32, shape: [8, 64], bytes: f32),
+        .init(name: "b", dtype: .F64, shape: [8, 64], bytes: f64),
+      ],
       to: path)
     let checkpoint = try Checkpoint.open(path)
-    let results = try Analyzer(checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(), jobs: 2).run()
+    let results = try Analyzer(
+      checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(), jobs: 2
+    ).run()
     let a = try #require(results[0])
     let b = try #require(results[1])
     #expect(a.formats == b.formats && a.stats == b.stats && a.histogram == b.histogram)
@@ -135,12 +154,16 @@ extension AnalyzerTests {
     let cache = AnalysisCache(directory: directory.file("cache"))
     let settings = AnalysisSettings()
     #expect(cache.load(checkpoint: checkpoint, settings: settings, engine: "cpu") == nil)
-    let results = try Analyzer(checkpoint: checkpoint, settings: settings, backend: CPUBackend(), jobs: 1).run()
+    let results = try Analyzer(
+      checkpoint: checkpoint, settings: settings, backend: CPUBackend(), jobs: 1
+    ).run()
     #expect(cache.store(results, checkpoint: checkpoint, settings: settings, engine: "cpu"))
     // Hit: the same values (NaN-free here, so == is exact), including +inf SQNR entries.
     #expect(cache.load(checkpoint: checkpoint, settings: settings, engine: "cpu") == results)
     // Other settings or engine: miss.
-    #expect(cache.load(checkpoint: checkpoint, settings: AnalysisSettings(blocksize: 128), engine: "cpu") == nil)
+    #expect(
+      cache.load(checkpoint: checkpoint, settings: AnalysisSettings(blocksize: 128), engine: "cpu")
+        == nil)
     #expect(cache.load(checkpoint: checkpoint, settings: settings, engine: "cuda") == nil)
     // A changed mtime: miss.
     var times = [timespec(tv_sec: 1_000_000, tv_nsec: 0), timespec(tv_sec: 1_000_000, tv_nsec: 0)]
@@ -149,7 +172,8 @@ extension AnalyzerTests {
     #expect(cache.load(checkpoint: touched, settings: settings, engine: "cpu") == nil)
     // A corrupt entry is ignored, then rewritten.
     #expect(cache.store(results, checkpoint: touched, settings: settings, engine: "cpu"))
-    let entry = cache.path(forKey: AnalysisCache.key(checkpoint: touched, settings: settings, engine: "cpu"))
+    let entry = cache.path(
+      forKey: AnalysisCache.key(checkpoint: touched, settings: settings, engine: "cpu"))
     try SafetensorsFixture.write(Array("{\"key\": 12, garbage".utf8), to: entry)
     #expect(cache.load(checkpoint: touched, settings: settings, engine: "cpu") == nil)
     #expect(cache.store(results, checkpoint: touched, settings: settings, engine: "cpu"))
@@ -160,14 +184,21 @@ extension AnalyzerTests {
     let directory = try TemporaryDirectory("cachenan")
     var values = [Float](repeating: 0.25, count: 128)
     values[5] = .nan
-    let bytes = values.flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value.bitPattern >> (8 * $0)) } }
+    let bytes = values.flatMap { value in
+      (0..<4).map { UInt8(truncatingIfNeeded: value.bitPattern >> (8 * $0)) }
+    }
     let path = directory.file("nan.safetensors")
-    try SafetensorsWriter.write([.init(name: "w", dtype: .F32, shape: [2, 64], bytes: bytes)], to: path)
+    try SafetensorsWriter.write(
+      [.init(name: "w", dtype: .F32, shape: [2, 64], bytes: bytes)], to: path)
     let checkpoint = try Checkpoint.open(path)
     let cache = AnalysisCache(directory: directory.file("cache"))
-    let results = try Analyzer(checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(), jobs: 1).run()
-    #expect(cache.store(results, checkpoint: checkpoint, settings: AnalysisSettings(), engine: "cpu"))
-    let loaded = try #require(cache.load(checkpoint: checkpoint, settings: AnalysisSettings(), engine: "cpu"))
+    let results = try Analyzer(
+      checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(), jobs: 1
+    ).run()
+    #expect(
+      cache.store(results, checkpoint: checkpoint, settings: AnalysisSettings(), engine: "cpu"))
+    let loaded = try #require(
+      cache.load(checkpoint: checkpoint, settings: AnalysisSettings(), engine: "cpu"))
     let metrics = try #require(loaded[0]?.formats[.nf4])
     #expect(metrics.mse.isNaN)
     #expect(loaded[0]?.stats.nans == 1)

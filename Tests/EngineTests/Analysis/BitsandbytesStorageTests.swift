@@ -36,8 +36,10 @@ import Testing
   }
 
   @Test func unquantizedTensorsAreSixteenBitOrAsStored() {
-    let float = TensorInfo(name: "a", dtype: .F32, shape: [3, 4], fileIndex: 0, fileOffset: 0, byteCount: 48)
-    let buffer = TensorInfo(name: "b", dtype: .I64, shape: [5], fileIndex: 0, fileOffset: 48, byteCount: 40)
+    let float = TensorInfo(
+      name: "a", dtype: .F32, shape: [3, 4], fileIndex: 0, fileOffset: 0, byteCount: 48)
+    let buffer = TensorInfo(
+      name: "b", dtype: .I64, shape: [5], fileIndex: 0, fileOffset: 48, byteCount: 40)
     #expect(BitsandbytesStorage.unquantizedBytes(float) == 24)
     #expect(BitsandbytesStorage.unquantizedBytes(buffer) == 40)
   }

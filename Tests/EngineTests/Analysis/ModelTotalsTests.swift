@@ -1,9 +1,10 @@
 import Engine
-#if canImport(Glibc)
-import Glibc
-#endif
 import Safetensors
 import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Model totals: param-weighted rel_err and mse, the SQNR of that rel_err, memory with kept
 /// tensors and integer buffers, and no score at all over no tensor.
@@ -19,12 +20,14 @@ import Testing
   private static func analysis(_ info: TensorInfo, rel: Double) -> TensorAnalysis {
     let params = info.elementCount
     let metrics = FormatMetrics(
-      mse: rel * rel, rmse: rel, maxAbsErr: rel, relErr: rel, sqnrDB: -20 * log10(rel), bitsPerParam: 4.5,
+      mse: rel * rel, rmse: rel, maxAbsErr: rel, relErr: rel, sqnrDB: -20 * log10(rel),
+      bitsPerParam: 4.5,
       codeEntropyBits: 3.5, codeCounts: [UInt64](repeating: 0, count: 16),
       sumSquaredError: rel * rel * Double(params), sumSquaredWeight: Double(params))
     return TensorAnalysis(
       name: info.name, dtype: info.dtype, shape: info.shape, params: params, quantizable: true,
-      stats: TensorStats(min: -1, max: 1, mean: 0, std: 1, absmax: 1, zeros: 0, nans: 0, infinities: 0),
+      stats: TensorStats(
+        min: -1, max: 1, mean: 0, std: 1, absmax: 1, zeros: 0, nans: 0, infinities: 0),
       histogram: Histogram(lo: -1, hi: 1, counts: [UInt64(params)]),
       normalizedHistogram: Histogram(lo: -1, hi: 1, counts: [UInt64(params)]), outliers: nil,
       formats: [.nf4: metrics])
@@ -37,7 +40,8 @@ import Testing
     let settings = AnalysisSettings(formats: [.nf4])
     let totals = ModelTotals(
       tensors: [small, large, ids],
-      analyses: [Self.analysis(small, rel: 0.3), Self.analysis(large, rel: 0.1), nil], settings: settings)
+      analyses: [Self.analysis(small, rel: 0.3), Self.analysis(large, rel: 0.1), nil],
+      settings: settings)
     let nf4 = try #require(totals.formats[.nf4])
     #expect(nf4.tensors == 2 && nf4.params == 16_384)
     #expect(abs(nf4.relErr - (4096 * 0.3 + 12_288 * 0.1) / 16_384) < 1e-15)
@@ -54,9 +58,12 @@ import Testing
 
   @Test func noTensorGivesNoScore() throws {
     let norm = Self.tensor("model.norm.weight", .BF16, [64])
-    let totals = ModelTotals(tensors: [norm], analyses: [nil], settings: AnalysisSettings(formats: [.nf4]))
+    let totals = ModelTotals(
+      tensors: [norm], analyses: [nil], settings: AnalysisSettings(formats: [.nf4]))
     let nf4 = try #require(totals.formats[.nf4])
-    #expect(nf4.tensors == 0 && nf4.relErr.isNaN && nf4.sqnrDB.isNaN && nf4.mse.isNaN && nf4.bitsPerParam.isNaN)
+    #expect(
+      nf4.tensors == 0 && nf4.relErr.isNaN && nf4.sqnrDB.isNaN && nf4.mse.isNaN
+        && nf4.bitsPerParam.isNaN)
     #expect(nf4.bytes == 128 && totals.bytes16 == 128)
   }
 }

@@ -1,10 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-@testable import Engine
 import Safetensors
-import Testing
 import TestSupport
+import Testing
+
+@testable import Engine
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Speed figures, run on request only: `QUANTSCOPE_PERF=1 swift test -c release --filter PerformanceTests`.
 @Suite(.enabled(if: getenv("QUANTSCOPE_PERF") != nil)) struct PerformanceTests {}
@@ -35,7 +37,9 @@ extension PerformanceTests {
               chunk[2 * index] = UInt8(bits & 0xff)
               chunk[2 * index + 1] = UInt8(bits >> 8)
             }
-            try chunk.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[0..<(2 * n)])) }
+            try chunk.withUnsafeBytes {
+              try sink(UnsafeRawBufferPointer(rebasing: $0[0..<(2 * n)]))
+            }
             done += n
           }
         }
@@ -49,7 +53,9 @@ extension PerformanceTests {
         let started = Benchmark.monotonicSeconds()
         let analysis = try CPUBackend(threads: count).analyse(
           down, in: checkpoint, settings: AnalysisSettings(), cancel: nil, progress: nil)
-        print("4096x14336 bf16, all formats, \(count) thread(s): \(Benchmark.monotonicSeconds() - started) s wall, \(cpuSeconds() - cpuStarted) s CPU")
+        print(
+          "4096x14336 bf16, all formats, \(count) thread(s): \(Benchmark.monotonicSeconds() - started) s wall, \(cpuSeconds() - cpuStarted) s CPU"
+        )
         #expect(analysis.formats.count == QuantFormat.allCases.count)
       }
     }
@@ -58,12 +64,15 @@ extension PerformanceTests {
     let cpuStarted = cpuSeconds()
     let started = Benchmark.monotonicSeconds()
     let analyzer = Analyzer(
-      checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(threads: threads), jobs: 1)
+      checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(threads: threads),
+      jobs: 1)
     let results = try analyzer.run()
     let analysis = Benchmark.monotonicSeconds() - started
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
-    print("model slice \(read.bytes) bytes: read pass \(read.seconds) s, analysis \(analysis) s, ratio \(analysis / read.seconds), CPU \(cpuSeconds() - cpuStarted) s, max RSS \(usage.ru_maxrss / 1024) MiB")
+    print(
+      "model slice \(read.bytes) bytes: read pass \(read.seconds) s, analysis \(analysis) s, ratio \(analysis / read.seconds), CPU \(cpuSeconds() - cpuStarted) s, max RSS \(usage.ru_maxrss / 1024) MiB"
+    )
     #expect(results.compactMap { $0 }.count == shapes.count)
   }
 }

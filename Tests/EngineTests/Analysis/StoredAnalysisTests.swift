@@ -10,7 +10,9 @@ import Testing
   static let directory = FixturePaths.root + "/prequantized"
   static let names = ["model.layers.0.mlp.up_proj.weight", "model.layers.0.mlp.down_proj.weight"]
 
-  static func expectedValues(_ fixture: String, _ name: String) throws -> (TensorInfo, [Float], [UInt64]?) {
+  static func expectedValues(_ fixture: String, _ name: String) throws -> (
+    TensorInfo, [Float], [UInt64]?
+  ) {
     let checkpoint = try Checkpoint.open(directory + "/expected/" + fixture + ".safetensors")
     let reader = try TensorDataReader(checkpoint: checkpoint)
     let tensor = try #require(checkpoint.tensors.first { $0.name == name })
@@ -33,7 +35,9 @@ import Testing
   func analysisIsThatOfTheDequantizedWeights(_ fixture: String) throws {
     let checkpoint = try Checkpoint.open(Self.directory + "/" + fixture)
     let settings = AnalysisSettings(threshold: 0.5)
-    let analyses = try Analyzer(checkpoint: checkpoint, settings: settings, backend: CPUBackend(threads: 2), jobs: 1).run()
+    let analyses = try Analyzer(
+      checkpoint: checkpoint, settings: settings, backend: CPUBackend(threads: 2), jobs: 1
+    ).run()
     for name in Self.names {
       let index = try #require(checkpoint.tensors.firstIndex { $0.name == name })
       let analysis = try #require(analyses[index])
@@ -41,7 +45,8 @@ import Testing
       let (_, values, counts) = try Self.expectedValues(fixture, name)
       // The same values analysed from memory give the same statistics, histograms and outliers.
       let reference = try CPUBackend.analyse(
-        values: values, dtype: checkpoint.tensors[index].dtype, shape: checkpoint.tensors[index].shape,
+        values: values, dtype: checkpoint.tensors[index].dtype,
+        shape: checkpoint.tensors[index].shape,
         settings: settings)
       #expect(analysis.stats == reference.stats)
       #expect(analysis.histogram == reference.histogram)
@@ -53,12 +58,16 @@ import Testing
         if let format = StoredCodeUsage.matchingFormat(stored) {
           let metrics = try #require(analysis.formats[format])
           #expect(metrics.codeCounts == counts)
-          #expect(metrics.relErr.isNaN && metrics.mse.isNaN, "the stored format's own error is not measurable")
+          #expect(
+            metrics.relErr.isNaN && metrics.mse.isNaN,
+            "the stored format's own error is not measurable")
         }
       }
       // Every other format's error is measured on the dequantized weights.
       for format in settings.formats where format != StoredCodeUsage.matchingFormat(stored) {
-        #expect(analysis.formats[format]?.relErr == reference.formats[format]?.relErr, "\(fixture) \(format)")
+        #expect(
+          analysis.formats[format]?.relErr == reference.formats[format]?.relErr,
+          "\(fixture) \(format)")
       }
     }
   }
@@ -68,7 +77,8 @@ import Testing
     let checkpoint = try Checkpoint.open(Self.directory + "/nf4-dq")
     let index = try #require(checkpoint.tensors.firstIndex { $0.name == Self.names[0] })
     let analyses = try Analyzer(
-      checkpoint: checkpoint, settings: AnalysisSettings(threshold: 0.5), backend: CPUBackend(threads: 1), jobs: 1
+      checkpoint: checkpoint, settings: AnalysisSettings(threshold: 0.5),
+      backend: CPUBackend(threads: 1), jobs: 1
     ).run(order: [index], only: true)
     #expect(analyses[index]?.outliers?.indices == [7])
   }

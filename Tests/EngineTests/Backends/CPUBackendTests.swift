@@ -1,10 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-@testable import Engine
 import Safetensors
 import TestSupport
 import Testing
+
+@testable import Engine
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The streaming CPU analysis against the whole-array reference, across segmentations, threads,
 /// dtypes and edge cases.
@@ -48,9 +50,15 @@ private func expectMatchesReference(
     let label = "\(format) \(dtype) \(shape)"
     #expect(close(actual.mse, expected.mse), "\(label) mse", sourceLocation: sourceLocation)
     #expect(close(actual.sqnrDB, expected.sqnrDB), "\(label) sqnr", sourceLocation: sourceLocation)
-    #expect(actual.maxAbsErr == expected.maxAbsErr || (actual.maxAbsErr.isNaN && expected.maxAbsErr.isNaN), "\(label) max", sourceLocation: sourceLocation)
-    #expect(actual.codeCounts == expected.codeCounts, "\(label) counts", sourceLocation: sourceLocation)
-    #expect(close(actual.codeEntropyBits, expected.codeEntropyBits), "\(label) entropy", sourceLocation: sourceLocation)
+    #expect(
+      actual.maxAbsErr == expected.maxAbsErr
+        || (actual.maxAbsErr.isNaN && expected.maxAbsErr.isNaN), "\(label) max",
+      sourceLocation: sourceLocation)
+    #expect(
+      actual.codeCounts == expected.codeCounts, "\(label) counts", sourceLocation: sourceLocation)
+    #expect(
+      close(actual.codeEntropyBits, expected.codeEntropyBits), "\(label) entropy",
+      sourceLocation: sourceLocation)
   }
 }
 
@@ -76,8 +84,12 @@ extension CPUBackendTests {
     var data = SeededData(seed: 23)
     let values = data.weights(64 * 1000)
     let settings = AnalysisSettings()
-    let one = try CPUBackend.analyse(values: values, dtype: .F32, shape: [64, 1000], settings: settings, threads: 1, segmentElements: 4096)
-    let four = try CPUBackend.analyse(values: values, dtype: .F32, shape: [64, 1000], settings: settings, threads: 4, segmentElements: 4096)
+    let one = try CPUBackend.analyse(
+      values: values, dtype: .F32, shape: [64, 1000], settings: settings, threads: 1,
+      segmentElements: 4096)
+    let four = try CPUBackend.analyse(
+      values: values, dtype: .F32, shape: [64, 1000], settings: settings, threads: 4,
+      segmentElements: 4096)
     for format in QuantFormat.allCases {
       #expect(one.formats[format] == four.formats[format], "\(format)")
     }
@@ -89,7 +101,8 @@ extension CPUBackendTests {
 
   @Test func allZeroTensorIsExact() throws {
     let parts = try CPUBackend.analyse(
-      values: [Float](repeating: 0, count: 300), dtype: .F16, shape: [3, 100], settings: AnalysisSettings())
+      values: [Float](repeating: 0, count: 300), dtype: .F16, shape: [3, 100],
+      settings: AnalysisSettings())
     for format in QuantFormat.allCases {
       let metrics = try #require(parts.formats[format])
       #expect(metrics.mse == 0 && metrics.relErr == 0 && metrics.sqnrDB == .infinity, "\(format)")
@@ -103,7 +116,8 @@ extension CPUBackendTests {
     var values = [Float](repeating: 0.5, count: 256)
     values[17] = .nan
     values[99] = -.infinity
-    let parts = try CPUBackend.analyse(values: values, dtype: .F32, shape: [4, 64], settings: AnalysisSettings())
+    let parts = try CPUBackend.analyse(
+      values: values, dtype: .F32, shape: [4, 64], settings: AnalysisSettings())
     for format in QuantFormat.allCases {
       #expect(try #require(parts.formats[format]).mse.isNaN, "\(format)")
     }
@@ -115,7 +129,8 @@ extension CPUBackendTests {
   @Test func int8UndefinedWhenFP16Overflows() throws {
     var values = [Float](repeating: 0.5, count: 128)
     values[3] = 70000
-    let parts = try CPUBackend.analyse(values: values, dtype: .F32, shape: [2, 64], settings: AnalysisSettings())
+    let parts = try CPUBackend.analyse(
+      values: values, dtype: .F32, shape: [2, 64], settings: AnalysisSettings())
     #expect(try #require(parts.formats[.int8]).mse.isNaN)
     #expect(try #require(parts.formats[.nf4]).mse.isFinite)
   }
@@ -152,15 +167,18 @@ extension CPUBackendTests {
 
   @Test func rejectsInvalidSettings() {
     #expect(throws: EngineError.self) {
-      try CPUBackend.analyse(values: [1], dtype: .F32, shape: [1], settings: AnalysisSettings(blocksize: 48))
+      try CPUBackend.analyse(
+        values: [1], dtype: .F32, shape: [1], settings: AnalysisSettings(blocksize: 48))
     }
     #expect(throws: EngineError.self) {
-      try CPUBackend.analyse(values: [1], dtype: .F32, shape: [1], settings: AnalysisSettings(bins: 0))
+      try CPUBackend.analyse(
+        values: [1], dtype: .F32, shape: [1], settings: AnalysisSettings(bins: 0))
     }
   }
 
   @Test func emptyTensor() throws {
-    let parts = try CPUBackend.analyse(values: [], dtype: .BF16, shape: [0, 4], settings: AnalysisSettings())
+    let parts = try CPUBackend.analyse(
+      values: [], dtype: .BF16, shape: [0, 4], settings: AnalysisSettings())
     #expect(parts.formats.isEmpty)
     #expect(parts.stats.min == 0 && parts.stats.max == 0 && parts.stats.zeros == 0)
     #expect(parts.histogram.counts.reduce(0, +) == 0)
@@ -168,7 +186,8 @@ extension CPUBackendTests {
   }
 
   @Test func oneDimensionalTensorsHaveNoFormats() throws {
-    let parts = try CPUBackend.analyse(values: [1, 2, 3], dtype: .F32, shape: [3], settings: AnalysisSettings())
+    let parts = try CPUBackend.analyse(
+      values: [1, 2, 3], dtype: .F32, shape: [3], settings: AnalysisSettings())
     #expect(parts.formats.isEmpty)
     #expect(parts.outliers == nil)
   }
@@ -176,12 +195,14 @@ extension CPUBackendTests {
   @Test func metricsAreConsistent() throws {
     var data = SeededData(seed: 24)
     let values = data.weights(64 * 64)
-    let parts = try CPUBackend.analyse(values: values, dtype: .F32, shape: [64, 64], settings: AnalysisSettings())
+    let parts = try CPUBackend.analyse(
+      values: values, dtype: .F32, shape: [64, 64], settings: AnalysisSettings())
     let sumWeight = values.reduce(0.0) { $0 + Double($1) * Double($1) }
     for (format, metrics) in parts.formats {
       #expect(close(metrics.rmse * metrics.rmse, metrics.mse), "\(format)")
       #expect(close(metrics.sumSquaredError, metrics.mse * 4096), "\(format)")
-      #expect(close(metrics.relErr, (metrics.sumSquaredError / sumWeight).squareRoot()), "\(format)")
+      #expect(
+        close(metrics.relErr, (metrics.sumSquaredError / sumWeight).squareRoot()), "\(format)")
       #expect(close(metrics.sqnrDB, -20 * log10(metrics.relErr)), "\(format)")
       #expect(metrics.codeCounts.reduce(0, +) == 4096)
     }

@@ -1,8 +1,8 @@
 import Engine
 import FoundationEssentials
 import Safetensors
-import Testing
 import TestSupport
+import Testing
 
 /// fp4-dq (FORMATS.md §4: nf4-dq's second level over fp4's block scales) against
 /// `golden/expected_fp4dq.safetensors` and `metrics_fp4dq.json`, built from the engine's pieces: fp4's
@@ -31,7 +31,8 @@ private let expectedFP4DQ = Result { () throws(SafetensorsError) in
 /// `metrics_fp4dq.json`: input → "fp4-dq" → metric → number (or "inf").
 private let metricsFP4DQ = Result { () throws -> [String: [String: [String: MetricNumber]]] in
   let bytes = try FileContents.bytes(FixturePaths.golden + "/metrics_fp4dq.json")
-  return try JSONDecoder().decode([String: [String: [String: MetricNumber]]].self, from: Data(bytes))
+  return try JSONDecoder().decode(
+    [String: [String: [String: MetricNumber]]].self, from: Data(bytes))
 }
 
 /// A metric as JSON holds it: a number, or the strings "inf" / "-inf".
@@ -74,8 +75,10 @@ extension FP4DoubleQuantGoldenTests {
     let expected = try expectedFP4DQ.get()
     let info = try inputs.tensor(name)
     let values = try inputs.floats(name)
-    let fp4 = FormatReference.roundTrip(.fp4, values: values, dtype: info.dtype, shape: info.shape, blocksize: 64)
-    let nf4dq = FormatReference.roundTrip(.nf4dq, values: values, dtype: info.dtype, shape: info.shape, blocksize: 64)
+    let fp4 = FormatReference.roundTrip(
+      .fp4, values: values, dtype: info.dtype, shape: info.shape, blocksize: 64)
+    let nf4dq = FormatReference.roundTrip(
+      .nf4dq, values: values, dtype: info.dtype, shape: info.shape, blocksize: 64)
     let second = try #require(nf4dq.doubleQuantization)
     #expect(bits(fp4.absmax) == bits(nf4dq.absmax), "fp4 and nf4 share their block scales")
 
@@ -83,7 +86,8 @@ extension FP4DoubleQuantGoldenTests {
     #expect(bits([second.offset]) == bits(try expected.floats(prefix + ".offset")), "offset")
     #expect(second.qabsmax == (try expected.bytes(prefix + ".qabsmax")), "qabsmax")
     #expect(bits(second.absmax2) == bits(try expected.floats(prefix + ".absmax2")), "absmax2")
-    #expect(bits(second.absmaxHat) == bits(try expected.floats(prefix + ".absmax_hat")), "absmax_hat")
+    #expect(
+      bits(second.absmaxHat) == bits(try expected.floats(prefix + ".absmax_hat")), "absmax_hat")
 
     // ŵ = fp4 level × reconstructed scale, rounded to the tensor's dtype.
     let dequantized = fp4.codes.indices.map { index in
@@ -96,14 +100,17 @@ extension FP4DoubleQuantGoldenTests {
     }
 
     let roundTrip = FormatRoundTrip(
-      codes: fp4.codes, absmax: fp4.absmax, dequantized: dequantized, doubleQuantization: second, isDefined: true)
+      codes: fp4.codes, absmax: fp4.absmax, dequantized: dequantized, doubleQuantization: second,
+      isDefined: true)
     let cols = info.shape.count >= 2 ? values.count / info.shape[0] : values.count
     // nf4-dq and fp4-dq share bits per parameter and a 16-bin code histogram.
-    let metrics = FormatReference.metrics(.nf4dq, values: values, roundTrip: roundTrip, blocksize: 64, cols: cols)
+    let metrics = FormatReference.metrics(
+      .nf4dq, values: values, roundTrip: roundTrip, blocksize: 64, cols: cols)
     let golden = try #require(try metricsFP4DQ.get()[name]?["fp4-dq"])
     let pairs: [(String, Double)] = [
       ("mse", metrics.mse), ("rmse", metrics.rmse), ("max_abs_err", metrics.maxAbsErr),
-      ("rel_err", metrics.relErr), ("sqnr_db", metrics.sqnrDB), ("bits_per_param", metrics.bitsPerParam),
+      ("rel_err", metrics.relErr), ("sqnr_db", metrics.sqnrDB),
+      ("bits_per_param", metrics.bitsPerParam),
       ("code_entropy_bits", metrics.codeEntropyBits),
     ]
     for (key, value) in pairs {

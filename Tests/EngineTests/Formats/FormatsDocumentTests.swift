@@ -1,7 +1,7 @@
 import Engine
 import Safetensors
-import Testing
 import TestSupport
+import Testing
 
 /// The worked examples of `docs/FORMATS.md` §10, read from the document's fenced `examples` blocks
 /// and run through the reference kernels. The expected numbers in the document were computed by
@@ -11,7 +11,9 @@ import TestSupport
 /// The examples that must be present in the document, each with at least one line (E10 and E11,
 /// the LLM.int8() layer outputs, are checked by `ActivationOutputTests`). Named here so that a
 /// missing document or block fails instead of running no example.
-private let requiredExamples = ["E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E12", "E13", "E14"]
+private let requiredExamples = [
+  "E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E12", "E13", "E14",
+]
 
 /// One line of an `examples` block, with the example (`# En` comment) it belongs to.
 struct FormatsExample: Sendable, CustomTestStringConvertible {
@@ -44,7 +46,9 @@ extension FormatsExample {
         current = String(line.dropFirst()).trimmingWhitespace()
         continue
       }
-      let fields = line.split(separator: "|", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace() }
+      let fields = line.split(separator: "|", omittingEmptySubsequences: false).map {
+        String($0).trimmingWhitespace()
+      }
       examples.append(FormatsExample(example: current, lineNumber: index + 1, fields: fields))
     }
     return examples
@@ -69,7 +73,9 @@ extension FormatsExample {
   }
 
   private func numbers<T>(_ index: Int, _ parse: (String) -> T?) throws -> [T]? {
-    guard index < fields.count else { throw FormatsExampleError(description: "line \(lineNumber): too few fields") }
+    guard index < fields.count else {
+      throw FormatsExampleError(description: "line \(lineNumber): too few fields")
+    }
     if fields[index] == "-" { return nil }
     var values: [T] = []
     for token in fields[index].split(separator: " ") {
@@ -78,7 +84,9 @@ extension FormatsExample {
         throw FormatsExampleError(description: "line \(lineNumber): cannot read \(token)")
       }
       let repeats = parts.count == 2 ? Int(parts[1]) ?? -1 : 1
-      guard repeats >= 0 else { throw FormatsExampleError(description: "line \(lineNumber): bad repeat in \(token)") }
+      guard repeats >= 0 else {
+        throw FormatsExampleError(description: "line \(lineNumber): bad repeat in \(token)")
+      }
       values += Array(repeating: value, count: repeats)
     }
     return values
@@ -92,8 +100,12 @@ extension Substring {
 extension String {
   fileprivate func trimmingWhitespace() -> String {
     var scalars = Substring(self)
-    while let first = scalars.first, first == " " || first == "\t" || first == "\r" { scalars.removeFirst() }
-    while let last = scalars.last, last == " " || last == "\t" || last == "\r" { scalars.removeLast() }
+    while let first = scalars.first, first == " " || first == "\t" || first == "\r" {
+      scalars.removeFirst()
+    }
+    while let last = scalars.last, last == " " || last == "\t" || last == "\r" {
+      scalars.removeLast()
+    }
     return String(scalars)
   }
 }
@@ -118,7 +130,8 @@ extension FormatsDocumentTests {
   @Test func everyExampleIsPresent() throws {
     let examples = try FormatsExample.all(in: documentPath)
     for name in requiredExamples {
-      #expect(examples.contains { $0.example == name }, "FORMATS.md has no example line for \(name)")
+      #expect(
+        examples.contains { $0.example == name }, "FORMATS.md has no example line for \(name)")
     }
     #expect(examples.allSatisfy { $0.fields.count == ($0.fields.first == "dq-scales" ? 6 : 5) })
   }
@@ -128,21 +141,28 @@ extension FormatsDocumentTests {
     let head = line.fields[0]
     let formatAndShape = head.split(separator: "@", maxSplits: 1)
     let formatAndDtype = formatAndShape[0].split(separator: "/", maxSplits: 1)
-    let format = try #require(QuantFormat(rawValue: String(formatAndDtype[0])), "unknown format in \(head)")
-    let dtype: DType = formatAndDtype.count == 2 ? try #require(DType(rawValue: String(formatAndDtype[1]))) : .F32
+    let format = try #require(
+      QuantFormat(rawValue: String(formatAndDtype[0])), "unknown format in \(head)")
+    let dtype: DType =
+      formatAndDtype.count == 2 ? try #require(DType(rawValue: String(formatAndDtype[1]))) : .F32
     let values = try #require(try line.floats(1)).map { stored($0, as: dtype) }
     var shape = [values.count]
     if formatAndShape.count == 2 {
       shape = formatAndShape[1].split(separator: "x").compactMap { Int($0) }
       try #require(shape.count == 2 && shape[0] * shape[1] == values.count, "shape of \(head)")
     }
-    let result = FormatReference.roundTrip(format, values: values, dtype: dtype, shape: shape, blocksize: 64)
+    let result = FormatReference.roundTrip(
+      format, values: values, dtype: dtype, shape: shape, blocksize: 64)
     if let scales = try line.floats(2) { #expect(bits(result.absmax) == bits(scales), "scales") }
     if let codes = try line.integers(3) {
-      let actual = format == .int8 ? result.codes.map { Int(Int8(bitPattern: $0)) } : result.codes.map { Int($0) }
+      let actual =
+        format == .int8
+        ? result.codes.map { Int(Int8(bitPattern: $0)) } : result.codes.map { Int($0) }
       #expect(actual == codes, "codes")
     }
-    if let dequantized = try line.floats(4) { #expect(bits(result.dequantized) == bits(dequantized), "ŵ") }
+    if let dequantized = try line.floats(4) {
+      #expect(bits(result.dequantized) == bits(dequantized), "ŵ")
+    }
   }
 
   @Test(arguments: documentExamples.filter { $0.fields.first == "dq-scales" })
@@ -151,12 +171,19 @@ extension FormatsDocumentTests {
     let scales = try #require(try line.floats(1))
     var values = [Float](repeating: 0, count: scales.count * 64)
     for (block, scale) in scales.enumerated() { values[block * 64] = scale }
-    let result = FormatReference.roundTrip(.nf4dq, values: values, dtype: .F32, shape: [values.count], blocksize: 64)
+    let result = FormatReference.roundTrip(
+      .nf4dq, values: values, dtype: .F32, shape: [values.count], blocksize: 64)
     let second = try #require(result.doubleQuantization)
     #expect(bits(result.absmax) == bits(scales))
     if let offset = try line.floats(2) { #expect(bits([second.offset]) == bits(offset), "offset") }
-    if let absmax2 = try line.floats(3) { #expect(bits(second.absmax2) == bits(absmax2), "absmax2") }
-    if let codes = try line.integers(4) { #expect(second.qabsmax.map { Int($0) } == codes, "codes") }
-    if let absmaxHat = try line.floats(5) { #expect(bits(second.absmaxHat) == bits(absmaxHat), "absmax_hat") }
+    if let absmax2 = try line.floats(3) {
+      #expect(bits(second.absmax2) == bits(absmax2), "absmax2")
+    }
+    if let codes = try line.integers(4) {
+      #expect(second.qabsmax.map { Int($0) } == codes, "codes")
+    }
+    if let absmaxHat = try line.floats(5) {
+      #expect(bits(second.absmaxHat) == bits(absmaxHat), "absmax_hat")
+    }
   }
 }

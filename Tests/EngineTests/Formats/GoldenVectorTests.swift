@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Engine
 import FoundationEssentials
 import Safetensors
-import Testing
 import TestSupport
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Every golden input through every format: codes, scales and ŵ bit for bit against
 /// `golden/expected.safetensors`, metrics within 1e-9 of `golden/metrics.json` — both through
@@ -112,14 +113,20 @@ extension GoldenVectorTests {
     let info = try inputs.tensor(name)
     let values = try inputs.floats(name)
     for format in [QuantFormat.nf4, .fp4, .int4, .dyn8] {
-      let result = FormatReference.roundTrip(format, values: values, dtype: info.dtype, shape: info.shape, blocksize: 64)
+      let result = FormatReference.roundTrip(
+        format, values: values, dtype: info.dtype, shape: info.shape, blocksize: 64)
       let prefix = "\(name).\(format.rawValue)"
-      #expect(mismatches(result.codes, try expected.bytes(prefix + ".codes")) == 0, "\(prefix) codes")
-      #expect(mismatches(bits(result.absmax), bits(try expected.floats(prefix + ".absmax"))) == 0, "\(prefix) absmax")
+      #expect(
+        mismatches(result.codes, try expected.bytes(prefix + ".codes")) == 0, "\(prefix) codes")
+      #expect(
+        mismatches(bits(result.absmax), bits(try expected.floats(prefix + ".absmax"))) == 0,
+        "\(prefix) absmax")
       let codes = try expected.bytes(prefix + ".codes")
       let scales = try expected.floats(prefix + ".absmax")
       if expected.contains(prefix + ".dequant") {
-        #expect(mismatches(bits(result.dequantized), bits(try expected.floats(prefix + ".dequant"))) == 0, "\(prefix) dequant")
+        #expect(
+          mismatches(bits(result.dequantized), bits(try expected.floats(prefix + ".dequant"))) == 0,
+          "\(prefix) dequant")
       } else {
         // gauss_256x512_bf16: rebuild ŵ from the golden codes and scales (FORMATS.md §1).
         let table: [Float] = format == .fp4 ? fp4ByCode : format.levels
@@ -127,7 +134,8 @@ extension GoldenVectorTests {
         let rebuilt = codes.indices.map { index in
           roundedTo(info.dtype, table[Int(codes[index])] * scales[index / blocksize])
         }
-        #expect(mismatches(bits(result.dequantized), bits(rebuilt)) == 0, "\(prefix) rebuilt dequant")
+        #expect(
+          mismatches(bits(result.dequantized), bits(rebuilt)) == 0, "\(prefix) rebuilt dequant")
       }
     }
   }
@@ -138,19 +146,29 @@ extension GoldenVectorTests {
     let expected = try GoldenFiles.expected
     let info = try inputs.tensor(name)
     let values = try inputs.floats(name)
-    let result = FormatReference.roundTrip(.nf4dq, values: values, dtype: info.dtype, shape: info.shape, blocksize: 64)
+    let result = FormatReference.roundTrip(
+      .nf4dq, values: values, dtype: info.dtype, shape: info.shape, blocksize: 64)
     let dq = try #require(result.doubleQuantization)
     let prefix = "\(name).nf4dq"
     #expect(bits([dq.offset]) == bits(try expected.floats(prefix + ".offset")), "\(prefix) offset")
-    #expect(mismatches(dq.qabsmax, try expected.bytes(prefix + ".qabsmax")) == 0, "\(prefix) qabsmax")
-    #expect(mismatches(bits(dq.absmax2), bits(try expected.floats(prefix + ".absmax2"))) == 0, "\(prefix) absmax2")
-    #expect(mismatches(bits(dq.absmaxHat), bits(try expected.floats(prefix + ".absmax_hat"))) == 0, "\(prefix) absmax_hat")
-    #expect(mismatches(result.codes, try expected.bytes("\(name).nf4.codes")) == 0, "\(prefix) codes")
+    #expect(
+      mismatches(dq.qabsmax, try expected.bytes(prefix + ".qabsmax")) == 0, "\(prefix) qabsmax")
+    #expect(
+      mismatches(bits(dq.absmax2), bits(try expected.floats(prefix + ".absmax2"))) == 0,
+      "\(prefix) absmax2")
+    #expect(
+      mismatches(bits(dq.absmaxHat), bits(try expected.floats(prefix + ".absmax_hat"))) == 0,
+      "\(prefix) absmax_hat")
+    #expect(
+      mismatches(result.codes, try expected.bytes("\(name).nf4.codes")) == 0, "\(prefix) codes")
     if expected.contains(prefix + ".dequant") {
-      #expect(mismatches(bits(result.dequantized), bits(try expected.floats(prefix + ".dequant"))) == 0, "\(prefix) dequant")
+      #expect(
+        mismatches(bits(result.dequantized), bits(try expected.floats(prefix + ".dequant"))) == 0,
+        "\(prefix) dequant")
     } else {
       let rebuilt = result.codes.indices.map { index in
-        roundedTo(info.dtype, QuantFormat.nf4.levels[Int(result.codes[index])] * dq.absmaxHat[index / 64])
+        roundedTo(
+          info.dtype, QuantFormat.nf4.levels[Int(result.codes[index])] * dq.absmaxHat[index / 64])
       }
       #expect(mismatches(bits(result.dequantized), bits(rebuilt)) == 0, "\(prefix) rebuilt dequant")
     }
@@ -166,12 +184,17 @@ extension GoldenVectorTests {
       return
     }
     let values = try inputs.floats(name)
-    let result = FormatReference.roundTrip(.int8, values: values, dtype: info.dtype, shape: info.shape, blocksize: 64)
+    let result = FormatReference.roundTrip(
+      .int8, values: values, dtype: info.dtype, shape: info.shape, blocksize: 64)
     #expect(result.isDefined)
-    #expect(mismatches(result.codes.map { Int8(bitPattern: $0) }, try expected.int8s("\(name).int8.codes")) == 0)
+    #expect(
+      mismatches(
+        result.codes.map { Int8(bitPattern: $0) }, try expected.int8s("\(name).int8.codes")) == 0)
     #expect(mismatches(bits(result.rowmax), bits(try expected.floats("\(name).int8.rowmax"))) == 0)
     if expected.contains("\(name).int8.dequant") {
-      #expect(mismatches(bits(result.dequantized), bits(try expected.floats("\(name).int8.dequant"))) == 0)
+      #expect(
+        mismatches(bits(result.dequantized), bits(try expected.floats("\(name).int8.dequant"))) == 0
+      )
     } else {
       // gauss_256x512_bf16: ŵ = f32(f32(q · rowmax) · f32(1/127)) from the golden codes (FORMATS.md §6).
       let codes = try expected.int8s("\(name).int8.codes")
@@ -202,15 +225,20 @@ extension GoldenVectorTests {
         expectMetrics(metrics, try #require(golden[format.rawValue]), "\(name) \(format) (backend)")
       }
       let outliers = try #require(analysis.outliers)
-      #expect(outliers.indices.map(Int64.init) == (try expected.int64s("\(name).outlier_cols")), "\(name) outliers")
+      #expect(
+        outliers.indices.map(Int64.init) == (try expected.int64s("\(name).outlier_cols")),
+        "\(name) outliers")
       #expect(analysis.params == info.elementCount)
     } else {
       // The backend reports formats for ≥ 2-D tensors only; 1-D inputs go through the reference.
       let values = try inputs.floats(name)
       for format in QuantFormat.allCases where format != .int8 {
-        let result = FormatReference.roundTrip(format, values: values, dtype: info.dtype, shape: info.shape, blocksize: 64)
-        let metrics = FormatReference.metrics(format, values: values, roundTrip: result, blocksize: 64, cols: values.count)
-        expectMetrics(metrics, try #require(golden[format.rawValue]), "\(name) \(format) (reference)")
+        let result = FormatReference.roundTrip(
+          format, values: values, dtype: info.dtype, shape: info.shape, blocksize: 64)
+        let metrics = FormatReference.metrics(
+          format, values: values, roundTrip: result, blocksize: 64, cols: values.count)
+        expectMetrics(
+          metrics, try #require(golden[format.rawValue]), "\(name) \(format) (reference)")
       }
       // And the streaming kernels on the same values (in memory, formats forced on for 1-D).
       let parts = try CPUBackend.analyse(
@@ -218,7 +246,8 @@ extension GoldenVectorTests {
         formatsForAllRanks: true)
       for format in QuantFormat.allCases where format != .int8 {
         let metrics = try #require(parts.formats[format])
-        expectMetrics(metrics, try #require(golden[format.rawValue]), "\(name) \(format) (streaming)")
+        expectMetrics(
+          metrics, try #require(golden[format.rawValue]), "\(name) \(format) (streaming)")
       }
       #expect(golden["int8"] == nil)
     }

@@ -24,7 +24,9 @@ private func forEachTier(_ body: (String) -> Void) {
   qs_set_tier_cap(QS_TIER_BEST)
 }
 
-private let dtypes: [(DType, qs_dtype)] = [(.F32, QS_DTYPE_F32), (.F16, QS_DTYPE_F16), (.BF16, QS_DTYPE_BF16)]
+private let dtypes: [(DType, qs_dtype)] = [
+  (.F32, QS_DTYPE_F32), (.F16, QS_DTYPE_F16), (.BF16, QS_DTYPE_BF16),
+]
 
 /// Bits of every field of an accumulator (sums compared as bit patterns; NaN-free inputs).
 private func fingerprint(_ acc: qs_error_acc) -> [UInt64] {
@@ -41,7 +43,9 @@ private func absmaxes(_ values: [Float], blocksize: Int) -> [Float] {
 
 extension KernelTierTests {
   /// Lengths 0 ... 3 blocks + 1 around every block size, and longer random ones.
-  static let lengths: [Int] = [0, 1, 2, 3, 7, 8, 9, 31, 32, 33, 63, 64, 65, 127, 128, 129, 193, 4095, 4096, 4097, 12289, 20000]
+  static let lengths: [Int] = [
+    0, 1, 2, 3, 7, 8, 9, 31, 32, 33, 63, 64, 65, 127, 128, 129, 193, 4095, 4096, 4097, 12289, 20000,
+  ]
 
   @Test(arguments: [32, 64, 256, 4096])
   func blockErrorTiersEqualReference(blocksize: Int) {
@@ -57,7 +61,9 @@ extension KernelTierTests {
           forEachTier { tier in
             var fast = qs_error_acc()
             qs_block_error(cFormat, values, length, 0, bs, scales, cDtype, &fast)
-            #expect(fingerprint(reference) == fingerprint(fast), "\(tier) \(format) \(dtype) n=\(length) bs=\(bs)")
+            #expect(
+              fingerprint(reference) == fingerprint(fast),
+              "\(tier) \(format) \(dtype) n=\(length) bs=\(bs)")
           }
         }
       }
@@ -76,8 +82,10 @@ extension KernelTierTests {
         forEachTier { tier in
           var fast = (qs_error_acc(), qs_error_acc())
           qs_nf4_error(values, length, 0, 64, scales, hats, cDtype, &fast.0, &fast.1)
-          #expect(fingerprint(reference.0) == fingerprint(fast.0), "\(tier) nf4 \(dtype) n=\(length)")
-          #expect(fingerprint(reference.1) == fingerprint(fast.1), "\(tier) nf4-dq \(dtype) n=\(length)")
+          #expect(
+            fingerprint(reference.0) == fingerprint(fast.0), "\(tier) nf4 \(dtype) n=\(length)")
+          #expect(
+            fingerprint(reference.1) == fingerprint(fast.1), "\(tier) nf4-dq \(dtype) n=\(length)")
         }
       }
     }
@@ -96,14 +104,18 @@ extension KernelTierTests {
           var reference = qs_error_acc()
           let count = rows * cols - start
           values.withUnsafeBufferPointer { buffer in
-            qs_int8_error_ref(buffer.baseAddress.map { $0 + start }, count, start, cols, rowmax, &reference)
+            qs_int8_error_ref(
+              buffer.baseAddress.map { $0 + start }, count, start, cols, rowmax, &reference)
           }
           forEachTier { tier in
             var fast = qs_error_acc()
             values.withUnsafeBufferPointer { buffer in
-              qs_int8_error(buffer.baseAddress.map { $0 + start }, count, start, cols, rowmax, &fast)
+              qs_int8_error(
+                buffer.baseAddress.map { $0 + start }, count, start, cols, rowmax, &fast)
             }
-            #expect(fingerprint(reference) == fingerprint(fast), "\(tier) rows=\(rows) cols=\(cols) start=\(start)")
+            #expect(
+              fingerprint(reference) == fingerprint(fast),
+              "\(tier) rows=\(rows) cols=\(cols) start=\(start)")
           }
         }
       }
@@ -131,14 +143,16 @@ extension KernelTierTests {
           var reference = (qs_error_acc(), qs_error_acc())
           values.withUnsafeBufferPointer { buffer in
             let base = buffer.baseAddress.map { $0 + start }
-            qs_block_error_ref(QS_BLOCK_DYN8, base, count, start, 4096, scales, cDtype, &reference.0)
+            qs_block_error_ref(
+              QS_BLOCK_DYN8, base, count, start, 4096, scales, cDtype, &reference.0)
             qs_int8_error_ref(base, count, start, cols, rowmax, &reference.1)
           }
           forEachTier { tier in
             var fast = (qs_error_acc(), qs_error_acc())
             values.withUnsafeBufferPointer { buffer in
               qs_dyn8_int8_error(
-                buffer.baseAddress.map { $0 + start }, count, start, scales, cDtype, cols, rowmax, &fast.0,
+                buffer.baseAddress.map { $0 + start }, count, start, scales, cDtype, cols, rowmax,
+                &fast.0,
                 &fast.1, &joint)
             }
             let label = "\(tier) \(dtype) \(rows)×\(cols) start=\(start)"
@@ -164,8 +178,9 @@ extension KernelTierTests {
     #expect(zip(reference, fast).allSatisfy { $0.0.isNaN == $0.1.isNaN })
     // F16 rounding of random floats over the whole binary16 range (normal, subnormal, overflow).
     var values: [Float] = (0..<50_000).map { _ in
-      Float(bitPattern: UInt32(truncatingIfNeeded: data.next()) & 0x7fff_ffff) }
-      .filter { !$0.isNaN }
+      Float(bitPattern: UInt32(truncatingIfNeeded: data.next()) & 0x7fff_ffff)
+    }
+    .filter { !$0.isNaN }
     values += [65504, 65519.996, 65520, 65536, 0x1p-24, 0x1p-25, 0x1.8p-25, 0x1p-14, -0.0]
     var rounded = values
     qs_round_to_dtype(&rounded, rounded.count, QS_DTYPE_F16)
@@ -186,7 +201,8 @@ extension KernelTierTests {
     var data = SeededData(seed: 11)
     var values = (0..<4095).map { _ in Float(data.uniform() * 2 - 1) }
     values.append(1)
-    let result = FormatReference.roundTrip(format, values: values, dtype: .F32, shape: [values.count], blocksize: 4096)
+    let result = FormatReference.roundTrip(
+      format, values: values, dtype: .F32, shape: [values.count], blocksize: 4096)
     let levels = format.levels
     for (index, x) in values.enumerated() {
       let chosen = result.dequantized[index]
@@ -202,13 +218,20 @@ extension KernelTierTests {
     var data = SeededData(seed: 12)
     let values = data.weights(64 * 40)
     for (dtype, _) in dtypes {
-      let stored = values.map { dtype == .F16 ? Float(Float16($0)) : (dtype == .BF16 ? Float(bitPattern: UInt32(bfloat16Bits($0)) << 16) : $0) }
-      let first = FormatReference.roundTrip(format, values: stored, dtype: dtype, shape: [40, 64], blocksize: 64)
-      let second = FormatReference.roundTrip(format, values: first.dequantized, dtype: dtype, shape: [40, 64], blocksize: 64)
+      let stored = values.map {
+        dtype == .F16
+          ? Float(Float16($0))
+          : (dtype == .BF16 ? Float(bitPattern: UInt32(bfloat16Bits($0)) << 16) : $0)
+      }
+      let first = FormatReference.roundTrip(
+        format, values: stored, dtype: dtype, shape: [40, 64], blocksize: 64)
+      let second = FormatReference.roundTrip(
+        format, values: first.dequantized, dtype: dtype, shape: [40, 64], blocksize: 64)
       // Re-quantizing ŵ gives the same ŵ (values: fp4's −0 comes back as +0, FORMATS.md §1 zero rule)
       // and the same codes wherever ŵ ≠ 0. nf4-dq re-derives its scales, so it is exempt.
       if format != .nf4dq {
-        let valueMismatches = zip(first.dequantized, second.dequantized).filter { $0.0 != $0.1 }.count
+        let valueMismatches = zip(first.dequantized, second.dequantized).filter { $0.0 != $0.1 }
+          .count
         let codeMismatches = first.codes.indices.filter {
           first.dequantized[$0] != 0 && first.codes[$0] != second.codes[$0]
         }.count
@@ -249,8 +272,12 @@ extension KernelTierTests {
       let (a, absmaxA, colsA, rowsA) = stats(false)
       forEachTier { tier in
         let (b, absmaxB, colsB, rowsB) = stats(true)
-        #expect(a.sum.bitPattern == b.sum.bitPattern && a.sum_sq.bitPattern == b.sum_sq.bitPattern, "\(tier) n=\(length)")
-        #expect(a.min.bitPattern == b.min.bitPattern && a.max.bitPattern == b.max.bitPattern, "\(tier) n=\(length)")
+        #expect(
+          a.sum.bitPattern == b.sum.bitPattern && a.sum_sq.bitPattern == b.sum_sq.bitPattern,
+          "\(tier) n=\(length)")
+        #expect(
+          a.min.bitPattern == b.min.bitPattern && a.max.bitPattern == b.max.bitPattern,
+          "\(tier) n=\(length)")
         #expect(a.absmax == b.absmax, "\(tier) n=\(length)")
         #expect(a.zeros == b.zeros && a.nans == b.nans && a.infs == b.infs, "\(tier) n=\(length)")
         #expect(absmaxA == absmaxB && colsA == colsB && rowsA == rowsB, "\(tier) n=\(length)")
@@ -259,12 +286,14 @@ extension KernelTierTests {
         var countsA = [UInt64](repeating: 0, count: bins)
         var normA = countsA
         var devA = 0.0
-        qs_histogram_segment_ref(values, length, 0, 64, absmaxA, lo, hi, bins, &countsA, &normA, 0.001, &devA)
+        qs_histogram_segment_ref(
+          values, length, 0, 64, absmaxA, lo, hi, bins, &countsA, &normA, 0.001, &devA)
         forEachTier { tier in
           var countsB = [UInt64](repeating: 0, count: bins)
           var normB = countsB
           var devB = 0.0
-          qs_histogram_segment(values, length, 0, 64, absmaxA, lo, hi, bins, &countsB, &normB, 0.001, &devB)
+          qs_histogram_segment(
+            values, length, 0, 64, absmaxA, lo, hi, bins, &countsB, &normB, 0.001, &devB)
           #expect(countsA == countsB && normA == normB, "\(tier) n=\(length) bins=\(bins)")
           #expect(devA.bitPattern == devB.bitPattern, "\(tier) n=\(length) bins=\(bins)")
         }
@@ -276,7 +305,10 @@ extension KernelTierTests {
   /// choice (the first zero met), for all-non-negative, all-non-positive and all-zero segments.
   @Test func statsZeroTiesKeepTheFirstZeroInEveryTier() {
     var data = SeededData(seed: 29)
-    for (length, firstZero, laterZero) in [(100, Float(-0.0), Float(0.0)), (100, 0.0, -0.0), (4096 + 37, -0.0, 0.0), (4096 + 37, 0.0, -0.0)] {
+    for (length, firstZero, laterZero) in [
+      (100, Float(-0.0), Float(0.0)), (100, 0.0, -0.0), (4096 + 37, -0.0, 0.0),
+      (4096 + 37, 0.0, -0.0),
+    ] {
       let base = data.weights(length)
       for sign in [Float(1), -1] {
         var values = base.map { sign * abs($0) + sign * 0.001 }
@@ -306,7 +338,9 @@ extension KernelTierTests {
             let a = stats(false, initial: initial)
             forEachTier { tier in
               let b = stats(true, initial: initial)
-              #expect(a.min.bitPattern == b.min.bitPattern && a.max.bitPattern == b.max.bitPattern, "\(tier) n=\(length) initial=\(String(describing: initial))")
+              #expect(
+                a.min.bitPattern == b.min.bitPattern && a.max.bitPattern == b.max.bitPattern,
+                "\(tier) n=\(length) initial=\(String(describing: initial))")
             }
           }
         }
@@ -329,7 +363,9 @@ extension KernelTierTests {
       pattern += 65537
     }
     var mismatched: [Float] = []
-    for x in values where qs_dyn8_encode_value(x) != qs_dyn8_encode_value_ref(x) { mismatched.append(x) }
+    for x in values where qs_dyn8_encode_value(x) != qs_dyn8_encode_value_ref(x) {
+      mismatched.append(x)
+    }
     #expect(mismatched.isEmpty, "\(mismatched.prefix(5))")
   }
 
@@ -355,7 +391,9 @@ extension KernelTierTests {
       let a = scales(false)
       let b = scales(true)
       #expect(a.0.bitPattern == b.0.bitPattern && a.1 == b.1, "blocks=\(blocks)")
-      #expect(a.2.map(\.bitPattern) == b.2.map(\.bitPattern) && a.3.map(\.bitPattern) == b.3.map(\.bitPattern), "blocks=\(blocks)")
+      #expect(
+        a.2.map(\.bitPattern) == b.2.map(\.bitPattern)
+          && a.3.map(\.bitPattern) == b.3.map(\.bitPattern), "blocks=\(blocks)")
     }
   }
 
@@ -388,7 +426,8 @@ extension KernelTierTests {
         var fast = qs_error_acc()
         values.withUnsafeBufferPointer { buffer in
           let base = buffer.baseAddress.map { $0 + block * 4096 }
-          qs_block_error_ref(QS_BLOCK_DYN8, base, 4096, block * 4096, 4096, ones, QS_DTYPE_F32, &reference)
+          qs_block_error_ref(
+            QS_BLOCK_DYN8, base, 4096, block * 4096, 4096, ones, QS_DTYPE_F32, &reference)
           qs_block_error(QS_BLOCK_DYN8, base, 4096, block * 4096, 4096, ones, QS_DTYPE_F32, &fast)
         }
         if fingerprint(reference) != fingerprint(fast) { mismatched += 1 }
@@ -429,7 +468,10 @@ extension KernelTierTests {
     var points: [Float] = [0, -0.0, 0x1p-149, -0x1p-149, 0x1p-126, 1, -1]
     let nf4 = QuantFormat.nf4.levels
     for k in 0..<(nf4.count - 1) { points.append((nf4[k] + nf4[k + 1]) * 0.5) }
-    points += [0x1.555572p-9, 0x1.6p-4, 0x1.aaaaaap-3, 0x1.2aaaaap-2, 0x1.aaaaacp-2, 0x1.2aaaap-1, 0x1.aaaaaap-1]
+    points += [
+      0x1.555572p-9, 0x1.6p-4, 0x1.aaaaaap-3, 0x1.2aaaaap-2, 0x1.aaaaacp-2, 0x1.2aaaap-1,
+      0x1.aaaaaap-1,
+    ]
     for k in -7..<7 { points.append((Float(k) + 0.5) / 7) }
     var values: [Float] = []
     for p in points { values += [p, p.nextUp, p.nextDown, -p] }
@@ -444,7 +486,9 @@ extension KernelTierTests {
       var values = Self.edgeValues(&data, count: length)
       values = Array(values.prefix(length))
       // One element of ±1 per block, so most blocks have absmax 1 (x = w on the edge values).
-      for begin in stride(from: 0, to: length, by: blocksize) where begin + 1 < length { values[begin + 1] = begin % 2 == 0 ? 1 : -1 }
+      for begin in stride(from: 0, to: length, by: blocksize) where begin + 1 < length {
+        values[begin + 1] = begin % 2 == 0 ? 1 : -1
+      }
       let scales = absmaxes(values, blocksize: blocksize)
       let hats = scales.map { $0 * 1.01 }
       for (dtype, cDtype) in dtypes {
@@ -454,7 +498,9 @@ extension KernelTierTests {
           for mask in 1..<16 {
             let fast = block4(reference: false, values, blocksize, scales, hats, cDtype, mask: mask)
             for k in 0..<4 where mask & (1 << k) != 0 {
-              #expect(fingerprint(reference[k]) == fingerprint(fast[k]), "\(tier) acc \(k) mask \(mask) \(dtype) n=\(length) bs=\(blocksize)")
+              #expect(
+                fingerprint(reference[k]) == fingerprint(fast[k]),
+                "\(tier) acc \(k) mask \(mask) \(dtype) n=\(length) bs=\(blocksize)")
             }
           }
         }
@@ -474,7 +520,9 @@ extension KernelTierTests {
       let fast = block4(reference: false, values, 64, scales, scales, QS_DTYPE_BF16, mask: 15)
       for k in 0..<4 {
         // Sums are NaN there (the caller reports NaN metrics); codes must still agree.
-        #expect(fingerprint(reference[k]).dropFirst(2) == fingerprint(fast[k]).dropFirst(2), "\(tier) acc \(k)")
+        #expect(
+          fingerprint(reference[k]).dropFirst(2) == fingerprint(fast[k]).dropFirst(2),
+          "\(tier) acc \(k)")
         #expect(reference[k].sum_sq_err.isNaN == fast[k].sum_sq_err.isNaN, "\(tier) acc \(k)")
       }
     }
@@ -498,21 +546,28 @@ extension KernelTierTests {
         values[41] = -.infinity
         // A block of subnormals: f32(1/absmax) overflows to inf, so x = ±inf (skipped) or NaN.
         let begin = (length / blocksize / 2) * blocksize
-        for index in begin..<min(begin + blocksize, length) { values[index] = index % 3 == 0 ? 0 : 0x1p-140 }
+        for index in begin..<min(begin + blocksize, length) {
+          values[index] = index % 3 == 0 ? 0 : 0x1p-140
+        }
       }
       let scales = absmaxes(values, blocksize: blocksize)
       for (lo, hi, bins) in [(-0.1, 0.1, 64), (-0.05, 0.07, 63), (0.0, 0.0, 2), (-1.0, 1.0, 100)] {
         var countsA = [UInt64](repeating: 0, count: bins)
         var normA = countsA
         var devA = 0.0
-        qs_histogram_segment_ref(values, length, 0, blocksize, scales, lo, hi, bins, &countsA, &normA, -0.002, &devA)
+        qs_histogram_segment_ref(
+          values, length, 0, blocksize, scales, lo, hi, bins, &countsA, &normA, -0.002, &devA)
         forEachTier { tier in
           var countsB = [UInt64](repeating: 0, count: bins)
           var normB = countsB
           var devB = 0.0
-          qs_histogram_segment(values, length, 0, blocksize, scales, lo, hi, bins, &countsB, &normB, -0.002, &devB)
-          #expect(countsA == countsB && normA == normB, "\(tier) n=\(length) bins=\(bins) bs=\(blocksize)")
-          #expect(devA.bitPattern == devB.bitPattern, "\(tier) n=\(length) bins=\(bins) bs=\(blocksize)")
+          qs_histogram_segment(
+            values, length, 0, blocksize, scales, lo, hi, bins, &countsB, &normB, -0.002, &devB)
+          #expect(
+            countsA == countsB && normA == normB, "\(tier) n=\(length) bins=\(bins) bs=\(blocksize)"
+          )
+          #expect(
+            devA.bitPattern == devB.bitPattern, "\(tier) n=\(length) bins=\(bins) bs=\(blocksize)")
         }
       }
     }
@@ -524,7 +579,10 @@ extension KernelTierTests {
   /// tier) and others: x = w exactly (each block's absmax is 1), w at k/h − 1 and its neighbours,
   /// ±tiny values around −2⁻⁵⁴ (where f64(x) + 1 rounds to 1), ±0, subnormals and ±1.
   @Test func normalizedBinEdgesEqualReference() {
-    var points: [Float] = [0, -0.0, 0x1p-149, -0x1p-149, -0x1p-54, -0x1.000002p-54, -0x1p-55, -0x1p-53, 0x1p-60, -0x1p-30, 1, -1]
+    var points: [Float] = [
+      0, -0.0, 0x1p-149, -0x1p-149, -0x1p-54, -0x1.000002p-54, -0x1p-55, -0x1p-53, 0x1p-60,
+      -0x1p-30, 1, -1,
+    ]
     for bins in [2, 4, 64, 128] {
       let h = Float(bins / 2)
       for k in 0...bins { points.append(Float(k) / h - 1) }
@@ -544,12 +602,14 @@ extension KernelTierTests {
       var countsA = [UInt64](repeating: 0, count: bins)
       var normA = countsA
       var devA = 0.0
-      qs_histogram_segment_ref(blocks, blocks.count, 0, 16, scales, -1, 1, bins, &countsA, &normA, 0, &devA)
+      qs_histogram_segment_ref(
+        blocks, blocks.count, 0, 16, scales, -1, 1, bins, &countsA, &normA, 0, &devA)
       forEachTier { tier in
         var countsB = [UInt64](repeating: 0, count: bins)
         var normB = countsB
         var devB = 0.0
-        qs_histogram_segment(blocks, blocks.count, 0, 16, scales, -1, 1, bins, &countsB, &normB, 0, &devB)
+        qs_histogram_segment(
+          blocks, blocks.count, 0, 16, scales, -1, 1, bins, &countsB, &normB, 0, &devB)
         #expect(normA == normB, "\(tier) bins=\(bins)")
         #expect(countsA == countsB && devA.bitPattern == devB.bitPattern, "\(tier) bins=\(bins)")
       }

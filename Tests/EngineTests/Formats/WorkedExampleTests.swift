@@ -8,8 +8,11 @@ import Testing
 
 private let e1Block: [Float] = [0.1, -0.5, 1.0, 0.33, -1.0, 0.0, 0.7, -0.2]
 
-private func roundTrip(_ format: QuantFormat, _ values: [Float], dtype: DType = .F32) -> FormatRoundTrip {
-  FormatReference.roundTrip(format, values: values, dtype: dtype, shape: [values.count], blocksize: 64)
+private func roundTrip(_ format: QuantFormat, _ values: [Float], dtype: DType = .F32)
+  -> FormatRoundTrip
+{
+  FormatReference.roundTrip(
+    format, values: values, dtype: dtype, shape: [values.count], blocksize: 64)
 }
 
 /// Parses a decimal as float32 (subnormal literals warn in Swift source).
@@ -22,7 +25,9 @@ extension WorkedExampleTests {
     let result = roundTrip(.nf4, e1Block)
     #expect(result.codes == [8, 2, 15, 11, 0, 7, 14, 5])
     #expect(result.absmax == [1.0])
-    let expected: [Float] = [0.07958030, -0.52507305, 1, 0.33791524, -1, 0, 0.72295684, -0.18477343]
+    let expected: [Float] = [
+      0.07958030, -0.52507305, 1, 0.33791524, -1, 0, 0.72295684, -0.18477343,
+    ]
     #expect(bits(result.dequantized) == bits(expected))
     let scaled = roundTrip(.nf4, e1Block.prefix(7).map { $0 * 0.05 })
     #expect(scaled.codes == [8, 2, 15, 11, 0, 7, 14])
@@ -88,10 +93,13 @@ extension WorkedExampleTests {
 
   @Test func e9Int8() {
     let weight: [Float] = [0.5, -1, 2, 0.25, 3, -7, 1.5, 0.1]
-    let result = FormatReference.roundTrip(.int8, values: weight, dtype: .F32, shape: [2, 4], blocksize: 64)
+    let result = FormatReference.roundTrip(
+      .int8, values: weight, dtype: .F32, shape: [2, 4], blocksize: 64)
     #expect(result.rowmax == [2, 7])
     #expect(result.codes.map { Int8(bitPattern: $0) } == [32, -64, 127, 16, 54, -127, 27, 2])
-    let expected: [Float] = [0.50393701, -1.0078740, 2, 0.25196850, 2.9763780, -7, 1.4881890, 0.11023622]
+    let expected: [Float] = [
+      0.50393701, -1.0078740, 2, 0.25196850, 2.9763780, -7, 1.4881890, 0.11023622,
+    ]
     #expect(bits(result.dequantized) == bits(expected))
   }
 
@@ -109,7 +117,9 @@ extension WorkedExampleTests {
     #expect(picks.map { roundTrip(.nf4, subnormal).codes[$0] } == [15, 0, 15])
     #expect(picks.map { roundTrip(.fp4, subnormal).codes[$0] } == [3, 11, 3])
     #expect(picks.map { roundTrip(.int4, subnormal).codes[$0] } == [14, 0, 14])
-    #expect(bits(picks.map { roundTrip(.nf4, subnormal).dequantized[$0] }) == bits([parse("1e-40"), parse("-1e-40"), parse("1e-40")]))
+    #expect(
+      bits(picks.map { roundTrip(.nf4, subnormal).dequantized[$0] })
+        == bits([parse("1e-40"), parse("-1e-40"), parse("1e-40")]))
     #expect(roundTrip(.nf4, subnormal).codes[0] == 7)
   }
 }
