@@ -205,21 +205,8 @@ public enum PlanRenderer {
     return "\(value)"
   }
 
-  static func string(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-        let hex = String(scalar.value, radix: 16)
-        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
-  }
+  /// A JSON string literal: the one escaping rule of the headless outputs.
+  static func string(_ text: String) -> String { JSONWriter.quoted(text) }
 
   static func aligned(_ rows: [[String]], rightAligned: Set<Int>, indent: Int = 0) -> String {
     guard let columns = rows.map(\.count).max() else { return "" }

@@ -99,6 +99,16 @@ enum ExportCommand {
       quant: quantChosen, doubleQuant: doubleQuantChosen, skip: skip,
       baseModel: parsed.value("--base-model"),
       computeDType: parsed.value("--compute-dtype"), threshold: settings.threshold)
+    return try write(
+      choice, checkpoint: checkpoint, analyses: analyses, settings: settings, output: output,
+      overwrite: parsed.flag("--force"))
+  }
+
+  /// Renders `choice` as YAML and writes it to `output` atomically (stdout when nil).
+  private static func write(
+    _ choice: ExportChoice, checkpoint: Checkpoint, analyses: [TensorAnalysis?],
+    settings: AnalysisSettings, output: String?, overwrite: Bool
+  ) throws(CLIError) -> Int32 {
     let result = try exportCall { () throws(ExportError) in
       try AxolotlExporter.render(
         choice: choice, checkpoint: checkpoint, analyses: analyses, settings: settings,
@@ -107,7 +117,7 @@ enum ExportCommand {
     for warning in result.warnings { Console.warning(warning) }
     if let output {
       try exportCall { () throws(ExportError) in
-        try AtomicFile.write(result.yaml, to: output, overwrite: parsed.flag("--force"))
+        try AtomicFile.write(result.yaml, to: output, overwrite: overwrite)
       }
       Console.err("wrote \(output)\n")
     } else {
@@ -145,21 +155,9 @@ enum ExportCommand {
       threshold: settings.threshold)
     choice.budgetBytes = request.budget
     choice.objective = request.objective
-    let result = try exportCall { () throws(ExportError) in
-      try AxolotlExporter.render(
-        choice: choice, checkpoint: checkpoint, analyses: analyses, settings: settings,
-        date: AxolotlExporter.today())
-    }
-    for warning in result.warnings { Console.warning(warning) }
-    if let output {
-      try exportCall { () throws(ExportError) in
-        try AtomicFile.write(result.yaml, to: output, overwrite: parsed.flag("--force"))
-      }
-      Console.err("wrote \(output)\n")
-    } else {
-      Console.out(result.yaml)
-    }
-    return 0
+    return try write(
+      choice, checkpoint: checkpoint, analyses: analyses, settings: settings, output: output,
+      overwrite: parsed.flag("--force"))
   }
 
   /// Modules picked by `--skip-worst N` / `--skip-above X`: quantizable analysed weights ranked
