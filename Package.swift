@@ -75,7 +75,7 @@ let package = Package(
 
     // MARK: - Tests
     .target(
-      name: "TestSupport", dependencies: ["Safetensors", "Synthetic"], path: "Tests/TestSupport"),
+      name: "TestSupport", dependencies: ["FileSystem", "Safetensors", "Synthetic"], path: "Tests/TestSupport"),
     .testTarget(name: "FileSystemTests", dependencies: ["FileSystem", "TestSupport"]),
     .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "TestSupport"]),
     .testTarget(

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
   import Glibc
 #endif
+import FileSystem
 
 /// A private temporary directory, `/tmp/quantscope-tests-<pid>-<n>-<random>`, removed with its
 /// contents when the value is released.
@@ -50,18 +51,9 @@ public final class TemporaryDirectory: @unchecked Sendable {
 
   /// The names in the directory at `path`, without `.` and `..`, unsorted.
   public static func fileNames(in path: String) throws -> [String] {
-    guard let directory = opendir(path) else {
-      throw FixtureError("opendir \(path): \(String(cString: strerror(errno)))")
+    do { return try FileSystem.directoryEntries(path) } catch {
+      throw FixtureError("\(path): \(error)")
     }
-    defer { closedir(directory) }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-      }
-      if name != "." && name != ".." { names.append(name) }
-    }
-    return names
   }
 
   /// Removes `path` recursively (no symlink following: links are unlinked, not entered).
