@@ -28,9 +28,12 @@ mkdir -p "$work"
 
 now() { date +%s.%N; }
 status=0
+# Every step has a time limit (STEP_TIMEOUT seconds, default 240): a hung driver call must not eat
+# the whole of a short GPU lease.
+qs() { timeout "${STEP_TIMEOUT:-240}" "$bin" "$@"; }
 
 echo "== quantscope doctor"
-"$bin" doctor || true
+qs doctor || true
 
 # The synthetic checkpoint (made once; at least 4 GB: more layers when the preset is smaller).
 # SKIP_SYNTH=1 leaves it out (a quick run on the demo and the golden inputs only).
@@ -39,14 +42,14 @@ if [ -n "${SKIP_SYNTH:-}" ]; then
   synth=""
 elif [ ! -d "$synth" ] || [ -z "$(ls -A "$synth" 2>/dev/null)" ]; then
   echo "== quantscope synth $synth --preset 7b --layers $layers"
-  "$bin" synth "$synth" --preset 7b --layers "$layers" || { echo "gpu-parity: synth failed" >&2; status=1; }
+  qs synth "$synth" --preset 7b --layers "$layers" || { echo "gpu-parity: synth failed" >&2; status=1; }
 fi
 size=$([ -n "$synth" ] && du -sb "$synth" 2>/dev/null | cut -f1)
 if [ -n "${size:-}" ] && [ "$size" -lt 4000000000 ] && [ -z "${SYNTH_LAYERS:-}" ]; then
   more=$(( (4000000000 * layers + size - 1) / size + 1 ))
   synth="$work/synth-7b-$more"
   echo "== $size bytes is under 4 GB: quantscope synth $synth --preset 7b --layers $more"
-  [ -d "$synth" ] || "$bin" synth "$synth" --preset 7b --layers "$more" || status=1
+  [ -d "$synth" ] || qs synth "$synth" --preset 7b --layers "$more" || status=1
 fi
 
 echo "== host-to-device copy (pinned, 256 MiB buffers)"
@@ -62,9 +65,9 @@ run_model() {  # LABEL MODEL-ARGS...
   echo "== $label"
   local t0 t1 t2
   t0=$(now)
-  "$bin" report "$@" --format json --no-cache --engine cpu >"$cpu" || { echo "cpu report failed"; status=1; return; }
+  qs report "$@" --format json --no-cache --engine cpu >"$cpu" || { echo "cpu report failed"; status=1; return; }
   t1=$(now)
-  "$bin" report "$@" --format json --no-cache --engine cuda >"$gpu" || { echo "cuda report failed"; status=1; return; }
+  qs report "$@" --format json --no-cache --engine cuda >"$gpu" || { echo "cuda report failed"; status=1; return; }
   t2=$(now)
   python3 "$here/gpu_parity_compare.py" "$cpu" "$gpu" || status=1
   python3 - "$cpu" "$t0" "$t1" "$t2" "${h2d_gbs:-}" <<'PY'

@@ -103,15 +103,23 @@ public final class CUDABackend: Backend {
     let multiprocessors = try api.attribute(.multiprocessorCount, of: device)
     let total = try api.totalMemory(of: device)
     let image: CUDACompiler.Image
-    switch CUDADriver.nvrtc {
-    case .success(let nvrtc):
-      let arch = CUDACompiler.architecture(
-        major: major, minor: minor, supported: try nvrtc.supportedArchitectures())
-      image = try CUDACompiler.image(arch: arch, nvrtc: nvrtc)
-    case .failure(let error):
-      // No NVRTC: the driver can still JIT the PTX compiled ahead of time (compute_80 and newer).
-      guard let fallback = CUDACompiler.precompiledImage, major >= 8 else { throw error }
-      image = fallback
+    if CUDACompiler.precompiledRequested {
+      // QUANTSCOPE_CUDA_KERNELS=precompiled: the PTX compiled ahead of time even when NVRTC is here.
+      guard let precompiled = CUDACompiler.precompiledImage, major >= 8 else {
+        throw .unsupported("QUANTSCOPE_CUDA_KERNELS=precompiled needs sm_80 or newer")
+      }
+      image = precompiled
+    } else {
+      switch CUDADriver.nvrtc {
+      case .success(let nvrtc):
+        let arch = CUDACompiler.architecture(
+          major: major, minor: minor, supported: try nvrtc.supportedArchitectures())
+        image = try CUDACompiler.image(arch: arch, nvrtc: nvrtc)
+      case .failure(let error):
+        // No NVRTC: the driver can still JIT the PTX compiled ahead of time (compute_80 and newer).
+        guard let fallback = CUDACompiler.precompiledImage, major >= 8 else { throw error }
+        image = fallback
+      }
     }
     let arch = image.arch
     let limit = max(deviceMemoryLimit ?? min(total / 2, 4 << 30), 1 << 20)
@@ -197,6 +205,11 @@ public final class CUDABackend: Backend {
           lines.append("devices: \(error.description)")
         }
       }
+    }
+    if CUDACompiler.precompiledRequested {
+      lines.append(
+        "kernels: QUANTSCOPE_CUDA_KERNELS=precompiled, embedded PTX \(CUDAPrecompiledPTX.arch) (NVRTC \(CUDAPrecompiledPTX.nvrtcVersion))"
+      )
     }
     switch CUDADriver.nvrtc {
     case .failure(let error):

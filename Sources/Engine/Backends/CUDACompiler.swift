@@ -55,6 +55,12 @@ enum CUDACompiler {
     return Image(arch: CUDAPrecompiledPTX.arch, bytes: Array(CUDAPrecompiledPTX.text.utf8) + [0])
   }
 
+  /// True when `QUANTSCOPE_CUDA_KERNELS=precompiled`: load the PTX compiled ahead of time even
+  /// when NVRTC is installed (to check that path on a GPU, or to skip a failing NVRTC).
+  static var precompiledRequested: Bool {
+    getenv("QUANTSCOPE_CUDA_KERNELS").map { String(cString: $0) } == "precompiled"
+  }
+
   /// The compiled image for `arch`, from the per-process cache or a fresh NVRTC compile.
   ///
   /// - Complexity: one NVRTC compile (about 2 s) the first time per architecture.
