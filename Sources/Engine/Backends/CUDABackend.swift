@@ -268,8 +268,10 @@ public final class CUDABackend: Backend {
     // Stored-quantized tensors are dequantized on the host, by the CPU backend's reader;
     // transposed (Conv1D) tensors are read whole and transposed on the CPU path.
     guard [.F32, .F16, .BF16].contains(tensor.dtype), tensor.stored == nil, !role.transposed else {
-      return try fallback.analyse(
-        tensor, in: checkpoint, settings: settings, cancel: cancel, progress: progress)
+      return try CUDATrace.measure("cpu fallback (whole tensor)") { () throws(EngineError) in
+        try fallback.analyse(
+          tensor, in: checkpoint, settings: settings, cancel: cancel, progress: progress)
+      }
     }
     try CPUBackend.validate(settings)
     let reader = try reader(for: checkpoint)
@@ -280,7 +282,9 @@ public final class CUDABackend: Backend {
       let pipeline = CUDATensorPipeline(
         session: session, tensor: tensor, reader: reader, checkpointPath: checkpoint.path,
         settings: settings)
-      return try pipeline.run(cancel: cancel, progress: progress)
+      return try CUDATrace.measure("one tensor under the lock (total)") {
+        () throws(EngineError) in try pipeline.run(cancel: cancel, progress: progress)
+      }
     }
     return TensorAnalysis(tensor, quantizable: role.quantizable, parts: parts)
   }

@@ -72,11 +72,16 @@ struct CUDAKernels: @unchecked Sendable {
       }
       pointers.append(slot)
     }
-    let status = pointers.withUnsafeMutableBufferPointer { buffer in
-      api.cuLaunchKernel(
-        function, max(grid.x, 1), max(grid.y, 1), 1, Self.threads, 1, 1, sharedBytes, stream,
-        buffer.baseAddress, nil)
+    try CUDATrace.measure(name) { () throws(CUDAError) in
+      let status = pointers.withUnsafeMutableBufferPointer { buffer in
+        api.cuLaunchKernel(
+          function, max(grid.x, 1), max(grid.y, 1), 1, Self.threads, 1, 1, sharedBytes, stream,
+          buffer.baseAddress, nil)
+      }
+      try api.check(status, "cuLaunchKernel(\(name))")
+      if CUDATrace.isEnabled {
+        try api.check(api.cuStreamSynchronize(stream), "cuStreamSynchronize")
+      }
     }
-    try api.check(status, "cuLaunchKernel(\(name))")
   }
 }

@@ -109,7 +109,11 @@ final class CUDASession {
 
   /// Waits for both streams.
   func synchronize() throws(CUDAError) {
-    for stream in streams { try api.check(api.cuStreamSynchronize(stream), "cuStreamSynchronize") }
+    try CUDATrace.measure("synchronize both streams") { () throws(CUDAError) in
+      for stream in streams {
+        try api.check(api.cuStreamSynchronize(stream), "cuStreamSynchronize")
+      }
+    }
   }
 
   /// Copies `count` values of `T` from device `address` into a new array (on stream 0, waited for).
@@ -117,13 +121,15 @@ final class CUDASession {
     throws(CUDAError) -> [T]
   {
     guard count > 0 else { return [] }
-    var values = [T](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
-    let status = values.withUnsafeMutableBytes { raw in
-      api.cuMemcpyDtoHAsync(raw.baseAddress, address, raw.count, streams[0])
+    return try CUDATrace.measure("download") { () throws(CUDAError) -> [T] in
+      var values = [T](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+      let status = values.withUnsafeMutableBytes { raw in
+        api.cuMemcpyDtoHAsync(raw.baseAddress, address, raw.count, streams[0])
+      }
+      try api.check(status, "cuMemcpyDtoHAsync_v2")
+      try api.check(api.cuStreamSynchronize(streams[0]), "cuStreamSynchronize")
+      return values
     }
-    try api.check(status, "cuMemcpyDtoHAsync_v2")
-    try api.check(api.cuStreamSynchronize(streams[0]), "cuStreamSynchronize")
-    return values
   }
 
   /// Frees everything; errors are ignored (nothing useful can be done about them here).

@@ -131,8 +131,10 @@ struct CUDATensorPipeline {
     let arena = session.arena.address
     let store = session.store.address
     let stream0 = session.streams[0]
-    try api.check(api.cuMemsetD8Async(arena, 0, layout.total, stream0), "cuMemsetD8Async")
-    try api.check(api.cuStreamSynchronize(stream0), "cuStreamSynchronize")
+    try CUDATrace.measure("clear the arena") { () throws(CUDAError) in
+      try api.check(api.cuMemsetD8Async(arena, 0, layout.total, stream0), "cuMemsetD8Async")
+      try api.check(api.cuStreamSynchronize(stream0), "cuStreamSynchronize")
+    }
     func at(_ offset: Int) -> UInt64 { arena + UInt64(offset) }
     func sums(_ streamIndex: Int) -> UInt64 {
       at(layout.sums) + UInt64(streamIndex * Int(grid) * SumSlot.count * 8)
@@ -164,9 +166,13 @@ struct CUDATensorPipeline {
         let count = min(chunkElements, n - first)
         let s = index % 2
         let bytes = count * elementSize
-        try api.check(api.cuEventSynchronize(session.copyEvents[s]), "cuEventSynchronize")
+        try CUDATrace.measure("wait for a pinned buffer") { () throws(CUDAError) in
+          try api.check(api.cuEventSynchronize(session.copyEvents[s]), "cuEventSynchronize")
+        }
         if cancel?.isCancelled == true { throw .engine(.cancelled) }
-        try read(at: first * elementSize, bytes: bytes, into: session.pinned[s])
+        try CUDATrace.measure("read into pinned memory") { () throws(CUDAError) in
+          try read(at: first * elementSize, bytes: bytes, into: session.pinned[s])
+        }
         let address =
           resident ? store + UInt64(first * elementSize) : store + UInt64(s * session.chunkBytes)
         try api.check(
@@ -294,7 +300,9 @@ struct CUDATensorPipeline {
         ])
     }
     // Pass 2 runs on both streams: the rowmax rounding and nf4-dq scales (stream 0) must be done.
-    try api.check(api.cuStreamSynchronize(stream0), "cuStreamSynchronize")
+    try CUDATrace.measure("synchronize stream 0") { () throws(CUDAError) in
+      try api.check(api.cuStreamSynchronize(stream0), "cuStreamSynchronize")
+    }
 
     // MARK: Pass 2
     let (loValue, hiValue) = settings.histogramBounds(min: Double(lo), max: Double(hi))

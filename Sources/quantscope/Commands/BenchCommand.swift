@@ -45,6 +45,7 @@ enum BenchCommand {
     )
     for round in 1...repeats {
       let read = try measureRead(checkpoint, jobs: jobs)
+      CUDATrace.reset()
       let analyzer = Analyzer(
         checkpoint: checkpoint, settings: settings, backend: backend, jobs: jobs)
       let start = SystemInfo.now()
@@ -60,6 +61,10 @@ enum BenchCommand {
       Console.out("  analysis   \(fixed(seconds, 3)) s  \(fixed(gb / seconds, 2)) GB/s  ")
       Console.out("\(fixed(Double(params) / seconds / 1e6, 1)) M params/s\n")
       Console.out("  ratio      analysis / read pass = \(fixed(seconds / read, 2))×\n")
+      if CUDATrace.isEnabled {
+        Console.out("  cuda stages (QUANTSCOPE_CUDA_TRACE=1: each kernel waited for)\n")
+        for line in CUDATrace.lines() { Console.out("  \(line)\n") }
+      }
     }
     return 0
   }
