@@ -72,8 +72,8 @@ if [ -n "$synth" ]; then
   find "$synth" -name '*.safetensors' -exec cat {} + >/dev/null
   timeout 150 "$bin" bench "$synth" --engine cuda --repeat 3 || status=1
   timeout 120 "$bin" bench "$synth" --engine cpu --jobs "$(nproc)" --repeat 1 || status=1
-  echo "-- cuda, stats and histograms only (--formats int8): how much is transport"
-  timeout 100 "$bin" bench "$synth" --engine cuda --formats int8 --repeat 2 || status=1
+  echo "-- cuda, where the time goes (QUANTSCOPE_CUDA_TRACE=1: every kernel waited for, so slower)"
+  QUANTSCOPE_CUDA_TRACE=1 timeout 100 "$bin" bench "$synth" --engine cuda || status=1
   echo "-- the same with the ahead-of-time PTX"
   QUANTSCOPE_CUDA_KERNELS=precompiled timeout 100 "$bin" bench "$synth" --engine cuda --repeat 1 || status=1
 fi

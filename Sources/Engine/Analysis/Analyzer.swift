@@ -12,14 +12,15 @@ public final class Analyzer: Sendable {
   public let checkpoint: Checkpoint
   public let settings: AnalysisSettings
   public let backend: any Backend
-  /// Worker threads taking tensors (at least 1).
+  /// Worker threads taking tensors: `jobs`, at most the backend's `concurrentTensorLimit`, at
+  /// least 1.
   public let jobs: Int
 
   public init(checkpoint: Checkpoint, settings: AnalysisSettings, backend: any Backend, jobs: Int) {
     self.checkpoint = checkpoint
     self.settings = settings
     self.backend = backend
-    self.jobs = max(1, jobs)
+    self.jobs = max(1, min(jobs, backend.concurrentTensorLimit ?? jobs))
   }
 
   /// Analyses every tensor whose dtype is analysable.

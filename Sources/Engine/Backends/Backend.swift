@@ -49,4 +49,11 @@ public protocol Backend: Sendable {
     _ tensor: TensorInfo, in checkpoint: Checkpoint, settings: AnalysisSettings,
     cancel: CancellationFlag?, progress: (@Sendable (UInt64) -> Void)?
   ) throws(EngineError) -> TensorAnalysis
+
+  /// The most tensors worth analysing at once, or nil for no limit (the caller's `jobs`).
+  var concurrentTensorLimit: Int? { get }
+}
+
+extension Backend {
+  public var concurrentTensorLimit: Int? { nil }
 }

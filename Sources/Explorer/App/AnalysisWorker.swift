@@ -75,7 +75,7 @@ final class AnalysisWorker: Sendable {
         bytesDone.store(bytesTotal, ordering: .relaxed)
         return
       }
-      let workers = min(jobs, Self.maximumWorkers)
+      let workers = min(jobs, Self.maximumWorkers, backend.concurrentTensorLimit ?? jobs)
       state.withLock {
         $0.inbox.backendName = backend.displayName
         $0.runningWorkers = workers

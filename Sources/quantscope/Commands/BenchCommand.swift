@@ -41,7 +41,7 @@ enum BenchCommand {
     )
     Console.out("\(NumberText.groupedDigits(params)) params, \(NumberText.bytes(bytes))\n")
     Console.out(
-      "engine    \(backend.displayName), \(jobs) thread(s); formats \(settings.formats.map(\.rawValue).joined(separator: ","))\n"
+      "engine    \(backend.displayName), \(min(jobs, backend.concurrentTensorLimit ?? jobs)) worker(s); formats \(settings.formats.map(\.rawValue).joined(separator: ","))\n"
     )
     for round in 1...repeats {
       let read = try measureRead(checkpoint, jobs: jobs)
