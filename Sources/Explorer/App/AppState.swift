@@ -48,7 +48,7 @@ public struct AppState: Sendable {
   /// the export says so), so memory figures match the exported config.
   public var appliedKept: Set<String> {
     switch globalFormat {
-    case .nf4, .nf4dq, .fp4, .int4: kept
+    case .nf4, .nf4dq, .fp4, .fp4dq, .int4: kept
     case .int8, .dyn8: []
     }
   }
@@ -171,7 +171,7 @@ public struct AppState: Sendable {
   /// The global format of the default choice (`QuantChoice.standard`, nf4 + double quant) when
   /// it is analysed, else nf4, else the first format analysed.
   static func defaultFormat(_ formats: [QuantFormat]) -> QuantFormat {
-    if let standard = QuantChoice.standard.format, formats.contains(standard) { return standard }
+    if formats.contains(QuantChoice.standard.errorFormat) { return QuantChoice.standard.errorFormat }
     return formats.contains(.nf4) ? .nf4 : formats.first ?? .nf4
   }
 
