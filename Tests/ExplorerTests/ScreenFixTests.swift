@@ -223,12 +223,12 @@ extension ScreenFixTests {
   @Test func chooseSkipsFormatsAnExportRefuses() {
     var state = Fixture.state()
     var seen: [QuantFormat] = []
-    for _ in 0..<5 {
+    for _ in 0..<6 {
       state.handle(.character("F"), pageHeight: 10)
       seen.append(state.globalFormat)
     }
     // From the default choice's nf4-dq; int4 and dyn8 are skipped.
-    #expect(seen == [.fp4, .int8, .nf4, .nf4dq, .fp4])
+    #expect(seen == [.fp4, .fp4dq, .int8, .nf4, .nf4dq, .fp4])
   }
 
   @Test func helpHasSectionsForTheDialogsAndTheMouse() {

@@ -28,7 +28,10 @@ import Testing
       func draw(_ scale: Double) -> Double { scale * (0.2 + Double(random.next() % 1000) / 500) }
       let rel: [QuantFormat: Double] =
         tensor.shape.count == 2
-        ? [.nf4: draw(0.09), .nf4dq: draw(0.09), .fp4: draw(0.12), .int8: draw(0.008)] : [:]
+        ? [
+          .nf4: draw(0.09), .nf4dq: draw(0.09), .fp4: draw(0.12), .fp4dq: draw(0.12),
+          .int8: draw(0.008),
+        ] : [:]
       return ExporterFixtures.analysis(tensor, quantizable: quantizable, rel: rel, absmax: 1)
     }
     return (checkpoint, analyses)
