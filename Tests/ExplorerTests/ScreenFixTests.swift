@@ -44,7 +44,7 @@ extension ScreenFixTests {
     #expect(render(state).lines[0].contains("■ 16-bit"))
     let model = render(Fixture.state()).lines
     #expect(
-      model.contains { $0.contains("model.embed_toke… 16b") }, "\(model.joined(separator: "\n"))")
+      model.contains { $0.contains("model.emb… 16b") }, "\(model.joined(separator: "\n"))")
   }
 
   @Test func theBinsFooterShowsWholeNumbersOrNone() {
@@ -112,7 +112,7 @@ extension ScreenFixTests {
     // nf4 0.09, int8 0.0072: one scale over all formats, so int8 is ░ and nf4 darker.
     #expect(row.contains("░0.0072"), "\(row)")
     #expect(row.contains("▓0.0900"), "\(row)")
-    #expect(lines[19].contains("heat, all formats: 0.0072 ░▒▓█ 0.1647"), "\(lines[19])")
+    #expect(lines[19].contains("heat, all formats: 0.0072 ░▒▓█ 0.1648"), "\(lines[19])")
   }
 
   @Test func compareDrawsItsScalesLegend() {
