@@ -54,15 +54,22 @@ public final class CUDABackend: Backend {
   /// Opens the driver and NVRTC, picks device 0, compiles the kernels for it and allocates the
   /// streams and pinned buffers.
   ///
-  /// - Parameter deviceMemoryLimit: bytes of device memory the backend may use (tensor data,
-  ///   per-tensor arrays); default: half the device's memory, at most 4 GiB. A tensor whose data
-  ///   fits is kept resident for its second pass; larger ones are streamed twice.
+  /// - Parameters:
+  ///   - deviceMemoryLimit: bytes of device memory the backend may use (tensor data, per-tensor
+  ///     arrays); default: half the device's memory, at most 4 GiB. A tensor whose data fits is
+  ///     kept resident for its second pass; larger ones are streamed twice.
+  ///   - kernelCache: a folder where the compiled kernels are kept between runs
+  ///     (`CUDABackend.defaultKernelCacheFolder` for the command line); nil compiles every run.
   /// - Returns: the backend, or the one-line reason it cannot run here ("GPU: libcuda.so.1 not
   ///   found", "GPU: no CUDA device", "GPU: NVRTC not found", "GPU: kernel compile failed: ...").
-  public static func load(deviceMemoryLimit: Int? = nil) -> Result<CUDABackend, BackendUnavailable>
+  public static func load(deviceMemoryLimit: Int? = nil, kernelCache: String? = nil)
+    -> Result<CUDABackend, BackendUnavailable>
   {
     do throws(CUDAError) {
-      return .success(try make(deviceMemoryLimit: deviceMemoryLimit))
+      let disk = kernelCache.map { CUDAKernelCache(folder: $0) }
+      return .success(
+        try make(deviceMemoryLimit: deviceMemoryLimit, api: try CUDADriver.driver.get(), disk: disk)
+      )
     } catch {
       return .failure(BackendUnavailable(error.unavailableReason))
     }
@@ -90,13 +97,13 @@ public final class CUDABackend: Backend {
     }
   }
 
-  private static func make(deviceMemoryLimit: Int?) throws(CUDAError) -> CUDABackend {
-    try make(deviceMemoryLimit: deviceMemoryLimit, api: try CUDADriver.driver.get())
-  }
+  /// `$XDG_CACHE_HOME/quantscope/cuda` (or `~/.cache/quantscope/cuda`): where the command line
+  /// keeps compiled kernels.
+  public static var defaultKernelCacheFolder: String { CUDAKernelCache.defaultFolder }
 
-  private static func make(deviceMemoryLimit: Int?, api: CUDADriverAPI) throws(CUDAError)
-    -> CUDABackend
-  {
+  private static func make(
+    deviceMemoryLimit: Int?, api: CUDADriverAPI, disk: CUDAKernelCache? = nil
+  ) throws(CUDAError) -> CUDABackend {
     let status = api.cuInit(0)
     if status != 0 {
       throw .driver(call: "cuInit", status: status, name: api.errorName(status))
@@ -120,7 +127,7 @@ public final class CUDABackend: Backend {
       case .success(let nvrtc):
         let arch = CUDACompiler.architecture(
           major: major, minor: minor, supported: try nvrtc.supportedArchitectures())
-        image = try CUDACompiler.image(arch: arch, nvrtc: nvrtc)
+        image = try CUDACompiler.image(arch: arch, nvrtc: nvrtc, disk: disk)
       case .failure(let error):
         // No NVRTC: the driver can still JIT the PTX compiled ahead of time (compute_80 and newer).
         guard let fallback = CUDACompiler.precompiledImage, major >= 8 else { throw error }
