@@ -25,19 +25,25 @@ public final class CUDABackend: Backend {
   /// Device memory the backend may hold, in bytes.
   public let deviceMemoryLimit: Int
 
-  /// One tensor at a time: the GPU work is serialised anyway, and workers waiting for the session
-  /// would hold the threads that read each chunk in parallel (measured on an H200, 7B-shaped
-  /// checkpoint: 16 workers 1.04 s, one worker 0.40 s). Tensors that fall back to the CPU are
-  /// split over every core by the CPU backend itself.
-  public var concurrentTensorLimit: Int? { 1 }
+  /// Two tensors at a time: one on the GPU, the next one being staged in pinned memory
+  /// (`CUDAStaging`). More workers would only wait for the session while holding the threads that
+  /// read in parallel (measured on an H200, 7B-shaped checkpoint: 16 workers 1.04 s, one worker
+  /// 0.40 s). Tensors that fall back to the CPU are split over every core by the CPU backend.
+  public var concurrentTensorLimit: Int? { 2 }
 
   let session: Mutex<CUDASession>
+  private let staging: CUDAStaging
   private let fallback = CPUBackend()
   private let readers = ReaderCache()
 
+  /// - Parameter stagingLimit: the largest tensor staged in pinned memory; by default at most a
+  ///   quarter of the device memory limit (and 512 MiB), so a staged tensor also stays resident.
   private init(
-    session: sending CUDASession, deviceName: String, architecture: String, limit: Int
+    session: sending CUDASession, deviceName: String, architecture: String, limit: Int,
+    stagingLimit: Int
   ) {
+    self.staging = CUDAStaging(
+      api: session.api, context: session.context, capacityLimit: stagingLimit)
     self.session = Mutex(session)
     self.deviceName = deviceName
     self.architecture = architecture
@@ -46,6 +52,7 @@ public final class CUDABackend: Backend {
   }
 
   deinit {
+    staging.releaseAll()
     session.withLock { $0.release() }
   }
 
@@ -86,12 +93,14 @@ public final class CUDABackend: Backend {
 
   /// `load` with the driver opened from `driverLibrary` (a path): for tests against the CPU
   /// emulation of the kernels (scripts/fake-cuda), which stands in for libcuda.so.1.
-  package static func load(deviceMemoryLimit: Int? = nil, driverLibrary: String)
-    -> Result<CUDABackend, BackendUnavailable>
-  {
+  /// `stagingLimit` overrides the largest tensor staged in pinned memory (`CUDAStaging`).
+  package static func load(
+    deviceMemoryLimit: Int? = nil, driverLibrary: String, stagingLimit: Int? = nil
+  ) -> Result<CUDABackend, BackendUnavailable> {
     do throws(CUDAError) {
       let api = try CUDADriverAPI(try CUDALibrary.open([driverLibrary]).get())
-      return .success(try make(deviceMemoryLimit: deviceMemoryLimit, api: api))
+      return .success(
+        try make(deviceMemoryLimit: deviceMemoryLimit, api: api, stagingLimit: stagingLimit))
     } catch {
       return .failure(BackendUnavailable(error.unavailableReason))
     }
@@ -102,7 +111,8 @@ public final class CUDABackend: Backend {
   public static var defaultKernelCacheFolder: String { CUDAKernelCache.defaultFolder }
 
   private static func make(
-    deviceMemoryLimit: Int?, api: CUDADriverAPI, disk: CUDAKernelCache? = nil
+    deviceMemoryLimit: Int?, api: CUDADriverAPI, disk: CUDAKernelCache? = nil,
+    stagingLimit: Int? = nil
   ) throws(CUDAError) -> CUDABackend {
     let status = api.cuInit(0)
     if status != 0 {
@@ -141,7 +151,9 @@ public final class CUDABackend: Backend {
     let session = try CUDASession(
       api: api, device: device, image: image, multiprocessors: multiprocessors, memoryLimit: limit,
       chunkBytes: chunkBytes)
-    return CUDABackend(session: session, deviceName: name, architecture: arch, limit: limit)
+    return CUDABackend(
+      session: session, deviceName: name, architecture: arch, limit: limit,
+      stagingLimit: stagingLimit ?? min(512 << 20, limit / 4))
   }
 
   // MARK: - Compiling without a GPU
@@ -288,13 +300,25 @@ public final class CUDABackend: Backend {
     }
     try CPUBackend.validate(settings)
     let reader = try reader(for: checkpoint)
+    if cancel?.isCancelled == true { throw .cancelled }
+    let staged: CUDAStaging.Staged?
+    do throws(CUDAError) {
+      staged = try staging.stage(tensor, reader: reader, checkpointPath: checkpoint.path)
+    } catch {
+      if case .engine(let engineError) = error { throw engineError }
+      throw .backendUnavailable("GPU: \(tensor.name): \(error.description)")
+    }
+    // Every copy from the staged buffer has completed when the pipeline returns or throws (it
+    // synchronises both streams on its way out).
+    defer { if let staged { staging.release(staged) } }
     let parts = try session.withLock { (session) throws(EngineError) -> TensorAnalysisParts in
       do throws(CUDAError) { try session.makeCurrent() } catch {
         throw .backendUnavailable("GPU: \(error.description)")
       }
-      let pipeline = CUDATensorPipeline(
+      var pipeline = CUDATensorPipeline(
         session: session, tensor: tensor, reader: reader, checkpointPath: checkpoint.path,
         settings: settings)
+      pipeline.staged = staged?.address
       return try CUDATrace.measure("one tensor under the lock (total)") {
         () throws(EngineError) in try pipeline.run(cancel: cancel, progress: progress)
       }
