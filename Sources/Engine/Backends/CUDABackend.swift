@@ -36,8 +36,8 @@ public final class CUDABackend: Backend {
   private let fallback = CPUBackend()
   private let readers = ReaderCache()
 
-  /// - Parameter stagingLimit: the largest tensor staged in pinned memory; by default at most a
-  ///   quarter of the device memory limit (and 512 MiB), so a staged tensor also stays resident.
+  /// - Parameter stagingLimit: the largest tensor staged in pinned memory
+  ///   (`CUDAStaging.defaultLimit`).
   private init(
     session: sending CUDASession, deviceName: String, architecture: String, limit: Int,
     stagingLimit: Int
@@ -114,17 +114,46 @@ public final class CUDABackend: Backend {
     deviceMemoryLimit: Int?, api: CUDADriverAPI, disk: CUDAKernelCache? = nil,
     stagingLimit: Int? = nil
   ) throws(CUDAError) -> CUDABackend {
-    let status = api.cuInit(0)
-    if status != 0 {
-      throw .driver(call: "cuInit", status: status, name: api.errorName(status))
+    let (device, name, major, minor, multiprocessors, total) = try CUDATrace.measure(
+      "load: cuInit and device query"
+    ) { () throws(CUDAError) in
+      let status = api.cuInit(0)
+      if status != 0 {
+        throw .driver(call: "cuInit", status: status, name: api.errorName(status))
+      }
+      guard try api.deviceCount() > 0 else { throw .noDevice }
+      let device = try api.device(0)
+      return (
+        device, try api.deviceName(device), try api.attribute(.computeCapabilityMajor, of: device),
+        try api.attribute(.computeCapabilityMinor, of: device),
+        try api.attribute(.multiprocessorCount, of: device), try api.totalMemory(of: device)
+      )
     }
-    guard try api.deviceCount() > 0 else { throw .noDevice }
-    let device = try api.device(0)
-    let name = try api.deviceName(device)
-    let major = try api.attribute(.computeCapabilityMajor, of: device)
-    let minor = try api.attribute(.computeCapabilityMinor, of: device)
-    let multiprocessors = try api.attribute(.multiprocessorCount, of: device)
-    let total = try api.totalMemory(of: device)
+    let image = try CUDATrace.measure("load: kernels (NVRTC, disk cache or PTX)") {
+      () throws(CUDAError) in
+      try kernelImage(major: major, minor: minor, disk: disk)
+    }
+    let arch = image.arch
+    let limit = max(deviceMemoryLimit ?? min(total / 2, 4 << 30), 1 << 20)
+    // A chunk: ≤ 32 MiB, ≤ 1/8 of the limit, a multiple of 16 KiB (4096 elements of 4 bytes).
+    let chunkBytes = max(16 << 10, min(32 << 20, limit / 8) / (16 << 10) * (16 << 10))
+    let session = try CUDATrace.measure("load: context, module, streams, pinned buffers") {
+      () throws(CUDAError) in
+      try CUDASession(
+        api: api, device: device, image: image, multiprocessors: multiprocessors,
+        memoryLimit: limit, chunkBytes: chunkBytes)
+    }
+    return CUDABackend(
+      session: session, deviceName: name, architecture: arch, limit: limit,
+      stagingLimit: stagingLimit ?? CUDAStaging.defaultLimit(deviceMemoryLimit: limit))
+  }
+
+  /// The kernels for a device of compute capability `major.minor`: the precompiled PTX when
+  /// asked for (`QUANTSCOPE_CUDA_KERNELS=precompiled`) or when NVRTC is missing, else NVRTC's
+  /// image (from the per-process or on-disk cache when there).
+  private static func kernelImage(major: Int, minor: Int, disk: CUDAKernelCache?)
+    throws(CUDAError) -> CUDACompiler.Image
+  {
     let image: CUDACompiler.Image
     if CUDACompiler.precompiledRequested {
       // QUANTSCOPE_CUDA_KERNELS=precompiled: the PTX compiled ahead of time even when NVRTC is here.
@@ -144,16 +173,7 @@ public final class CUDABackend: Backend {
         image = fallback
       }
     }
-    let arch = image.arch
-    let limit = max(deviceMemoryLimit ?? min(total / 2, 4 << 30), 1 << 20)
-    // A chunk: ≤ 32 MiB, ≤ 1/8 of the limit, a multiple of 16 KiB (4096 elements of 4 bytes).
-    let chunkBytes = max(16 << 10, min(32 << 20, limit / 8) / (16 << 10) * (16 << 10))
-    let session = try CUDASession(
-      api: api, device: device, image: image, multiprocessors: multiprocessors, memoryLimit: limit,
-      chunkBytes: chunkBytes)
-    return CUDABackend(
-      session: session, deviceName: name, architecture: arch, limit: limit,
-      stagingLimit: stagingLimit ?? min(512 << 20, limit / 4))
+    return image
   }
 
   // MARK: - Compiling without a GPU

@@ -2,6 +2,10 @@ import Dispatch
 import Safetensors
 import Synchronization
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Whole tensors read into pinned host memory before their turn on the GPU.
 ///
 /// The CUDA backend analyses one tensor at a time on the device, but lets two workers in
@@ -30,6 +34,19 @@ final class CUDAStaging: Sendable {
   let capacityLimit: Int
   private let free = Mutex<[PinnedBuffer]>([])
   private let all = Mutex<[PinnedBuffer]>([])
+
+  /// The largest tensor staged by default: `QUANTSCOPE_CUDA_STAGING_MIB` when set (0: none),
+  /// else 512 MiB, at most a quarter of the device memory limit (so a staged tensor also stays
+  /// resident). Pinning host memory costs time once per process (about 0.25 s for two 256 MiB
+  /// buffers on an H200 host), which a short run may not win back: docs/GPU.md has the figures.
+  static func defaultLimit(deviceMemoryLimit: Int) -> Int {
+    if let text = getenv("QUANTSCOPE_CUDA_STAGING_MIB").map({ String(cString: $0) }),
+      let mib = Int(text), mib >= 0
+    {
+      return mib << 20
+    }
+    return min(512 << 20, deviceMemoryLimit / 4)
+  }
 
   init(api: CUDADriverAPI, context: OpaquePointer, capacityLimit: Int) {
     self.api = api
@@ -102,7 +119,10 @@ final class CUDAStaging: Sendable {
     // Round up to 64 MiB so that a few growing tensors do not reallocate each time.
     let capacity = min(capacityLimit, (bytes + (64 << 20) - 1) / (64 << 20) * (64 << 20))
     var host: UnsafeMutableRawPointer?
-    guard api.cuMemHostAlloc(&host, capacity, 0) == 0, let host else { return nil }
+    let status = CUDATrace.measure("stage: pin host memory") {
+      api.cuMemHostAlloc(&host, capacity, 0)
+    }
+    guard status == 0, let host else { return nil }
     let fresh = PinnedBuffer(address: host, capacity: capacity)
     all.withLock { $0.append(fresh) }
     return fresh
