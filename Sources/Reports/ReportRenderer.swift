@@ -100,6 +100,9 @@ public struct ReportRenderer {
       json.number("bits_per_param", total.bitsPerParam)
       json.integer("bytes", total.bytes)
       json.integer("tensors", total.tensors)
+      // Only where some tensor is stored in this format: its errors are null because they
+      // cannot be measured.
+      if total.isUnmeasurable { json.bool("error_measurable", false) }
       json.endObject()
     }
     json.endObject()

@@ -82,6 +82,10 @@ import Testing
     #expect(cells[dtype + 2] == "stored", "\(up)")
     #expect(Double(cells[dtype + 1]) != nil && Double(cells[dtype + 3]) != nil, "\(up)")
     #expect(lines.contains { $0.hasPrefix("nf4-dq ") && $0.contains(" stored ") })
+    let json = try Self.run(["report", Self.directory + "/nf4-dq", "--format", "json"], cache: cache)
+    let totals = try #require(
+      try JSONDecoder().decode(Totals.self, from: Data(json.stdout.utf8)).totals.formats["nf4-dq"])
+    #expect(totals.error_measurable == false && totals.rel_err == nil)
     let export = try Self.run(["export", Self.directory + "/nf4-dq"], cache: cache)
     #expect(!export.stdout.contains("nan"), "\(export.stdout)")
     #expect(export.stdout.contains("nf4-dq stored (not measurable)"))
@@ -96,4 +100,13 @@ private struct Report: Decodable {
     let formats: [String: Metrics]?
   }
   let tensors: [Tensor]
+}
+
+private struct Totals: Decodable {
+  struct Format: Decodable {
+    let rel_err: Double?
+    let error_measurable: Bool?
+  }
+  struct Body: Decodable { let formats: [String: Format] }
+  let totals: Body
 }

@@ -416,7 +416,7 @@ enum TensorScreen {
     canvas.put(
       usage.quantFormat == nil
         ? "the formats above re-quantize the dequantized weights (fp8 × scale)"
-        : "its own error is not measurable: the original weights are not in the file",
+        : "its own error is not measurable: no original weights in the file",
       x: rect.x + 1, y: line2 + 1, style: .muted, maxWidth: rect.width - 1)
   }
 
