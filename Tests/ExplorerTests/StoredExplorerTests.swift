@@ -161,6 +161,23 @@ import Testing
     return sign * (1 + mantissa / 8) * (exponent >= 7 ? scale : 1 / scale)
   }
 
+  /// The export dialog writes a bitsandbytes save's config as saved, like `quantscope export`:
+  /// the fp4 fixture's config.json keeps lm_head, without double quant.
+  @Test func theExportDialogWritesTheSaveAsSaved() throws {
+    let state = try Self.state("fp4")
+    #expect(state.globalFormat == .fp4)
+    let dialog = try #require(ExportDialog.open(state, date: "2026-01-01"))
+    guard case .success(let result) = dialog.rendered else {
+      Issue.record("the export did not render")
+      return
+    }
+    let lines = result.yaml.split(separator: "\n").map(String.init)
+    #expect(lines.contains { $0.hasPrefix("  bnb_4bit_quant_type: fp4") })
+    #expect(lines.contains { $0.hasPrefix("  bnb_4bit_use_double_quant: false") })
+    #expect(lines.filter { $0.hasPrefix("    - ") }.map { $0.split(separator: " ")[1] } == ["lm_head"])
+    #expect(!result.yaml.contains("nan"))
+  }
+
   @Test func aBitsandbytesSaveFixesTheChoice() throws {
     var state = try Self.state("int8")
     #expect(state.globalFormat == .int8)
