@@ -183,6 +183,8 @@ import Testing
     #expect(state.globalFormat == .int8)
     #expect(KeyBindings.disabledReason(.cycleGlobalFormat, state)?.contains("loads only as saved") == true)
     #expect(KeyBindings.disabledReason(.toggleKeep, state)?.contains("loads only as saved") == true)
+    #expect(
+      KeyBindings.disabledReason(.worstTensor, state)?.hasPrefix("int8 is the stored format") == true)
     state.planState.budgetText = "20kB"
     state.openPlan()
     #expect(state.planState.result == nil)

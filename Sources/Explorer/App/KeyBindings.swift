@@ -230,7 +230,12 @@ public enum KeyBindings {
     case .nextTensor, .previousTensor:
       return state.openTensor == nil ? "no tensor is open" : nil
     case .worstTensor:
-      return state.worstTensor == nil ? "no \(state.viewFormat.rawValue) results yet" : nil
+      guard state.worstTensor == nil else { return nil }
+      if state.hasStoredFormat(Array(state.analyses.indices), state.viewFormat) {
+        return
+          "\(state.viewFormat.rawValue) is the stored format: its error cannot be measured (f: another format)"
+      }
+      return "no \(state.viewFormat.rawValue) results yet"
     case .copyName:
       return state.tensorInView == nil ? "select a tensor" : nil
     case .back:
