@@ -53,7 +53,8 @@ struct Evidence {
   func reason(for chosen: QuantFormat, quant: ExportQuant) -> String {
     guard let mine = total(chosen) else { return "" }
     if mine.isUnmeasurable {
-      return "Stored in the file as \(chosen.rawValue): loaded as saved, its own error not measurable."
+      return
+        "Stored in the file as \(chosen.rawValue): loaded as saved, its own error not measurable."
     }
     if quant == .int8 {
       let best4 = [QuantFormat.nf4, .nf4dq, .fp4].compactMap { f in

@@ -82,7 +82,8 @@ import Testing
     #expect(cells[dtype + 2] == "stored", "\(up)")
     #expect(Double(cells[dtype + 1]) != nil && Double(cells[dtype + 3]) != nil, "\(up)")
     #expect(lines.contains { $0.hasPrefix("nf4-dq ") && $0.contains(" stored ") })
-    let json = try Self.run(["report", Self.directory + "/nf4-dq", "--format", "json"], cache: cache)
+    let json = try Self.run(
+      ["report", Self.directory + "/nf4-dq", "--format", "json"], cache: cache)
     let totals = try #require(
       try JSONDecoder().decode(Totals.self, from: Data(json.stdout.utf8)).totals.formats["nf4-dq"])
     #expect(totals.error_measurable == false && totals.rel_err == nil)

@@ -119,7 +119,8 @@ import Testing
       let number = try #require(row.split(separator: " ").dropFirst().first)
       #expect(footer.contains("\(format.rawValue) \(number)"), "\(footer) vs \(row)")
     }
-    #expect(report.split(separator: "\n").contains { $0.hasPrefix("nf4-dq ") && $0.contains("stored") })
+    #expect(
+      report.split(separator: "\n").contains { $0.hasPrefix("nf4-dq ") && $0.contains("stored") })
     #expect(footer.contains("nf4-dq stored"))
     // The tensor screen: the stored row of the error table, and the stored codes' usage.
     let tensor = lines(render(try Self.opening("nf4-dq", Self.upProj), 160, 50))
@@ -174,17 +175,21 @@ import Testing
     let lines = result.yaml.split(separator: "\n").map(String.init)
     #expect(lines.contains { $0.hasPrefix("  bnb_4bit_quant_type: fp4") })
     #expect(lines.contains { $0.hasPrefix("  bnb_4bit_use_double_quant: false") })
-    #expect(lines.filter { $0.hasPrefix("    - ") }.map { $0.split(separator: " ")[1] } == ["lm_head"])
+    #expect(
+      lines.filter { $0.hasPrefix("    - ") }.map { $0.split(separator: " ")[1] } == ["lm_head"])
     #expect(!result.yaml.contains("nan"))
   }
 
   @Test func aBitsandbytesSaveFixesTheChoice() throws {
     var state = try Self.state("int8")
     #expect(state.globalFormat == .int8)
-    #expect(KeyBindings.disabledReason(.cycleGlobalFormat, state)?.contains("loads only as saved") == true)
+    #expect(
+      KeyBindings.disabledReason(.cycleGlobalFormat, state)?.contains("loads only as saved") == true
+    )
     #expect(KeyBindings.disabledReason(.toggleKeep, state)?.contains("loads only as saved") == true)
     #expect(
-      KeyBindings.disabledReason(.worstTensor, state)?.hasPrefix("int8 is the stored format") == true)
+      KeyBindings.disabledReason(.worstTensor, state)?.hasPrefix("int8 is the stored format")
+        == true)
     state.planState.budgetText = "20kB"
     state.openPlan()
     #expect(state.planState.result == nil)

@@ -245,7 +245,9 @@ public struct AppState: Sendable {
 
   /// True when some tensor of `tensors` is stored in `format` (its cell reads "stored").
   func hasStoredFormat(_ tensors: [Int], _ format: QuantFormat) -> Bool {
-    tensors.contains { analyses.indices.contains($0) && analyses[$0]?.isStoredFormat(format) == true }
+    tensors.contains {
+      analyses.indices.contains($0) && analyses[$0]?.isStoredFormat(format) == true
+    }
   }
 
   /// True when a larger metric value is worse.
