@@ -297,8 +297,9 @@ public enum AxolotlExporter {
     // The other 4-bit type with the same double-quant setting.
     let other = (choice.quant == .nf4 ? ExportQuant.fp4 : .nf4).errorFormat(
       doubleQuant: choice.doubleQuant)
-    let otherComment = evidence.total(other).map {
-      "\(other.rawValue) would give rel_err \(NumberText.fixed($0.relErr, digits: 4))"
+    let otherComment = evidence.total(other).flatMap {
+      $0.isUnmeasurable
+        ? nil : "\(other.rawValue) would give rel_err \(NumberText.fixed($0.relErr, digits: 4))"
     }
     yaml.pair(
       "bnb_4bit_quant_type", .string(choice.quant.rawValue), indent: 2, comment: otherComment)
@@ -310,7 +311,8 @@ public enum AxolotlExporter {
       ? "\(NumberText.fixed(double, digits: 2)) instead of \(NumberText.fixed(single, digits: 2)) bits/param"
       : "\(NumberText.fixed(single, digits: 2)) bits/param; true would give \(NumberText.fixed(double, digits: 2))"
     if let plain = evidence.total(choice.quant.errorFormat(doubleQuant: false)),
-      let dq = evidence.total(choice.quant.errorFormat(doubleQuant: true))
+      let dq = evidence.total(choice.quant.errorFormat(doubleQuant: true)),
+      !plain.isUnmeasurable, !dq.isUnmeasurable
     {
       let delta = dq.relErr - plain.relErr
       doubleComment += " for \(delta >= 0 ? "+" : "")\(NumberText.fixed(delta, digits: 4)) rel_err"
