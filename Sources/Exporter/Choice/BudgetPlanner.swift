@@ -1,5 +1,7 @@
+import Dispatch
 import Engine
 import Safetensors
+import Synchronization
 
 /// Finds the choice that fits a memory budget with the least damage: for each bitsandbytes
 /// configuration, the exact set of tensors to keep in 16-bit (`Knapsack` for the `total`
@@ -99,7 +101,7 @@ public struct BudgetPlanner: Sendable {
             $0 + ($1.relErr ?? 0 > 0 || $1.extraBytes < 0 ? $1.extraBytes : 0)
           })
       : instance.baseBytes
-    let best = budget >= minimum ? solve(instance, budget: budget) : nil
+    var best: Solved?
     var frontier: [PlanPoint] = []
     if canKeep && maximum > minimum {
       var budgets = (0..<frontierSamples).map { step in
@@ -108,13 +110,36 @@ public struct BudgetPlanner: Sendable {
       }
       budgets.append(maximum)
       if instance.choice.objective == .worst {
+        best = budget >= minimum ? solve(instance, budget: budget) : nil
         frontier = worstFrontier(instance, minimum: minimum)
       } else {
-        frontier = budgets.compactMap { solve(instance, budget: $0) }.map(\.point)
+        let all = [budget] + budgets
+        let solved: [Solved?]
+        let limit = Int64(clamping: max(budget, maximum)) - Int64(instance.baseBytes)
+        if let frontier = Knapsack.frontier(knapsackItems(instance), maxCapacity: limit) {
+          // A model's few shapes: every budget read off one frontier.
+          solved = all.enumerated().map { index, bytes in
+            index == 0 && budget < minimum
+              ? nil : solve(instance, budget: bytes, frontier: frontier)
+          }
+        } else {
+          // Many shapes: independent knapsacks, solved in parallel, each result in its own slot
+          // so the plan does not depend on the scheduling.
+          let results = Mutex([Solved?](repeating: nil, count: all.count))
+          DispatchQueue.concurrentPerform(iterations: all.count) { index in
+            guard index > 0 || budget >= minimum else { return }
+            let one = solve(instance, budget: all[index])
+            results.withLock { $0[index] = one }
+          }
+          solved = results.withLock { $0 }
+        }
+        best = solved[0]
+        frontier = solved.dropFirst().compactMap { $0?.point }
       }
       if let best { frontier.append(best.point) }
-    } else if let point = solve(instance, budget: max(budget, minimum)) {
-      frontier = [point.point]
+    } else {
+      best = budget >= minimum ? solve(instance, budget: budget) : nil
+      if let point = solve(instance, budget: max(budget, minimum)) { frontier = [point.point] }
     }
     return ConfigurationPlan(
       choice: best?.choice ?? instance.choice, fits: best != nil,
@@ -137,8 +162,16 @@ public struct BudgetPlanner: Sendable {
     var isProven: Bool
   }
 
-  /// The optimum at `budget` bytes of weights, or nil when nothing fits.
-  func solve(_ instance: Instance, budget: UInt64) -> Solved? {
+  /// The knapsack of `total`: keeping a candidate costs its extra bytes and removes params·rel_err.
+  private func knapsackItems(_ instance: Instance) -> [Knapsack.Item] {
+    instance.candidates.map {
+      Knapsack.Item(weight: $0.extraBytes, value: Double($0.params) * ($0.relErr ?? 0))
+    }
+  }
+
+  /// The optimum at `budget` bytes of weights, or nil when nothing fits (`frontier`: the
+  /// instance's knapsack frontier, when it has one, read instead of searching).
+  func solve(_ instance: Instance, budget: UInt64, frontier: Knapsack.Frontier? = nil) -> Solved? {
     let candidates = instance.candidates
     let capacity = Int64(clamping: budget) - Int64(instance.baseBytes)
     var taken: [Int] = []
@@ -146,10 +179,9 @@ public struct BudgetPlanner: Sendable {
     if !instance.choice.quant.isFourBit {
       guard capacity >= 0 else { return nil }
     } else if instance.choice.objective == .total {
-      let items = candidates.map {
-        Knapsack.Item(weight: $0.extraBytes, value: Double($0.params) * ($0.relErr ?? 0))
-      }
-      let solution = Knapsack.solve(items, capacity: capacity)
+      let solution =
+        frontier?.best(capacity: capacity)
+        ?? Knapsack.solve(knapsackItems(instance), capacity: capacity)
       guard solution.weight <= capacity else { return nil }
       taken = solution.taken
       proven = solution.isProven
@@ -290,8 +322,11 @@ public struct BudgetPlan: Sendable {
 
   /// The configuration with the lowest objective that fits (ties: fewer bytes, then the order tried).
   public var best: ConfigurationPlan? {
+    // A configuration whose format was not analysed on some tensor has no comparable value.
+    let fitting = configurations.filter(\.fits)
+    let measured = fitting.filter { $0.unanalysed == 0 }
     var best: ConfigurationPlan?
-    for plan in configurations where plan.fits {
+    for plan in measured.isEmpty ? fitting : measured {
       guard let current = best, let value = plan.value, let bestValue = current.value else {
         if best == nil { best = plan }
         continue

@@ -159,3 +159,115 @@ public enum Knapsack {
       taken: taken.sorted(), weight: weight, value: total, isProven: proven, nodes: nodes)
   }
 }
+
+extension Knapsack {
+  /// Every best keep set of an instance at once, for instances whose items fall into few distinct
+  /// weights (a model's tensors come in a handful of shapes).
+  ///
+  /// Items of one weight are taken best first, so a keep set is a count per weight class; the
+  /// classes are combined one after another, keeping only the Pareto-optimal (weight, value)
+  /// points (more weight must buy more value). The result answers `best(capacity:)` for any
+  /// capacity with the same optimum `solve` proves, without a search per capacity.
+  public struct Frontier: Sendable {
+    /// Items taken whatever the capacity (weight ≤ 0), their weight and value.
+    let free: [Int]
+    let freeWeight: Int64
+    let freeValue: Double
+    /// Per class: its items best first.
+    let classes: [[Int]]
+    /// Per class layer: each point's weight, value, the point of the previous layer it extends
+    /// and how many items of this class it takes.
+    let layers: [[Point]]
+
+    struct Point: Sendable {
+      var weight: Int64
+      var value: Double
+      var parent: Int32
+      var count: Int32
+    }
+
+    /// The optimum at `capacity`: the same as `Knapsack.solve(items, capacity:)` up to the
+    /// floating-point order of the sums (and, between equally good sets, which one is taken).
+    public func best(capacity: Int64) -> Solution {
+      let room = capacity - freeWeight
+      guard room >= 0, let last = layers.last else {
+        return Solution(
+          taken: free.sorted(), weight: freeWeight, value: freeValue, isProven: true, nodes: 0)
+      }
+      // Points are by increasing weight and value: the last one that fits is the best.
+      var lo = 0
+      var hi = last.count - 1
+      while lo < hi {
+        let mid = (lo + hi + 1) / 2
+        if last[mid].weight <= room { lo = mid } else { hi = mid - 1 }
+      }
+      var taken = free
+      var index = lo
+      for layer in stride(from: layers.count - 1, through: 0, by: -1) {
+        let point = layers[layer][index]
+        taken += classes[layer].prefix(Int(point.count))
+        index = Int(point.parent)
+      }
+      let point = last[lo]
+      return Solution(
+        taken: taken.sorted(), weight: freeWeight + point.weight, value: freeValue + point.value,
+        isProven: true, nodes: last.count)
+    }
+  }
+
+  /// The frontier of `items` up to `maxCapacity`, or nil when the items have more than
+  /// `maxClasses` distinct positive weights or the frontier would pass `maxPoints` points (then
+  /// `solve` is the way, one capacity at a time).
+  public static func frontier(
+    _ items: [Item], maxCapacity: Int64, maxClasses: Int = 32, maxPoints: Int = 1 << 20
+  ) -> Frontier? {
+    var free: [Int] = []
+    var freeWeight: Int64 = 0
+    var freeValue = 0.0
+    var byWeight: [Int64: [Int]] = [:]
+    for (index, item) in items.enumerated() {
+      if item.weight <= 0 {
+        free.append(index)
+        freeWeight += item.weight
+        freeValue += max(item.value, 0)
+      } else if item.value > 0 {
+        byWeight[item.weight, default: []].append(index)
+      }
+    }
+    guard byWeight.count <= maxClasses else { return nil }
+    let limit = maxCapacity - freeWeight
+    let classes = byWeight.keys.sorted().map { weight in
+      byWeight[weight]!.sorted { (items[$0].value, $1) > (items[$1].value, $0) }
+    }
+    var layers: [[Frontier.Point]] = []
+    var previous = [Frontier.Point(weight: 0, value: 0, parent: -1, count: 0)]
+    for members in classes {
+      let weight = items[members[0]].weight
+      var prefix = [0.0]
+      for index in members { prefix.append(prefix[prefix.count - 1] + items[index].value) }
+      var extended: [Frontier.Point] = []
+      for (parent, point) in previous.enumerated() {
+        for count in 0...members.count {
+          let total = point.weight + Int64(count) * weight
+          if total > limit { break }
+          extended.append(
+            Frontier.Point(
+              weight: total, value: point.value + prefix[count], parent: Int32(parent),
+              count: Int32(count)))
+        }
+        if extended.count > maxPoints * 4 { return nil }
+      }
+      // Lighter first, and at equal weight the more valuable first; keep strict improvements.
+      extended.sort { ($0.weight, -$0.value) < ($1.weight, -$1.value) }
+      var kept: [Frontier.Point] = []
+      for point in extended where point.value > (kept.last?.value ?? -1) {
+        kept.append(point)
+      }
+      guard kept.count <= maxPoints else { return nil }
+      layers.append(kept)
+      previous = kept
+    }
+    return Frontier(
+      free: free, freeWeight: freeWeight, freeValue: freeValue, classes: classes, layers: layers)
+  }
+}

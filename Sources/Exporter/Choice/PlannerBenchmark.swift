@@ -65,7 +65,9 @@ public enum PlannerBenchmark {
       let base = 0.06 + Double(next(&state) % 1000) / 20_000
       let spike = next(&state) % 20 == 0 ? 2.5 : 1.0
       var formats: [QuantFormat: FormatMetrics] = [:]
-      for (format, scale) in [(QuantFormat.nf4, 1.0), (.nf4dq, 1.004), (.fp4, 1.4), (.int8, 0.08)] {
+      for (format, scale) in [
+        (QuantFormat.nf4, 1.0), (.nf4dq, 1.004), (.fp4, 1.4), (.fp4dq, 1.404), (.int8, 0.08),
+      ] {
         let relErr = base * spike * scale
         formats[format] = FormatMetrics(
           mse: 0, rmse: 0, maxAbsErr: 0, relErr: relErr, sqnrDB: -20 * log10(relErr),
