@@ -58,8 +58,7 @@ extension AppState {
     let training =
       planState.training
       ? TrainingMemory(
-        tensors: checkpoint.tensors, directory: AxolotlExporter.checkpointDirectory(checkpoint),
-        settings: TrainingSettings())
+        tensors: checkpoint.tensors, config: checkpoint.config, settings: TrainingSettings())
       : nil
     let overhead = training?.overheadBytes ?? 0
     let planner = BudgetPlanner(
