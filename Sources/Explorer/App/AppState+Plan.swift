@@ -1,5 +1,6 @@
 import Engine
 import Exporter
+import Reports
 import Terminal
 
 extension AppState {

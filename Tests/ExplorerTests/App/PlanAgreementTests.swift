@@ -2,6 +2,7 @@ import Engine
 import Exporter
 import FoundationEssentials
 import Safetensors
+import Reports
 import Terminal
 import TestSupport
 import Testing
