@@ -153,8 +153,9 @@ public struct ReportRenderer {
   }
 
   /// `"key": {"lo": …, "hi": …, "counts": […]}`.
-  private static func histogramObject(_ json: inout JSONWriter, _ key: String, _ histogram: Histogram)
-  {
+  private static func histogramObject(
+    _ json: inout JSONWriter, _ key: String, _ histogram: Histogram
+  ) {
     json.beginObject(key)
     json.number("lo", histogram.lo)
     json.number("hi", histogram.hi)

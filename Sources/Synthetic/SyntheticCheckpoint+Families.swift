@@ -209,33 +209,29 @@ extension SyntheticCheckpoint.Preset {
   /// A Hugging Face `config.json` for this shape, named `nameOrPath`.
   public func configJSON(nameOrPath: String) -> String {
     var members = [("_name_or_path", SafetensorsWriter.jsonString(nameOrPath))]
+    let vocabulary = ("vocab_size", "\(vocab)")
+    let silu = [("rms_norm_eps", "1e-05"), ("hidden_act", "\"silu\"")]
     switch family {
     case .llama:
-      members += named("LlamaForCausalLM", "llama") + sizes + [("vocab_size", "\(vocab)")]
-      members += [("max_position_embeddings", "2048"), ("rms_norm_eps", "1e-05")]
-      members += [("hidden_act", "\"silu\"")]
+      members += named("LlamaForCausalLM", "llama") + sizes + [vocabulary, positions(2048)] + silu
     case .phi:
-      members += named("PhiForCausalLM", "phi") + sizes + [("vocab_size", "\(vocab)")]
-      members += [("max_position_embeddings", "2048"), ("partial_rotary_factor", "0.4")]
-      members += [("layer_norm_eps", "1e-05"), ("hidden_act", "\"gelu_new\"")]
+      members += named("PhiForCausalLM", "phi") + sizes + [vocabulary, positions(2048)]
+      members += [("partial_rotary_factor", "0.4"), ("layer_norm_eps", "1e-05")]
+      members.append(("hidden_act", "\"gelu_new\""))
     case .mixtral:
-      members += named("MixtralForCausalLM", "mixtral") + sizes
-      members += [("num_local_experts", "\(experts)"), ("num_experts_per_tok", "2")]
-      members += [("vocab_size", "\(vocab)"), ("max_position_embeddings", "32768")]
-      members += [("rms_norm_eps", "1e-05"), ("hidden_act", "\"silu\"")]
-      members += [("router_aux_loss_coef", "0.02")]
+      members += named("MixtralForCausalLM", "mixtral") + sizes + routing(perToken: 2)
+      members += [vocabulary, positions(32768)] + silu + [("router_aux_loss_coef", "0.02")]
     case .gpt2:
       // GPT2Config's own names: n_embd, n_layer, n_head; n_inner null means 4 × n_embd.
       members += named("GPT2LMHeadModel", "gpt2")
       members += [("n_embd", "\(hidden)"), ("n_inner", "null"), ("n_layer", "\(layers)")]
-      members += [("n_head", "\(heads)"), ("n_positions", "\(Self.gpt2Positions(self))")]
-      members += [("vocab_size", "\(vocab)"), ("activation_function", "\"gelu_new\"")]
-      members += [("layer_norm_epsilon", "1e-05")]
+      members += [
+        ("n_head", "\(heads)"), ("n_positions", "\(Self.gpt2Positions(self))"), vocabulary,
+      ]
+      members += [("activation_function", "\"gelu_new\""), ("layer_norm_epsilon", "1e-05")]
     case .gptOss:
       members += named("GptOssForCausalLM", "gpt_oss") + sizes + [("head_dim", "\(headDim)")]
-      members += [("num_local_experts", "\(experts)"), ("num_experts_per_tok", "4")]
-      members += [("vocab_size", "\(vocab)"), ("max_position_embeddings", "131072")]
-      members += [("rms_norm_eps", "1e-05"), ("hidden_act", "\"silu\"")]
+      members += routing(perToken: 4) + [vocabulary, positions(131072)] + silu
     }
     members += [("tie_word_embeddings", family == .gpt2 ? "true" : "false")]
     members += [("torch_dtype", "\"bfloat16\"")]
@@ -246,6 +242,16 @@ extension SyntheticCheckpoint.Preset {
   /// The `architectures` and `model_type` members.
   private func named(_ architecture: String, _ modelType: String) -> [(String, String)] {
     [("architectures", "[\"\(architecture)\"]"), ("model_type", "\"\(modelType)\"")]
+  }
+
+  /// `max_position_embeddings`.
+  private func positions(_ count: Int) -> (String, String) {
+    ("max_position_embeddings", "\(count)")
+  }
+
+  /// The experts of an MoE config and how many route each token.
+  private func routing(perToken: Int) -> [(String, String)] {
+    [("num_local_experts", "\(experts)"), ("num_experts_per_tok", "\(perToken)")]
   }
 
   /// The size members LLaMA-like configs share, in the order transformers writes them.

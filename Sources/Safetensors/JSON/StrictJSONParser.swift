@@ -120,15 +120,8 @@ struct StrictJSONParser {
   private mutating func parseObject(
     visit: ((JSONNode.Member) throws(SyntaxError) -> Void)? = nil
   ) throws(SyntaxError) -> [JSONNode.Member] {
-    try enter()
-    position += 1  // {
     var members: [JSONNode.Member] = []
-    skipWhitespace()
-    if peek() == UInt8(ascii: "}") {
-      position += 1
-      depth -= 1
-      return members
-    }
+    if try entersEmpty(closedBy: "}") { return members }
     while true {
       skipWhitespace()
       let keyOffset = position
@@ -155,20 +148,25 @@ struct StrictJSONParser {
   }
 
   private mutating func parseArray() throws(SyntaxError) -> [JSONNode] {
-    try enter()
-    position += 1  // [
     var elements: [JSONNode] = []
-    skipWhitespace()
-    if peek() == UInt8(ascii: "]") {
-      position += 1
-      depth -= 1
-      return elements
-    }
+    if try entersEmpty(closedBy: "]") { return elements }
     while true {
       skipWhitespace()
       elements.append(try parseValue())
       if try !continuesAfterItem(closedBy: "]", in: "an array") { return elements }
     }
+  }
+
+  /// Enters a container at its opening bracket: true when `close` follows at once (consumed,
+  /// leaving the empty container).
+  private mutating func entersEmpty(closedBy close: Unicode.Scalar) throws(SyntaxError) -> Bool {
+    try enter()
+    position += 1
+    skipWhitespace()
+    guard peek() == UInt8(ascii: close) else { return false }
+    position += 1
+    depth -= 1
+    return true
   }
 
   /// After a member or element of `container` ("an object", "an array"): true when a comma

@@ -75,7 +75,8 @@ extension TensorDataReader {
 
   private func dequantizeFourBit(
     _ tensor: TensorInfo, _ stored: StoredQuantization, codes codesPart: TensorInfo,
-    map mapPart: TensorInfo, _ element: Int, _ count: Int, _ destination: UnsafeMutablePointer<Float>
+    map mapPart: TensorInfo, _ element: Int, _ count: Int,
+    _ destination: UnsafeMutablePointer<Float>
   ) throws(SafetensorsError) {
     let map = try floats(of: mapPart, from: 0, count: 16)
     let last = element + count - 1

@@ -1,8 +1,8 @@
 import Engine
 import Exporter
 import FoundationEssentials
-import Safetensors
 import Reports
+import Safetensors
 import Terminal
 import TestSupport
 import Testing
