@@ -46,6 +46,7 @@ echo "nvrtc libraries:"; ldconfig -p | grep -i nvrtc; ls /usr/local/cuda/lib64/l
 ldd "$bin" | grep -E 'not found|ncurses|tinfo'
 
 status=0
+now_s() { date +%s.%N; }
 echo
 echo "== parity and wall times (NVRTC at run time)"
 STEP_TIMEOUT=180 "$here/gpu-parity.sh" "$bin" "$work" || status=1
@@ -76,6 +77,34 @@ if [ -n "$synth" ]; then
   QUANTSCOPE_CUDA_TRACE=1 timeout 100 "$bin" bench "$synth" --engine cuda || status=1
   echo "-- the same with the ahead-of-time PTX"
   QUANTSCOPE_CUDA_KERNELS=precompiled timeout 100 "$bin" bench "$synth" --engine cuda --repeat 1 || status=1
+
+  echo
+  echo "== report end to end (one process each; compiled kernels cached in a fresh XDG folder)"
+  export XDG_CACHE_HOME="$work/xdg-cache"
+  h2d=$(python3 "$here/h2d_bench.py" | sed -n 's/^h2d_gbs=//p')
+  gb=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['model']['bytes']/1e9)" "$work/synth.cpu.json")
+  echo "   plain pinned host-to-device copy: $h2d GB/s; the model's tensors: $gb GB"
+  rm -rf "$XDG_CACHE_HOME"
+  for staging in default 0 128; do
+    for run in 1 2; do
+      t0=$(now_s)
+      if [ "$staging" = default ]; then
+        QUANTSCOPE_CUDA_TRACE=1 timeout 100 "$bin" report "$synth" --engine cuda --no-cache --format json \
+          >"$work/e2e.json" 2>"$work/e2e-$staging-$run.trace" || status=1
+      else
+        QUANTSCOPE_CUDA_STAGING_MIB=$staging QUANTSCOPE_CUDA_TRACE=1 timeout 100 "$bin" report "$synth" \
+          --engine cuda --no-cache --format json >"$work/e2e.json" 2>"$work/e2e-$staging-$run.trace" || status=1
+      fi
+      t1=$(now_s)
+      echo "   staging $staging, run $run: $(python3 -c "import sys; t=float(sys.argv[2])-float(sys.argv[1]); gb,h=float(sys.argv[3]),float(sys.argv[4]); print(f'{t:.3f} s, {gb/t:.2f} GB/s = {gb/t/h*100:.0f}% of the copy rate')" "$t0" "$t1" "$gb" "$h2d")"
+      grep -E 'load:|pin host|under the lock' "$work/e2e-$staging-$run.trace" | sed 's/^/      /'
+    done
+  done
+  t0=$(now_s)
+  timeout 100 "$bin" report "$synth" --engine cpu --no-cache --format json >"$work/e2e-cpu.json" || status=1
+  t1=$(now_s)
+  echo "   cpu engine: $(python3 -c "import sys; print(f'{float(sys.argv[2])-float(sys.argv[1]):.3f} s')" "$t0" "$t1")"
+  python3 "$here/gpu_parity_compare.py" "$work/e2e-cpu.json" "$work/e2e.json" || status=1
 fi
 
 (cd "$work" && tar czf "$out/reports.tgz" --exclude='synth-*' --exclude='ptx/synth-*' ./*.json ptx/*.json 2>/dev/null)

@@ -1,3 +1,5 @@
+import Engine
+
 /// The subcommands, their one-line summaries and help texts, and dispatch.
 enum Command {
   static let version = "0.1.0"
@@ -77,7 +79,13 @@ enum Command {
   /// Runs the command line; returns the process exit status.
   static func main(_ arguments: [String]) -> Int32 {
     do throws(CLIError) {
-      return try dispatch(arguments)
+      let status = try dispatch(arguments)
+      // QUANTSCOPE_CUDA_TRACE=1: the CUDA stages of the whole run (bench prints its own per round).
+      if CUDATrace.isEnabled && arguments.first != "bench" {
+        let lines = CUDATrace.lines()
+        if !lines.isEmpty { Console.err("cuda stages:\n" + lines.joined(separator: "\n") + "\n") }
+      }
+      return status
     } catch {
       switch error {
       case .usage(let text):

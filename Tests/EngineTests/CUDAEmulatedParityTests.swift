@@ -27,9 +27,12 @@ extension CUDAEmulatedParityTests {
   }()
 
   /// The emulated backend, or nil after recording why it is missing (a known issue, not a pass).
-  static func emulatedBackend(deviceMemoryLimit: Int? = nil) -> CUDABackend? {
+  static func emulatedBackend(deviceMemoryLimit: Int? = nil, stagingLimit: Int? = nil)
+    -> CUDABackend?
+  {
     let loaded = fakeDriver.flatMap {
-      CUDABackend.load(deviceMemoryLimit: deviceMemoryLimit, driverLibrary: $0)
+      CUDABackend.load(
+        deviceMemoryLimit: deviceMemoryLimit, driverLibrary: $0, stagingLimit: stagingLimit)
     }
     switch loaded {
     case .success(let backend): return backend
@@ -66,6 +69,14 @@ extension CUDAEmulatedParityTests {
   /// Block size 1024 keeps the emulated warp reductions few (block size 64: the golden test).
   @Test func streamedTensorMatchesTheCPU() throws {
     guard let backend = Self.emulatedBackend(deviceMemoryLimit: 1 << 20) else { return }
+    try CUDABackendParityTests.compareStreamed(backend: backend, rows: 600, blocksize: 1024)
+  }
+
+  /// The same tensors staged whole in pinned memory (`CUDAStaging`, limit raised to 4 MiB) but
+  /// still streamed to the 1 MiB device in chunks, twice: copies come from the staged buffer.
+  @Test func stagedButStreamedTensorMatchesTheCPU() throws {
+    guard let backend = Self.emulatedBackend(deviceMemoryLimit: 1 << 20, stagingLimit: 4 << 20)
+    else { return }
     try CUDABackendParityTests.compareStreamed(backend: backend, rows: 600, blocksize: 1024)
   }
 }

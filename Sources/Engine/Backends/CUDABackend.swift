@@ -25,19 +25,25 @@ public final class CUDABackend: Backend {
   /// Device memory the backend may hold, in bytes.
   public let deviceMemoryLimit: Int
 
-  /// One tensor at a time: the GPU work is serialised anyway, and workers waiting for the session
-  /// would hold the threads that read each chunk in parallel (measured on an H200, 7B-shaped
-  /// checkpoint: 16 workers 1.04 s, one worker 0.40 s). Tensors that fall back to the CPU are
-  /// split over every core by the CPU backend itself.
-  public var concurrentTensorLimit: Int? { 1 }
+  /// Two tensors at a time: one on the GPU, the next one being staged in pinned memory
+  /// (`CUDAStaging`). More workers would only wait for the session while holding the threads that
+  /// read in parallel (measured on an H200, 7B-shaped checkpoint: 16 workers 1.04 s, one worker
+  /// 0.40 s). Tensors that fall back to the CPU are split over every core by the CPU backend.
+  public var concurrentTensorLimit: Int? { 2 }
 
   let session: Mutex<CUDASession>
+  private let staging: CUDAStaging
   private let fallback = CPUBackend()
   private let readers = ReaderCache()
 
+  /// - Parameter stagingLimit: the largest tensor staged in pinned memory
+  ///   (`CUDAStaging.defaultLimit`).
   private init(
-    session: sending CUDASession, deviceName: String, architecture: String, limit: Int
+    session: sending CUDASession, deviceName: String, architecture: String, limit: Int,
+    stagingLimit: Int
   ) {
+    self.staging = CUDAStaging(
+      api: session.api, context: session.context, capacityLimit: stagingLimit)
     self.session = Mutex(session)
     self.deviceName = deviceName
     self.architecture = architecture
@@ -46,6 +52,7 @@ public final class CUDABackend: Backend {
   }
 
   deinit {
+    staging.releaseAll()
     session.withLock { $0.release() }
   }
 
@@ -54,15 +61,22 @@ public final class CUDABackend: Backend {
   /// Opens the driver and NVRTC, picks device 0, compiles the kernels for it and allocates the
   /// streams and pinned buffers.
   ///
-  /// - Parameter deviceMemoryLimit: bytes of device memory the backend may use (tensor data,
-  ///   per-tensor arrays); default: half the device's memory, at most 4 GiB. A tensor whose data
-  ///   fits is kept resident for its second pass; larger ones are streamed twice.
+  /// - Parameters:
+  ///   - deviceMemoryLimit: bytes of device memory the backend may use (tensor data, per-tensor
+  ///     arrays); default: half the device's memory, at most 4 GiB. A tensor whose data fits is
+  ///     kept resident for its second pass; larger ones are streamed twice.
+  ///   - kernelCache: a folder where the compiled kernels are kept between runs
+  ///     (`CUDABackend.defaultKernelCacheFolder` for the command line); nil compiles every run.
   /// - Returns: the backend, or the one-line reason it cannot run here ("GPU: libcuda.so.1 not
   ///   found", "GPU: no CUDA device", "GPU: NVRTC not found", "GPU: kernel compile failed: ...").
-  public static func load(deviceMemoryLimit: Int? = nil) -> Result<CUDABackend, BackendUnavailable>
+  public static func load(deviceMemoryLimit: Int? = nil, kernelCache: String? = nil)
+    -> Result<CUDABackend, BackendUnavailable>
   {
     do throws(CUDAError) {
-      return .success(try make(deviceMemoryLimit: deviceMemoryLimit))
+      let disk = kernelCache.map { CUDAKernelCache(folder: $0) }
+      return .success(
+        try make(deviceMemoryLimit: deviceMemoryLimit, api: try CUDADriver.driver.get(), disk: disk)
+      )
     } catch {
       return .failure(BackendUnavailable(error.unavailableReason))
     }
@@ -79,35 +93,67 @@ public final class CUDABackend: Backend {
 
   /// `load` with the driver opened from `driverLibrary` (a path): for tests against the CPU
   /// emulation of the kernels (scripts/fake-cuda), which stands in for libcuda.so.1.
-  package static func load(deviceMemoryLimit: Int? = nil, driverLibrary: String)
-    -> Result<CUDABackend, BackendUnavailable>
-  {
+  /// `stagingLimit` overrides the largest tensor staged in pinned memory (`CUDAStaging`).
+  package static func load(
+    deviceMemoryLimit: Int? = nil, driverLibrary: String, stagingLimit: Int? = nil
+  ) -> Result<CUDABackend, BackendUnavailable> {
     do throws(CUDAError) {
       let api = try CUDADriverAPI(try CUDALibrary.open([driverLibrary]).get())
-      return .success(try make(deviceMemoryLimit: deviceMemoryLimit, api: api))
+      return .success(
+        try make(deviceMemoryLimit: deviceMemoryLimit, api: api, stagingLimit: stagingLimit))
     } catch {
       return .failure(BackendUnavailable(error.unavailableReason))
     }
   }
 
-  private static func make(deviceMemoryLimit: Int?) throws(CUDAError) -> CUDABackend {
-    try make(deviceMemoryLimit: deviceMemoryLimit, api: try CUDADriver.driver.get())
+  /// `$XDG_CACHE_HOME/quantscope/cuda` (or `~/.cache/quantscope/cuda`): where the command line
+  /// keeps compiled kernels.
+  public static var defaultKernelCacheFolder: String { CUDAKernelCache.defaultFolder }
+
+  private static func make(
+    deviceMemoryLimit: Int?, api: CUDADriverAPI, disk: CUDAKernelCache? = nil,
+    stagingLimit: Int? = nil
+  ) throws(CUDAError) -> CUDABackend {
+    let (device, name, major, minor, multiprocessors, total) = try CUDATrace.measure(
+      "load: cuInit and device query"
+    ) { () throws(CUDAError) in
+      let status = api.cuInit(0)
+      if status != 0 {
+        throw .driver(call: "cuInit", status: status, name: api.errorName(status))
+      }
+      guard try api.deviceCount() > 0 else { throw .noDevice }
+      let device = try api.device(0)
+      return (
+        device, try api.deviceName(device), try api.attribute(.computeCapabilityMajor, of: device),
+        try api.attribute(.computeCapabilityMinor, of: device),
+        try api.attribute(.multiprocessorCount, of: device), try api.totalMemory(of: device)
+      )
+    }
+    let image = try CUDATrace.measure("load: kernels (NVRTC, disk cache or PTX)") {
+      () throws(CUDAError) in
+      try kernelImage(major: major, minor: minor, disk: disk)
+    }
+    let arch = image.arch
+    let limit = max(deviceMemoryLimit ?? min(total / 2, 4 << 30), 1 << 20)
+    // A chunk: ≤ 32 MiB, ≤ 1/8 of the limit, a multiple of 16 KiB (4096 elements of 4 bytes).
+    let chunkBytes = max(16 << 10, min(32 << 20, limit / 8) / (16 << 10) * (16 << 10))
+    let session = try CUDATrace.measure("load: context, module, streams, pinned buffers") {
+      () throws(CUDAError) in
+      try CUDASession(
+        api: api, device: device, image: image, multiprocessors: multiprocessors,
+        memoryLimit: limit, chunkBytes: chunkBytes)
+    }
+    return CUDABackend(
+      session: session, deviceName: name, architecture: arch, limit: limit,
+      stagingLimit: stagingLimit ?? CUDAStaging.defaultLimit(deviceMemoryLimit: limit))
   }
 
-  private static func make(deviceMemoryLimit: Int?, api: CUDADriverAPI) throws(CUDAError)
-    -> CUDABackend
+  /// The kernels for a device of compute capability `major.minor`: the precompiled PTX when
+  /// asked for (`QUANTSCOPE_CUDA_KERNELS=precompiled`) or when NVRTC is missing, else NVRTC's
+  /// image (from the per-process or on-disk cache when there).
+  private static func kernelImage(major: Int, minor: Int, disk: CUDAKernelCache?)
+    throws(CUDAError) -> CUDACompiler.Image
   {
-    let status = api.cuInit(0)
-    if status != 0 {
-      throw .driver(call: "cuInit", status: status, name: api.errorName(status))
-    }
-    guard try api.deviceCount() > 0 else { throw .noDevice }
-    let device = try api.device(0)
-    let name = try api.deviceName(device)
-    let major = try api.attribute(.computeCapabilityMajor, of: device)
-    let minor = try api.attribute(.computeCapabilityMinor, of: device)
-    let multiprocessors = try api.attribute(.multiprocessorCount, of: device)
-    let total = try api.totalMemory(of: device)
     let image: CUDACompiler.Image
     if CUDACompiler.precompiledRequested {
       // QUANTSCOPE_CUDA_KERNELS=precompiled: the PTX compiled ahead of time even when NVRTC is here.
@@ -120,21 +166,14 @@ public final class CUDABackend: Backend {
       case .success(let nvrtc):
         let arch = CUDACompiler.architecture(
           major: major, minor: minor, supported: try nvrtc.supportedArchitectures())
-        image = try CUDACompiler.image(arch: arch, nvrtc: nvrtc)
+        image = try CUDACompiler.image(arch: arch, nvrtc: nvrtc, disk: disk)
       case .failure(let error):
         // No NVRTC: the driver can still JIT the PTX compiled ahead of time (compute_80 and newer).
         guard let fallback = CUDACompiler.precompiledImage, major >= 8 else { throw error }
         image = fallback
       }
     }
-    let arch = image.arch
-    let limit = max(deviceMemoryLimit ?? min(total / 2, 4 << 30), 1 << 20)
-    // A chunk: ≤ 32 MiB, ≤ 1/8 of the limit, a multiple of 16 KiB (4096 elements of 4 bytes).
-    let chunkBytes = max(16 << 10, min(32 << 20, limit / 8) / (16 << 10) * (16 << 10))
-    let session = try CUDASession(
-      api: api, device: device, image: image, multiprocessors: multiprocessors, memoryLimit: limit,
-      chunkBytes: chunkBytes)
-    return CUDABackend(session: session, deviceName: name, architecture: arch, limit: limit)
+    return image
   }
 
   // MARK: - Compiling without a GPU
@@ -281,13 +320,25 @@ public final class CUDABackend: Backend {
     }
     try CPUBackend.validate(settings)
     let reader = try reader(for: checkpoint)
+    if cancel?.isCancelled == true { throw .cancelled }
+    let staged: CUDAStaging.Staged?
+    do throws(CUDAError) {
+      staged = try staging.stage(tensor, reader: reader, checkpointPath: checkpoint.path)
+    } catch {
+      if case .engine(let engineError) = error { throw engineError }
+      throw .backendUnavailable("GPU: \(tensor.name): \(error.description)")
+    }
+    // Every copy from the staged buffer has completed when the pipeline returns or throws (it
+    // synchronises both streams on its way out).
+    defer { if let staged { staging.release(staged) } }
     let parts = try session.withLock { (session) throws(EngineError) -> TensorAnalysisParts in
       do throws(CUDAError) { try session.makeCurrent() } catch {
         throw .backendUnavailable("GPU: \(error.description)")
       }
-      let pipeline = CUDATensorPipeline(
+      var pipeline = CUDATensorPipeline(
         session: session, tensor: tensor, reader: reader, checkpointPath: checkpoint.path,
         settings: settings)
+      pipeline.staged = staged?.address
       return try CUDATrace.measure("one tensor under the lock (total)") {
         () throws(EngineError) in try pipeline.run(cancel: cancel, progress: progress)
       }

@@ -61,13 +61,23 @@ enum CUDACompiler {
     getenv("QUANTSCOPE_CUDA_KERNELS").map { String(cString: $0) } == "precompiled"
   }
 
-  /// The compiled image for `arch`, from the per-process cache or a fresh NVRTC compile.
+  /// The compiled image for `arch`, from the per-process cache, the on-disk cache `disk` (when
+  /// given) or a fresh NVRTC compile (then stored in both).
   ///
-  /// - Complexity: one NVRTC compile (about 2 s) the first time per architecture.
-  static func image(arch: String, nvrtc: NVRTCAPI) throws(CUDAError) -> Image {
+  /// - Complexity: one NVRTC compile (about 1 s) the first time per architecture, unless `disk`
+  ///   holds it.
+  static func image(arch: String, nvrtc: NVRTCAPI, disk: CUDAKernelCache? = nil)
+    throws(CUDAError) -> Image
+  {
     if let cached = cache.withLock({ $0[arch] }) { return cached }
+    let version = (try? nvrtc.version()).map { "\($0.major).\($0.minor)" } ?? "unknown"
+    if let stored = disk?.load(arch: arch, nvrtcVersion: version) {
+      cache.withLock { $0[arch] = stored }
+      return stored
+    }
     let image = try compile(arch: arch, nvrtc: nvrtc)
     cache.withLock { $0[arch] = image }
+    disk?.store(image, nvrtcVersion: version)
     return image
   }
 

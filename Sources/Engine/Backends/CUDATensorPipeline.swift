@@ -1,13 +1,13 @@
-import Dispatch
 import Safetensors
-import Synchronization
 
 /// The analysis of one tensor on the GPU: the same two passes as `CPUTensorPipeline`, with the
 /// kernels of `CUDA/kernels.cu` in place of the C functions they mirror.
 ///
-/// **Data path.** The tensor's raw bytes are read with `TensorDataReader.readBytes` into two
-/// pinned host buffers in turn and copied asynchronously to the device; chunk c uses stream c % 2,
-/// so the file read of chunk c+1 and the copy/kernels of chunk c overlap. A tensor whose bytes fit
+/// **Data path.** A tensor staged by `CUDAStaging` (read whole into pinned memory while the
+/// previous tensor was on the GPU) is copied to the device chunk by chunk straight from there.
+/// Otherwise its raw bytes are read with `TensorDataReader.readBytes` into two pinned host buffers
+/// in turn and copied asynchronously; chunk c uses stream c % 2, so the file read of chunk c+1 and
+/// the copy/kernels of chunk c overlap. A tensor whose bytes fit
 /// the memory limit stays resident in device memory and pass 2 runs on it without a second read;
 /// a larger one is streamed through two chunk slots, twice.
 ///
@@ -26,6 +26,8 @@ struct CUDATensorPipeline {
   let reader: TensorDataReader
   let checkpointPath: String
   let settings: AnalysisSettings
+  /// The whole tensor already in pinned host memory (`CUDAStaging`), or nil: read chunk by chunk.
+  var staged: UnsafeMutableRawPointer? = nil
 
   /// Slots of the float64 sums (kernels.cu `QS_SUM_*`).
   enum SumSlot: Int {
@@ -166,17 +168,26 @@ struct CUDATensorPipeline {
         let count = min(chunkElements, n - first)
         let s = index % 2
         let bytes = count * elementSize
-        try CUDATrace.measure("wait for a pinned buffer") { () throws(CUDAError) in
-          try api.check(api.cuEventSynchronize(session.copyEvents[s]), "cuEventSynchronize")
-        }
         if cancel?.isCancelled == true { throw .engine(.cancelled) }
-        try CUDATrace.measure("read into pinned memory") { () throws(CUDAError) in
-          try read(at: first * elementSize, bytes: bytes, into: session.pinned[s])
+        let source: UnsafeMutableRawPointer
+        if let staged {
+          // Copies go straight from the staged tensor (kept until the run's last synchronise).
+          source = staged + first * elementSize
+        } else {
+          try CUDATrace.measure("wait for a pinned buffer") { () throws(CUDAError) in
+            try api.check(api.cuEventSynchronize(session.copyEvents[s]), "cuEventSynchronize")
+          }
+          try CUDATrace.measure("read into pinned memory") { () throws(CUDAError) in
+            try CUDAStaging.readParallel(
+              reader: reader, tensor: tensor, offset: first * elementSize, bytes: bytes,
+              into: session.pinned[s], checkpointPath: checkpointPath)
+          }
+          source = session.pinned[s]
         }
         let address =
           resident ? store + UInt64(first * elementSize) : store + UInt64(s * session.chunkBytes)
         try api.check(
-          api.cuMemcpyHtoDAsync(address, session.pinned[s], bytes, session.streams[s]),
+          api.cuMemcpyHtoDAsync(address, source, bytes, session.streams[s]),
           "cuMemcpyHtoDAsync_v2")
         try api.check(api.cuEventRecord(session.copyEvents[s], session.streams[s]), "cuEventRecord")
         try body(Chunk(first: first, count: count, address: address, streamIndex: s))
@@ -390,47 +401,6 @@ struct CUDATensorPipeline {
       stats: stats, histogram: Histogram(lo: loValue, hi: hiValue, counts: histogramCounts),
       normalizedHistogram: Histogram(lo: -1, hi: 1, counts: normalizedCounts), outliers: outliers,
       formats: metrics)
-  }
-
-  /// Reads `bytes` of the tensor from byte `offset` into pinned memory, in parallel slices of at
-  /// least 2 MiB (one `pread` stream reads a file in the page cache at about 4 GB/s on an H200
-  /// host, far below its 54 GB/s host-to-device copy).
-  private func read(at offset: Int, bytes: Int, into destination: UnsafeMutableRawPointer)
-    throws(CUDAError)
-  {
-    let slice = max(2 << 20, (bytes + Self.readThreads - 1) / Self.readThreads)
-    let slices = (bytes + slice - 1) / slice
-    let target = PinnedAddress(base: destination)
-    let failure = Mutex<SafetensorsError?>(nil)
-    let reader = self.reader
-    let tensor = self.tensor
-    let work: @Sendable (Int) -> Void = { index in
-      let start = index * slice
-      let count = min(slice, bytes - start)
-      do throws(SafetensorsError) {
-        try reader.readBytes(
-          of: tensor, at: UInt64(offset + start),
-          into: UnsafeMutableRawBufferPointer(start: target.base + start, count: count))
-      } catch {
-        failure.withLock { if $0 == nil { $0 = error } }
-      }
-    }
-    if slices <= 1 {
-      work(0)
-    } else {
-      DispatchQueue.concurrentPerform(iterations: slices, execute: work)
-    }
-    if let error = failure.withLock({ $0 }) {
-      throw .engine(.read(file: checkpointPath, tensor: tensor.name, reason: error.description))
-    }
-  }
-
-  /// Threads reading one chunk (the machine's cores, at most 16).
-  static let readThreads = max(1, min(16, CPUBackend.coreCount))
-
-  /// A pinned host address handed to the reading threads (each writes its own slice).
-  private struct PinnedAddress: @unchecked Sendable {
-    let base: UnsafeMutableRawPointer
   }
 
   /// Adds the per-block float64 slots of both streams, slot by slot, in a fixed order.

@@ -25,7 +25,11 @@ enum ExplorerCommand {
     case "auto":
       // Loading CUDA compiles kernels: done on the analysis thread, never before the first frame.
       makeBackend = {
-        if case .success(let backend) = CUDABackend.load() { return backend }
+        if case .success(let backend) = CUDABackend.load(
+          kernelCache: CUDABackend.defaultKernelCacheFolder)
+        {
+          return backend
+        }
         return CPUBackend(threads: jobs)
       }
     default:

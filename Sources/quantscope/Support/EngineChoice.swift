@@ -9,12 +9,16 @@ enum EngineChoice {
     case "cpu":
       return CPUBackend(threads: jobs)
     case "cuda":
-      switch CUDABackend.load() {
+      switch CUDABackend.load(kernelCache: CUDABackend.defaultKernelCacheFolder) {
       case .success(let backend): return backend
       case .failure(let reason): throw .failed("--engine cuda: \(reason)")
       }
     case "auto":
-      if case .success(let backend) = CUDABackend.load() { return backend }
+      if case .success(let backend) = CUDABackend.load(
+        kernelCache: CUDABackend.defaultKernelCacheFolder)
+      {
+        return backend
+      }
       return CPUBackend(threads: jobs)
     default:
       throw .usage("--engine must be auto, cpu or cuda")
