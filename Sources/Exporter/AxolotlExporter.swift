@@ -298,8 +298,9 @@ public enum AxolotlExporter {
   ) {
     yaml.open("bnb_config_kwargs")
     let other: QuantFormat = choice.quant == .nf4 ? .fp4 : (choice.doubleQuant ? .nf4dq : .nf4)
-    let otherComment = evidence.total(other).map {
-      "\(other.rawValue) would give rel_err \(NumberText.fixed($0.relErr, digits: 4))"
+    let otherComment = evidence.total(other).flatMap {
+      $0.isUnmeasurable
+        ? nil : "\(other.rawValue) would give rel_err \(NumberText.fixed($0.relErr, digits: 4))"
     }
     yaml.pair(
       "bnb_4bit_quant_type", .string(choice.quant.rawValue), indent: 2, comment: otherComment)
@@ -310,7 +311,9 @@ public enum AxolotlExporter {
       choice.doubleQuant
       ? "\(NumberText.fixed(double, digits: 2)) instead of \(NumberText.fixed(single, digits: 2)) bits/param"
       : "\(NumberText.fixed(single, digits: 2)) bits/param; true would give \(NumberText.fixed(double, digits: 2))"
-    if choice.quant == .nf4, let plain = evidence.total(.nf4), let dq = evidence.total(.nf4dq) {
+    if choice.quant == .nf4, let plain = evidence.total(.nf4), let dq = evidence.total(.nf4dq),
+      !plain.isUnmeasurable, !dq.isUnmeasurable
+    {
       let delta = dq.relErr - plain.relErr
       doubleComment += " for \(delta >= 0 ? "+" : "")\(NumberText.fixed(delta, digits: 4)) rel_err"
     }

@@ -41,7 +41,9 @@ struct Evidence {
   var formatLine: String? {
     let parts = Self.exportFormats.compactMap { format in
       total(format).map {
-        "\(format.rawValue) \(NumberText.fixed($0.relErr, digits: 4)) (\(NumberText.fixed($0.sqnrDB, digits: 1)) dB)"
+        $0.isUnmeasurable
+          ? "\(format.rawValue) \(StoredCodeUsage.unmeasurableCell) (not measurable)"
+          : "\(format.rawValue) \(NumberText.fixed($0.relErr, digits: 4)) (\(NumberText.fixed($0.sqnrDB, digits: 1)) dB)"
       }
     }
     return parts.isEmpty ? nil : parts.joined(separator: " | ")
@@ -50,8 +52,13 @@ struct Evidence {
   /// Why `chosen` (one sentence).
   func reason(for chosen: QuantFormat, quant: ExportQuant) -> String {
     guard let mine = total(chosen) else { return "" }
+    if mine.isUnmeasurable {
+      return
+        "Stored in the file as \(chosen.rawValue): loaded as saved, its own error not measurable."
+    }
     if quant == .int8 {
-      let best4 = [QuantFormat.nf4, .nf4dq, .fp4].compactMap { f in total(f).map { (f, $0.relErr) }
+      let best4 = [QuantFormat.nf4, .nf4dq, .fp4].compactMap { f in
+        total(f).flatMap { $0.isUnmeasurable ? nil : (f, $0.relErr) }
       }
       .min { $0.1 < $1.1 }
       guard let best4 else { return "8-bit keeps the error lowest." }
@@ -60,7 +67,7 @@ struct Evidence {
         + "\(best4.0.rawValue), at about twice the 4-bit memory."
     }
     let rivals = [QuantFormat.nf4, .nf4dq, .fp4].filter { $0 != chosen }.compactMap { f in
-      total(f).map { (f, $0.relErr) }
+      total(f).flatMap { $0.isUnmeasurable ? nil : (f, $0.relErr) }
     }
     guard let best = rivals.min(by: { $0.1 < $1.1 }), best.1 < mine.relErr else {
       return "Lowest 4-bit error measured (\(NumberText.fixed(mine.relErr, digits: 4)))."
@@ -94,7 +101,9 @@ struct Evidence {
       let analysis = analyses[index]
     else { return "not analysed" }
     var text = ""
-    if let metrics = analysis.formats[format] {
+    if analysis.isStoredFormat(format) {
+      text = "stored as \(format.rawValue); "
+    } else if let metrics = analysis.formats[format] {
       text = "\(format.rawValue) rel_err \(NumberText.fixed(metrics.relErr, digits: 4))"
       if let median = median(format) {
         text += " (median layer \(NumberText.fixed(median, digits: 4)))"
@@ -112,7 +121,7 @@ struct Evidence {
   private func median(_ format: QuantFormat) -> Double? {
     let values = analyses.enumerated().compactMap { index, analysis -> Double? in
       guard index < tensors.count, let analysis, analysis.quantizable else { return nil }
-      return analysis.formats[format]?.relErr
+      return analysis.isStoredFormat(format) ? nil : analysis.formats[format]?.relErr
     }.sorted()
     return values.isEmpty ? nil : values[values.count / 2]
   }

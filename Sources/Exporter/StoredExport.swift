@@ -37,6 +37,10 @@ public enum StoredExport {
   public static let fp8Note =
     "the checkpoint holds FP8 weights with scales; bitsandbytes would load the dequantized weights (fp8 × scale) and quantize those, which is what this config does and what the errors measure"
 
+  /// The line `plan` prints for an FP8 checkpoint.
+  public static let fp8PlanNote =
+    "the checkpoint holds FP8 weights with scales; bitsandbytes would load the dequantized weights (fp8 × scale) and quantize those, which is what the plan's errors measure"
+
   /// Checks what the user asked for against what is stored and returns the choice that loads the
   /// checkpoint as saved.
   ///
@@ -69,7 +73,22 @@ public enum StoredExport {
     return (quant, storedDoubleQuant, skip)
   }
 
-  static func describe(_ quant: ExportQuant, _ doubleQuant: Bool) -> String {
+  /// Why nothing can be planned or ranked on a bitsandbytes save (`plan`, `export --budget`,
+  /// `--skip-worst`, `--skip-above`, the Plan screen); nil when the checkpoint is not one.
+  ///
+  /// The type, double quant and skip list are fixed by what is stored; ranking the stored
+  /// tensors by error, or weighing another type against a budget, would need the original weights.
+  /// (FP8 checkpoints are planned normally: bitsandbytes quantizes their dequantized weights,
+  /// which is what the errors measure.)
+  public static func planningRefusal(_ kind: Kind, asking: String) -> String? {
+    guard case .bitsandbytes(let quant, let doubleQuant, let skip) = kind else { return nil }
+    let list = skip.isEmpty ? "none" : skip.joined(separator: ", ")
+    return
+      "the checkpoint is already quantized by bitsandbytes as \(describe(quant, doubleQuant)) and loads only as saved, skip list [\(list)] from config.json: \(asking) has nothing to choose, and weighing its tensors or another type would need the original weights, which are not in the file"
+  }
+
+  /// "nf4 with double quant", "fp4 without double quant", "int8".
+  public static func describe(_ quant: ExportQuant, _ doubleQuant: Bool) -> String {
     quant.isFourBit
       ? quant.rawValue + (doubleQuant ? " with double quant" : " without double quant") : "int8"
   }

@@ -13,7 +13,15 @@ extension ReportRenderer {
   func storedNote() -> String? {
     guard checkpoint.tensors.contains(where: { $0.stored != nil }) else { return nil }
     return
-      "[stored …]: already quantized in the file; \(StoredCodeUsage.unmeasurableNote) (its code usage and entropy come from the stored codes).\n"
+      "[stored …]: already quantized in the file; \"\(StoredCodeUsage.unmeasurableCell)\" in its own format's column: \(StoredCodeUsage.unmeasurableNote) (its code usage and entropy come from the stored codes).\n"
+  }
+
+  /// A tensor's rel_err cell in `format`: the number, "stored" for the format it is stored in
+  /// (not measurable), "-" without metrics.
+  static func relErrCell(_ analysis: TensorAnalysis?, _ format: QuantFormat) -> String {
+    guard let analysis, let metrics = analysis.formats[format] else { return "-" }
+    if analysis.isStoredFormat(format) { return StoredCodeUsage.unmeasurableCell }
+    return NumberText.fixed(metrics.relErr, digits: 4)
   }
 
   /// The `"stored_codes"` object of an analysed stored tensor in `report --format json`.

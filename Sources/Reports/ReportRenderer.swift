@@ -97,6 +97,9 @@ public struct ReportRenderer {
       ])
       json.integer("bytes", total.bytes)
       json.integer("tensors", total.tensors)
+      // Only where some tensor is stored in this format: its errors are null because they
+      // cannot be measured.
+      if total.isUnmeasurable { json.bool("error_measurable", false) }
     }
     json.endObject()
     if let activations { json.raw("activations", ActivationReport.json(activations)) }
@@ -235,7 +238,7 @@ public struct ReportRenderer {
         InspectRenderer.shapeText(tensor.shape), tensor.dtype.rawValue,
       ]
       for format in settings.formats {
-        row.append(analysis?.formats[format].map { NumberText.fixed($0.relErr, digits: 4) } ?? "-")
+        row.append(Self.relErrCell(analysis, format))
       }
       row.append(analysis?.outliers.map { String($0.indices.count) } ?? "-")
       rows.append(row)
@@ -254,6 +257,13 @@ public struct ReportRenderer {
       guard let total = totals.formats[format] else { continue }
       guard total.tensors > 0 else {
         totalRows.append([format.rawValue, "-", "-", "-", "-", NumberText.bytes(total.bytes)])
+        continue
+      }
+      guard !total.isUnmeasurable else {
+        totalRows.append([
+          format.rawValue, StoredCodeUsage.unmeasurableCell, "-", "-",
+          NumberText.fixed(total.bitsPerParam, digits: 3), NumberText.bytes(total.bytes),
+        ])
         continue
       }
       totalRows.append([

@@ -26,6 +26,13 @@ public struct ModelTotals: Sendable, Hashable {
     public var bitsPerParam: Double
     /// The model's weights in bytes with every quantizable tensor in this format (bitsandbytes' storage).
     public var bytes: UInt64
+    /// Covered tensors already stored in this format in the file: their error cannot be measured,
+    /// so neither can the total's (`isUnmeasurable`).
+    public var storedTensors: Int = 0
+
+    /// True when some covered tensor is stored in this format: the errors are NaN, and every view
+    /// shows `StoredCodeUsage.unmeasurableCell` instead.
+    public var isUnmeasurable: Bool { storedTensors > 0 }
   }
 
   /// Parameters of every tensor of the model.
@@ -61,6 +68,7 @@ public struct ModelTotals: Sendable, Hashable {
     for format in settings.formats {
       var covered = 0
       var count = 0
+      var stored = 0
       var sumError = 0.0
       var weightedRel = 0.0
       var weightedBits = 0.0
@@ -71,6 +79,7 @@ public struct ModelTotals: Sendable, Hashable {
         let p = analysis.params
         covered += p
         count += 1
+        if analysis.isStoredFormat(format) { stored += 1 }
         sumError += metrics.sumSquaredError
         weightedRel += Double(p) * metrics.relErr
         weightedBits += Double(p) * metrics.bitsPerParam
@@ -81,7 +90,7 @@ public struct ModelTotals: Sendable, Hashable {
         params: covered, tensors: count, mse: sumError / denominator, relErr: relErr,
         sqnrDB: relErr == 0 ? .infinity : -20 * log10(relErr),
         bitsPerParam: weightedBits / denominator,
-        bytes: memoryBytes(format: format, keeping: []))
+        bytes: memoryBytes(format: format, keeping: []), storedTensors: stored)
     }
   }
 

@@ -27,6 +27,20 @@ public struct StoredCodeUsage: Sendable, Hashable, Codable {
   public static let unmeasurableNote =
     "the original weights are not in the file, so the stored format's own error cannot be measured; statistics, histograms, outliers and the other formats' errors are of the dequantized weights"
 
+  /// The word every view shows where the stored format's own error would be: it cannot be
+  /// measured, and the cell says why instead of printing `nan`.
+  public static let unmeasurableCell = "stored"
+
+  /// The QuantScope format the stored one is (nf4, nf4-dq, fp4, int8); nil for FP8.
+  public var quantFormat: QuantFormat? {
+    switch StoredQuantization.Format(rawValue: format) {
+    case .nf4: doubleQuant ? .nf4dq : .nf4
+    case .fp4: .fp4
+    case .int8: .int8
+    case .fp8E4M3, .fp8E5M2, nil: nil
+    }
+  }
+
   /// The QuantScope format the stored one is (nf4, nf4-dq, fp4, int8); nil for FP8.
   public static func matchingFormat(_ stored: StoredQuantization) -> QuantFormat? {
     switch stored.format {

@@ -169,4 +169,10 @@ public struct TensorAnalysis: Sendable, Hashable, Codable {
     self.outliers = outliers
     self.formats = formats
   }
+
+  /// True when `format` is the one the tensor is stored in: its error cannot be measured (the
+  /// original weights are not in the file), only its code usage.
+  public func isStoredFormat(_ format: QuantFormat) -> Bool {
+    stored?.quantFormat == format
+  }
 }

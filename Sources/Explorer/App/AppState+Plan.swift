@@ -40,6 +40,10 @@ extension AppState {
   mutating func replan() {
     planState.result = nil
     planState.trainingMemory = nil
+    if let fixed = fixedChoiceReason {
+      planState.message = "nothing to plan: " + fixed
+      return
+    }
     let text = planState.budgetText.trimmingPrefix(while: { $0 == " " })
     guard !text.isEmpty else {
       let needed =

@@ -20,6 +20,9 @@ public struct AppState: Sendable {
   /// A one-line message in the status line (errors, warnings, confirmations).
   public var status: String?
   let tree: ModelTree
+  /// What the checkpoint stores already quantized: a bitsandbytes save fixes the model's choice
+  /// (type, double quant, skip list); FP8 weights are quantized again like any others.
+  public let storedKind: StoredExport.Kind
   /// Outlier column count per tensor at `threshold` (nil: unknown).
   private(set) var outlierCounts: [Int?]
 
@@ -111,8 +114,17 @@ public struct AppState: Sendable {
     tree = ModelTree(names: checkpoint.tensors.map(\.name))
     collapsed = Set(tree.blockIDs.dropFirst()).union(tree.expertGroupIDs)
     threshold = settings.threshold
-    globalFormat = Self.defaultFormat(settings.formats)
+    storedKind = StoredExport.kind(checkpoint)
+    globalFormat = Self.defaultFormat(settings.formats, stored: storedKind)
     viewFormat = globalFormat
+  }
+
+  /// Why the model's choice cannot change: the checkpoint is a bitsandbytes save, which loads
+  /// only as saved (nil otherwise).
+  var fixedChoiceReason: String? {
+    guard case .bitsandbytes(let quant, let doubleQuant, _) = storedKind else { return nil }
+    return
+      "stored as \(StoredExport.describe(quant, doubleQuant)) in the file: it loads only as saved"
   }
 
   // MARK: - Results
@@ -170,7 +182,17 @@ public struct AppState: Sendable {
 
   /// The global format of the default choice (`QuantChoice.standard`, nf4 + double quant) when
   /// it is analysed, else nf4, else the first format analysed.
-  static func defaultFormat(_ formats: [QuantFormat]) -> QuantFormat {
+  ///
+  /// A bitsandbytes save's choice is the one it is stored in.
+  static func defaultFormat(_ formats: [QuantFormat], stored: StoredExport.Kind = .none)
+    -> QuantFormat
+  {
+    if case .bitsandbytes(let quant, let doubleQuant, _) = stored,
+      let format = QuantChoice(quant: quant, doubleQuant: doubleQuant).format,
+      formats.contains(format)
+    {
+      return format
+    }
     if let standard = QuantChoice.standard.format, formats.contains(standard) { return standard }
     return formats.contains(.nf4) ? .nf4 : formats.first ?? .nf4
   }
@@ -210,12 +232,22 @@ public struct AppState: Sendable {
     return (analyses.filter { $0 != nil }.count, analysableCount)
   }
 
-  /// The value a heat cell shows for `format` on a tensor (nil: no metrics).
+  /// The value a heat cell shows for `format` on a tensor (nil: no metrics, or the format the
+  /// tensor is stored in, whose error cannot be measured).
   func metricValue(_ tensor: Int, _ format: QuantFormat) -> Double? {
-    guard analyses.indices.contains(tensor), let metrics = analyses[tensor]?.formats[format] else {
+    guard analyses.indices.contains(tensor), let analysis = analyses[tensor],
+      let metrics = analysis.formats[format], !analysis.isStoredFormat(format)
+    else {
       return nil
     }
     return metric == .relErr ? metrics.relErr : metrics.sqnrDB
+  }
+
+  /// True when some tensor of `tensors` is stored in `format` (its cell reads "stored").
+  func hasStoredFormat(_ tensors: [Int], _ format: QuantFormat) -> Bool {
+    tensors.contains {
+      analyses.indices.contains($0) && analyses[$0]?.isStoredFormat(format) == true
+    }
   }
 
   /// True when a larger metric value is worse.

@@ -44,6 +44,16 @@ public struct ExportDialog: Sendable {
     else {
       return nil
     }
+    // A bitsandbytes save is exported as saved, as `quantscope export` does: its type, double
+    // quant and config.json's skip list.
+    if case .bitsandbytes(let quant, let doubleQuant, let skip) = state.storedKind,
+      let loaded = try? StoredExport.reconcile(
+        stored: quant, doubleQuant: doubleQuant, skip: skip, requested: nil,
+        requestedDoubleQuant: nil, requestedSkip: [])
+    {
+      (choice.quant, choice.doubleQuant, choice.skip) =
+        (loaded.quant, loaded.doubleQuant, loaded.skip)
+    }
     if let applied = state.planState.applied, applied.choice.isSameDecision(as: state.choice) {
       choice.budgetBytes = applied.budget
       choice.objective = applied.choice.objective

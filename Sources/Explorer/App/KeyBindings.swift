@@ -210,6 +210,7 @@ public enum KeyBindings {
       return state.planState.applicableChoice(state) == nil
         ? state.planState.whyNotApplicable(state) : nil
     case .toggleKeep:
+      if let fixed = state.fixedChoiceReason { return fixed + " (its skip list is config.json's)" }
       guard let tensor = state.screen == .tensor ? state.openTensor : state.selectedTensor else {
         return "select a tensor row"
       }
@@ -221,6 +222,7 @@ public enum KeyBindings {
     case .cycleViewFormat:
       return state.settings.formats.count > 1 ? nil : "only one format is analysed"
     case .cycleGlobalFormat:
+      if let fixed = state.fixedChoiceReason { return fixed }
       return choosableFormats(state).count > 1 ? nil : "only one exportable format is analysed"
     case .nextMatch, .previousMatch:
       if state.filter.isEmpty { return "no filter in force (/ sets one)" }
@@ -228,7 +230,12 @@ public enum KeyBindings {
     case .nextTensor, .previousTensor:
       return state.openTensor == nil ? "no tensor is open" : nil
     case .worstTensor:
-      return state.worstTensor == nil ? "no \(state.viewFormat.rawValue) results yet" : nil
+      guard state.worstTensor == nil else { return nil }
+      if state.hasStoredFormat(Array(state.analyses.indices), state.viewFormat) {
+        return
+          "\(state.viewFormat.rawValue) is the stored format: its error cannot be measured (f: another format)"
+      }
+      return "no \(state.viewFormat.rawValue) results yet"
     case .copyName:
       return state.tensorInView == nil ? "select a tensor" : nil
     case .back:

@@ -122,6 +122,10 @@ enum CompareScreen {
           }
         }
         guard let tensor else { continue }
+        if state.hasStoredFormat([tensor], format) {
+          canvas.putRight(StoredCodeUsage.unmeasurableCell, right: right, y: y, style: .muted)
+          continue
+        }
         guard let value = state.metricValue(tensor, format) else {
           canvas.putRight(
             state.analyses[tensor] == nil ? "…" : "·", right: right, y: y, style: .muted)
@@ -165,7 +169,10 @@ enum CompareScreen {
     for (offset, format) in formats.enumerated() {
       guard let total = totals.formats[format], total.tensors > 0 else { continue }
       let value =
-        state.metric == .relErr ? NumberText.error(total.relErr) : NumberText.decibels(total.sqnrDB)
+        total.isUnmeasurable
+        ? StoredCodeUsage.unmeasurableCell
+        : state.metric == .relErr
+          ? NumberText.error(total.relErr) : NumberText.decibels(total.sqnrDB)
       line.append(
         TextFit.Part(
           "\(format.rawValue) \(value)  ",

@@ -85,6 +85,9 @@ enum ModelScreen {
       TextFit.Part(
         " · \(NumberText.count(checkpoint.parameterCount)) params", .muted, importance: 2))
     if !dtypes.isEmpty { facts.append(TextFit.Part(" · " + dtypes, .muted, importance: 1)) }
+    if let mark = storedSummary(checkpoint) {
+      facts.append(TextFit.Part(" · " + mark, .muted, importance: 2))
+    }
     let demo =
       state.isDemo
       ? [TextFit.Part("  synthetic demo", CellStyle(.warning, bold: true), short: "  demo")] : []
@@ -99,6 +102,17 @@ enum ModelScreen {
       + demo + facts
     ScreenFrame.headerLine(&canvas, y: 0, left: left, right: right)
     progressLine(state, &canvas, y: 1)
+  }
+
+  /// "2 stored nf4 (+dq)" (the commonest mark, and "+1 other" when the marks differ), nil when
+  /// no tensor is stored quantized.
+  static func storedSummary(_ checkpoint: Checkpoint) -> String? {
+    let marks = checkpoint.tensors.compactMap { $0.stored?.mark }
+    guard !marks.isEmpty else { return nil }
+    let counts = Dictionary(grouping: marks, by: { $0 }).mapValues(\.count)
+    guard let top = counts.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) else { return nil }
+    let others = marks.count - top.value
+    return "\(top.value) \(top.key)" + (others > 0 ? " +\(others) other" : "")
   }
 
   static func progressLine(_ state: AppState, _ canvas: inout Canvas, y: Int) {
@@ -231,6 +245,10 @@ enum ModelScreen {
       if isKept { canvas.set("■", x: left - 1, y: y, style: CellStyle(.kept, bold: true)) }
       let style = isKept ? CellStyle(.kept) : (quantizable ? CellStyle.text : CellStyle.muted)
       var label = [TextFit.Part("  " + row.label, style)]
+      // A pre-quantized tensor says how it is stored, as inspect and report do.
+      if let stored = info.stored {
+        label.append(TextFit.Part(" [\(stored.mark)]", .muted, short: " [stored]", importance: 1))
+      }
       if !quantizable && info.dtype.isAnalysable && info.shape.count == 2 {
         label.append(
           role.isTiedToHead
@@ -246,6 +264,10 @@ enum ModelScreen {
       canvas.put(info.dtype.rawValue, x: 1 + columns.dtypeX, y: y, style: .muted, maxWidth: 5)
       drawOutliers(state.outlierCount(tensor), columns, &canvas, y: y)
       for (format, x) in zip(state.settings.formats, columns.formatX) {
+        if state.hasStoredFormat([tensor], format) {
+          drawStoredCell(&canvas, x: 1 + x, y: y)
+          continue
+        }
         let value = state.metricValue(tensor, format)
         let pending =
           state.analyses[tensor] == nil && info.dtype.isAnalysable && state.failures[tensor] == nil
@@ -270,8 +292,13 @@ enum ModelScreen {
         ], x: left + indent, y: y, width: columns.nameWidth - indent - 1)
       drawOutliers(state.aggregateOutliers(row.leaves), partial: partial, columns, &canvas, y: y)
       for (format, x) in zip(state.settings.formats, columns.formatX) {
+        let value = state.aggregateMetric(row.leaves, format)
+        if value == nil && state.hasStoredFormat(row.leaves, format) {
+          drawStoredCell(&canvas, x: 1 + x, y: y)
+          continue
+        }
         drawCell(
-          state.aggregateMetric(row.leaves, format), pending: partial, dimmed: partial, state,
+          value, pending: partial, dimmed: partial, state,
           scale,
           context, &canvas, x: 1 + x, y: y)
       }
@@ -285,6 +312,13 @@ enum ModelScreen {
     canvas.putRight(
       String(count), right: 1 + columns.outX + 4, y: y,
       style: count > 0 && !partial ? CellStyle(.outlier, bold: true) : .muted)
+  }
+
+  /// The cell of the format a tensor is stored in: its error cannot be measured (the original
+  /// weights are not in the file), so it says "stored", never a number.
+  static func drawStoredCell(_ canvas: inout Canvas, x: Int, y: Int) {
+    canvas.putRight(
+      StoredCodeUsage.unmeasurableCell, right: x + Columns.cellWidth, y: y, style: .muted)
   }
 
   /// A heat cell: a lead (shade glyph without colour) and the value in 6 columns.
@@ -322,7 +356,10 @@ enum ModelScreen {
     for (offset, format) in formats.enumerated() {
       guard let total = totals.formats[format], total.tensors > 0 else { continue }
       let value =
-        state.metric == .relErr ? NumberText.error(total.relErr) : NumberText.decibels(total.sqnrDB)
+        total.isUnmeasurable
+        ? StoredCodeUsage.unmeasurableCell
+        : state.metric == .relErr
+          ? NumberText.error(total.relErr) : NumberText.decibels(total.sqnrDB)
       let isChosen = format == state.globalFormat
       line.append(
         TextFit.Part(

@@ -52,12 +52,27 @@ enum PlanScreen {
     if let current {
       let label =
         "model choice ◆ \(current.choice.label), \(current.choice.appliedKept.count) kept → "
-        + "\(InspectRenderer.byteText(current.bytes)), \(plan.objective.rawValue) \(PlanScreen.value(current.value))"
+        + "\(InspectRenderer.byteText(current.bytes)), "
+        + (state.fixedChoiceReason != nil
+          ? "as stored (own error not measurable)"
+          : "\(plan.objective.rawValue) \(PlanScreen.value(current.value))")
       canvas.put(label, x: 2, y: top + 3, style: CellStyle(.key), maxWidth: inner)
     } else {
       canvas.put(
         "model choice: \(state.globalFormat.rawValue) (Axolotl cannot load it)", x: 2, y: top + 3,
         style: .muted, maxWidth: inner)
+    }
+    // A bitsandbytes save: why there is nothing to plan, in full.
+    if state.fixedChoiceReason != nil {
+      let lines = [
+        "Its quant type, double quant and skip list are config.json's, and transformers loads it",
+        "only that way. Ranking its tensors, or weighing another type against a budget, would need",
+        "the original weights, which are not in the file (its own error cannot be measured).",
+        "Plan on the unquantized checkpoint instead; export (e) writes the config that loads this one.",
+      ]
+      for (offset, line) in lines.enumerated() where top + 5 + offset < top + boxHeight - 1 {
+        canvas.put(line, x: 2, y: top + 5 + offset, style: .muted, maxWidth: inner)
+      }
     }
     // Chart on the left, kept set and memory on the right.
     let sideWidth = canvas.width >= 120 ? 44 : 30

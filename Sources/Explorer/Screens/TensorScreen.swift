@@ -250,7 +250,10 @@ enum TensorScreen {
           short:
             "H \(InspectRenderer.fixed(metrics.codeEntropyBits, digits: 2))/\(InspectRenderer.fixed(maxBits, digits: maxBits.rounded() == maxBits ? 0 : 2))"
         ),
-        TextFit.Part(" · rel_err \(NumberText.error(metrics.relErr))", .text),
+        analysis.isStoredFormat(format)
+          ? TextFit.Part(
+            " · rel_err not measurable (stored codes)", .muted, short: " · rel_err: stored")
+          : TextFit.Part(" · rel_err \(NumberText.error(metrics.relErr))", .text),
       ], x: rect.x + 1, y: tickY + 2, width: rect.width - 1)
   }
 
@@ -384,6 +387,57 @@ enum TensorScreen {
       ("entropy", 8, { InspectRenderer.fixed($0.codeEntropyBits, digits: 2) }),
     ]
 
+  /// Below the error table of a pre-quantized tensor: the stored codes' usage (by value) and
+  /// entropy, and what its errors can and cannot say.
+  static func storedCodes(_ usage: StoredCodeUsage, _ rect: Rect, y: Int, _ canvas: inout Canvas) {
+    guard y < rect.y + rect.height else { return }
+    let label = "\(usage.mark): code use "
+    let x = canvas.put(
+      label, x: rect.x + 1, y: y, style: CellStyle(.text, bold: true), maxWidth: rect.width - 1)
+    let ordered = storedCountsByValue(usage).map(Double.init)
+    let room = rect.x + rect.width - x - 1
+    if room >= 8 {
+      let bars = Sparkline.text(ordered, width: min(room, ordered.count, 32))
+      canvas.put(bars, x: x, y: y, style: CellStyle(.codeUsage))
+    }
+    let maxBits = log2(Double(max(2, usage.codeCounts.count)))
+    let line2 = y + 1
+    guard line2 < rect.y + rect.height else { return }
+    let bits = InspectRenderer.fixed(maxBits, digits: maxBits.rounded() == maxBits ? 0 : 2)
+    canvas.put(
+      [
+        TextFit.Part(
+          "entropy \(InspectRenderer.fixed(usage.codeEntropyBits, digits: 2))/\(bits) bits", .text,
+          short: "H \(InspectRenderer.fixed(usage.codeEntropyBits, digits: 2))/\(bits)"),
+        TextFit.Part(
+          " · \(InspectRenderer.fixed(usage.bitsPerParam, digits: 2)) bits/param as stored", .text,
+          short: " · \(InspectRenderer.fixed(usage.bitsPerParam, digits: 2)) b/p", importance: 1),
+      ], x: rect.x + 1, y: line2, width: rect.width - 1)
+    guard line2 + 1 < rect.y + rect.height else { return }
+    canvas.put(
+      usage.quantFormat == nil
+        ? "the formats above re-quantize the dequantized weights (fp8 × scale)"
+        : "its own error is not measurable: no original weights in the file",
+      x: rect.x + 1, y: line2 + 1, style: .muted, maxWidth: rect.width - 1)
+  }
+
+  /// The stored codes' counts in the order of the values they stand for: 4-bit by level, int8
+  /// from −127 up, FP8 from the most negative byte to the most positive, unused ends trimmed.
+  static func storedCountsByValue(_ usage: StoredCodeUsage) -> [UInt64] {
+    if let format = usage.quantFormat { return codeCountsByLevel(format, usage.codeCounts) }
+    guard usage.codeCounts.count == 256 else { return usage.codeCounts }
+    // Sign and magnitude: 0xFF...0x80 are the negatives, largest magnitude first.
+    let ordered = (128...255).reversed().map { usage.codeCounts[$0] } + usage.codeCounts[0..<128]
+    guard let first = ordered.firstIndex(where: { $0 > 0 }),
+      let last = ordered.lastIndex(where: { $0 > 0 })
+    else { return ordered }
+    return Array(ordered[first...last])
+  }
+
+  /// The error table's columns that measure the round trip (not the stored codes' bits and
+  /// entropy).
+  static let errorColumnTitles: Set<String> = ["rel_err", "SQNR dB", "max err", "mse"]
+
   static func errors(
     _ state: AppState, _ analysis: TensorAnalysis, _ rect: Rect, _ canvas: inout Canvas,
     _ context: RenderContext,
@@ -420,7 +474,9 @@ enum TensorScreen {
       x += column.width
     }
     let heat = ViewHeat(
-      values: state.settings.formats.compactMap { analysis.formats[$0]?.relErr },
+      values: state.settings.formats.compactMap {
+        analysis.isStoredFormat($0) ? nil : analysis.formats[$0]?.relErr
+      },
       higherIsBetter: false)
     let scale = heat.scale
     for (row, format) in state.settings.formats.enumerated() where row + 1 < rect.height {
@@ -432,7 +488,17 @@ enum TensorScreen {
       canvas.put(
         format.rawValue, x: rect.x + 1, y: y, style: isView ? CellStyle(.title, bold: true) : .text)
       var x = rect.x + 1 + nameWidth
+      let stored = analysis.isStoredFormat(format)
       for (offset, column) in shown.enumerated() {
+        // The stored format's own error is not measurable: "stored" in rel_err, "-" in the other
+        // error columns; its bits and entropy come from the stored codes.
+        if stored && Self.errorColumnTitles.contains(column.title) {
+          canvas.putRight(
+            offset == 0 ? StoredCodeUsage.unmeasurableCell : "-", right: x + column.width, y: y,
+            style: .muted)
+          x += column.width
+          continue
+        }
         let style = offset == 0 ? scale.style(metrics.relErr) : CellStyle.text
         if offset == 0 && context.isMonochrome {
           canvas.set(HeatScale.shade(scale.position(metrics.relErr)), x: x + 1, y: y, style: style)
@@ -447,6 +513,9 @@ enum TensorScreen {
       canvas.put(
         "● chosen (F) · bold: in view (f)", x: rect.x + 1, y: footY, style: .muted,
         maxWidth: rect.width - 1)
+    }
+    if let usage = analysis.stored {
+      storedCodes(usage, rect, y: footY + 1, &canvas)
     }
     // The rel_err column's scale (over this tensor's formats), in the panel's bottom border.
     var relErr = state

@@ -73,6 +73,12 @@ enum ExportCommand {
 
     let checkpoint = try ModelOpener.open(paths.first, parsed)
     let storedKind = StoredExport.kind(checkpoint)
+    if worst != nil || above != nil,
+      let refusal = StoredExport.planningRefusal(
+        storedKind, asking: worst != nil ? "--skip-worst" : "--skip-above")
+    {
+      throw .failed("\(checkpoint.path): \(refusal)")
+    }
     if case .fp8 = storedKind { Console.err("quantscope: note: \(StoredExport.fp8Note)\n") }
     let analyses = try AnalysisRunner.run(
       checkpoint: checkpoint, selection: Array(checkpoint.tensors.indices), settings: settings,
@@ -138,6 +144,7 @@ enum ExportCommand {
     let backend = try EngineChoice.backend(parsed.value("--engine"), jobs: jobs)
     let output = parsed.value("-o").flatMap { $0 == "-" ? nil : $0 }
     let checkpoint = try ModelOpener.open(paths.first)
+    try PlanCommand.checkStored(checkpoint, asking: "export --budget")
     let analyses = try AnalysisRunner.run(
       checkpoint: checkpoint, selection: Array(checkpoint.tensors.indices), settings: settings,
       backend: backend, jobs: jobs, useCache: !parsed.flag("--no-cache"))

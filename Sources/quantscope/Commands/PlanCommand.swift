@@ -70,6 +70,7 @@ enum PlanCommand {
     let jobs = try AnalysisOptions.jobs(parsed)
     let backend = try EngineChoice.backend(parsed.value("--engine"), jobs: jobs)
     let checkpoint = try ModelOpener.open(paths.first)
+    try checkStored(checkpoint, asking: "plan")
     let analyses = try AnalysisRunner.run(
       checkpoint: checkpoint, selection: Array(checkpoint.tensors.indices), settings: settings,
       backend: backend, jobs: jobs, useCache: !parsed.flag("--no-cache"))
@@ -153,6 +154,19 @@ enum PlanCommand {
   }
 
   /// Plans `request`; a budget below every configuration's smallest footprint is an error naming it.
+  /// Refuses to plan a bitsandbytes save (its choice is fixed by what is stored), in one line,
+  /// before any analysis; notes that FP8 weights are planned as bitsandbytes would see them.
+  static func checkStored(_ checkpoint: Checkpoint, asking: String) throws(CLIError) {
+    let kind = StoredExport.kind(checkpoint)
+    if let refusal = StoredExport.planningRefusal(kind, asking: asking) {
+      throw .failed("\(checkpoint.path): \(refusal)")
+    }
+    if case .fp8 = kind {
+      Console.err(
+        "quantscope: note: \(asking == "plan" ? StoredExport.fp8PlanNote : StoredExport.fp8Note)\n")
+    }
+  }
+
   static func solve(
     _ request: Request, checkpoint: Checkpoint, analyses: [TensorAnalysis?]
   ) throws(CLIError) -> (BudgetPlan, TrainingMemory?) {
