@@ -847,9 +847,12 @@ def verify_doc(path):
                 got = int8_rows(w, (rows, cols))
                 codes, scales, what = got["codes"].reshape(-1).astype(np.int64), got["rowmax"], got["what"].reshape(-1)
             else:
-                levels, encoder, blocksize = formats[name]
+                double = name.endswith("-dq")               # nf4-dq, fp4-dq: scales are the first level
+                levels, encoder, blocksize = formats[name[:-3] if double else name]
                 got = block_format(w, dtype, blocksize, levels, encoder)
                 codes, scales, what = got["codes"].astype(np.int64), got["absmax"], got["what"]
+                if double:
+                    what = double_quantized(w, dtype, levels, got)["what"]
             pairs = [(scales, parse_numbers(fields[2], "float")), (codes, parse_numbers(fields[3], "int")),
                      (what, parse_numbers(fields[4], "float"))]
         for got_values, expected in pairs:
@@ -884,8 +887,9 @@ def examples_against_bitsandbytes(doc_path, bnbf, torch, torch_dtype, torch_path
             w = to_dtype(parse_numbers(fields[1], "float"), dtype)
             tensor = torch.from_numpy(w).to(torch_dtype[dtype])
             codes_expected, what_expected = parse_numbers(fields[3], "int"), parse_numbers(fields[4], "float")
-            if name in ("nf4", "fp4"):
-                packed, state = bnbf.quantize_4bit(tensor.clone(), blocksize=BLOCK, quant_type=name)
+            if name in ("nf4", "fp4", "nf4-dq", "fp4-dq"):
+                packed, state = bnbf.quantize_4bit(tensor.clone(), blocksize=BLOCK, quant_type=name[:3],
+                                                   compress_statistics=name.endswith("-dq"))
                 what = bnbf.dequantize_4bit(packed, state).float().numpy().reshape(-1)
                 answers = [("CPU codes", unpack(packed, w.size).astype(np.int64), codes_expected),
                            ("CPU values", what, what_expected)]

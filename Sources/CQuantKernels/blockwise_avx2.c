@@ -222,15 +222,13 @@ void qs_block_error_avx2(qs_block_format format, const float *w, size_t n, size_
   }
 }
 
-// MARK: - nf4 + nf4-dq
+// MARK: - nf4 + nf4-dq, fp4 + fp4-dq
 
-QS_AVX2_FN void qs_nf4_error_avx2(const float *w, size_t n, size_t start, size_t blocksize,
-                                  const float *absmax, const float *absmax_hat, qs_dtype dtype,
-                                  qs_error_acc *acc, qs_error_acc *acc_dq) {
-  if (blocksize == 0 || blocksize % 8 != 0 || start % 8 != 0) {
-    qs_nf4_error_ref(w, n, start, blocksize, absmax, absmax_hat, dtype, acc, acc_dq);
-    return;
-  }
+/// A 4-bit format and its double-quantized twin (one set of codes, two scales); `format` (NF4 or
+/// FP4) is a constant in each instance below, so the switches fold.
+QS_AVX2 void qs_dq_error_avx2_impl(qs_block_format format, const float *w, size_t n, size_t start,
+                                   size_t blocksize, const float *absmax, const float *absmax_hat,
+                                   qs_dtype dtype, qs_error_acc *acc, qs_error_acc *acc_dq) {
   int with_dq = absmax_hat != NULL && acc_dq != NULL;
   qs_lanes lanes, lanes_dq;
   qs_lanes_init(&lanes);
@@ -241,6 +239,9 @@ QS_AVX2_FN void qs_nf4_error_avx2(const float *w, size_t n, size_t start, size_t
   __m256d dq0 = _mm256_setzero_pd(), dq1 = _mm256_setzero_pd(), dqmax = _mm256_setzero_pd();
   const __m256 low = _mm256_loadu_ps(QS_NF4_CODEBOOK);
   const __m256 high = _mm256_loadu_ps(QS_NF4_CODEBOOK + 8);
+  float magnitude_by_rank[8];
+  for (int k = 0; k < 8; k++) magnitude_by_rank[k] = QS_FP4_MAGNITUDES[QS_FP4_CODE_BY_RANK[k]];
+  const __m256 fp4_by_rank = _mm256_loadu_ps(magnitude_by_rank);
   size_t i = 0;
   while (i < n) {
     qs_run run = qs_block_run(absmax, start, i, blocksize, n);
@@ -252,8 +253,19 @@ QS_AVX2_FN void qs_nf4_error_avx2(const float *w, size_t n, size_t start, size_t
     qs_v_load_lanes(&lanes_dq, &dq0, &dq1);
     for (; i + 8 <= run.end; i += 8) {
       __m256 wv = _mm256_loadu_ps(w + i);
-      __m256i code = qs_v_nf4(qs_v_scale(wv, inv));
-      __m256 level = qs_v_lookup16(code, low, high);
+      __m256 x = qs_v_scale(wv, inv);
+      __m256i code;
+      __m256 level;
+      if (format == QS_BLOCK_NF4) {
+        code = qs_v_nf4(x);
+        level = qs_v_lookup16(code, low, high);
+      } else {
+        __m256i rank;
+        code = qs_v_fp4(x, &rank);
+        __m256 magnitude = _mm256_permutevar8x32_ps(fp4_by_rank, rank);
+        __m256 sign = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_srli_epi32(code, 3), 31));
+        level = _mm256_or_ps(magnitude, sign);
+      }
       qs_v_count_pairs(code, &counts);
       qs_v_accumulate(qs_v_round_dtype(_mm256_mul_ps(level, scale), dtype), wv, &sum0, &sum1, &max);
       if (with_dq) {
@@ -264,8 +276,8 @@ QS_AVX2_FN void qs_nf4_error_avx2(const float *w, size_t n, size_t start, size_t
     qs_v_store_lanes(sum0, sum1, &lanes);
     qs_v_store_lanes(dq0, dq1, &lanes_dq);
     for (; i < run.end; i++) {
-      qs_nf4_element(qs_scale(w[i], run.inv), w[i], i, run.scale, a_hat, dtype, &lanes, acc,
-                     &lanes_dq, with_dq ? acc_dq : NULL);
+      qs_dq_element(format, qs_scale(w[i], run.inv), w[i], i, run.scale, a_hat, dtype, &lanes,
+                    acc, &lanes_dq, with_dq ? acc_dq : NULL);
     }
   }
   qs_v_merge_max(max, &lanes);
@@ -274,8 +286,30 @@ QS_AVX2_FN void qs_nf4_error_avx2(const float *w, size_t n, size_t start, size_t
   if (with_dq) {
     qs_v_merge_max(dqmax, &lanes_dq);
     qs_lanes_finish(&lanes_dq, acc_dq);
-    // nf4-dq uses the nf4 codes: the same vector counts.
+    // The double-quantized twin uses the same codes: the same vector counts.
     qs_v_flush_pair_counts(&counts, acc_dq->counts);
   }
+}
+
+QS_AVX2_FN void qs_nf4_error_avx2(const float *w, size_t n, size_t start, size_t blocksize,
+                                  const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                                  qs_error_acc *acc, qs_error_acc *acc_dq) {
+  if (blocksize == 0 || blocksize % 8 != 0 || start % 8 != 0) {
+    qs_nf4_error_ref(w, n, start, blocksize, absmax, absmax_hat, dtype, acc, acc_dq);
+    return;
+  }
+  qs_dq_error_avx2_impl(QS_BLOCK_NF4, w, n, start, blocksize, absmax, absmax_hat, dtype, acc,
+                        acc_dq);
+}
+
+QS_AVX2_FN void qs_fp4_error_avx2(const float *w, size_t n, size_t start, size_t blocksize,
+                                  const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                                  qs_error_acc *acc, qs_error_acc *acc_dq) {
+  if (blocksize == 0 || blocksize % 8 != 0 || start % 8 != 0) {
+    qs_fp4_error_ref(w, n, start, blocksize, absmax, absmax_hat, dtype, acc, acc_dq);
+    return;
+  }
+  qs_dq_error_avx2_impl(QS_BLOCK_FP4, w, n, start, blocksize, absmax, absmax_hat, dtype, acc,
+                        acc_dq);
 }
 #endif

@@ -86,27 +86,31 @@ QS_AVX512 void qs_block4_finish(__m512d sum, __m512d max, qs_lanes *lanes, qs_co
   qs_codes16_finish(codes, lo, hi, acc->counts);
 }
 
-// MARK: - nf4, nf4-dq, fp4, int4 in one sweep
+// MARK: - nf4, nf4-dq, fp4, fp4-dq, int4 in one sweep
 
 /// The vector state of every format lives in plain locals (so it stays in registers); the lane
 /// arrays and code counter memory are touched only at block tails and counter moves.
 QS_AVX512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, size_t blocksize,
                                      const float *absmax, const float *absmax_hat, qs_dtype dtype,
                                      qs_error_acc *acc_nf4, qs_error_acc *acc_dq,
-                                     qs_error_acc *acc_fp4, qs_error_acc *acc_int4, int want_nf4,
-                                     int want_dq, int want_fp4, int want_int4) {
-  qs_lanes l_nf4, l_dq, l_fp4, l_int4;
+                                     qs_error_acc *acc_fp4, qs_error_acc *acc_fp4dq,
+                                     qs_error_acc *acc_int4, int want_nf4, int want_dq,
+                                     int want_fp4, int want_fp4dq, int want_int4) {
+  qs_lanes l_nf4, l_dq, l_fp4, l_fp4dq, l_int4;
   qs_lanes_init(&l_nf4);
   qs_lanes_init(&l_dq);
   qs_lanes_init(&l_fp4);
+  qs_lanes_init(&l_fp4dq);
   qs_lanes_init(&l_int4);
   qs_codes16 c_nf4, c_dq, c_fp4, c_int4;
   qs_codes16_init(&c_nf4);
   qs_codes16_init(&c_dq);
   qs_codes16_init(&c_fp4);
   qs_codes16_init(&c_int4);
-  __m512d s_nf4 = _mm512_setzero_pd(), s_dq = s_nf4, s_fp4 = s_nf4, s_int4 = s_nf4;
-  __m512d m_nf4 = _mm512_setzero_pd(), m_dq = m_nf4, m_fp4 = m_nf4, m_int4 = m_nf4;
+  __m512d s_nf4 = _mm512_setzero_pd(), s_dq = s_nf4, s_fp4 = s_nf4, s_fp4dq = s_nf4;
+  __m512d s_int4 = s_nf4;
+  __m512d m_nf4 = _mm512_setzero_pd(), m_dq = m_nf4, m_fp4 = m_nf4, m_fp4dq = m_nf4;
+  __m512d m_int4 = m_nf4;
   __m512i lo_nf4 = _mm512_setzero_si512(), hi_nf4 = lo_nf4, lo_fp4 = lo_nf4, hi_fp4 = lo_nf4;
   __m512i lo_int4 = lo_nf4, hi_int4 = lo_nf4;
   float nf4_t[16], fp4_l[16];
@@ -127,13 +131,14 @@ QS_AVX512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, siz
   const __m512 int4_levels = _mm512_loadu_ps(int4_table);
   const __m512 fp4_magnitudes = _mm512_loadu_ps(fp4_by_rank);
   const __m512i fp4_codes = _mm512_loadu_si512(fp4_code_by_rank);
-  // nf4-dq counts the nf4 codes: in nf4's counters, or its own when nf4 is off.
+  // nf4-dq counts the nf4 codes: in nf4's counters, or its own when nf4 is off; fp4-dq likewise.
   const int count_nf4 = want_nf4 || want_dq;
+  const int count_fp4 = want_fp4 || want_fp4dq;
   unsigned steps = 0, moves = 0;
   size_t i = 0;
   while (i < n) {
     qs_run run = qs_block_run(absmax, start, i, blocksize, n);
-    float a_hat = want_dq ? absmax_hat[run.index] : 0.0f;
+    float a_hat = want_dq || want_fp4dq ? absmax_hat[run.index] : 0.0f;
     const __m512 inv = _mm512_set1_ps(run.inv);
     const __m512 scale = _mm512_set1_ps(run.scale);
     const __m512 scale_hat = _mm512_set1_ps(a_hat);
@@ -154,7 +159,7 @@ QS_AVX512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, siz
           qs_z_accumulate(qs_z_round_dtype(_mm512_mul_ps(level, scale_hat), dtype), w0, w1, &s_dq, &m_dq);
         }
       }
-      if (want_fp4) {
+      if (count_fp4) {
         __m512 magnitude_x = _mm512_abs_ps(x);
         __m512i rank = qs_z_count_below16(magnitude_x, fp4_literals, 3);
         __mmask16 negative = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
@@ -163,7 +168,13 @@ QS_AVX512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, siz
         __m512 level = _mm512_permutexvar_ps(rank, fp4_magnitudes);
         level = _mm512_mask_xor_ps(level, negative, level, _mm512_set1_ps(-0.0f));  // code 8: −0
         qs_codes16_add(&lo_fp4, &hi_fp4, code);
-        qs_z_accumulate(qs_z_round_dtype(_mm512_mul_ps(level, scale), dtype), w0, w1, &s_fp4, &m_fp4);
+        if (want_fp4) {
+          qs_z_accumulate(qs_z_round_dtype(_mm512_mul_ps(level, scale), dtype), w0, w1, &s_fp4, &m_fp4);
+        }
+        if (want_fp4dq) {
+          qs_z_accumulate(qs_z_round_dtype(_mm512_mul_ps(level, scale_hat), dtype), w0, w1, &s_fp4dq,
+                          &m_fp4dq);
+        }
       }
       if (want_int4) {
         __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(7.0f)),
@@ -179,12 +190,12 @@ QS_AVX512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, siz
       if (++steps == 15) {
         steps = 0;
         if (count_nf4) qs_codes16_nibbles(&c_nf4, &lo_nf4, &hi_nf4);
-        if (want_fp4) qs_codes16_nibbles(&c_fp4, &lo_fp4, &hi_fp4);
+        if (count_fp4) qs_codes16_nibbles(&c_fp4, &lo_fp4, &hi_fp4);
         if (want_int4) qs_codes16_nibbles(&c_int4, &lo_int4, &hi_int4);
         if (++moves == 17) {
           moves = 0;
           if (count_nf4) qs_codes16_bytes(&c_nf4);
-          if (want_fp4) qs_codes16_bytes(&c_fp4);
+          if (count_fp4) qs_codes16_bytes(&c_fp4);
           if (want_int4) qs_codes16_bytes(&c_int4);
         }
       }
@@ -194,15 +205,17 @@ QS_AVX512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, siz
       qs_z_store_lanes(s_nf4, &l_nf4);
       qs_z_store_lanes(s_dq, &l_dq);
       qs_z_store_lanes(s_fp4, &l_fp4);
+      qs_z_store_lanes(s_fp4dq, &l_fp4dq);
       qs_z_store_lanes(s_int4, &l_int4);
       for (; i < run.end; i++) {
         float x = qs_scale(w[i], run.inv);
         if (count_nf4) {
-          qs_nf4_element(x, w[i], i, run.scale, a_hat, dtype, &l_nf4, want_nf4 ? acc_nf4 : NULL,
-                         &l_dq, want_dq ? acc_dq : NULL);
+          qs_dq_element(QS_BLOCK_NF4, x, w[i], i, run.scale, a_hat, dtype, &l_nf4,
+                        want_nf4 ? acc_nf4 : NULL, &l_dq, want_dq ? acc_dq : NULL);
         }
-        if (want_fp4) {
-          qs_block_element(QS_BLOCK_FP4, x, w[i], i, run.scale, dtype, &l_fp4, acc_fp4);
+        if (count_fp4) {
+          qs_dq_element(QS_BLOCK_FP4, x, w[i], i, run.scale, a_hat, dtype, &l_fp4,
+                        want_fp4 ? acc_fp4 : NULL, &l_fp4dq, want_fp4dq ? acc_fp4dq : NULL);
         }
         if (want_int4) {
           qs_block_element(QS_BLOCK_INT4, x, w[i], i, run.scale, dtype, &l_int4, acc_int4);
@@ -211,12 +224,16 @@ QS_AVX512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, siz
       s_nf4 = qs_z_load_lanes(&l_nf4);
       s_dq = qs_z_load_lanes(&l_dq);
       s_fp4 = qs_z_load_lanes(&l_fp4);
+      s_fp4dq = qs_z_load_lanes(&l_fp4dq);
       s_int4 = qs_z_load_lanes(&l_int4);
     }
   }
   if (want_nf4) qs_block4_finish(s_nf4, m_nf4, &l_nf4, &c_nf4, &lo_nf4, &hi_nf4, acc_nf4);
   if (want_dq) qs_block4_finish(s_dq, m_dq, &l_dq, &c_nf4, &lo_nf4, &hi_nf4, acc_dq);
   if (want_fp4) qs_block4_finish(s_fp4, m_fp4, &l_fp4, &c_fp4, &lo_fp4, &hi_fp4, acc_fp4);
+  if (want_fp4dq) {
+    qs_block4_finish(s_fp4dq, m_fp4dq, &l_fp4dq, &c_fp4, &lo_fp4, &hi_fp4, acc_fp4dq);
+  }
   if (want_int4) qs_block4_finish(s_int4, m_int4, &l_int4, &c_int4, &lo_int4, &hi_int4, acc_int4);
 }
 
@@ -224,10 +241,11 @@ QS_AVX512 void qs_block4_avx512_impl(const float *w, size_t n, size_t start, siz
 #define QS_BLOCK4_INSTANCE(name, dtype_value, all)                                                \
   QS_AVX512_FN static void name(const float *w, size_t n, size_t start, size_t bs,                  \
                              const float *absmax, const float *absmax_hat, qs_error_acc *nf4,     \
-                             qs_error_acc *dq, qs_error_acc *fp4, qs_error_acc *int4) {           \
-    qs_block4_avx512_impl(w, n, start, bs, absmax, absmax_hat, dtype_value, nf4, dq, fp4, int4,   \
-                          all || nf4 != NULL, all || dq != NULL, all || fp4 != NULL,              \
-                          all || int4 != NULL);                                                   \
+                             qs_error_acc *dq, qs_error_acc *fp4, qs_error_acc *fp4dq,            \
+                             qs_error_acc *int4) {                                                \
+    qs_block4_avx512_impl(w, n, start, bs, absmax, absmax_hat, dtype_value, nf4, dq, fp4, fp4dq,  \
+                          int4, all || nf4 != NULL, all || dq != NULL, all || fp4 != NULL,        \
+                          all || fp4dq != NULL, all || int4 != NULL);                             \
   }
 QS_BLOCK4_INSTANCE(qs_block4_all_f32, QS_DTYPE_F32, 1)
 QS_BLOCK4_INSTANCE(qs_block4_all_f16, QS_DTYPE_F16, 1)
@@ -239,26 +257,33 @@ QS_BLOCK4_INSTANCE(qs_block4_some_bf16, QS_DTYPE_BF16, 0)
 void qs_block4_error_avx512(const float *w, size_t n, size_t start, size_t blocksize,
                             const float *absmax, const float *absmax_hat, qs_dtype dtype,
                             qs_error_acc *acc_nf4, qs_error_acc *acc_nf4dq, qs_error_acc *acc_fp4,
-                            qs_error_acc *acc_int4) {
-  if (absmax_hat == NULL) acc_nf4dq = NULL;
+                            qs_error_acc *acc_fp4dq, qs_error_acc *acc_int4) {
+  if (absmax_hat == NULL) {
+    acc_nf4dq = NULL;
+    acc_fp4dq = NULL;
+  }
   if (blocksize == 0 || blocksize % 8 != 0 || start % 8 != 0) {
     qs_block4_error_ref(w, n, start, blocksize, absmax, absmax_hat, dtype, acc_nf4, acc_nf4dq,
-                        acc_fp4, acc_int4);
+                        acc_fp4, acc_fp4dq, acc_int4);
     return;
   }
-  int all = acc_nf4 != NULL && acc_nf4dq != NULL && acc_fp4 != NULL && acc_int4 != NULL;
+  int all = acc_nf4 != NULL && acc_nf4dq != NULL && acc_fp4 != NULL && acc_fp4dq != NULL &&
+            acc_int4 != NULL;
   switch (dtype) {
   case QS_DTYPE_F16:
     (all ? qs_block4_all_f16 : qs_block4_some_f16)(w, n, start, blocksize, absmax, absmax_hat,
-                                                   acc_nf4, acc_nf4dq, acc_fp4, acc_int4);
+                                                   acc_nf4, acc_nf4dq, acc_fp4, acc_fp4dq,
+                                                   acc_int4);
     break;
   case QS_DTYPE_BF16:
     (all ? qs_block4_all_bf16 : qs_block4_some_bf16)(w, n, start, blocksize, absmax, absmax_hat,
-                                                     acc_nf4, acc_nf4dq, acc_fp4, acc_int4);
+                                                     acc_nf4, acc_nf4dq, acc_fp4, acc_fp4dq,
+                                                     acc_int4);
     break;
   default:
     (all ? qs_block4_all_f32 : qs_block4_some_f32)(w, n, start, blocksize, absmax, absmax_hat,
-                                                   acc_nf4, acc_nf4dq, acc_fp4, acc_int4);
+                                                   acc_nf4, acc_nf4dq, acc_fp4, acc_fp4dq,
+                                                   acc_int4);
     break;
   }
 }

@@ -121,9 +121,9 @@ void qs_block_error(qs_block_format format, const float *w, size_t n, size_t sta
   if (qs_use_avx512()) {
     // One sweep kernel serves the 4-bit formats: only the given accumulator is filled.
     switch (format) {
-    case QS_BLOCK_NF4: qs_block4_error_avx512(w, n, start, blocksize, absmax, NULL, dtype, acc, NULL, NULL, NULL); return;
-    case QS_BLOCK_FP4: qs_block4_error_avx512(w, n, start, blocksize, absmax, NULL, dtype, NULL, NULL, acc, NULL); return;
-    case QS_BLOCK_INT4: qs_block4_error_avx512(w, n, start, blocksize, absmax, NULL, dtype, NULL, NULL, NULL, acc); return;
+    case QS_BLOCK_NF4: qs_block4_error_avx512(w, n, start, blocksize, absmax, NULL, dtype, acc, NULL, NULL, NULL, NULL); return;
+    case QS_BLOCK_FP4: qs_block4_error_avx512(w, n, start, blocksize, absmax, NULL, dtype, NULL, NULL, acc, NULL, NULL); return;
+    case QS_BLOCK_INT4: qs_block4_error_avx512(w, n, start, blocksize, absmax, NULL, dtype, NULL, NULL, NULL, NULL, acc); return;
     default: qs_dyn8_error_avx512(w, n, start, blocksize, absmax, dtype, acc); return;
     }
   }
@@ -142,7 +142,7 @@ void qs_nf4_error(const float *w, size_t n, size_t start, size_t blocksize, cons
   if (qs_use_avx512()) {
     int with_dq = absmax_hat != NULL && acc_dq != NULL;
     qs_block4_error_avx512(w, n, start, blocksize, absmax, absmax_hat, dtype, acc,
-                           with_dq ? acc_dq : NULL, NULL, NULL);
+                           with_dq ? acc_dq : NULL, NULL, NULL, NULL);
     return;
   }
   if (qs_use_avx2()) {
@@ -153,20 +153,38 @@ void qs_nf4_error(const float *w, size_t n, size_t start, size_t blocksize, cons
   qs_nf4_error_ref(w, n, start, blocksize, absmax, absmax_hat, dtype, acc, acc_dq);
 }
 
+void qs_fp4_error(const float *w, size_t n, size_t start, size_t blocksize, const float *absmax,
+                  const float *absmax_hat, qs_dtype dtype, qs_error_acc *acc,
+                  qs_error_acc *acc_dq) {
+#if defined(__x86_64__)
+  if (qs_use_avx512()) {
+    int with_dq = absmax_hat != NULL && acc_dq != NULL;
+    qs_block4_error_avx512(w, n, start, blocksize, absmax, absmax_hat, dtype, NULL, NULL, acc,
+                           with_dq ? acc_dq : NULL, NULL);
+    return;
+  }
+  if (qs_use_avx2()) {
+    qs_fp4_error_avx2(w, n, start, blocksize, absmax, absmax_hat, dtype, acc, acc_dq);
+    return;
+  }
+#endif
+  qs_fp4_error_ref(w, n, start, blocksize, absmax, absmax_hat, dtype, acc, acc_dq);
+}
+
 void qs_block4_error(const float *w, size_t n, size_t start, size_t blocksize,
                      const float *absmax, const float *absmax_hat, qs_dtype dtype,
                      qs_error_acc *acc_nf4, qs_error_acc *acc_nf4dq, qs_error_acc *acc_fp4,
-                     qs_error_acc *acc_int4) {
+                     qs_error_acc *acc_fp4dq, qs_error_acc *acc_int4) {
 #if defined(__x86_64__)
   if (qs_use_avx512()) {
     qs_block4_error_avx512(w, n, start, blocksize, absmax, absmax_hat, dtype, acc_nf4, acc_nf4dq,
-                           acc_fp4, acc_int4);
+                           acc_fp4, acc_fp4dq, acc_int4);
     return;
   }
 #endif
   // Below AVX-512: the formats one after another, each through its own dispatcher.
-  qs_block4_one_by_one(qs_nf4_error, qs_block_error, w, n, start, blocksize, absmax, absmax_hat,
-                       dtype, acc_nf4, acc_nf4dq, acc_fp4, acc_int4);
+  qs_block4_one_by_one(qs_nf4_error, qs_fp4_error, qs_block_error, w, n, start, blocksize, absmax,
+                       absmax_hat, dtype, acc_nf4, acc_nf4dq, acc_fp4, acc_fp4dq, acc_int4);
 }
 
 // MARK: - int8 (int8.c)

@@ -261,13 +261,14 @@ static inline void qs_block_element(qs_block_format format, float x, float w, si
   qs_lanes_add(lanes, i, qs_round_dtype(qs_decode(format, code) * a, dtype), w);
 }
 
-/// Element i of nf4 and nf4-dq: one code, ŵ from the block scale `a` (into `acc`) and from the
-/// double-quantized scale `a_hat` (into `acc_dq`). Either accumulator may be NULL (skipped).
-static inline void qs_nf4_element(float x, float w, size_t i, float a, float a_hat, qs_dtype dtype,
-                                  qs_lanes *lanes, qs_error_acc *acc, qs_lanes *lanes_dq,
-                                  qs_error_acc *acc_dq) {
-  uint8_t code = qs_nf4_value(x);
-  float level = QS_NF4_CODEBOOK[code];
+/// Element i of a 4-bit format and its double-quantized twin (nf4 and nf4-dq, fp4 and fp4-dq):
+/// one code of x, ŵ from the block scale `a` (into `acc`) and from the double-quantized scale
+/// `a_hat` (into `acc_dq`). Either accumulator may be NULL (skipped). `format` is NF4 or FP4.
+static inline void qs_dq_element(qs_block_format format, float x, float w, size_t i, float a,
+                                 float a_hat, qs_dtype dtype, qs_lanes *lanes, qs_error_acc *acc,
+                                 qs_lanes *lanes_dq, qs_error_acc *acc_dq) {
+  uint8_t code = qs_encode(format, x);
+  float level = qs_decode(format, code);
   if (acc != NULL) {
     acc->counts[code]++;
     qs_lanes_add(lanes, i, qs_round_dtype(level * a, dtype), w);
@@ -289,33 +290,42 @@ static inline void qs_int8_element(float w, size_t i, float m, float scale, qs_l
 
 // MARK: - The 4-bit formats one after another
 
-typedef void (*qs_nf4_error_fn)(const float *w, size_t n, size_t start, size_t blocksize,
-                                const float *absmax, const float *absmax_hat, qs_dtype dtype,
-                                qs_error_acc *acc, qs_error_acc *acc_dq);
+/// `qs_nf4_error` / `qs_fp4_error` (or their `_ref`): a format with its double-quantized twin.
+typedef void (*qs_dq_error_fn)(const float *w, size_t n, size_t start, size_t blocksize,
+                               const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                               qs_error_acc *acc, qs_error_acc *acc_dq);
 typedef void (*qs_block_error_fn)(qs_block_format format, const float *w, size_t n, size_t start,
                                   size_t blocksize, const float *absmax, qs_dtype dtype,
                                   qs_error_acc *acc);
 
-/// `qs_block4_error` format by format: nf4 (+ nf4-dq) through `nf4_error`, fp4 and int4 through
-/// `block_error`, each skipped when its accumulator is NULL. The reference passes the `_ref`
-/// functions, the dispatcher (below AVX-512) the dispatchers.
-static inline void qs_block4_one_by_one(qs_nf4_error_fn nf4_error, qs_block_error_fn block_error,
-                                        const float *w, size_t n, size_t start, size_t blocksize,
-                                        const float *absmax, const float *absmax_hat,
-                                        qs_dtype dtype, qs_error_acc *acc_nf4,
-                                        qs_error_acc *acc_nf4dq, qs_error_acc *acc_fp4,
+/// One format and its double-quantized twin through `dq_error`, skipped when both accumulators
+/// are NULL (the plain one then goes to a scratch accumulator).
+static inline void qs_dq_pair(qs_dq_error_fn dq_error, const float *w, size_t n, size_t start,
+                              size_t blocksize, const float *absmax, const float *absmax_hat,
+                              qs_dtype dtype, qs_error_acc *acc, qs_error_acc *acc_dq) {
+  if (acc == NULL && acc_dq == NULL) return;
+  qs_error_acc scratch;
+  memset(&scratch, 0, sizeof scratch);
+  dq_error(w, n, start, blocksize, absmax, acc_dq != NULL ? absmax_hat : NULL, dtype,
+           acc != NULL ? acc : &scratch, acc_dq);
+}
+
+/// `qs_block4_error` format by format: nf4 (+ nf4-dq) through `nf4_error`, fp4 (+ fp4-dq) through
+/// `fp4_error`, int4 through `block_error`, each skipped when its accumulators are NULL. The
+/// reference passes the `_ref` functions, the dispatcher (below AVX-512) the dispatchers.
+static inline void qs_block4_one_by_one(qs_dq_error_fn nf4_error, qs_dq_error_fn fp4_error,
+                                        qs_block_error_fn block_error, const float *w, size_t n,
+                                        size_t start, size_t blocksize, const float *absmax,
+                                        const float *absmax_hat, qs_dtype dtype,
+                                        qs_error_acc *acc_nf4, qs_error_acc *acc_nf4dq,
+                                        qs_error_acc *acc_fp4, qs_error_acc *acc_fp4dq,
                                         qs_error_acc *acc_int4) {
-  if (acc_nf4 != NULL || acc_nf4dq != NULL) {
-    qs_error_acc scratch;
-    memset(&scratch, 0, sizeof scratch);
-    nf4_error(w, n, start, blocksize, absmax, acc_nf4dq != NULL ? absmax_hat : NULL, dtype,
-              acc_nf4 != NULL ? acc_nf4 : &scratch, acc_nf4dq);
-  }
-  if (acc_fp4 != NULL) block_error(QS_BLOCK_FP4, w, n, start, blocksize, absmax, dtype, acc_fp4);
+  qs_dq_pair(nf4_error, w, n, start, blocksize, absmax, absmax_hat, dtype, acc_nf4, acc_nf4dq);
+  qs_dq_pair(fp4_error, w, n, start, blocksize, absmax, absmax_hat, dtype, acc_fp4, acc_fp4dq);
   if (acc_int4 != NULL) block_error(QS_BLOCK_INT4, w, n, start, blocksize, absmax, dtype, acc_int4);
 }
 
-// MARK: - nf4-dq second level (FORMATS.md §4)
+// MARK: - The double-quant second level of nf4-dq and fp4-dq (FORMATS.md §4)
 
 /// The second level with either dyn8 encoder (`branchless`: the fast one, same codes); the
 /// reference and the dispatcher each pass a constant.

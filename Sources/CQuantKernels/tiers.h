@@ -49,12 +49,15 @@ void qs_block_error_avx2(qs_block_format format, const float *w, size_t n, size_
 void qs_nf4_error_avx2(const float *w, size_t n, size_t start, size_t blocksize,
                        const float *absmax, const float *absmax_hat, qs_dtype dtype,
                        qs_error_acc *acc, qs_error_acc *acc_dq);
-/// nf4, nf4-dq, fp4 and int4 in one sweep: the AVX-512 tier of `qs_block4_error`, and of
-/// `qs_block_error` / `qs_nf4_error` for those formats (one accumulator given).
+void qs_fp4_error_avx2(const float *w, size_t n, size_t start, size_t blocksize,
+                       const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                       qs_error_acc *acc, qs_error_acc *acc_dq);
+/// nf4, nf4-dq, fp4, fp4-dq and int4 in one sweep: the AVX-512 tier of `qs_block4_error`, and of
+/// `qs_block_error` / `qs_nf4_error` / `qs_fp4_error` for those formats (the accumulators given).
 void qs_block4_error_avx512(const float *w, size_t n, size_t start, size_t blocksize,
                             const float *absmax, const float *absmax_hat, qs_dtype dtype,
                             qs_error_acc *acc_nf4, qs_error_acc *acc_nf4dq, qs_error_acc *acc_fp4,
-                            qs_error_acc *acc_int4);
+                            qs_error_acc *acc_fp4dq, qs_error_acc *acc_int4);
 /// The AVX-512 tier of `qs_block_error` for dyn8.
 void qs_dyn8_error_avx512(const float *w, size_t n, size_t start, size_t blocksize,
                           const float *absmax, qs_dtype dtype, qs_error_acc *acc);

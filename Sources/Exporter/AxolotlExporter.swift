@@ -215,9 +215,6 @@ public enum AxolotlExporter {
         yaml.comment(
           "  (measured at block size \(evidence.settings.blocksize); bitsandbytes always uses 64)")
       }
-      if choice.quant == .fp4 && choice.doubleQuant {
-        yaml.comment("  (double quant analysed for nf4 only; it changes 4-bit error by ~1e-4)")
-      }
     } else if keepsEverything {
       yaml.comment("Every quantizable module is kept in 16-bit: nothing is quantized.")
     } else {
@@ -297,7 +294,9 @@ public enum AxolotlExporter {
     catalog: ModuleCatalog
   ) {
     yaml.open("bnb_config_kwargs")
-    let other: QuantFormat = choice.quant == .nf4 ? .fp4 : (choice.doubleQuant ? .nf4dq : .nf4)
+    // The other 4-bit type with the same double-quant setting.
+    let other = (choice.quant == .nf4 ? ExportQuant.fp4 : .nf4).errorFormat(
+      doubleQuant: choice.doubleQuant)
     let otherComment = evidence.total(other).flatMap {
       $0.isUnmeasurable
         ? nil : "\(other.rawValue) would give rel_err \(NumberText.fixed($0.relErr, digits: 4))"
@@ -311,7 +310,8 @@ public enum AxolotlExporter {
       choice.doubleQuant
       ? "\(NumberText.fixed(double, digits: 2)) instead of \(NumberText.fixed(single, digits: 2)) bits/param"
       : "\(NumberText.fixed(single, digits: 2)) bits/param; true would give \(NumberText.fixed(double, digits: 2))"
-    if choice.quant == .nf4, let plain = evidence.total(.nf4), let dq = evidence.total(.nf4dq),
+    if let plain = evidence.total(choice.quant.errorFormat(doubleQuant: false)),
+      let dq = evidence.total(choice.quant.errorFormat(doubleQuant: true)),
       !plain.isUnmeasurable, !dq.isUnmeasurable
     {
       let delta = dq.relErr - plain.relErr

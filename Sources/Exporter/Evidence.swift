@@ -11,7 +11,7 @@ struct Evidence {
   private let tensors: [TensorInfo]
 
   /// Formats an export can choose, in the order the comments list them.
-  static let exportFormats: [QuantFormat] = [.nf4, .nf4dq, .fp4, .int8]
+  static let exportFormats: [QuantFormat] = [.nf4, .nf4dq, .fp4, .fp4dq, .int8]
 
   /// - Parameter kept: tensors that stay 16-bit in the exported config: left out of the error
   ///   totals (they are not quantized), counted at 16 bits in memory by the caller.
@@ -37,7 +37,8 @@ struct Evidence {
 
   var coveredTensors: Int { Self.exportFormats.compactMap { total($0)?.tensors }.max() ?? 0 }
 
-  /// "nf4 0.1039 (19.7 dB) | nf4-dq … | fp4 … | int8 …", or nil when nothing was analysed.
+  /// "nf4 0.1039 (19.7 dB) | nf4-dq … | fp4 … | fp4-dq … | int8 …", or nil when nothing was
+  /// analysed.
   var formatLine: String? {
     let parts = Self.exportFormats.compactMap { format in
       total(format).map {
@@ -57,7 +58,7 @@ struct Evidence {
         "Stored in the file as \(chosen.rawValue): loaded as saved, its own error not measurable."
     }
     if quant == .int8 {
-      let best4 = [QuantFormat.nf4, .nf4dq, .fp4].compactMap { f in
+      let best4 = Self.fourBitFormats.compactMap { f in
         total(f).flatMap { $0.isUnmeasurable ? nil : (f, $0.relErr) }
       }
       .min { $0.1 < $1.1 }
@@ -66,7 +67,7 @@ struct Evidence {
         "8-bit: rel_err \(NumberText.fixed(mine.relErr, digits: 4)) vs \(NumberText.fixed(best4.1, digits: 4)) for "
         + "\(best4.0.rawValue), at about twice the 4-bit memory."
     }
-    let rivals = [QuantFormat.nf4, .nf4dq, .fp4].filter { $0 != chosen }.compactMap { f in
+    let rivals = Self.fourBitFormats.filter { $0 != chosen }.compactMap { f in
       total(f).flatMap { $0.isUnmeasurable ? nil : (f, $0.relErr) }
     }
     guard let best = rivals.min(by: { $0.1 < $1.1 }), best.1 < mine.relErr else {
@@ -79,6 +80,9 @@ struct Evidence {
     return "Note: \(best.0.rawValue) measures lower (\(NumberText.fixed(best.1, digits: 4)) vs "
       + "\(NumberText.fixed(mine.relErr, digits: 4)))."
   }
+
+  /// The 4-bit formats of `exportFormats`.
+  static let fourBitFormats: [QuantFormat] = [.nf4, .nf4dq, .fp4, .fp4dq]
 
   /// Errors closer than this (relative) are reported as equal: the formats' differences at that
   /// level depend on the data more than on the format.

@@ -11,22 +11,18 @@ public enum ExportQuant: String, CaseIterable, Sendable, Hashable {
 
   public var isFourBit: Bool { self != .int8 }
 
-  /// The analysed format whose error this choice gets (double quant only exists for nf4 in the
-  /// analysis; its scales barely change fp4's error).
+  /// The analysed format whose error this choice gets: nf4, nf4-dq, fp4, fp4-dq or int8.
   public func errorFormat(doubleQuant: Bool) -> QuantFormat {
     switch self {
     case .nf4: doubleQuant ? .nf4dq : .nf4
-    case .fp4: .fp4
+    case .fp4: doubleQuant ? .fp4dq : .fp4
     case .int8: .int8
     }
   }
 
-  /// The format whose storage cost this choice has (fp4 + double quant costs what nf4-dq does).
+  /// The format whose storage cost this choice has (the analysed format itself).
   public func memoryFormat(doubleQuant: Bool) -> QuantFormat {
-    switch self {
-    case .nf4, .fp4: doubleQuant ? .nf4dq : (self == .nf4 ? .nf4 : .fp4)
-    case .int8: .int8
-    }
+    errorFormat(doubleQuant: doubleQuant)
   }
 
   /// Parses every `--quant` value given: the last one wins, but 4-bit and 8-bit together is an error.

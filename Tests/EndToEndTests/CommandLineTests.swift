@@ -196,7 +196,7 @@ extension CommandLineTests {
     #expect(document.engine == "cpu" || document.engine == "cuda")
     #expect(document.settings.blocksize == 64 && document.settings.threshold == 6.0)
     #expect(document.settings.bins == 64)
-    #expect(document.settings.formats == ["nf4", "nf4-dq", "fp4", "int8", "dyn8", "int4"])
+    #expect(document.settings.formats == ["nf4", "nf4-dq", "fp4", "fp4-dq", "int8", "dyn8", "int4"])
     #expect(document.model.tensors == document.tensors.count)
     for tensor in document.tensors {
       let stats = try #require(tensor.stats, "\(tensor.name) has stats")

@@ -78,7 +78,7 @@ import Testing
         ])
         .map(TmuxSession.quote).joined(separator: " ")
       let session = try TmuxSession(command: run, scratch: scratch.path)
-      let home = session.waitFor("QuantScope ▸", "synthetic demo", "model totals")
+      let home = session.waitFor("QuantScope ▸", "synthetic demo", "totals ")
       try #require(home != nil, "--theme \(theme):\n\(session.lastScreen)")
       // The same text, drawn in the theme's colours: captured with its escape sequences.
       screens[theme] = session.tmux("capture-pane -p -e -t 0")

@@ -50,7 +50,7 @@ struct TmuxTests {
     let scratch = try TemporaryDirectory("tmux")
     let session = try start(scratch)
     let home = session.waitFor(
-      "QuantScope ▸", "synthetic demo", "analysed 39 tensors", "model totals")
+      "QuantScope ▸", "synthetic demo", "analysed 39 tensors", "totals ")
     try #require(home != nil, "home screen never settled:\n\(session.lastScreen)")
     #expect(home?.contains("engine: cpu") == true)
 
@@ -64,9 +64,11 @@ struct TmuxTests {
     try #require(tensor != nil, "tensor screen:\n\(session.lastScreen)")
     #expect(tensor?.contains("512×512 BF16") == true)
 
-    // Cycle the bins from the default choice's format: nf4-dq → fp4 → int8.
+    // Cycle the bins from the default choice's format: nf4-dq → fp4 → fp4-dq → int8.
     session.send("f")
     #expect(session.waitFor("bins: FP4 (nonlinear)") != nil, "\(session.lastScreen)")
+    session.send("f")
+    #expect(session.waitFor("bins: FP4-DQ (nonlinear)") != nil, "\(session.lastScreen)")
     session.send("f")
     #expect(session.waitFor("bins: INT8 (linear)", "255 levels") != nil, "\(session.lastScreen)")
 

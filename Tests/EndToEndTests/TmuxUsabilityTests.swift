@@ -36,7 +36,8 @@ struct TmuxUsabilityTests {
   }
 
   func home(_ session: TmuxSession) throws -> String {
-    let screen = session.waitFor("QuantScope ▸", "analysed 39 tensors", "model totals")
+    // The totals line: "model totals (…)" where it fits, "totals rel_err:" at 120 columns.
+    let screen = session.waitFor("QuantScope ▸", "analysed 39 tensors", "totals ")
     return try #require(screen, "home screen never settled:\n\(session.lastScreen)")
   }
 }
@@ -62,7 +63,7 @@ extension TmuxUsabilityTests {
       session.waitFor("model.layers.0.self_attn.v_proj.weight") != nil, "\(session.lastScreen)")
     // A click on the key bar runs the key: `c` opens Compare.
     session.send("Escape")
-    let model = try #require(session.waitFor("model totals"))
+    let model = try #require(session.waitFor("totals "))
     let compareKey = try #require(
       TmuxSession.position(
         of: " c ", in: String(model.split(separator: "\n", omittingEmptySubsequences: false)[39])))

@@ -158,7 +158,19 @@ extension CUDABackendParityTests {
   static func compareCodes(backend: CUDABackend, formats: [QuantFormat]) throws {
     let inputs = try GoldenFiles.inputs
     let expected = try GoldenFiles.expected
-    for format in formats {
+    for format in formats where format == .fp4dq {
+      // fp4-dq's second level lives in its own golden file (expected_fp4dq.safetensors).
+      for name in fp4DoubleQuantInputNames {
+        let golden = try FP4DoubleQuantGoldenTests.goldenSecondLevel(name)
+        let result = try backend.codes(
+          of: try inputs.tensor(name), in: inputs.checkpoint, format: .fp4dq, blocksize: 64)
+        #expect(result.codes == golden.qabsmax, "\(name).fp4dq.qabsmax")
+        #expect(
+          result.scales.map(\.bitPattern) == golden.absmaxHat.map(\.bitPattern),
+          "\(name).fp4dq.absmax_hat")
+      }
+    }
+    for format in formats where format != .fp4dq {
       let key = format == .nf4dq ? "nf4dq" : format.rawValue
       for name in inputs.names {
         let codesName = format == .nf4dq ? "\(name).nf4dq.qabsmax" : "\(name).\(key).codes"

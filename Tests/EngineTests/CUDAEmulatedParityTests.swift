@@ -61,7 +61,31 @@ extension CUDAEmulatedParityTests {
 
   @Test func codesEqualGolden() throws {
     guard let backend = Self.emulatedBackend() else { return }
-    try CUDABackendParityTests.compareCodes(backend: backend, formats: [.nf4, .fp4, .dyn8, .int8])
+    try CUDABackendParityTests.compareCodes(
+      backend: backend, formats: [.nf4, .fp4, .fp4dq, .dyn8, .int8])
+  }
+
+  /// fp4-dq through the emulated CUDA pipeline (`qs_fp4_error_kernel` in pass 2, fp4 riding
+  /// along) against bitsandbytes' metrics, with fp4-dq alone and beside fp4.
+  @Test func fp4DoubleQuantMatchesGolden() throws {
+    guard let backend = Self.emulatedBackend() else { return }
+    let inputs = try GoldenFiles.inputs
+    let cpu = CPUBackend(threads: 2)
+    for formats in [[QuantFormat.fp4dq], [.fp4, .fp4dq]] {
+      let settings = AnalysisSettings(formats: formats)
+      for name in fp4DoubleQuantInputNames {
+        let tensor = try inputs.tensor(name)
+        guard tensor.shape.count >= 2 else { continue }  // the backends measure ≥ 2-D tensors
+        let analysis = try backend.analyse(
+          tensor, in: inputs.checkpoint, settings: settings, cancel: nil, progress: nil)
+        try FP4DoubleQuantGoldenTests.expectGoldenMetrics(
+          try #require(analysis.formats[.fp4dq]), name: name, "emulated CUDA")
+        // And the whole analysis equals the CPU's (fp4 from the pass-2 kernel included).
+        CUDABackendParityTests.expectSame(
+          try cpu.analyse(tensor, in: inputs.checkpoint, settings: settings, cancel: nil, progress: nil),
+          analysis)
+      }
+    }
   }
 
   /// A 1 MiB device limit (128 KiB chunks): the three 2-D tensors (1.2–1.3 MB each) do not fit,

@@ -57,7 +57,7 @@ enum Fixture {
     let kind = kinds.firstIndex { info.name.contains($0) } ?? 0
     let base = 0.09 + 0.01 * Double(layer) + 0.002 * Double(kind)
     let factors: [QuantFormat: Double] = [
-      .nf4: 1, .nf4dq: 1.001, .fp4: 1.35, .int8: 0.08, .dyn8: 0.15, .int4: 1.2,
+      .nf4: 1, .nf4dq: 1.001, .fp4: 1.35, .fp4dq: 1.351, .int8: 0.08, .dyn8: 0.15, .int4: 1.2,
     ]
     let counts = (0..<settings.bins).map { bin in
       UInt64((5000 * exp(-pow(Double(bin - settings.bins / 2) / 6, 2) / 2)).rounded())

@@ -28,7 +28,10 @@ import Testing
       func draw(_ scale: Double) -> Double { scale * (0.2 + Double(random.next() % 1000) / 500) }
       let rel: [QuantFormat: Double] =
         tensor.shape.count == 2
-        ? [.nf4: draw(0.09), .nf4dq: draw(0.09), .fp4: draw(0.12), .int8: draw(0.008)] : [:]
+        ? [
+          .nf4: draw(0.09), .nf4dq: draw(0.09), .fp4: draw(0.12), .fp4dq: draw(0.12),
+          .int8: draw(0.008),
+        ] : [:]
       return ExporterFixtures.analysis(tensor, quantizable: quantizable, rel: rel, absmax: 1)
     }
     return (checkpoint, analyses)
@@ -200,6 +203,38 @@ import Testing
       planner.plan(
         budget: smallest - 1, configurations: QuantChoice.autoConfigurations, objective: .total
       ).best == nil)
+  }
+
+  /// fp4 + double quant is judged by the measured fp4-dq error (`--quant fp4 --double-quant` and
+  /// `auto`), not by fp4's: at its smallest footprint nothing is kept, and the value is the
+  /// param-weighted fp4-dq rel_err of the fixture, computed here from the analyses.
+  @Test func fp4DoubleQuantIsJudgedByTheFP4DQError() throws {
+    var random = SplitMix64(seed: 21)
+    let (checkpoint, analyses) = Self.randomModel(&random, count: 12)
+    let planner = BudgetPlanner(tensors: checkpoint.tensors, analyses: analyses)
+    func expected(_ format: QuantFormat) -> Double {
+      var weighted = 0.0
+      var params = 0.0
+      for (tensor, analysis) in zip(checkpoint.tensors, analyses)
+      where Quantizability.isQuantizable(tensor) {
+        params += Double(tensor.elementCount)
+        weighted += Double(tensor.elementCount) * (analysis?.formats[format]?.relErr ?? 0)
+      }
+      return weighted / params
+    }
+    #expect(QuantChoice.autoConfigurations.contains { $0 == (.fp4, true) })
+    for (doubleQuant, format) in [(true, QuantFormat.fp4dq), (false, .fp4)] {
+      let loose = planner.plan(
+        budget: 1 << 40, configurations: [(.fp4, doubleQuant)], objective: .total)
+      let smallest = try #require(loose.configurations.first?.minimumBytes)
+      let plan = planner.plan(
+        budget: smallest, configurations: [(.fp4, doubleQuant)], objective: .total)
+      let best = try #require(plan.best)
+      #expect(best.keptTensors.isEmpty)
+      let value = try #require(best.value)
+      #expect(abs(value - expected(format)) <= 1e-12, "\(format)")
+    }
+    #expect(expected(.fp4dq) != expected(.fp4), "the fixture gives the two formats different errors")
   }
 
   @Test func sizesParseAndMalformedOnesAreRejected() throws {

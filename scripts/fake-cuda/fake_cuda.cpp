@@ -37,7 +37,8 @@ static std::map<std::string, Launcher>& table() {
       K(qs_stats_segment_kernel), K(qs_block_absmax_kernel), K(qs_row_absmax_kernel),
       K(qs_column_absmax_kernel), K(qs_nf4_encode_kernel), K(qs_fp4_encode_kernel),
       K(qs_int4_encode_kernel), K(qs_dyn8_encode_kernel), K(qs_block_error_kernel),
-      K(qs_nf4_error_kernel), K(qs_absmax_sum_kernel), K(qs_nf4dq_scales_kernel),
+      K(qs_nf4_error_kernel), K(qs_fp4_error_kernel), K(qs_absmax_sum_kernel),
+      K(qs_nf4dq_scales_kernel),
       K(qs_int8_rows_kernel), K(qs_int8_error_kernel), K(qs_round_f16_kernel),
       K(qs_histogram_segment_kernel), K(qs_convert_kernel),
 #undef K

@@ -110,7 +110,8 @@ uint8_t qs_dyn8_encode_value_ref(float x);
 /// The branch-free dyn8 search of `qs_nf4dq_scales` (same codes as `_ref`).
 uint8_t qs_dyn8_encode_value(float x);
 
-/// nf4-dq second level (FORMATS.md §4 steps 2–4) over the `nblocks` first-level scales `absmax`:
+/// The double-quant second level of nf4-dq and fp4-dq (FORMATS.md §4 steps 2–4; nf4 and fp4 have
+/// the same block maxima, so one call serves both) over the `nblocks` first-level scales `absmax`:
 /// writes `*offset`, qabsmax[nblocks] (dyn8 codes of the centred scales, groups of 256),
 /// absmax2[⌈nblocks/256⌉] and absmax_hat[nblocks]. `offset` = f32(Σ absmax (float64) / nblocks).
 void qs_nf4dq_scales_ref(const float *absmax, size_t nblocks, float *offset, uint8_t *qabsmax,
@@ -141,19 +142,30 @@ void qs_nf4_error_ref(const float *w, size_t n, size_t start, size_t blocksize,
                       const float *absmax, const float *absmax_hat, qs_dtype dtype,
                       qs_error_acc *acc, qs_error_acc *acc_dq);
 
-/// nf4 (+ nf4-dq), fp4 and int4 of one block size in one sweep over w (x = w·f32(1/absmax) is
-/// shared): the same results, bit for bit, as `qs_nf4_error` + `qs_block_error(FP4)` +
-/// `qs_block_error(INT4)` on the same range. Any accumulator may be NULL (format skipped);
-/// `absmax_hat` is needed only with `acc_nf4dq`. Tiered: AVX-512 sweeps all four at once; below
-/// it the per-format dispatchers run one after another (`_ref`: the same with the `_ref` kernels).
+/// fp4 and fp4-dq in one sweep, exactly as `qs_nf4_error` does nf4 and nf4-dq: fp4 codes from
+/// `absmax`; fp4 ŵ from absmax, fp4-dq ŵ from `absmax_hat` (the same second level as nf4-dq's,
+/// `qs_nf4dq_scales` of the same block maxima). `acc_dq`/`absmax_hat` may be NULL (fp4 only).
+/// fp4-dq code counts are the fp4 codes. Tiered: AVX-512, AVX2, scalar (`_ref`).
+void qs_fp4_error(const float *w, size_t n, size_t start, size_t blocksize, const float *absmax,
+                  const float *absmax_hat, qs_dtype dtype, qs_error_acc *acc, qs_error_acc *acc_dq);
+void qs_fp4_error_ref(const float *w, size_t n, size_t start, size_t blocksize,
+                      const float *absmax, const float *absmax_hat, qs_dtype dtype,
+                      qs_error_acc *acc, qs_error_acc *acc_dq);
+
+/// nf4 (+ nf4-dq), fp4 (+ fp4-dq) and int4 of one block size in one sweep over w
+/// (x = w·f32(1/absmax) is shared): the same results, bit for bit, as `qs_nf4_error` +
+/// `qs_fp4_error` + `qs_block_error(INT4)` on the same range. Any accumulator may be NULL
+/// (format skipped); `absmax_hat` is needed only with `acc_nf4dq` or `acc_fp4dq`. Tiered: AVX-512
+/// sweeps all five at once; below it the per-format dispatchers run one after another (`_ref`:
+/// the same with the `_ref` kernels).
 void qs_block4_error(const float *w, size_t n, size_t start, size_t blocksize,
                      const float *absmax, const float *absmax_hat, qs_dtype dtype,
                      qs_error_acc *acc_nf4, qs_error_acc *acc_nf4dq, qs_error_acc *acc_fp4,
-                     qs_error_acc *acc_int4);
+                     qs_error_acc *acc_fp4dq, qs_error_acc *acc_int4);
 void qs_block4_error_ref(const float *w, size_t n, size_t start, size_t blocksize,
                          const float *absmax, const float *absmax_hat, qs_dtype dtype,
                          qs_error_acc *acc_nf4, qs_error_acc *acc_nf4dq, qs_error_acc *acc_fp4,
-                         qs_error_acc *acc_int4);
+                         qs_error_acc *acc_fp4dq, qs_error_acc *acc_int4);
 
 // MARK: - int8 (int8.c)
 

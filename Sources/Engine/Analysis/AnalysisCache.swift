@@ -12,7 +12,7 @@ import Safetensors
 /// rewritten by the next `store`). Writes are atomic (`FileSystem.writeAtomically`).
 public struct AnalysisCache: Sendable {
   /// Bumped whenever the engine's numbers or the stored layout change.
-  public static let engineVersion = "engine-1"
+  public static let engineVersion = "engine-2"
 
   /// The cache directory.
   public let directory: String

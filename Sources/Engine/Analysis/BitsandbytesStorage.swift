@@ -24,7 +24,7 @@ public enum BitsandbytesStorage {
   public static func layout(of format: QuantFormat) -> Layout {
     switch format {
     case .nf4, .fp4, .int4: .fourBit
-    case .nf4dq: .fourBitDoubleQuant
+    case .nf4dq, .fp4dq: .fourBitDoubleQuant
     case .int8: .int8
     case .dyn8: .dynamic8
     }

@@ -31,21 +31,21 @@ public struct StoredCodeUsage: Sendable, Hashable, Codable {
   /// measured, and the cell says why instead of printing `nan`.
   public static let unmeasurableCell = "stored"
 
-  /// The QuantScope format the stored one is (nf4, nf4-dq, fp4, int8); nil for FP8.
+  /// The QuantScope format the stored one is (nf4, nf4-dq, fp4, fp4-dq, int8); nil for FP8.
   public var quantFormat: QuantFormat? {
     switch StoredQuantization.Format(rawValue: format) {
     case .nf4: doubleQuant ? .nf4dq : .nf4
-    case .fp4: .fp4
+    case .fp4: doubleQuant ? .fp4dq : .fp4
     case .int8: .int8
     case .fp8E4M3, .fp8E5M2, nil: nil
     }
   }
 
-  /// The QuantScope format the stored one is (nf4, nf4-dq, fp4, int8); nil for FP8.
+  /// The QuantScope format the stored one is (nf4, nf4-dq, fp4, fp4-dq, int8); nil for FP8.
   public static func matchingFormat(_ stored: StoredQuantization) -> QuantFormat? {
     switch stored.format {
     case .nf4: stored.doubleQuant ? .nf4dq : .nf4
-    case .fp4: .fp4
+    case .fp4: stored.doubleQuant ? .fp4dq : .fp4
     case .int8: .int8
     case .fp8E4M3, .fp8E5M2: nil
     }

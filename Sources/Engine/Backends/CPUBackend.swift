@@ -15,8 +15,8 @@ import Synchronization
 /// dtypes through `readFloats`).
 /// 1. Statistics (float64 sums, finite min/max, zero/NaN/inf counts), the absmax of every block
 ///    (`settings.blocksize`), the absmax of every row and column (≥ 2-D). dyn8's 4096-block maxima,
-///    int8's rowmax (= fp16(row absmax), rounding being monotonic) and nf4-dq's second level (which
-///    needs the mean of all block maxima) are derived from these between the passes.
+///    int8's rowmax (= fp16(row absmax), rounding being monotonic) and the double-quant second level
+///    of nf4-dq and fp4-dq (which needs the mean of all block maxima) are derived from these between the passes.
 /// 2. The value histogram over [min, max] (known only after pass 1), the block-normalised
 ///    histogram, Σ(w − mean)² for the standard deviation, and the fused round trip + error kernel of
 ///    every requested format — no codes array is ever stored.
@@ -27,7 +27,7 @@ import Synchronization
 /// their maxima are merged with max (order-free) — per-thread column arrays, an atomic max per row.
 ///
 /// **Memory.** Per thread: one segment of raw bytes and one of floats (≤ 3 MiB). Per tensor: the
-/// block scales (4 bytes per block, twice for nf4-dq), row and column maxima, and 2 KiB of
+/// block scales (4 bytes per block, twice for nf4-dq or fp4-dq), row and column maxima, and 2 KiB of
 /// accumulators per format and segment.
 public struct CPUBackend: Backend {
   /// Worker threads used within one tensor.

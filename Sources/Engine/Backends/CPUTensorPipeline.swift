@@ -110,8 +110,10 @@ struct CPUTensorPipeline {
         rowmax.base[row] = value
       }
     }
-    let absmaxHat = SharedBuffer<Float>(count: formats.contains(.nf4dq) ? blocks : 0)
-    if formats.contains(.nf4dq) && blocks > 0 {
+    // nf4-dq and fp4-dq share one second level: nf4 and fp4 have the same block maxima.
+    let wantsSecondLevel = formats.contains(.nf4dq) || formats.contains(.fp4dq)
+    let absmaxHat = SharedBuffer<Float>(count: wantsSecondLevel ? blocks : 0)
+    if wantsSecondLevel && blocks > 0 {
       var offset: Float = 0
       var qabsmax = [UInt8](repeating: 0, count: blocks)
       var absmax2 = [Float](repeating: 0, count: (blocks + 255) / 256)
@@ -129,6 +131,7 @@ struct CPUTensorPipeline {
     let wantFP4 = formats.contains(.fp4)
     let wantInt4 = formats.contains(.int4)
     let wantDQ = formats.contains(.nf4dq)
+    let wantFP4DQ = formats.contains(.fp4dq)
     let wantInt8 = formats.contains(.int8) && int8Defined
     let wantDyn8 = formats.contains(.dyn8)
     // dyn8 and int8 together run as one sweep that counts the pair of codes in a per-worker table
@@ -145,13 +148,15 @@ struct CPUTensorPipeline {
         valueCounts.base + worker * bins, normalizedCounts.base + worker * bins, mean, &deviation)
       deviations.base[index] = deviation
       let slot = errors.base + index * slots
-      // nf4, nf4-dq, fp4 and int4 share the block absmax and x: one fused sweep.
-      if wantNF4 || wantFP4 || wantInt4 {
+      // nf4, nf4-dq, fp4, fp4-dq and int4 share the block absmax and x: one fused sweep.
+      if wantNF4 || wantFP4 || wantFP4DQ || wantInt4 {
         qs_block4_error(
-          floats, count, start, blocksize, blockAbsmax.base, wantDQ ? absmaxHat.base : nil, dtype,
+          floats, count, start, blocksize, blockAbsmax.base,
+          wantDQ || wantFP4DQ ? absmaxHat.base : nil, dtype,
           formats.contains(.nf4) ? slot + FormatSlot.nf4.rawValue : nil,
           wantDQ ? slot + FormatSlot.nf4dq.rawValue : nil,
           wantFP4 ? slot + FormatSlot.fp4.rawValue : nil,
+          wantFP4DQ ? slot + FormatSlot.fp4dq.rawValue : nil,
           wantInt4 ? slot + FormatSlot.int4.rawValue : nil)
       }
       if wantDyn8 && wantInt8 {

@@ -5,7 +5,8 @@ extension CUDABackend {
   /// test hook that checks the GPU's codes bit for bit against the golden files.
   ///
   /// - nf4, fp4, int4 (blocks of `blocksize`), dyn8 (4096): codes per element, block absmax.
-  /// - nf4-dq: the second-level codes (`qabsmax`, one per block) and `absmax_hat`.
+  /// - nf4-dq, fp4-dq: the second-level codes (`qabsmax`, one per block) and `absmax_hat` (the
+  ///   same for both: nf4 and fp4 have the same block maxima).
   /// - int8 (≥ 2-D): the codes as bit patterns of Int8, and rowmax (max |fp16(w)| per row).
   /// The tensor must fit in one chunk (`deviceMemoryLimit / 8`, at most 32 MiB).
   package func codes(
@@ -94,7 +95,7 @@ extension CUDABackend {
         try session.download(UInt8.self, from: codes, count: n),
         try session.download(Float.self, from: scales, count: rows)
       )
-    case .nf4dq:
+    case .nf4dq, .fp4dq:
       try launch(
         "qs_block_absmax_kernel",
         [raw, .int32(dtype), count, .uint64(UInt64(blocksize)), .pointer(scales)])

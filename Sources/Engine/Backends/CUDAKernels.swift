@@ -5,7 +5,7 @@ struct CUDAKernels: @unchecked Sendable {
     "qs_stats_segment_kernel", "qs_block_absmax_kernel", "qs_row_absmax_kernel",
     "qs_column_absmax_kernel", "qs_nf4_encode_kernel", "qs_fp4_encode_kernel",
     "qs_int4_encode_kernel", "qs_dyn8_encode_kernel", "qs_block_error_kernel",
-    "qs_nf4_error_kernel", "qs_absmax_sum_kernel", "qs_nf4dq_scales_kernel",
+    "qs_nf4_error_kernel", "qs_fp4_error_kernel", "qs_absmax_sum_kernel", "qs_nf4dq_scales_kernel",
     "qs_int8_rows_kernel", "qs_int8_error_kernel", "qs_round_f16_kernel",
     "qs_histogram_segment_kernel", "qs_convert_kernel",
   ]

@@ -12,12 +12,12 @@ import Safetensors
 /// a larger one is streamed through two chunk slots, twice.
 ///
 /// **Pass 1.** Statistics (`qs_stats_segment_kernel`), block maxima (`qs_block_absmax_kernel`, for
-/// the block size and for dyn8's 4096), row and column maxima (≥ 2-D), and the round trip of fp4,
-/// int4 and dyn8, which need nothing beyond their own block maxima.
-/// **Between.** min/max/mean from pass 1; int8 rowmax = fp16(row absmax); nf4-dq's second level
-/// (`qs_absmax_sum_kernel`, `qs_nf4dq_scales_kernel`).
+/// the block size and for dyn8's 4096), row and column maxima (≥ 2-D), and the round trip of fp4
+/// (unless fp4-dq is asked for), int4 and dyn8, which need nothing beyond their own block maxima.
+/// **Between.** min/max/mean from pass 1; int8 rowmax = fp16(row absmax); the double-quant second
+/// level of nf4-dq and fp4-dq (`qs_absmax_sum_kernel`, `qs_nf4dq_scales_kernel`).
 /// **Pass 2.** Histograms and Σ(w − mean)² (`qs_histogram_segment_kernel`), nf4 with nf4-dq
-/// (`qs_nf4_error_kernel`), int8 (`qs_int8_error_kernel`).
+/// (`qs_nf4_error_kernel`), fp4 with fp4-dq (`qs_fp4_error_kernel`), int8 (`qs_int8_error_kernel`).
 ///
 /// Results are reduced on the host in float64 and finished by `MetricsMath`, like the CPU's.
 struct CUDATensorPipeline {
@@ -32,15 +32,15 @@ struct CUDATensorPipeline {
   /// Slots of the float64 sums (kernels.cu `QS_SUM_*`).
   enum SumSlot: Int {
     case weight = 0
-    case weightSquared, deviation, nf4, nf4dq, fp4, int8, dyn8, int4
-    static let count = 9
+    case weightSquared, deviation, nf4, nf4dq, fp4, int8, dyn8, int4, fp4dq
+    static let count = 10
   }
 
   /// Slots of the max keys (kernels.cu `QS_KEY_*`); error slots share the sum slots' order.
   enum KeySlot: Int {
     case max = 0
     case negatedMin, absmax
-    static let count = 9
+    static let count = 10
     static func error(_ format: QuantFormat) -> Int { SumSlot.error(format).rawValue }
   }
 
@@ -252,8 +252,9 @@ struct CUDATensorPipeline {
           ])
       }
       let slots = sums(chunk.streamIndex)
+      // fp4 runs here unless fp4-dq is asked for (then fp4 rides with it in pass 2).
       for (format, code) in [(QuantFormat.fp4, Int32(1)), (.int4, 2), (.dyn8, 3)]
-      where wants(format) {
+      where wants(format) && !(format == .fp4 && wants(.fp4dq)) {
         let size = format == .dyn8 ? 4096 : blocksize
         let scales =
           format == .dyn8 ? dyn8Absmax + UInt64(chunk.first / 4096 * 4) : absmax + firstBlock
@@ -295,7 +296,8 @@ struct CUDATensorPipeline {
       // fp16(row absmax) = +inf exactly when some |w| ≥ 65520 (FORMATS.md §6: int8 undefined).
       int8Defined = !(hi >= 65520 || lo <= -65520)
     }
-    if computed.contains(.nf4dq) && blocks > 0 {
+    let wantsSecondLevel = computed.contains(.nf4dq) || computed.contains(.fp4dq)
+    if wantsSecondLevel && blocks > 0 {
       let partials = at(layout.partials)
       try kernels.launch(
         "qs_absmax_sum_kernel", grid: (grid, 1), stream: stream0, api: api,
@@ -310,7 +312,8 @@ struct CUDATensorPipeline {
           .pointer(absmaxHat),
         ])
     }
-    // Pass 2 runs on both streams: the rowmax rounding and nf4-dq scales (stream 0) must be done.
+    // Pass 2 runs on both streams: the rowmax rounding and the second-level scales (stream 0) must
+    // be done.
     try CUDATrace.measure("synchronize stream 0") { () throws(CUDAError) in
       try api.check(api.cuStreamSynchronize(stream0), "cuStreamSynchronize")
     }
@@ -323,6 +326,7 @@ struct CUDATensorPipeline {
     let useShared = sharedBytes <= 40 * 1024
     let wantNF4 = computed.contains(.nf4) || computed.contains(.nf4dq)
     let wantDQ = computed.contains(.nf4dq)
+    let wantFP4DQ = computed.contains(.fp4dq)
     let wantInt8 = computed.contains(.int8) && int8Defined
     try forEachChunk(upload: !resident, reportsProgress: false) { (chunk) throws(CUDAError) in
       guard chunk.count > 0 else { return }
@@ -345,6 +349,15 @@ struct CUDATensorPipeline {
             raw, .int32(dtype), count, .uint64(UInt64(blocksize)), .pointer(absmax + firstBlock),
             .pointer(wantDQ ? absmaxHat + firstBlock : 0), .pointer(slots), .pointer(keys),
             .pointer(codeCounts(.nf4)), .pointer(wantDQ ? codeCounts(.nf4dq) : 0),
+          ])
+      }
+      if wantFP4DQ {
+        try launch(
+          "qs_fp4_error_kernel", chunk,
+          [
+            raw, .int32(dtype), count, .uint64(UInt64(blocksize)), .pointer(absmax + firstBlock),
+            .pointer(absmaxHat + firstBlock), .pointer(slots), .pointer(keys),
+            .pointer(codeCounts(.fp4)), .pointer(codeCounts(.fp4dq)),
           ])
       }
       if wantInt8 {
@@ -428,6 +441,7 @@ extension CUDATensorPipeline.SumSlot {
     case .nf4: .nf4
     case .nf4dq: .nf4dq
     case .fp4: .fp4
+    case .fp4dq: .fp4dq
     case .int8: .int8
     case .dyn8: .dyn8
     case .int4: .int4

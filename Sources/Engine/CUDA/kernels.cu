@@ -44,7 +44,8 @@ typedef long long i64;
 #define QS_SUM_ERR_INT8 6
 #define QS_SUM_ERR_DYN8 7
 #define QS_SUM_ERR_INT4 8
-#define QS_SUM_SLOTS 9
+#define QS_SUM_ERR_FP4DQ 9
+#define QS_SUM_SLOTS 10
 
 /// Order-preserving 64-bit max keys (`qs_double_key`), all starting at 0.
 #define QS_KEY_MAX 0
@@ -56,7 +57,8 @@ typedef long long i64;
 #define QS_KEY_ERR_INT8 6
 #define QS_KEY_ERR_DYN8 7
 #define QS_KEY_ERR_INT4 8
-#define QS_KEY_SLOTS 9
+#define QS_KEY_ERR_FP4DQ 9
+#define QS_KEY_SLOTS 10
 
 /// Integer counters.
 #define QS_COUNT_ZEROS 0
@@ -435,7 +437,8 @@ extern "C" __global__ void qs_dyn8_encode_kernel(
   qs_block_encode(QS_BLOCK_DYN8, raw, dtype, count, blocksize, absmax, codes);
 }
 
-// MARK: - Block formats: round trip and error (mirror qs_block_error_ref, qs_nf4_error_ref)
+// MARK: - Block formats: round trip and error (mirror qs_block_error_ref, qs_nf4_error_ref,
+// qs_fp4_error_ref)
 
 /// Flushes a block-shared code histogram into the global counts (256 bins).
 __device__ void qs_flush_counts(const u32* local, u64* counts, int bins) {
@@ -488,16 +491,17 @@ extern "C" __global__ void qs_block_error_kernel(
   qs_flush_counts(local, codeCounts, 256);
 }
 
-/// Mirrors `qs_nf4_error_ref`: nf4 and nf4-dq in one sweep. Codes from `absmax`; nf4 ŵ from
-/// absmax, nf4-dq ŵ from `absmaxHat` (may be null: nf4 only). nf4-dq counts are the nf4 codes.
-extern "C" __global__ void qs_nf4_error_kernel(
-    const u8* raw, int dtype, u64 count, u64 blocksize, const float* absmax,
-    const float* absmaxHat, double* sums, u64* keys, u64* codeCounts, u64* codeCountsDQ) {
-  __shared__ u32 local[16];
-  __shared__ float codebook[16];  // per-lane lookups: see qs_block_error_kernel
+/// A 4-bit format (`format`: NF4 or FP4) and its double-quantized twin in one sweep, the body of
+/// `qs_nf4_error_kernel` and `qs_fp4_error_kernel`. Codes from `absmax`; ŵ from absmax into the
+/// slots `slot`, from `absmaxHat` (may be null: the plain format only) into `slotDQ`; the twin's
+/// counts are the same codes. `local` and `levels` are the kernel's shared arrays (16 entries).
+__device__ __forceinline__ void qs_dq_error(
+    int format, const u8* raw, int dtype, u64 count, u64 blocksize, const float* absmax,
+    const float* absmaxHat, double* sums, u64* keys, u64* codeCounts, u64* codeCountsDQ,
+    int slot, int slotDQ, u32* local, float* levels) {
   for (int c = threadIdx.x; c < 16; c += blockDim.x) {
     local[c] = 0;
-    codebook[c] = QS_NF4_CODEBOOK[c];
+    levels[c] = qs_block_decode_value(format, (u32)c);
   }
   __syncthreads();
   int lane = threadIdx.x & 31;
@@ -512,8 +516,8 @@ extern "C" __global__ void qs_nf4_error_kernel(
     u64 begin = b * blocksize, end = min(begin + blocksize, count);
     for (u64 i = begin + lane; i < end; i += 32) {
       float w = qs_load(raw, dtype, i);
-      u32 code = qs_nf4_encode_value(qs_scale(w, inv));
-      float value = codebook[code];
+      u32 code = qs_block_encode_value(format, qs_scale(w, inv));
+      float value = levels[code];
       double e = __dsub_rn((double)qs_round_dtype(__fmul_rn(value, scale), dtype), (double)w);
       sumSquares = __dadd_rn(sumSquares, __dmul_rn(e, e));
       maxError = fmax(maxError, fabs(e));
@@ -527,17 +531,39 @@ extern "C" __global__ void qs_nf4_error_kernel(
     }
   }
   double* slots = sums + (u64)blockIdx.x * QS_SUM_SLOTS;
-  qs_block_add(sumSquares, slots + QS_SUM_ERR_NF4);
-  qs_block_max(maxError, keys + QS_KEY_ERR_NF4);
+  qs_block_add(sumSquares, slots + slot);
+  qs_block_max(maxError, keys + slot);
   if (absmaxHat) {
-    qs_block_add(sumSquaresDQ, slots + QS_SUM_ERR_NF4DQ);
-    qs_block_max(maxErrorDQ, keys + QS_KEY_ERR_NF4DQ);
+    qs_block_add(sumSquaresDQ, slots + slotDQ);
+    qs_block_max(maxErrorDQ, keys + slotDQ);
   }
   qs_flush_counts(local, codeCounts, 16);
   if (codeCountsDQ) qs_flush_counts(local, codeCountsDQ, 16);
 }
 
-// MARK: - nf4-dq second level (mirror qs_nf4dq_scales_ref)
+/// Mirrors `qs_nf4_error_ref`: nf4 and nf4-dq in one sweep. Codes from `absmax`; nf4 ŵ from
+/// absmax, nf4-dq ŵ from `absmaxHat` (may be null: nf4 only). nf4-dq counts are the nf4 codes.
+extern "C" __global__ void qs_nf4_error_kernel(
+    const u8* raw, int dtype, u64 count, u64 blocksize, const float* absmax,
+    const float* absmaxHat, double* sums, u64* keys, u64* codeCounts, u64* codeCountsDQ) {
+  __shared__ u32 local[16];
+  __shared__ float codebook[16];  // per-lane lookups: see qs_block_error_kernel
+  qs_dq_error(QS_BLOCK_NF4, raw, dtype, count, blocksize, absmax, absmaxHat, sums, keys,
+              codeCounts, codeCountsDQ, QS_SUM_ERR_NF4, QS_SUM_ERR_NF4DQ, local, codebook);
+}
+
+/// Mirrors `qs_fp4_error_ref`: fp4 and fp4-dq in one sweep, as `qs_nf4_error_kernel` does nf4 and
+/// nf4-dq (`absmaxHat`: the same second level, `qs_nf4dq_scales_kernel` of the same maxima).
+extern "C" __global__ void qs_fp4_error_kernel(
+    const u8* raw, int dtype, u64 count, u64 blocksize, const float* absmax,
+    const float* absmaxHat, double* sums, u64* keys, u64* codeCounts, u64* codeCountsDQ) {
+  __shared__ u32 local[16];
+  __shared__ float levels[16];  // per-lane lookups: see qs_block_error_kernel
+  qs_dq_error(QS_BLOCK_FP4, raw, dtype, count, blocksize, absmax, absmaxHat, sums, keys,
+              codeCounts, codeCountsDQ, QS_SUM_ERR_FP4, QS_SUM_ERR_FP4DQ, local, levels);
+}
+
+// MARK: - Double-quant second level of nf4-dq and fp4-dq (mirror qs_nf4dq_scales_ref)
 
 /// Step 2 of `qs_nf4dq_scales_ref`: per-block float64 partial sums of the first-level scales
 /// (partials[blockIdx.x]); the host adds them and forms offset = f32(S / N).

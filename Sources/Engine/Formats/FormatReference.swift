@@ -11,7 +11,7 @@ public enum FormatReference {
   ///   - dtype: the tensor's dtype; ŵ of the block formats is rounded to it (F16, BF16; any other
   ///     dtype keeps float32).
   ///   - shape: the tensor's shape; int8 uses rows = shape[0], cols = the rest (1-D: one row).
-  ///   - blocksize: nf4, nf4-dq, fp4, int4 block size (dyn8 always uses 4096).
+  ///   - blocksize: nf4, nf4-dq, fp4, fp4-dq, int4 block size (dyn8 always uses 4096).
   /// - Complexity: O(n) time, about 10·n bytes.
   public static func roundTrip(
     _ format: QuantFormat, values: [Float], dtype: DType, shape: [Int], blocksize: Int
@@ -33,7 +33,7 @@ public enum FormatReference {
       return FormatRoundTrip(
         codes: q.map { UInt8(bitPattern: $0) }, absmax: rowmax, dequantized: dequantized,
         doubleQuantization: nil, isDefined: status == 0)
-    case .nf4, .nf4dq, .fp4, .int4, .dyn8:
+    case .nf4, .nf4dq, .fp4, .fp4dq, .int4, .dyn8:
       let bs = format.effectiveBlocksize(blocksize)
       guard bs > 0 else {
         return FormatRoundTrip(
@@ -48,14 +48,24 @@ public enum FormatReference {
       case .nf4:
         qs_nf4_encode_ref(values, n, bs, &codes, &absmax)
         qs_nf4_dequant_ref(codes, absmax, n, bs, kernelDtype, &dequantized)
-      case .nf4dq:
-        qs_nf4_encode_ref(values, n, bs, &codes, &absmax)
+      case .nf4dq, .fp4dq:
+        // The first level of nf4 or fp4, then the second level over its block maxima
+        // (FORMATS.md §4); ŵ from the reconstructed scales.
+        if format == .nf4dq {
+          qs_nf4_encode_ref(values, n, bs, &codes, &absmax)
+        } else {
+          qs_fp4_encode_ref(values, n, bs, &codes, &absmax)
+        }
         var offset: Float = 0
         var qabsmax = [UInt8](repeating: 0, count: blocks)
         var absmax2 = [Float](repeating: 0, count: (blocks + 255) / 256)
         var absmaxHat = [Float](repeating: 0, count: blocks)
         qs_nf4dq_scales_ref(absmax, blocks, &offset, &qabsmax, &absmax2, &absmaxHat)
-        qs_nf4_dequant_ref(codes, absmaxHat, n, bs, kernelDtype, &dequantized)
+        if format == .nf4dq {
+          qs_nf4_dequant_ref(codes, absmaxHat, n, bs, kernelDtype, &dequantized)
+        } else {
+          qs_fp4_dequant_ref(codes, absmaxHat, n, bs, kernelDtype, &dequantized)
+        }
         double = .init(offset: offset, qabsmax: qabsmax, absmax2: absmax2, absmaxHat: absmaxHat)
       case .fp4:
         qs_fp4_encode_ref(values, n, bs, &codes, &absmax)

@@ -5,13 +5,13 @@
 public struct FormatRoundTrip: Sendable, Hashable {
   /// One code per element, flat C order, unpacked. int8: `UInt8(bitPattern: q)`.
   public var codes: [UInt8]
-  /// Block scales (absmax per block; nf4-dq: the exact first-level absmax) or, for int8, rowmax
+  /// Block scales (absmax per block; nf4-dq, fp4-dq: the exact first-level absmax) or, for int8, rowmax
   /// per row of the fp16-converted weight.
   public var absmax: [Float]
   /// ŵ: the dequantized values (rounded to the tensor's dtype for the block formats; float32 for
   /// int8).
   public var dequantized: [Float]
-  /// nf4-dq second level (nil for the other formats).
+  /// The second level of nf4-dq and fp4-dq (nil for the other formats).
   public var doubleQuantization: DoubleQuantization?
   /// False when the format is undefined for the tensor (int8: a value overflows fp16).
   public var isDefined: Bool
@@ -19,7 +19,7 @@ public struct FormatRoundTrip: Sendable, Hashable {
   /// int8 row maxima (= `absmax` for int8).
   public var rowmax: [Float] { absmax }
 
-  /// The second level of nf4-dq (FORMATS.md §4 steps 2–4).
+  /// The double-quant second level of nf4-dq and fp4-dq (FORMATS.md §4 steps 2–4).
   public struct DoubleQuantization: Sendable, Hashable {
     /// Mean of the first-level absmax (float64 sum and division, rounded to float32).
     public var offset: Float

@@ -83,10 +83,9 @@ extension AppState {
 
   /// Makes the plan's choice the model's: its format and kept tensors.
   mutating func applyPlan() {
-    guard let best = planState.applicableChoice(self), let format = best.choice.format,
-      let budget = planState.result?.budgetBytes
+    guard let best = planState.applicableChoice(self), let budget = planState.result?.budgetBytes
     else { return }
-    globalFormat = format
+    globalFormat = best.choice.errorFormat
     kept = best.choice.kept
     planState.applied = (budget, best.choice)
     status = "model choice: \(best.choice.label), \(best.keptTensors.count) kept in 16-bit"

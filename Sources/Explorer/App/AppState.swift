@@ -51,7 +51,7 @@ public struct AppState: Sendable {
   /// the export says so), so memory figures match the exported config.
   public var appliedKept: Set<String> {
     switch globalFormat {
-    case .nf4, .nf4dq, .fp4, .int4: kept
+    case .nf4, .nf4dq, .fp4, .fp4dq, .int4: kept
     case .int8, .dyn8: []
     }
   }
@@ -187,13 +187,11 @@ public struct AppState: Sendable {
   static func defaultFormat(_ formats: [QuantFormat], stored: StoredExport.Kind = .none)
     -> QuantFormat
   {
-    if case .bitsandbytes(let quant, let doubleQuant, _) = stored,
-      let format = QuantChoice(quant: quant, doubleQuant: doubleQuant).format,
-      formats.contains(format)
-    {
-      return format
+    if case .bitsandbytes(let quant, let doubleQuant, _) = stored {
+      let format = QuantChoice(quant: quant, doubleQuant: doubleQuant).errorFormat
+      if formats.contains(format) { return format }
     }
-    if let standard = QuantChoice.standard.format, formats.contains(standard) { return standard }
+    if formats.contains(QuantChoice.standard.errorFormat) { return QuantChoice.standard.errorFormat }
     return formats.contains(.nf4) ? .nf4 : formats.first ?? .nf4
   }
 

@@ -33,6 +33,8 @@ public struct ExportDialog: Sendable {
       return ExportChoice(quant: .nf4, doubleQuant: true, skip: skip, threshold: threshold)
     case .fp4:
       return ExportChoice(quant: .fp4, doubleQuant: false, skip: skip, threshold: threshold)
+    case .fp4dq:
+      return ExportChoice(quant: .fp4, doubleQuant: true, skip: skip, threshold: threshold)
     case .int8: return ExportChoice(quant: .int8, skip: skip, threshold: threshold)
     case .int4, .dyn8: return nil
     }

@@ -203,7 +203,7 @@ public enum KeyBindings {
     case .export:
       if ExportDialog.choice(for: state.globalFormat, kept: [], threshold: state.threshold) == nil {
         return
-          "Axolotl cannot load \(state.globalFormat.rawValue): choose nf4, nf4-dq, fp4 or int8 with F"
+          "Axolotl cannot load \(state.globalFormat.rawValue): choose nf4, nf4-dq, fp4, fp4-dq or int8 with F"
       }
       return nil
     case .applyPlan:

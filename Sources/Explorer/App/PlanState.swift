@@ -23,9 +23,7 @@ public struct PlanState: Sendable {
 
   /// The best configuration when the explorer can take it as its choice (its format analysed).
   func applicableChoice(_ state: AppState) -> ConfigurationPlan? {
-    guard let best = result?.best, let format = best.choice.format,
-      state.settings.formats.contains(format)
-    else {
+    guard let best = result?.best, state.settings.formats.contains(best.choice.errorFormat) else {
       return nil
     }
     return best

@@ -11,7 +11,8 @@ enum PlanScreen {
     switch (choice.quant, choice.doubleQuant) {
     case (.nf4, true): ("●", CellStyle(.level, bold: true))
     case (.nf4, false): ("○", CellStyle(.histogram))
-    case (.fp4, _): ("△", CellStyle(.codeUsage))
+    case (.fp4, true): ("▲", CellStyle(.codeUsage, bold: true))
+    case (.fp4, false): ("△", CellStyle(.codeUsage))
     case (.int8, _): ("■", CellStyle(.outlier))
     }
   }
@@ -165,7 +166,7 @@ enum PlanScreen {
       let (glyph, style) = glyph(config.choice)
       canvas.set(glyph, x: legendX, y: legendY, style: style)
       legendX = canvas.put(
-        " \(config.choice.format?.rawValue ?? config.choice.label)  ", x: legendX + 1, y: legendY,
+        " \(config.choice.errorFormat.rawValue)  ", x: legendX + 1, y: legendY,
         style: .muted, maxWidth: left + plotWidth - legendX - 1)
     }
     canvas.put(

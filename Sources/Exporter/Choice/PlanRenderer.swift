@@ -7,9 +7,6 @@ public enum PlanRenderer {
   /// What Axolotl's 8-bit path cannot do, said wherever an int8 plan is shown.
   public static let int8Note =
     "int8 keeps nothing in 16-bit: Axolotl's 8-bit path passes no skip list to bitsandbytes"
-  /// What fp4 + double quant's error is.
-  public static let fp4DoubleQuantNote =
-    "fp4 + double quant is reported with fp4's error (its double-quantized scales are not analysed separately)"
 
   /// The plan as aligned text.
   public static func table(
@@ -43,9 +40,6 @@ public enum PlanRenderer {
     out += "weights    \(NumberText.bytesOneDecimal(weights)) (\(weights) bytes)\n"
     out += "value      \(valueText(value))\n"
     if best.choice.quant == .int8 { out += "note       " + int8Note + "\n" }
-    if best.choice.quant == .fp4 && best.choice.doubleQuant {
-      out += "note       " + fp4DoubleQuantNote + "\n"
-    }
     if best.unanalysed > 0 {
       out += "note       \(best.unanalysed) quantizable tensors have no result: counted as exact\n"
     }
@@ -148,9 +142,6 @@ public enum PlanRenderer {
     }.joined(separator: ",")
     var notes: [String] = []
     if plan.configurations.contains(where: { $0.choice.quant == .int8 }) { notes.append(int8Note) }
-    if plan.configurations.contains(where: { $0.choice.quant == .fp4 && $0.choice.doubleQuant }) {
-      notes.append(fp4DoubleQuantNote)
-    }
     out += "],\"notes\":[" + notes.map(string).joined(separator: ",") + "]}\n"
     return out
   }

@@ -33,17 +33,17 @@ public struct QuantChoice: Sendable, Hashable {
   /// (QLoRA's and Axolotl's default), nothing kept in 16-bit beyond what transformers keeps.
   public static let standard = QuantChoice(quant: .nf4, doubleQuant: true)
 
-  /// The configurations `--quant auto` tries. fp4 with double quant is left out: its error is
-  /// not measured separately (it is fp4's), so it would always look like a free saving.
+  /// The configurations `--quant auto` tries: every type and double-quant setting Axolotl can
+  /// express, each with its own measured error (nf4-dq, nf4, fp4-dq, fp4, int8).
   public static let autoConfigurations: [(ExportQuant, Bool)] = [
-    (.nf4, true), (.nf4, false), (.fp4, false), (.int8, false),
+    (.nf4, true), (.nf4, false), (.fp4, true), (.fp4, false), (.int8, false),
   ]
 
   /// The keeps that take effect: all of them for 4-bit (`llm_int8_skip_modules`), none for int8
   /// (Axolotl's 8-bit path passes no skip list).
   public var appliedKept: Set<String> { quant.isFourBit ? kept : [] }
 
-  /// The analysed format whose errors this choice has (fp4 + double quant: fp4's).
+  /// The analysed format whose errors this choice has.
   public var errorFormat: QuantFormat { quant.errorFormat(doubleQuant: doubleQuant) }
 
   /// How bitsandbytes stores the quantized tensors.
@@ -54,23 +54,13 @@ public struct QuantChoice: Sendable, Hashable {
   /// "nf4 + double quant", "fp4", "int8".
   public var label: String { quant.rawValue + (doubleQuant ? " + double quant" : "") }
 
-  /// The explorer's format for this choice (nil: fp4 + double quant, which has no format of its own).
-  public var format: QuantFormat? {
-    switch (quant, doubleQuant) {
-    case (.nf4, false): .nf4
-    case (.nf4, true): .nf4dq
-    case (.fp4, false): .fp4
-    case (.fp4, true): nil
-    case (.int8, _): .int8
-    }
-  }
-
   /// The choice an analysed format stands for (nil for int4 and dyn8, which Axolotl cannot load).
   public init?(format: QuantFormat, kept: Set<String> = [], objective: PlanObjective = .total) {
     switch format {
     case .nf4: self.init(quant: .nf4, doubleQuant: false, kept: kept, objective: objective)
     case .nf4dq: self.init(quant: .nf4, doubleQuant: true, kept: kept, objective: objective)
     case .fp4: self.init(quant: .fp4, doubleQuant: false, kept: kept, objective: objective)
+    case .fp4dq: self.init(quant: .fp4, doubleQuant: true, kept: kept, objective: objective)
     case .int8: self.init(quant: .int8, doubleQuant: false, kept: kept, objective: objective)
     case .int4, .dyn8: return nil
     }

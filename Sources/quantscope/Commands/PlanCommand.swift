@@ -17,7 +17,7 @@ enum PlanCommand {
     them) fit in SIZE: the exact optimum, with the Pareto frontier memory → objective.
       --budget SIZE        24GB, 24GiB, 23.5G, 800MB or bytes (kB/MB/GB/TB: powers of 1000;
                            KiB/MiB/GiB/TiB and K/M/G/T: powers of 1024)
-      --quant Q            nf4, fp4, int8, or auto (default): nf4 ± double quant, fp4, int8
+      --quant Q            nf4, fp4, int8, or auto (default): nf4 and fp4 ± double quant, int8
       --double-quant       with --quant nf4|fp4: double-quantized scales (default)
       --no-double-quant    with --quant nf4|fp4: 32-bit block scales
       --objective total    Σ params·rel_err of the quantized tensors ÷ params of every quantizable
@@ -147,7 +147,7 @@ enum PlanCommand {
   /// The analysis settings: the formats a plan needs, whatever `--formats` says.
   static func planSettings(_ parsed: Arguments) throws(CLIError) -> AnalysisSettings {
     var settings = try AnalysisOptions.settings(parsed)
-    for format in [QuantFormat.nf4, .nf4dq, .fp4, .int8] where !settings.formats.contains(format) {
+    for format in [QuantFormat.nf4, .nf4dq, .fp4, .fp4dq, .int8] where !settings.formats.contains(format) {
       settings.formats.append(format)
     }
     return settings

@@ -70,24 +70,44 @@ extension KernelTierTests {
     }
   }
 
-  @Test func nf4AndDoubleQuantTiersEqualReference() {
-    var data = SeededData(seed: 7)
+  @Test(arguments: [QuantFormat.nf4, .fp4])
+  func formatAndDoubleQuantTiersEqualReference(format: QuantFormat) {
+    var data = SeededData(seed: format == .nf4 ? 7 : 17)
+    let reference = format == .nf4 ? qs_nf4_error_ref : qs_fp4_error_ref
+    let dispatched = format == .nf4 ? qs_nf4_error : qs_fp4_error
     for length in Self.lengths {
       let values = data.weights(length)
       let scales = absmaxes(values, blocksize: 64)
       let hats = scales.map { $0 * 1.01 }
       for (dtype, cDtype) in dtypes {
-        var reference = (qs_error_acc(), qs_error_acc())
-        qs_nf4_error_ref(values, length, 0, 64, scales, hats, cDtype, &reference.0, &reference.1)
+        var expected = (qs_error_acc(), qs_error_acc())
+        reference(values, length, 0, 64, scales, hats, cDtype, &expected.0, &expected.1)
         forEachTier { tier in
           var fast = (qs_error_acc(), qs_error_acc())
-          qs_nf4_error(values, length, 0, 64, scales, hats, cDtype, &fast.0, &fast.1)
+          dispatched(values, length, 0, 64, scales, hats, cDtype, &fast.0, &fast.1)
           #expect(
-            fingerprint(reference.0) == fingerprint(fast.0), "\(tier) nf4 \(dtype) n=\(length)")
+            fingerprint(expected.0) == fingerprint(fast.0), "\(tier) \(format) \(dtype) n=\(length)")
           #expect(
-            fingerprint(reference.1) == fingerprint(fast.1), "\(tier) nf4-dq \(dtype) n=\(length)")
+            fingerprint(expected.1) == fingerprint(fast.1),
+            "\(tier) \(format)-dq \(dtype) n=\(length)")
         }
       }
+    }
+  }
+
+  /// The plain half of `qs_fp4_error_ref` is `qs_block_error_ref(FP4)`, and its double-quantized
+  /// half with the scales themselves as `absmax_hat` is fp4 again, bit for bit.
+  @Test func fp4DoubleQuantWithExactScalesIsFP4() {
+    var data = SeededData(seed: 18)
+    let values = data.weights(12289)
+    let scales = absmaxes(values, blocksize: 64)
+    for (dtype, cDtype) in dtypes {
+      var plain = qs_error_acc()
+      qs_block_error_ref(QS_BLOCK_FP4, values, values.count, 0, 64, scales, cDtype, &plain)
+      var pair = (qs_error_acc(), qs_error_acc())
+      qs_fp4_error_ref(values, values.count, 0, 64, scales, scales, cDtype, &pair.0, &pair.1)
+      #expect(fingerprint(pair.0) == fingerprint(plain), "\(dtype)")
+      #expect(fingerprint(pair.1) == fingerprint(plain), "\(dtype)")
     }
   }
 
@@ -439,27 +459,29 @@ extension KernelTierTests {
 
 // MARK: - The fused 4-bit sweep
 
-/// nf4, nf4-dq, fp4, int4 accumulators of one `qs_block4_error(_ref)` call over all of `values`;
-/// bit k of `mask` passes accumulator k (the others are NULL and stay zero).
+/// nf4, nf4-dq, fp4, fp4-dq, int4 accumulators of one `qs_block4_error(_ref)` call over all of
+/// `values`; bit k of `mask` passes accumulator k (the others are NULL and stay zero).
 private func block4(
   reference: Bool, _ values: [Float], _ blocksize: Int, _ scales: [Float], _ hats: [Float],
   _ dtype: qs_dtype, mask: Int
 ) -> [qs_error_acc] {
-  var accs = [qs_error_acc](repeating: qs_error_acc(), count: 4)
+  var accs = [qs_error_acc](repeating: qs_error_acc(), count: block4Accumulators)
   accs.withUnsafeMutableBufferPointer { buffer in
     let p = buffer.baseAddress
-    let a0 = mask & 1 != 0 ? p : nil
-    let a1 = mask & 2 != 0 ? p.map { $0 + 1 } : nil
-    let a2 = mask & 4 != 0 ? p.map { $0 + 2 } : nil
-    let a3 = mask & 8 != 0 ? p.map { $0 + 3 } : nil
+    let a = (0..<block4Accumulators).map { k in mask & (1 << k) != 0 ? p.map { $0 + k } : nil }
     if reference {
-      qs_block4_error_ref(values, values.count, 0, blocksize, scales, hats, dtype, a0, a1, a2, a3)
+      qs_block4_error_ref(
+        values, values.count, 0, blocksize, scales, hats, dtype, a[0], a[1], a[2], a[3], a[4])
     } else {
-      qs_block4_error(values, values.count, 0, blocksize, scales, hats, dtype, a0, a1, a2, a3)
+      qs_block4_error(
+        values, values.count, 0, blocksize, scales, hats, dtype, a[0], a[1], a[2], a[3], a[4])
     }
   }
   return accs
 }
+
+/// nf4, nf4-dq, fp4, fp4-dq, int4.
+private let block4Accumulators = 5
 
 extension KernelTierTests {
   /// Values that sit on every decision point (absmax 1 in each block, so x = w): nf4 thresholds,
@@ -492,12 +514,13 @@ extension KernelTierTests {
       let scales = absmaxes(values, blocksize: blocksize)
       let hats = scales.map { $0 * 1.01 }
       for (dtype, cDtype) in dtypes {
-        let reference = block4(reference: true, values, blocksize, scales, hats, cDtype, mask: 15)
+        let reference = block4(
+          reference: true, values, blocksize, scales, hats, cDtype, mask: (1 << block4Accumulators) - 1)
         forEachTier { tier in
-          // Every subset of the four accumulators.
-          for mask in 1..<16 {
+          // Every subset of the five accumulators.
+          for mask in 1..<(1 << block4Accumulators) {
             let fast = block4(reference: false, values, blocksize, scales, hats, cDtype, mask: mask)
-            for k in 0..<4 where mask & (1 << k) != 0 {
+            for k in 0..<block4Accumulators where mask & (1 << k) != 0 {
               #expect(
                 fingerprint(reference[k]) == fingerprint(fast[k]),
                 "\(tier) acc \(k) mask \(mask) \(dtype) n=\(length) bs=\(blocksize)")
@@ -515,10 +538,11 @@ extension KernelTierTests {
     values[77] = .infinity
     values[300] = -.infinity
     let scales = absmaxes(values, blocksize: 64)
-    let reference = block4(reference: true, values, 64, scales, scales, QS_DTYPE_BF16, mask: 15)
+    let all = (1 << block4Accumulators) - 1
+    let reference = block4(reference: true, values, 64, scales, scales, QS_DTYPE_BF16, mask: all)
     forEachTier { tier in
-      let fast = block4(reference: false, values, 64, scales, scales, QS_DTYPE_BF16, mask: 15)
-      for k in 0..<4 {
+      let fast = block4(reference: false, values, 64, scales, scales, QS_DTYPE_BF16, mask: all)
+      for k in 0..<block4Accumulators {
         // Sums are NaN there (the caller reports NaN metrics); codes must still agree.
         #expect(
           fingerprint(reference[k]).dropFirst(2) == fingerprint(fast[k]).dropFirst(2),

@@ -185,7 +185,7 @@ extension AppStateTests {
     #expect(state.viewFormat == .nf4dq && state.globalFormat == .nf4dq)
     press(&state, .character("f"))
     #expect(state.viewFormat == .fp4 && state.globalFormat == .nf4dq)
-    press(&state, .character("F"), .character("F"))
+    press(&state, .character("F"), .character("F"), .character("F"))
     #expect(state.globalFormat == .int8 && state.viewFormat == .fp4)
   }
 

@@ -44,7 +44,7 @@ extension ScreenFixTests {
     #expect(render(state).lines[0].contains("■ 16-bit"))
     let model = render(Fixture.state()).lines
     #expect(
-      model.contains { $0.contains("model.embed_toke… 16b") }, "\(model.joined(separator: "\n"))")
+      model.contains { $0.contains("model.emb… 16b") }, "\(model.joined(separator: "\n"))")
   }
 
   @Test func theBinsFooterShowsWholeNumbersOrNone() {
@@ -112,7 +112,7 @@ extension ScreenFixTests {
     // nf4 0.09, int8 0.0072: one scale over all formats, so int8 is ░ and nf4 darker.
     #expect(row.contains("░0.0072"), "\(row)")
     #expect(row.contains("▓0.0900"), "\(row)")
-    #expect(lines[19].contains("heat, all formats: 0.0072 ░▒▓█ 0.1647"), "\(lines[19])")
+    #expect(lines[19].contains("heat, all formats: 0.0072 ░▒▓█ 0.1648"), "\(lines[19])")
   }
 
   @Test func compareDrawsItsScalesLegend() {
@@ -223,12 +223,12 @@ extension ScreenFixTests {
   @Test func chooseSkipsFormatsAnExportRefuses() {
     var state = Fixture.state()
     var seen: [QuantFormat] = []
-    for _ in 0..<5 {
+    for _ in 0..<6 {
       state.handle(.character("F"), pageHeight: 10)
       seen.append(state.globalFormat)
     }
     // From the default choice's nf4-dq; int4 and dyn8 are skipped.
-    #expect(seen == [.fp4, .int8, .nf4, .nf4dq, .fp4])
+    #expect(seen == [.fp4, .fp4dq, .int8, .nf4, .nf4dq, .fp4])
   }
 
   @Test func helpHasSectionsForTheDialogsAndTheMouse() {

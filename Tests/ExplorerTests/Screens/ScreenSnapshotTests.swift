@@ -66,8 +66,8 @@ extension ScreenSnapshotTests {
     state.openTensor = Fixture.index("model.layers.1.self_attn.q_proj.weight")
     state.screen = .tensor
     press(
-      &state, .character("f"), .character("f"), .character("+"), .character("+"), .character("b"),
-      .tab)
+      &state, .character("f"), .character("f"), .character("f"), .character("+"), .character("+"),
+      .character("b"), .tab)
     #expect(state.viewFormat == .int8)
     expectSnapshot(state, "tensor_int8")
   }
