@@ -47,6 +47,16 @@ extension CUDAEmulatedParityTests {
   @Test func goldenInputsMatchTheCPU() throws {
     guard let backend = Self.emulatedBackend() else { return }
     #expect(backend.deviceName == "QuantScope CPU emulation")
+    #expect(backend.concurrentTensorLimit == 1)  // staging off by default
+    try CUDABackendParityTests.compareAll(
+      try GoldenFiles.inputs.checkpoint, backend: backend, settings: AnalysisSettings())
+  }
+
+  /// The golden inputs staged whole in pinned memory (`CUDAStaging`, off by default) and kept
+  /// resident on the device: copies come from the staged buffers.
+  @Test func stagedTensorsMatchTheCPU() throws {
+    guard let backend = Self.emulatedBackend(stagingLimit: 64 << 20) else { return }
+    #expect(backend.concurrentTensorLimit == 2)
     try CUDABackendParityTests.compareAll(
       try GoldenFiles.inputs.checkpoint, backend: backend, settings: AnalysisSettings())
   }
@@ -82,7 +92,8 @@ extension CUDAEmulatedParityTests {
           try #require(analysis.formats[.fp4dq]), name: name, "emulated CUDA")
         // And the whole analysis equals the CPU's (fp4 from the pass-2 kernel included).
         CUDABackendParityTests.expectSame(
-          try cpu.analyse(tensor, in: inputs.checkpoint, settings: settings, cancel: nil, progress: nil),
+          try cpu.analyse(
+            tensor, in: inputs.checkpoint, settings: settings, cancel: nil, progress: nil),
           analysis)
       }
     }

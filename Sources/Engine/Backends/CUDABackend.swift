@@ -25,11 +25,12 @@ public final class CUDABackend: Backend {
   /// Device memory the backend may hold, in bytes.
   public let deviceMemoryLimit: Int
 
-  /// Two tensors at a time: one on the GPU, the next one being staged in pinned memory
-  /// (`CUDAStaging`). More workers would only wait for the session while holding the threads that
-  /// read in parallel (measured on an H200, 7B-shaped checkpoint: 16 workers 1.04 s, one worker
-  /// 0.40 s). Tensors that fall back to the CPU are split over every core by the CPU backend.
-  public var concurrentTensorLimit: Int? { 2 }
+  /// One tensor at a time, or two when staging is on (one on the GPU, the next one being read
+  /// into pinned memory by `CUDAStaging`). More workers would only wait for the session while
+  /// holding the threads that read each chunk in parallel (measured on an H200, 7B-shaped
+  /// checkpoint: 16 workers 1.04 s, one worker 0.40 s). Tensors that fall back to the CPU are
+  /// split over every core by the CPU backend itself.
+  public var concurrentTensorLimit: Int? { staging.capacityLimit > 0 ? 2 : 1 }
 
   let session: Mutex<CUDASession>
   private let staging: CUDAStaging

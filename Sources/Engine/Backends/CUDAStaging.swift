@@ -8,12 +8,13 @@ import Synchronization
 
 /// Whole tensors read into pinned host memory before their turn on the GPU.
 ///
-/// The CUDA backend analyses one tensor at a time on the device, but lets two workers in
-/// (`CUDABackend.concurrentTensorLimit`): while one holds the GPU, the other reads its tensor here,
-/// outside the session lock, so the file reads of tensor k + 1 overlap the kernels, copies and
-/// reductions of tensor k. A staged tensor is then copied to the device straight from its buffer.
-/// A tensor over `capacityLimit` bytes, or one whose buffer cannot be pinned, is not staged: the
-/// pipeline streams it through its two chunk buffers as before.
+/// The CUDA backend analyses one tensor at a time on the device; with staging on it lets two
+/// workers in (`CUDABackend.concurrentTensorLimit`): while one holds the GPU, the other reads its
+/// tensor here, outside the session lock, so the file reads of tensor k + 1 overlap the kernels,
+/// copies and reductions of tensor k. A staged tensor is then copied to the device straight from
+/// its buffer. A tensor over `capacityLimit` bytes, or one whose buffer cannot be pinned, is not
+/// staged: the pipeline streams it through its two chunk buffers. Off unless asked for
+/// (`defaultLimit`): in one run the pinning costs more than the overlap saves.
 ///
 /// Buffers are kept for the life of the backend (one per worker, grown to the largest tensor).
 final class CUDAStaging: Sendable {
@@ -35,17 +36,16 @@ final class CUDAStaging: Sendable {
   private let free = Mutex<[PinnedBuffer]>([])
   private let all = Mutex<[PinnedBuffer]>([])
 
-  /// The largest tensor staged by default: `QUANTSCOPE_CUDA_STAGING_MIB` when set (0: none),
-  /// else 512 MiB, at most a quarter of the device memory limit (so a staged tensor also stays
-  /// resident). Pinning host memory costs time once per process (about 0.25 s for two 256 MiB
-  /// buffers on an H200 host), which a short run may not win back: docs/GPU.md has the figures.
+  /// The largest tensor staged: `QUANTSCOPE_CUDA_STAGING_MIB` (at most a quarter of the device
+  /// memory limit, so a staged tensor also stays resident), else 0 — off. Measured on an H200 host
+  /// (docs/GPU.md): staging saves about 10% of the analysis time once its buffers exist, but
+  /// pinning two 256 MiB buffers takes 0.26–0.41 s per process, so a whole `report` of a 4.57 GB
+  /// checkpoint took 1.22–1.27 s with it and 0.91–0.92 s without.
   static func defaultLimit(deviceMemoryLimit: Int) -> Int {
-    if let text = getenv("QUANTSCOPE_CUDA_STAGING_MIB").map({ String(cString: $0) }),
-      let mib = Int(text), mib >= 0
-    {
-      return mib << 20
-    }
-    return min(512 << 20, deviceMemoryLimit / 4)
+    guard let text = getenv("QUANTSCOPE_CUDA_STAGING_MIB").map({ String(cString: $0) }),
+      let mib = Int(text), mib > 0
+    else { return 0 }
+    return min(mib << 20, deviceMemoryLimit / 4)
   }
 
   init(api: CUDADriverAPI, context: OpaquePointer, capacityLimit: Int) {
