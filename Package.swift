@@ -88,7 +88,9 @@ let package = Package(
     .testTarget(name: "TerminalTests", dependencies: ["Terminal", "BuiltInThemes", "TestSupport"]),
     .testTarget(
       name: "ExplorerTests",
-      dependencies: ["Explorer", "Terminal", "Engine", "Safetensors", "Synthetic", "TestSupport"],
+      dependencies: [
+        "Explorer", "Terminal", "Engine", "Reports", "Safetensors", "Synthetic", "TestSupport",
+      ],
       exclude: ["Snapshots"]
     ),
     .testTarget(

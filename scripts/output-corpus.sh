@@ -34,3 +34,19 @@ run demo-report-activations report "$work/demo" --no-cache --activations "$work/
 run bad-model report "$work/does-not-exist"
 run help help
 for command in inspect report export demo synth bench doctor; do run "help-$command" help $command; done
+# What config.json decides: GPT-2's dimensions under other names (n_embd, n_layer: the training
+# estimate falls back to the shapes), MoE experts, stored quantization's quantization_config.
+fixtures=$root/Tests/Fixtures
+"$bin" synth "$work/gpt2" --preset gpt2 --size small --layers 2 >/dev/null 2>&1
+"$bin" synth "$work/mixtral" --preset mixtral --size small --layers 2 >/dev/null 2>&1
+for model in gpt2 conv1d mixtral; do
+  path=$work/$model; [ $model = conv1d ] && path=$fixtures/checkpoints/conv1d
+  run "$model-inspect" inspect "$path"
+  run "$model-export-t4" export "$path" --no-cache --transformers 4 -o -
+  run "$model-plan-training" plan "$path" --no-cache --budget 24GB --training
+  run "$model-plan-training-json" plan "$path" --no-cache --budget 1GB --training --format json
+done
+for stored in nf4 nf4-dq fp4 int8 fp8-block fp8-row; do
+  run "stored-$stored-inspect" inspect "$fixtures/prequantized/$stored"
+  run "stored-$stored-export" export "$fixtures/prequantized/$stored" --no-cache -o -
+done

@@ -43,7 +43,7 @@ public enum AxolotlExporter {
     var warnings: [String] = []
     let skip = try resolveSkips(choice.skip, catalog: catalog, warnings: &warnings)
     let directory = checkpointDirectory(checkpoint)
-    let config = ModelConfig.load(directory: directory)
+    let config = checkpoint.config
     // Tensors kept 16-bit (error totals leave them out, memory counts them at 16 bits). 8-bit:
     // Axolotl passes no skip list, so every quantizable tensor is quantized.
     let kept = choice.quant.isFourBit ? Set(skip.map(\.weightTensor.rawValue)) : []
@@ -276,14 +276,14 @@ public enum AxolotlExporter {
   }
 
   private static func baseModel(
-    choice: ExportChoice, config: ModelConfig?, directory: String, modelID: String?
+    choice: ExportChoice, config: CheckpointConfig?, directory: String, modelID: String?
   ) -> (String, String) {
     if let given = choice.baseModel { return (given, "as given") }
     if let id = modelID { return (id, "the hub id opened from the local Hugging Face cache") }
     // The weights analysed are the ones opened; config.json's _name_or_path is often the model
     // they were fine-tuned from, or a path on the author's machine: offered, never chosen.
     var comment = "the path opened (the weights analysed); put the hub id here to train elsewhere"
-    if let name = config?.nameOrPath, !name.isEmpty, name != directory {
+    if let name = config?.declared.nameOrPath, !name.isEmpty, name != directory {
       comment += "; config.json _name_or_path is '\(name)'"
     }
     return (directory, comment)

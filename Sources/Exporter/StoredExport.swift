@@ -13,11 +13,11 @@ public enum StoredExport {
     case fp8(mark: String)
   }
 
-  /// The stored kind of `checkpoint`, from its tensors and the config.json beside it.
+  /// The stored kind of `checkpoint`, from its tensors and its config.json.
   public static func kind(_ checkpoint: Checkpoint) -> Kind {
     let stored = checkpoint.tensors.compactMap(\.stored)
     if let bnb = stored.first(where: \.isBitsandbytes) {
-      let config = StoredConfig.load(besides: checkpoint)
+      let config = checkpoint.config?.quantization
       let quant: ExportQuant
       if bnb.format == .int8 || config?.loadIn8bit == true {
         quant = .int8

@@ -1,3 +1,5 @@
+import Safetensors
+
 /// A small line-oriented YAML emitter: block mappings, block sequences of scalars, and comments,
 /// written so that PyYAML (YAML 1.1, what Axolotl loads configs with) reads back exactly the
 /// values written.
@@ -130,27 +132,17 @@ public struct YAMLWriter: Sendable {
   /// `"…"` with YAML double-quoted escapes for `"`, `\`, control characters, line and paragraph
   /// separators and the BOM; other non-ASCII text is written as is (UTF-8).
   public static func doubleQuoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
+    QuotedString.quoted(text) { scalar in
       switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case "\0": out += "\\0"
-      case "\u{85}": out += "\\N"
-      case "\u{2028}": out += "\\L"
-      case "\u{2029}": out += "\\P"
-      case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
-        out += "\\x" + hex(scalar.value, digits: 2)
-      case "\u{FEFF}", "\u{FFFE}", "\u{FFFF}":
-        out += "\\u" + hex(scalar.value, digits: 4)
-      default:
-        out.unicodeScalars.append(scalar)
+      case "\0": "\\0"
+      case "\u{85}": "\\N"
+      case "\u{2028}": "\\L"
+      case "\u{2029}": "\\P"
+      case _ where QuotedString.isControl(scalar): "\\x" + hex(scalar.value, digits: 2)
+      case "\u{FEFF}", "\u{FFFE}", "\u{FFFF}": "\\u" + hex(scalar.value, digits: 4)
+      default: nil
       }
     }
-    return out + "\""
   }
 
   /// A float that YAML 1.1 reads as a float: always a decimal point, a signed exponent.

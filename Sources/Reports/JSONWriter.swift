@@ -39,6 +39,11 @@ public struct JSONWriter {
     text += Self.number(value)
   }
 
+  /// One number member per pair, in order.
+  public mutating func numbers(_ members: KeyValuePairs<String, Double>) {
+    for (key, value) in members { number(key, value) }
+  }
+
   public mutating func null(_ key: String?) {
     prefix(key)
     text += "null"

@@ -87,10 +87,20 @@ public enum NumberText {
     guard value.isFinite else { return value.isNaN ? "nan" : "inf" }
     if value == 0 { return "0" }
     if abs(value) >= 1e6 { return scientific(value, digits: 1) }
-    if value >= 100 { return fixed(value, digits: 0) }
-    if value >= 10 { return fixed(value, digits: 2) }
-    if value >= 1 { return fixed(value, digits: 3) }
-    if value >= 0.0001 { return fixed(value, digits: 4) }
+    return stepped(value, measure: value, errorSteps)
+  }
+
+  /// `error`'s decimals: the first step whose bound the value reaches (`0.0912`, `12.34`).
+  private static let errorSteps: [(bound: Double, digits: Int)] = [
+    (100, 0), (10, 2), (1, 3), (0.0001, 4),
+  ]
+
+  /// `value` with the decimals of the first of `steps` whose bound `measure` reaches; below the
+  /// last bound, scientific with one decimal.
+  private static func stepped(
+    _ value: Double, measure: Double, _ steps: [(bound: Double, digits: Int)]
+  ) -> String {
+    for step in steps where measure >= step.bound { return fixed(value, digits: step.digits) }
     return scientific(value, digits: 1)
   }
 
@@ -107,13 +117,13 @@ public enum NumberText {
     let magnitude = abs(value)
     if magnitude == 0 { return "0" }
     if magnitude >= 1e6 { return scientific(value, digits: 2) }
-    if magnitude >= 1000 { return fixed(value, digits: 0) }
-    if magnitude >= 100 { return fixed(value, digits: 1) }
-    if magnitude >= 1 { return fixed(value, digits: 2) }
-    if magnitude >= 0.1 { return fixed(value, digits: 3) }
-    if magnitude >= 0.001 { return fixed(value, digits: 4) }
-    return scientific(value, digits: 1)
+    return stepped(value, measure: magnitude, shortSteps)
   }
+
+  /// `short`'s decimals, by magnitude (`1234`, `123.4`, `1.23`, `0.123`, `0.0123`).
+  private static let shortSteps: [(bound: Double, digits: Int)] = [
+    (1000, 0), (100, 1), (1, 2), (0.1, 3), (0.001, 4),
+  ]
 
   /// A threshold with one decimal (`6.0`, `0.5`), two when needed (`0.25`).
   public static func threshold(_ value: Float) -> String {

@@ -90,22 +90,17 @@ public struct ReportRenderer {
     json.integer("params", totals.params)
     json.integer("quantizable_params", totals.quantizableParams)
     json.integer("bytes_16bit", totals.bytes16)
-    json.beginObject("formats")
-    for format in settings.formats {
-      guard let total = totals.formats[format] else { continue }
-      json.beginObject(format.rawValue)
-      json.number("mse", total.mse)
-      json.number("rel_err", total.relErr)
-      json.number("sqnr_db", total.sqnrDB)
-      json.number("bits_per_param", total.bitsPerParam)
+    formatsObject(&json, totals.formats) { json, total in
+      json.numbers([
+        "mse": total.mse, "rel_err": total.relErr, "sqnr_db": total.sqnrDB,
+        "bits_per_param": total.bitsPerParam,
+      ])
       json.integer("bytes", total.bytes)
       json.integer("tensors", total.tensors)
       // Only where some tensor is stored in this format: its errors are null because they
       // cannot be measured.
       if total.isUnmeasurable { json.bool("error_measurable", false) }
-      json.endObject()
     }
-    json.endObject()
     json.endObject()
     if let activations { json.raw("activations", ActivationReport.json(activations)) }
     json.endObject()
@@ -115,24 +110,15 @@ public struct ReportRenderer {
   private func tensorBody(_ json: inout JSONWriter, _ analysis: TensorAnalysis) {
     let stats = analysis.stats
     json.beginObject("stats")
-    json.number("min", stats.min)
-    json.number("max", stats.max)
-    json.number("mean", stats.mean)
-    json.number("std", stats.std)
-    json.number("absmax", stats.absmax)
+    json.numbers([
+      "min": stats.min, "max": stats.max, "mean": stats.mean, "std": stats.std,
+      "absmax": stats.absmax,
+    ])
     json.integer("zeros", stats.zeros)
     json.integer("nonfinite", stats.nonfinite)
     json.endObject()
-    json.beginObject("histogram")
-    json.number("lo", analysis.histogram.lo)
-    json.number("hi", analysis.histogram.hi)
-    json.integers("counts", analysis.histogram.counts)
-    json.endObject()
-    json.beginObject("normalized_histogram")
-    json.number("lo", analysis.normalizedHistogram.lo)
-    json.number("hi", analysis.normalizedHistogram.hi)
-    json.integers("counts", analysis.normalizedHistogram.counts)
-    json.endObject()
+    Self.histogramObject(&json, "histogram", analysis.histogram)
+    Self.histogramObject(&json, "normalized_histogram", analysis.normalizedHistogram)
     if let usage = analysis.stored { Self.storedCodesObject(&json, usage) }
     if let outliers = analysis.outliers {
       json.beginObject("outlier_columns")
@@ -142,22 +128,42 @@ public struct ReportRenderer {
       json.endObject()
     }
     if !analysis.formats.isEmpty {
-      json.beginObject("formats")
-      for format in settings.formats {
-        guard let metrics = analysis.formats[format] else { continue }
-        json.beginObject(format.rawValue)
-        json.number("mse", metrics.mse)
-        json.number("rmse", metrics.rmse)
-        json.number("max_abs_err", metrics.maxAbsErr)
-        json.number("rel_err", metrics.relErr)
-        json.number("sqnr_db", metrics.sqnrDB)
-        json.number("bits_per_param", metrics.bitsPerParam)
-        json.number("code_entropy_bits", metrics.codeEntropyBits)
+      formatsObject(&json, analysis.formats) { json, metrics in
+        json.numbers([
+          "mse": metrics.mse, "rmse": metrics.rmse, "max_abs_err": metrics.maxAbsErr,
+          "rel_err": metrics.relErr, "sqnr_db": metrics.sqnrDB,
+          "bits_per_param": metrics.bitsPerParam, "code_entropy_bits": metrics.codeEntropyBits,
+        ])
         json.integers("code_counts", metrics.codeCounts)
-        json.endObject()
       }
+    }
+  }
+
+  /// `"formats": {…}`: one object per format of `settings.formats` that `values` holds, in that
+  /// order, its members written by `members`.
+  private func formatsObject<Value>(
+    _ json: inout JSONWriter, _ values: [QuantFormat: Value],
+    _ members: (inout JSONWriter, Value) -> Void
+  ) {
+    json.beginObject("formats")
+    for format in settings.formats {
+      guard let value = values[format] else { continue }
+      json.beginObject(format.rawValue)
+      members(&json, value)
       json.endObject()
     }
+    json.endObject()
+  }
+
+  /// `"key": {"lo": …, "hi": …, "counts": […]}`.
+  private static func histogramObject(
+    _ json: inout JSONWriter, _ key: String, _ histogram: Histogram
+  ) {
+    json.beginObject(key)
+    json.number("lo", histogram.lo)
+    json.number("hi", histogram.hi)
+    json.integers("counts", histogram.counts)
+    json.endObject()
   }
 
   // MARK: - CSV

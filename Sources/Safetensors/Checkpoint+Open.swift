@@ -14,11 +14,12 @@ extension Checkpoint {
   /// - Complexity: reads 8 + N bytes of each file (plus the index); of the tensor data, only a
   ///   pre-quantized checkpoint's small quant-state parts, and its config.json.
   public static func open(_ path: String) throws(SafetensorsError) -> Checkpoint {
-    // Pre-quantized tensors (bitsandbytes saves, FP8 with scales) become one logical tensor each.
-    var checkpoint = try openResolved(path).recognisingStoredQuantization()
+    var checkpoint = try openResolved(path)
     let directory = FileAccess.status(ofPath: path)?.isDirectory == true ? path : parent(of: path)
     checkpoint.config = CheckpointConfig.load(directory: directory)
-    return checkpoint
+    // Pre-quantized tensors (bitsandbytes saves, FP8 with scales) become one logical tensor each;
+    // an FP8 block size comes from the config just read.
+    return try checkpoint.recognisingStoredQuantization()
   }
 
   /// Opens what the user named: an existing path as `open(_:)` does, else a hub model id

@@ -42,7 +42,7 @@ public struct Checkpoint: Sendable {
   public var tensors: [TensorInfo]
   /// Non-fatal findings (duplicate names, unindexed tensors, ...), one line each.
   public var warnings: [String]
-  /// The architecture facts of the `config.json` beside the files, when there is a usable one.
+  /// The `config.json` beside the files, parsed once at open, when there is a usable one.
   public var config: CheckpointConfig?
   /// The hub model id (`org/name`) when the checkpoint was found in the Hugging Face cache.
   public var modelID: String?

@@ -23,14 +23,9 @@ extension SyntheticCheckpoint.Preset {
     kvHeads: Int,
     vocab: Int, experts: Int = 0, headDim: Int? = nil
   ) -> Self {
-    var preset = Self(
-      name: name, hidden: hidden, intermediate: intermediate, layers: layers, heads: heads,
-      kvHeads: kvHeads,
-      vocab: vocab)
-    preset.family = family
-    preset.experts = experts
-    preset.explicitHeadDim = headDim
-    return preset
+    Self(
+      name: name, family: family, hidden: hidden, intermediate: intermediate, layers: layers,
+      heads: heads, kvHeads: kvHeads, vocab: vocab, experts: experts, explicitHeadDim: headDim)
   }
 
   /// microsoft/phi-2: hidden 2560, MLP 10240, 32 layers, 32 heads, vocab 51200 (2.78 B params).
@@ -57,30 +52,20 @@ extension SyntheticCheckpoint.Preset {
   public var small: Self {
     var copy = self
     copy.name = name + "-small"
+    // (hidden, intermediate, layers, heads, kv heads) of each family's small version.
+    let sizes: (Int, Int, Int, Int, Int)
     switch family {
-    case .llama:
-      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (
-        256, 688, 4, 8, 2, 2048
-      )
-    case .phi:
-      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (
-        256, 1024, 4, 8, 8, 2048
-      )
-    case .mixtral:
-      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (
-        256, 384, 4, 8, 2, 2048
-      )
-    case .gpt2:
-      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (
-        128, 512, 4, 4, 4, 2048
-      )
+    case .llama: sizes = (256, 688, 4, 8, 2)
+    case .phi: sizes = (256, 1024, 4, 8, 8)
+    case .mixtral: sizes = (256, 384, 4, 8, 2)
+    case .gpt2: sizes = (128, 512, 4, 4, 4)
     case .gptOss:
-      (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads, copy.vocab) = (
-        256, 256, 4, 8, 2, 2048
-      )
+      sizes = (256, 256, 4, 8, 2)
       copy.explicitHeadDim = 32
       copy.experts = 8
     }
+    (copy.hidden, copy.intermediate, copy.layers, copy.heads, copy.kvHeads) = sizes
+    copy.vocab = 2048
     return copy
   }
 
@@ -96,16 +81,24 @@ extension SyntheticCheckpoint.Preset {
     }
   }
 
-  private var llamaTensors: [(name: String, shape: [Int])] {
+  /// The LLaMA-style attention projections of `block` (`model.layers.N.`), without biases;
+  /// k and v have `kvHeads · headDim` rows (grouped-query attention).
+  private func llamaAttention(_ block: String) -> [(name: String, shape: [Int])] {
     let kv = kvHeads * headDim
+    return [
+      (block + "self_attn.q_proj.weight", [hidden, hidden]),
+      (block + "self_attn.k_proj.weight", [kv, hidden]),
+      (block + "self_attn.v_proj.weight", [kv, hidden]),
+      (block + "self_attn.o_proj.weight", [hidden, hidden]),
+    ]
+  }
+
+  private var llamaTensors: [(name: String, shape: [Int])] {
     var list: [(name: String, shape: [Int])] = [("model.embed_tokens.weight", [vocab, hidden])]
     for layer in 0..<layers {
       let block = "model.layers.\(layer)."
+      list += llamaAttention(block)
       list += [
-        (block + "self_attn.q_proj.weight", [hidden, hidden]),
-        (block + "self_attn.k_proj.weight", [kv, hidden]),
-        (block + "self_attn.v_proj.weight", [kv, hidden]),
-        (block + "self_attn.o_proj.weight", [hidden, hidden]),
         (block + "mlp.gate_proj.weight", [intermediate, hidden]),
         (block + "mlp.up_proj.weight", [intermediate, hidden]),
         (block + "mlp.down_proj.weight", [hidden, intermediate]),
@@ -140,17 +133,11 @@ extension SyntheticCheckpoint.Preset {
   }
 
   private var mixtralTensors: [(name: String, shape: [Int])] {
-    let kv = kvHeads * headDim
     var list: [(name: String, shape: [Int])] = [("model.embed_tokens.weight", [vocab, hidden])]
     for layer in 0..<layers {
       let block = "model.layers.\(layer)."
-      list += [
-        (block + "self_attn.q_proj.weight", [hidden, hidden]),
-        (block + "self_attn.k_proj.weight", [kv, hidden]),
-        (block + "self_attn.v_proj.weight", [kv, hidden]),
-        (block + "self_attn.o_proj.weight", [hidden, hidden]),
-        (block + "block_sparse_moe.gate.weight", [experts, hidden]),
-      ]
+      list += llamaAttention(block)
+      list += [(block + "block_sparse_moe.gate.weight", [experts, hidden])]
       for expert in 0..<experts {
         let prefix = block + "block_sparse_moe.experts.\(expert)."
         list += [
@@ -221,114 +208,58 @@ extension SyntheticCheckpoint.Preset {
 
   /// A Hugging Face `config.json` for this shape, named `nameOrPath`.
   public func configJSON(nameOrPath: String) -> String {
-    let name = SafetensorsWriter.jsonString(nameOrPath)
+    var members = [("_name_or_path", SafetensorsWriter.jsonString(nameOrPath))]
+    let vocabulary = ("vocab_size", "\(vocab)")
+    let silu = [("rms_norm_eps", "1e-05"), ("hidden_act", "\"silu\"")]
     switch family {
     case .llama:
-      return """
-        {
-          "_name_or_path": \(name),
-          "architectures": ["LlamaForCausalLM"],
-          "model_type": "llama",
-          "hidden_size": \(hidden),
-          "intermediate_size": \(intermediate),
-          "num_hidden_layers": \(layers),
-          "num_attention_heads": \(heads),
-          "num_key_value_heads": \(kvHeads),
-          "vocab_size": \(vocab),
-          "max_position_embeddings": 2048,
-          "rms_norm_eps": 1e-05,
-          "hidden_act": "silu",
-          "tie_word_embeddings": false,
-          "torch_dtype": "bfloat16"
-        }
-
-        """
+      members += named("LlamaForCausalLM", "llama") + sizes + [vocabulary, positions(2048)] + silu
     case .phi:
-      return """
-        {
-          "_name_or_path": \(name),
-          "architectures": ["PhiForCausalLM"],
-          "model_type": "phi",
-          "hidden_size": \(hidden),
-          "intermediate_size": \(intermediate),
-          "num_hidden_layers": \(layers),
-          "num_attention_heads": \(heads),
-          "num_key_value_heads": \(kvHeads),
-          "vocab_size": \(vocab),
-          "max_position_embeddings": 2048,
-          "partial_rotary_factor": 0.4,
-          "layer_norm_eps": 1e-05,
-          "hidden_act": "gelu_new",
-          "tie_word_embeddings": false,
-          "torch_dtype": "bfloat16"
-        }
-
-        """
+      members += named("PhiForCausalLM", "phi") + sizes + [vocabulary, positions(2048)]
+      members += [("partial_rotary_factor", "0.4"), ("layer_norm_eps", "1e-05")]
+      members.append(("hidden_act", "\"gelu_new\""))
     case .mixtral:
-      return """
-        {
-          "_name_or_path": \(name),
-          "architectures": ["MixtralForCausalLM"],
-          "model_type": "mixtral",
-          "hidden_size": \(hidden),
-          "intermediate_size": \(intermediate),
-          "num_hidden_layers": \(layers),
-          "num_attention_heads": \(heads),
-          "num_key_value_heads": \(kvHeads),
-          "num_local_experts": \(experts),
-          "num_experts_per_tok": 2,
-          "vocab_size": \(vocab),
-          "max_position_embeddings": 32768,
-          "rms_norm_eps": 1e-05,
-          "hidden_act": "silu",
-          "router_aux_loss_coef": 0.02,
-          "tie_word_embeddings": false,
-          "torch_dtype": "bfloat16"
-        }
-
-        """
+      members += named("MixtralForCausalLM", "mixtral") + sizes + routing(perToken: 2)
+      members += [vocabulary, positions(32768)] + silu + [("router_aux_loss_coef", "0.02")]
     case .gpt2:
-      return """
-        {
-          "_name_or_path": \(name),
-          "architectures": ["GPT2LMHeadModel"],
-          "model_type": "gpt2",
-          "n_embd": \(hidden),
-          "n_inner": null,
-          "n_layer": \(layers),
-          "n_head": \(heads),
-          "n_positions": \(Self.gpt2Positions(self)),
-          "vocab_size": \(vocab),
-          "activation_function": "gelu_new",
-          "layer_norm_epsilon": 1e-05,
-          "tie_word_embeddings": true,
-          "torch_dtype": "bfloat16"
-        }
-
-        """
+      // GPT2Config's own names: n_embd, n_layer, n_head; n_inner null means 4 × n_embd.
+      members += named("GPT2LMHeadModel", "gpt2")
+      members += [("n_embd", "\(hidden)"), ("n_inner", "null"), ("n_layer", "\(layers)")]
+      members += [
+        ("n_head", "\(heads)"), ("n_positions", "\(Self.gpt2Positions(self))"), vocabulary,
+      ]
+      members += [("activation_function", "\"gelu_new\""), ("layer_norm_epsilon", "1e-05")]
     case .gptOss:
-      return """
-        {
-          "_name_or_path": \(name),
-          "architectures": ["GptOssForCausalLM"],
-          "model_type": "gpt_oss",
-          "hidden_size": \(hidden),
-          "intermediate_size": \(intermediate),
-          "num_hidden_layers": \(layers),
-          "num_attention_heads": \(heads),
-          "num_key_value_heads": \(kvHeads),
-          "head_dim": \(headDim),
-          "num_local_experts": \(experts),
-          "num_experts_per_tok": 4,
-          "vocab_size": \(vocab),
-          "max_position_embeddings": 131072,
-          "rms_norm_eps": 1e-05,
-          "hidden_act": "silu",
-          "tie_word_embeddings": false,
-          "torch_dtype": "bfloat16"
-        }
-
-        """
+      members += named("GptOssForCausalLM", "gpt_oss") + sizes + [("head_dim", "\(headDim)")]
+      members += routing(perToken: 4) + [vocabulary, positions(131072)] + silu
     }
+    members += [("tie_word_embeddings", family == .gpt2 ? "true" : "false")]
+    members += [("torch_dtype", "\"bfloat16\"")]
+    let lines = members.map { key, value in "  \"\(key)\": \(value)" }
+    return "{\n" + lines.joined(separator: ",\n") + "\n}\n"
+  }
+
+  /// The `architectures` and `model_type` members.
+  private func named(_ architecture: String, _ modelType: String) -> [(String, String)] {
+    [("architectures", "[\"\(architecture)\"]"), ("model_type", "\"\(modelType)\"")]
+  }
+
+  /// `max_position_embeddings`.
+  private func positions(_ count: Int) -> (String, String) {
+    ("max_position_embeddings", "\(count)")
+  }
+
+  /// The experts of an MoE config and how many route each token.
+  private func routing(perToken: Int) -> [(String, String)] {
+    [("num_local_experts", "\(experts)"), ("num_experts_per_tok", "\(perToken)")]
+  }
+
+  /// The size members LLaMA-like configs share, in the order transformers writes them.
+  private var sizes: [(String, String)] {
+    [
+      ("hidden_size", "\(hidden)"), ("intermediate_size", "\(intermediate)"),
+      ("num_hidden_layers", "\(layers)"), ("num_attention_heads", "\(heads)"),
+      ("num_key_value_heads", "\(kvHeads)"),
+    ]
   }
 }

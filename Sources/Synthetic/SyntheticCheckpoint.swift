@@ -26,19 +26,6 @@ public enum SyntheticCheckpoint {
     /// Per-head dimension when it is not hidden / heads (gpt-oss).
     public var explicitHeadDim: Int?
 
-    public init(
-      name: String, hidden: Int, intermediate: Int, layers: Int, heads: Int, kvHeads: Int,
-      vocab: Int
-    ) {
-      self.name = name
-      self.hidden = hidden
-      self.intermediate = intermediate
-      self.layers = layers
-      self.heads = heads
-      self.kvHeads = kvHeads
-      self.vocab = vocab
-    }
-
     /// TinyLlama-1.1B: hidden 2048, MLP 5632, 22 layers, 32 heads, 4 KV heads, vocab 32000.
     public static let llama1B = Preset(
       name: "llama-1b", hidden: 2048, intermediate: 5632, layers: 22, heads: 32, kvHeads: 4,

@@ -171,7 +171,8 @@ extension AxolotlExporterTests {
         {"_name_or_path": "yes", "model_type": "llama",
          "quantization_config": {"quant_method": "bitsandbytes", "load_in_4bit": true}}
         """.utf8), to: directory.file("config.json"))
-    let checkpoint = ExporterFixtures.checkpoint(path: directory.path)
+    var checkpoint = ExporterFixtures.checkpoint(path: directory.path)
+    checkpoint.config = CheckpointConfig.load(directory: directory.path)
     let result = try render(ExportChoice(quant: .nf4), checkpoint: checkpoint)
     let doc = try PyYAMLDocument.load(result.yaml)
     // base_model is the directory whose weights were analysed; _name_or_path is only mentioned

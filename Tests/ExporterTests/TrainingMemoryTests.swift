@@ -41,7 +41,7 @@ import Testing
         var settings = TrainingSettings()
         settings.loraR = try #require(Int(rank))
         let memory = TrainingMemory(
-          tensors: checkpoint.tensors, directory: "/nonexistent", settings: settings)
+          tensors: checkpoint.tensors, config: nil, settings: settings)
         #expect(memory.adapterParams == expected, "\(model.model) r=\(rank)")
         #expect(memory.items.first?.bytes == UInt64(expected) * 4)
       }
@@ -53,11 +53,11 @@ import Testing
     var settings = TrainingSettings()
     settings.loraR = 64  // adapter matrices of ≥ 4,096 elements get 8-bit states
     let full = TrainingMemory(
-      tensors: checkpoint.tensors, directory: "/nonexistent", settings: settings)
+      tensors: checkpoint.tensors, config: nil, settings: settings)
     settings.gradientCheckpointing = false
     settings.optimizer = .adamw8bit
     let other = TrainingMemory(
-      tensors: checkpoint.tensors, directory: "/nonexistent", settings: settings)
+      tensors: checkpoint.tensors, config: nil, settings: settings)
     func item(_ memory: TrainingMemory, _ name: String) -> UInt64 {
       memory.items.first { $0.name == name }?.bytes ?? 0
     }

@@ -70,25 +70,6 @@ public struct ModuleActivation: Sendable, Hashable, Codable {
   /// Output error per quantization (2-D captures only; nf4/fp4 absent when unavailable).
   public var outputError: [LinearQuantization: OutputError]
 
-  public init(
-    module: String, layer: Int?, tokens: Int?, sampledTokens: Int, features: Int, outFeatures: Int,
-    threshold: Float, featureAbsmax: [Float], outlierFeatures: [Int], outlierTokens: Int?,
-    outlierElements: Int?, outputError: [LinearQuantization: OutputError]
-  ) {
-    self.module = module
-    self.layer = layer
-    self.tokens = tokens
-    self.sampledTokens = sampledTokens
-    self.features = features
-    self.outFeatures = outFeatures
-    self.threshold = threshold
-    self.featureAbsmax = featureAbsmax
-    self.outlierFeatures = outlierFeatures
-    self.outlierTokens = outlierTokens
-    self.outlierElements = outlierElements
-    self.outputError = outputError
-  }
-
   /// Outlier features / in_features.
   public var outlierFeatureFraction: Double {
     features > 0 ? Double(outlierFeatures.count) / Double(features) : 0

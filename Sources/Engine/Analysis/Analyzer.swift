@@ -49,6 +49,7 @@ public final class Analyzer: Sendable {
     }
     let work = queue
     let state = TensorQueue(count: tensors.count)
+    let cursor = WorkCursor(count: work.count)
     let totalBytes = work.reduce(UInt64(0)) { $0 + tensors[$1].byteCount }
     let total = work.count
     let checkpoint = self.checkpoint
@@ -58,14 +59,7 @@ public final class Analyzer: Sendable {
       AnalysisProgress(tensorsDone: 0, tensorsTotal: total, bytesDone: 0, bytesTotal: totalBytes))
 
     let worker: @Sendable (Int) -> Void = { _ in
-      while true {
-        if state.failure.withLock({ $0 != nil }) { return }
-        if cancel?.isCancelled == true {
-          state.fail(.cancelled)
-          return
-        }
-        let position = state.next.add(1, ordering: .relaxed).oldValue
-        if position >= work.count { return }
+      while let position = cursor.claim(cancel: cancel) {
         let index = work[position]
         let tensor = tensors[index]
         do throws(EngineError) {
@@ -81,7 +75,7 @@ public final class Analyzer: Sendable {
           state.results.withLock { $0[index] = analysis }
           onResult?(index, analysis)
         } catch {
-          state.fail(error)
+          cursor.fail(error)
           return
         }
         let doneTensors = state.done.add(1, ordering: .relaxed).newValue
@@ -99,28 +93,22 @@ public final class Analyzer: Sendable {
     } else {
       DispatchQueue.concurrentPerform(iterations: workers, execute: worker)
     }
-    if let error = state.failure.withLock({ $0 }) { throw error }
+    try cursor.throwFailure()
     return state.results.withLock { $0 }
   }
 }
 
-/// The work shared by the workers of one `Analyzer.run`: the next tensor to take, progress
-/// counters, the results and the first failure.
+/// What the workers of one `Analyzer.run` share besides their `WorkCursor`: progress counters
+/// and the results.
 private final class TensorQueue: Sendable {
-  let next = Atomic<Int>(0)
   let done = Atomic<Int>(0)
   /// Bytes reported by the backend while tensors are in flight.
   let bytes = Atomic<UInt64>(0)
   /// Bytes of finished tensors (exact).
   let settled = Atomic<UInt64>(0)
-  let failure = Mutex<EngineError?>(nil)
   let results: Mutex<[TensorAnalysis?]>
 
   init(count: Int) {
     results = Mutex([TensorAnalysis?](repeating: nil, count: count))
-  }
-
-  func fail(_ error: EngineError) {
-    failure.withLock { if $0 == nil { $0 = error } }
   }
 }

@@ -158,32 +158,20 @@ public struct ModelArchitecture: Sendable {
     case .norm:
       return TensorRole(quantizable: false, module: module, reason: "norm weight: not quantized")
     case .router:
-      if isFusedExpertModel || fusesExpertsOnLoad {
-        return TensorRole(
-          quantizable: false, module: module,
-          reason:
-            "router: an nn.Parameter in transformers \(transformersMajor), not nn.Linear — stays 16-bit"
-        )
-      }
-      return TensorRole(
-        quantizable: true, module: module,
-        reason:
-          "router Linear (transformers 4): quantized by bitsandbytes; worth keeping in 16-bit (it picks the experts)"
-      )
+      // A router stays 16-bit when it is a bare parameter, whatever the loader does to Linears.
+      let isParameter = isFusedExpertModel || fusesExpertsOnLoad
+      let reason =
+        isParameter
+        ? "router: an nn.Parameter in transformers \(transformersMajor), not nn.Linear — stays 16-bit"
+        : "router Linear (transformers 4): quantized by bitsandbytes; worth keeping in 16-bit (it picks the experts)"
+      return TensorRole(quantizable: !isParameter, module: module, reason: reason)
     case .expert(let index):
       let which = index.map { "expert \($0)" } ?? "expert"
-      if fusesExpertsOnLoad {
-        return TensorRole(
-          quantizable: false, module: module,
-          reason:
-            "\(which) Linear: transformers 5 merges it into a fused 3-D parameter at load — bitsandbytes leaves it 16-bit"
-        )
-      }
-      return TensorRole(
-        quantizable: true, module: module,
-        reason:
-          "\(which) Linear (transformers \(transformersMajor) loads it as nn.Linear): quantized by bitsandbytes"
-      )
+      let reason =
+        fusesExpertsOnLoad
+        ? "\(which) Linear: transformers 5 merges it into a fused 3-D parameter at load — bitsandbytes leaves it 16-bit"
+        : "\(which) Linear (transformers \(transformersMajor) loads it as nn.Linear): quantized by bitsandbytes"
+      return TensorRole(quantizable: !fusesExpertsOnLoad, module: module, reason: reason)
     default:
       if isConv1D(components) {
         return TensorRole(

@@ -46,7 +46,7 @@ public struct TensorRole: Sendable, Hashable {
   public var quantizable: Bool
   /// True when the stored tensor is `[in_features, out_features]` (GPT-2 `Conv1D`, input-first
   /// fused experts): bitsandbytes sees its transpose, so the analysis reads it transposed.
-  public var transposed: Bool
+  public var transposed = false
   public var module: Module
   /// Experts of a fused 3-D expert tensor (its first dimension); nil otherwise.
   public var fusedExperts: Int?
@@ -55,17 +55,6 @@ public struct TensorRole: Sendable, Hashable {
   /// True for an input embedding that is also the output head (`tie_word_embeddings`, no head
   /// stored): one tensor, counted once.
   public var isTiedToHead = false
-
-  public init(
-    quantizable: Bool, transposed: Bool = false, module: Module, fusedExperts: Int? = nil,
-    reason: String
-  ) {
-    self.quantizable = quantizable
-    self.transposed = transposed
-    self.module = module
-    self.fusedExperts = fusedExperts
-    self.reason = reason
-  }
 
   /// True for a Linear weight, quantized or kept by the loader's own choice (tied, head,
   /// router under transformers 4): the tensors a 4-bit what-if applies to.

@@ -230,7 +230,7 @@ struct CPUTensorPipeline {
     _ body: @escaping @Sendable (Int, Int, UnsafeMutablePointer<Float>, Int) -> Void
   ) throws(EngineError) {
     guard segments > 0 else { return }
-    let queue = SegmentQueue()
+    let queue = WorkCursor(count: segments)
     let segment = segmentElements
     let n = source.count
     let source = self.source
@@ -241,14 +241,7 @@ struct CPUTensorPipeline {
         floats.deallocate()
         scratch.deallocate()
       }
-      while true {
-        if queue.failure.withLock({ $0 != nil }) { return }
-        if cancel?.isCancelled == true {
-          queue.fail(.cancelled)
-          return
-        }
-        let index = queue.next.add(1, ordering: .relaxed).oldValue
-        if index >= segments { return }
+      while let index = queue.claim(cancel: cancel) {
         let start = index * segment
         let count = min(segment, n - start)
         do throws(EngineError) {
@@ -265,16 +258,6 @@ struct CPUTensorPipeline {
     } else {
       DispatchQueue.concurrentPerform(iterations: workers) { work($0) }
     }
-    if let error = queue.failure.withLock({ $0 }) { throw error }
-  }
-}
-
-/// Work sharing state of one pass: the next segment to take and the first failure.
-private final class SegmentQueue: Sendable {
-  let next = Atomic<Int>(0)
-  let failure = Mutex<EngineError?>(nil)
-
-  func fail(_ error: EngineError) {
-    failure.withLock { if $0 == nil { $0 = error } }
+    try queue.throwFailure()
   }
 }

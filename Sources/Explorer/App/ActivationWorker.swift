@@ -62,9 +62,4 @@ final class ActivationWorker: Sendable {
 public struct ActivationProgress: Sendable, Hashable {
   public var done: Int
   public var total: Int
-
-  public init(done: Int, total: Int) {
-    self.done = done
-    self.total = total
-  }
 }

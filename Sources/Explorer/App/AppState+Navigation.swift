@@ -1,4 +1,5 @@
 import Engine
+import Reports
 
 /// Jumps: filter matches (`n`/`N`), the next tensor in tree order (`]`/`[`), the worst tensor
 /// of the format in view (`w`), and the tensor a screen is about (for `y` and `space`).

@@ -1,5 +1,6 @@
 import Engine
 import Exporter
+import Reports
 import Terminal
 
 extension AppState {
@@ -62,8 +63,7 @@ extension AppState {
     let training =
       planState.training
       ? TrainingMemory(
-        tensors: checkpoint.tensors, directory: AxolotlExporter.checkpointDirectory(checkpoint),
-        settings: TrainingSettings())
+        tensors: checkpoint.tensors, config: checkpoint.config, settings: TrainingSettings())
       : nil
     let overhead = training?.overheadBytes ?? 0
     let planner = BudgetPlanner(

@@ -1,6 +1,7 @@
 import Engine
 import Exporter
 import FileSystem
+import Reports
 import Safetensors
 
 #if canImport(Glibc)

@@ -14,6 +14,16 @@ struct LayerMatrix: Sendable {
   /// Tensor index by layer and kind.
   var cells: [[Int?]]
 
+  /// The position of `name` in `names` (found through `index`), appending it when new.
+  private static func position(
+    of name: String, in names: inout [String], index: inout [String: Int]
+  ) -> Int {
+    if let known = index[name] { return known }
+    names.append(name)
+    index[name] = names.count - 1
+    return names.count - 1
+  }
+
   init(_ state: AppState) {
     var layerIndex: [String: Int] = [:]
     var kindIndex: [String: Int] = [:]
@@ -24,20 +34,8 @@ struct LayerMatrix: Sendable {
     where Quantizability.isQuantizable(info, in: state.checkpoint) {
       guard let block = state.tree.blockOfTensor[index], let kind = state.tree.kindOfTensor[index]
       else { continue }
-      let layer =
-        layerIndex[block]
-        ?? {
-          layers.append(block)
-          layerIndex[block] = layers.count - 1
-          return layers.count - 1
-        }()
-      let column =
-        kindIndex[kind]
-        ?? {
-          kinds.append(kind)
-          kindIndex[kind] = kinds.count - 1
-          return kinds.count - 1
-        }()
+      let layer = Self.position(of: block, in: &layers, index: &layerIndex)
+      let column = Self.position(of: kind, in: &kinds, index: &kindIndex)
       entries.append((layer, column, index))
     }
     // Transformer modules in their usual order (attention, then MLP); others after, as they come.

@@ -1,4 +1,5 @@
 import Engine
+import Reports
 import Terminal
 
 /// Layers × module kinds heat matrix of the format in view, with a cursor on one cell (⏎ opens

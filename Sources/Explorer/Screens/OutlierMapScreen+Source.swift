@@ -1,4 +1,5 @@
 import Engine
+import Reports
 import Terminal
 
 /// The outlier map's source line: which of weights and activations is shown.

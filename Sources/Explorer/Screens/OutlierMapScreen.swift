@@ -1,4 +1,5 @@
 import Engine
+import Reports
 import Terminal
 
 /// Hidden dimension × layer for each input width: the dims of each layer that reach the

@@ -1,5 +1,6 @@
 import Engine
 import Exporter
+import Reports
 import Terminal
 
 /// The Plan screen: a budget typed in, the frontier memory → objective drawn with one curve per

@@ -1,4 +1,5 @@
 import Engine
+import Reports
 import Safetensors
 import Terminal
 

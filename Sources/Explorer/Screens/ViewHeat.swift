@@ -1,4 +1,5 @@
 import Engine
+import Reports
 import Terminal
 
 /// The heat scale of a view: one scale over every value the view shows (on the Model screen all

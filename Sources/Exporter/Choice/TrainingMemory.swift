@@ -60,10 +60,9 @@ public struct TrainingMemory: Sendable {
   /// Everything but the base weights.
   public let items: [Item]
 
-  /// - Parameter directory: where `config.json` is looked for.
-  public init(tensors: [TensorInfo], directory: String, settings: TrainingSettings) {
+  /// - Parameter config: the checkpoint's `config.json` (`Checkpoint.config`), when it has one.
+  public init(tensors: [TensorInfo], config: CheckpointConfig?, settings: TrainingSettings) {
     self.settings = settings
-    let config = ModelConfig.load(directory: directory)
     dimensions = Self.dimensions(tensors: tensors, config: config)
     // Each adapted Linear of weight [out, in] gets A [r, in] and B [out, r].
     var params = 0
@@ -140,7 +139,8 @@ public struct TrainingMemory: Sendable {
     return UInt64((tokens * (stored + logits)).rounded(.up))
   }
 
-  static func dimensions(tensors: [TensorInfo], config: ModelConfig?) -> ModelDimensions {
+  static func dimensions(tensors: [TensorInfo], config: CheckpointConfig?) -> ModelDimensions {
+    let config = config?.declared
     let head =
       tensors.contains { tensor in
         let parts = tensor.name.split(separator: ".")

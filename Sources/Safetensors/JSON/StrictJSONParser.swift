@@ -120,15 +120,8 @@ struct StrictJSONParser {
   private mutating func parseObject(
     visit: ((JSONNode.Member) throws(SyntaxError) -> Void)? = nil
   ) throws(SyntaxError) -> [JSONNode.Member] {
-    try enter()
-    position += 1  // {
     var members: [JSONNode.Member] = []
-    skipWhitespace()
-    if peek() == UInt8(ascii: "}") {
-      position += 1
-      depth -= 1
-      return members
-    }
+    if try entersEmpty(closedBy: "}") { return members }
     while true {
       skipWhitespace()
       let keyOffset = position
@@ -150,61 +143,58 @@ struct StrictJSONParser {
       let value = try parseValue()
       let member = JSONNode.Member(key: key, keyOffset: keyOffset, value: value)
       if let visit { try visit(member) } else { members.append(member) }
-      skipWhitespace()
-      guard let next = peek() else {
-        throw SyntaxError(offset: position, reason: "EOF while parsing an object")
-      }
-      if next == UInt8(ascii: ",") {
-        position += 1
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") {
-          throw SyntaxError(offset: position, reason: "trailing comma in an object")
-        }
-        continue
-      }
-      if next == UInt8(ascii: "}") {
-        position += 1
-        depth -= 1
-        return members
-      }
-      throw SyntaxError(
-        offset: position, reason: "expected ',' or '}' in an object, found \(Self.describe(next))")
+      if try !continuesAfterItem(closedBy: "}", in: "an object") { return members }
     }
   }
 
   private mutating func parseArray() throws(SyntaxError) -> [JSONNode] {
-    try enter()
-    position += 1  // [
     var elements: [JSONNode] = []
-    skipWhitespace()
-    if peek() == UInt8(ascii: "]") {
-      position += 1
-      depth -= 1
-      return elements
-    }
+    if try entersEmpty(closedBy: "]") { return elements }
     while true {
       skipWhitespace()
       elements.append(try parseValue())
-      skipWhitespace()
-      guard let next = peek() else {
-        throw SyntaxError(offset: position, reason: "EOF while parsing an array")
-      }
-      if next == UInt8(ascii: ",") {
-        position += 1
-        skipWhitespace()
-        if peek() == UInt8(ascii: "]") {
-          throw SyntaxError(offset: position, reason: "trailing comma in an array")
-        }
-        continue
-      }
-      if next == UInt8(ascii: "]") {
-        position += 1
-        depth -= 1
-        return elements
-      }
-      throw SyntaxError(
-        offset: position, reason: "expected ',' or ']' in an array, found \(Self.describe(next))")
+      if try !continuesAfterItem(closedBy: "]", in: "an array") { return elements }
     }
+  }
+
+  /// Enters a container at its opening bracket: true when `close` follows at once (consumed,
+  /// leaving the empty container).
+  private mutating func entersEmpty(closedBy close: Unicode.Scalar) throws(SyntaxError) -> Bool {
+    try enter()
+    position += 1
+    skipWhitespace()
+    guard peek() == UInt8(ascii: close) else { return false }
+    position += 1
+    depth -= 1
+    return true
+  }
+
+  /// After a member or element of `container` ("an object", "an array"): true when a comma
+  /// follows (consumed; the closing bracket may not come next), false when `close` follows
+  /// (consumed, leaving the container).
+  private mutating func continuesAfterItem(
+    closedBy close: Unicode.Scalar, in container: String
+  ) throws(SyntaxError) -> Bool {
+    skipWhitespace()
+    guard let next = peek() else {
+      throw SyntaxError(offset: position, reason: "EOF while parsing \(container)")
+    }
+    if next == UInt8(ascii: ",") {
+      position += 1
+      skipWhitespace()
+      if peek() == UInt8(ascii: close) {
+        throw SyntaxError(offset: position, reason: "trailing comma in \(container)")
+      }
+      return true
+    }
+    if next == UInt8(ascii: close) {
+      position += 1
+      depth -= 1
+      return false
+    }
+    throw SyntaxError(
+      offset: position,
+      reason: "expected ',' or '\(close)' in \(container), found \(Self.describe(next))")
   }
 
   private mutating func expectLiteral(_ literal: StaticString) throws(SyntaxError) {

@@ -13,8 +13,8 @@ extension Checkpoint {
 
   /// The checkpoint with every stored-quantized tensor folded into one logical tensor.
   ///
-  /// Reads the small JSON and `weight_format` parts and `config.json` beside the first file; no
-  /// other tensor data.
+  /// Reads the small JSON and `weight_format` parts, and takes an FP8 block size from `config`
+  /// (`open` reads it first); no other tensor data.
   ///
   /// - Throws: `.storedQuantization` naming the logical tensor when its parts do not fit together.
   public func recognisingStoredQuantization() throws(SafetensorsError) -> Checkpoint {
@@ -375,11 +375,11 @@ struct StoredRecognition {
     dtype == .F32 || dtype == .BF16 || dtype == .F16
   }
 
-  /// `quantization_config.weight_block_size` from config.json beside the checkpoint; 128×128 when
+  /// `quantization_config.weight_block_size` from the checkpoint's config.json; 128×128 when
   /// absent (the file or the key).
   private func configuredBlockSize() throws(SafetensorsError) -> [Int] {
     let fallback = [128, 128]
-    guard let config = StoredConfig.load(besides: checkpoint) else { return fallback }
+    guard let config = checkpoint.config?.quantization else { return fallback }
     guard let block = config.weightBlockSize else { return fallback }
     guard block.count == 2, block.allSatisfy({ $0 > 0 }) else {
       throw .storedQuantization(

@@ -16,13 +16,16 @@ extension TensorDataReader {
     of tensor: TensorInfo, stored: StoredQuantization, from element: Int, count: Int,
     into destination: UnsafeMutablePointer<Float>
   ) throws(SafetensorsError) {
+    guard count > 0, let codes = stored.part(.codes) else { return }
     switch stored.format {
     case .nf4, .fp4:
-      try dequantizeFourBit(tensor, stored, element, count, destination)
+      guard let map = stored.part(.quantMap) else { return }
+      try dequantizeFourBit(tensor, stored, codes: codes, map: map, element, count, destination)
     case .int8:
-      try dequantizeInt8(tensor, stored, element, count, destination)
+      guard let rowScale = stored.part(.rowScale) else { return }
+      try dequantizeInt8(codes: codes, rowScale: rowScale, element, count, destination)
     case .fp8E4M3, .fp8E5M2:
-      try dequantizeFP8(tensor, stored, element, count, destination)
+      try dequantizeFP8(stored, codes: codes, element, count, destination)
     }
   }
 
@@ -71,11 +74,10 @@ extension TensorDataReader {
   }
 
   private func dequantizeFourBit(
-    _ tensor: TensorInfo, _ stored: StoredQuantization, _ element: Int, _ count: Int,
+    _ tensor: TensorInfo, _ stored: StoredQuantization, codes codesPart: TensorInfo,
+    map mapPart: TensorInfo, _ element: Int, _ count: Int,
     _ destination: UnsafeMutablePointer<Float>
   ) throws(SafetensorsError) {
-    guard count > 0, let codesPart = stored.part(.codes), let mapPart = stored.part(.quantMap)
-    else { return }
     let map = try floats(of: mapPart, from: 0, count: 16)
     let last = element + count - 1
     let firstByte = element / 2
@@ -108,11 +110,9 @@ extension TensorDataReader {
   }
 
   private func dequantizeInt8(
-    _ tensor: TensorInfo, _ stored: StoredQuantization, _ element: Int, _ count: Int,
+    codes codesPart: TensorInfo, rowScale scbPart: TensorInfo, _ element: Int, _ count: Int,
     _ destination: UnsafeMutablePointer<Float>
   ) throws(SafetensorsError) {
-    guard count > 0, let codesPart = stored.part(.codes), let scbPart = stored.part(.rowScale)
-    else { return }
     let cols = codesPart.shape.count >= 2 ? codesPart.shape[1] : max(1, codesPart.elementCount)
     let codes = try bytes(of: codesPart, from: element, count: count)
     let firstRow = element / cols
@@ -126,10 +126,9 @@ extension TensorDataReader {
   }
 
   private func dequantizeFP8(
-    _ tensor: TensorInfo, _ stored: StoredQuantization, _ element: Int, _ count: Int,
+    _ stored: StoredQuantization, codes codesPart: TensorInfo, _ element: Int, _ count: Int,
     _ destination: UnsafeMutablePointer<Float>
   ) throws(SafetensorsError) {
-    guard count > 0, let codesPart = stored.part(.codes) else { return }
     try readFloats(of: codesPart, from: element, count: count, into: destination)
     let rows = codesPart.shape.count >= 2 ? codesPart.shape[0] : 1
     let cols = rows > 0 ? max(1, codesPart.elementCount / max(rows, 1)) : 1

@@ -24,14 +24,7 @@ enum ExplorerCommand {
       makeBackend = { backend }
     case "auto":
       // Loading CUDA compiles kernels: done on the analysis thread, never before the first frame.
-      makeBackend = {
-        if case .success(let backend) = CUDABackend.load(
-          kernelCache: CUDABackend.defaultKernelCacheFolder)
-        {
-          return backend
-        }
-        return CPUBackend(threads: jobs)
-      }
+      makeBackend = { EngineChoice.automatic(jobs: jobs) }
     default:
       throw .usage("--engine must be auto, cpu or cuda")
     }

@@ -171,9 +171,7 @@ enum PlanCommand {
     _ request: Request, checkpoint: Checkpoint, analyses: [TensorAnalysis?]
   ) throws(CLIError) -> (BudgetPlan, TrainingMemory?) {
     let training = request.training.map {
-      TrainingMemory(
-        tensors: checkpoint.tensors, directory: AxolotlExporter.checkpointDirectory(checkpoint),
-        settings: $0)
+      TrainingMemory(tensors: checkpoint.tensors, config: checkpoint.config, settings: $0)
     }
     let overhead = training?.overheadBytes ?? 0
     let planner = BudgetPlanner(

@@ -14,14 +14,19 @@ enum EngineChoice {
       case .failure(let reason): throw .failed("--engine cuda: \(reason)")
       }
     case "auto":
-      if case .success(let backend) = CUDABackend.load(
-        kernelCache: CUDABackend.defaultKernelCacheFolder)
-      {
-        return backend
-      }
-      return CPUBackend(threads: jobs)
+      return automatic(jobs: jobs)
     default:
       throw .usage("--engine must be auto, cpu or cuda")
     }
+  }
+
+  /// `--engine auto`: CUDA when it loads here (compiling or reusing its kernels), else the CPU.
+  static func automatic(jobs: Int) -> any Backend {
+    if case .success(let backend) = CUDABackend.load(
+      kernelCache: CUDABackend.defaultKernelCacheFolder)
+    {
+      return backend
+    }
+    return CPUBackend(threads: jobs)
   }
 }

@@ -1,6 +1,7 @@
 import Engine
 import Exporter
 import FoundationEssentials
+import Reports
 import Safetensors
 import Terminal
 import TestSupport

@@ -1,4 +1,5 @@
 import Engine
+import Reports
 import Terminal
 import TestSupport
 import Testing
