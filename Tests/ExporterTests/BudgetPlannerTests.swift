@@ -137,16 +137,7 @@ import Testing
           weight: Int64(random.next() % 6) * 7 - 3, value: Double(random.next() % 1000) / 100)
       }
       let capacity = Int64(random.next() % 60) - 5
-      var best: Double?
-      for mask in 0..<(1 << count) {
-        var weight: Int64 = 0
-        var value = 0.0
-        for index in 0..<count where mask & (1 << index) != 0 {
-          weight += items[index].weight
-          value += items[index].value
-        }
-        if weight <= capacity { best = max(best ?? -.infinity, value) }
-      }
+      let best = Knapsack.bruteForceBest(items, capacity: capacity)
       let solution = Knapsack.solve(items, capacity: capacity)
       if let best {
         #expect(solution.weight <= capacity && solution.isProven)

@@ -18,18 +18,8 @@ import Testing
       }
       let frontier = try #require(Knapsack.frontier(items, maxCapacity: 200))
       for capacity in Int64(-6)...60 {
-        var best: Double?
-        for mask in 0..<(1 << count) {
-          var weight: Int64 = 0
-          var value = 0.0
-          for index in 0..<count where mask & (1 << index) != 0 {
-            weight += items[index].weight
-            value += items[index].value
-          }
-          if weight <= capacity { best = max(best ?? -.infinity, value) }
-        }
         let solution = frontier.best(capacity: capacity)
-        guard let best else {
+        guard let best = Knapsack.bruteForceBest(items, capacity: capacity) else {
           #expect(solution.weight > capacity, "round \(round) capacity \(capacity)")
           continue
         }
@@ -81,5 +71,22 @@ import Testing
     let items = (1...40).map { Knapsack.Item(weight: Int64($0), value: 1) }
     #expect(Knapsack.frontier(items, maxCapacity: 1000, maxClasses: 32) == nil)
     #expect(Knapsack.frontier(items, maxCapacity: 1000, maxClasses: 40) != nil)
+  }
+}
+
+extension Knapsack {
+  /// The best value of any subset of `items` within `capacity`, by trying them all (nil: none fits).
+  static func bruteForceBest(_ items: [Item], capacity: Int64) -> Double? {
+    var best: Double?
+    for mask in 0..<(1 << items.count) {
+      var weight: Int64 = 0
+      var value = 0.0
+      for index in items.indices where mask & (1 << index) != 0 {
+        weight += items[index].weight
+        value += items[index].value
+      }
+      if weight <= capacity { best = max(best ?? -.infinity, value) }
+    }
+    return best
   }
 }
