@@ -103,8 +103,8 @@ public struct OutlierColumns: Sendable, Hashable, Codable {
   }
 
   // The column maxima (thousands per tensor, most of an analysis cache) are encoded as the base64
-  // of their little-endian float32 bits: exact, and decoded about ten times faster than a JSON
-  // array of numbers (a cached LLaMA-7B plan went from 1.1 s to PLACEHOLDER).
+  // of their little-endian float32 bits: exact, and much faster to decode than a JSON array of
+  // numbers (a 7B-shaped checkpoint's cache: 14.8 MB → 7.8 MB; `report` from it 0.84 s → 0.24 s).
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     threshold = try container.decode(Float.self, forKey: .threshold)
