@@ -94,7 +94,8 @@ let package = Package(
       exclude: ["Snapshots"]
     ),
     .testTarget(
-      name: "ExporterTests", dependencies: ["Exporter", "Engine", "Synthetic", "TestSupport"]),
+      name: "ExporterTests", dependencies: ["Exporter", "Engine", "Synthetic", "TestSupport"],
+      exclude: ["Snapshots"]),
     .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Safetensors", "Engine"]),
   ]
 )
