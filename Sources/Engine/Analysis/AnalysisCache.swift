@@ -60,13 +60,7 @@ public struct AnalysisCache: Sendable {
 
   /// The file that holds the entry of `key`.
   func path(forKey key: String) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in key.utf8 {
-      hash ^= UInt64(byte)
-      hash = hash &* 0x100_0000_01b3
-    }
-    let hex = String(hash, radix: 16)
-    return directory + "/" + String(repeating: "0", count: 16 - hex.count) + hex + ".json"
+    directory + "/" + FNV1a.hex(FNV1a.hash(key.utf8)) + ".json"
   }
 
   /// The full cache key, one line per component.

@@ -278,10 +278,10 @@ public final class CUDABackend: Backend {
       } else {
         target = archs.max().map { "sm_\($0)" } ?? "compute_80"
       }
-      let start = Self.now()
+      let start = Benchmark.monotonicSeconds()
       switch compileKernelSource(arch: target) {
       case .success(let bytes):
-        let seconds = ((Self.now() - start) * 100).rounded() / 100
+        let seconds = ((Benchmark.monotonicSeconds() - start) * 100).rounded() / 100
         lines.append("compile \(target): ok, \(bytes) bytes, \(seconds) s")
       case .failure(let reason):
         lines.append("compile \(target): \(reason.reason)")
@@ -296,12 +296,6 @@ public final class CUDABackend: Backend {
       lines.append("backend: unavailable: \(reason.reason)")
     }
     return lines
-  }
-
-  private static func now() -> Double {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
   }
 
   // MARK: - Analysis

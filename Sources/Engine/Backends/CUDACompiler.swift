@@ -1,3 +1,4 @@
+import Safetensors
 import Synchronization
 
 #if canImport(Glibc)
@@ -41,12 +42,7 @@ enum CUDACompiler {
   /// FNV-1a 64 of the headers' bytes followed by kernels.cu's (no NULs): ties `CUDAPrecompiledPTX`
   /// to the sources it was compiled from (scripts/regen-ptx.py hashes the same bytes).
   static var sourceHash: UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in headers.flatMap(\.text) + PackageResources.kernels_cu {
-      hash ^= UInt64(byte)
-      hash &*= 0x0000_0100_0000_01b3
-    }
-    return hash
+    FNV1a.hash(headers.flatMap(\.text) + PackageResources.kernels_cu)
   }
 
   /// The PTX compiled ahead of time (scripts/regen-ptx.py), when it matches the embedded source.

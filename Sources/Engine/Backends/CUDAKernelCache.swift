@@ -1,4 +1,5 @@
 import FileSystem
+import Safetensors
 
 /// Compiled kernels kept on disk between runs, so that a process pays NVRTC's compile of the
 /// embedded kernels (about 1 s on an H200 host, measured by `quantscope doctor`) once per kernel
@@ -48,12 +49,5 @@ struct CUDAKernelCache: Sendable {
   }
 
   /// FNV-1a 64 of `bytes`.
-  static func checksum(_ bytes: [UInt8]) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in bytes {
-      hash ^= UInt64(byte)
-      hash &*= 0x0000_0100_0000_01b3
-    }
-    return hash
-  }
+  static func checksum(_ bytes: [UInt8]) -> UInt64 { FNV1a.hash(bytes) }
 }

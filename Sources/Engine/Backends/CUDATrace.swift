@@ -1,7 +1,7 @@
 import Synchronization
 
 #if canImport(Glibc)
-  import Glibc
+  import Glibc  // getenv
 #endif
 
 /// Where the CUDA backend's time goes, stage by stage, when `QUANTSCOPE_CUDA_TRACE=1`.
@@ -21,9 +21,9 @@ public enum CUDATrace {
   /// Runs `body`, adding its wall time to `stage` when tracing.
   static func measure<T, E: Error>(_ stage: String, _ body: () throws(E) -> T) throws(E) -> T {
     guard isEnabled else { return try body() }
-    let start = now()
+    let start = Benchmark.monotonicSeconds()
     defer {
-      let seconds = now() - start
+      let seconds = Benchmark.monotonicSeconds() - start
       totals.withLock { table in
         let old = table[stage] ?? (0, 0)
         table[stage] = (old.calls + 1, old.seconds + seconds)
@@ -46,9 +46,4 @@ public enum CUDATrace {
   /// Forgets every stage.
   public static func reset() { totals.withLock { $0 = [:] } }
 
-  private static func now() -> Double {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-  }
 }

@@ -49,23 +49,15 @@ public struct RememberedChoices: Sendable, Equatable {
 
   /// The hex identity of `checkpoint`.
   static func identity(_ checkpoint: Checkpoint) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    func mix(_ text: String) {
-      for byte in text.utf8 {
-        hash ^= UInt64(byte)
-        hash = hash &* 0x100_0000_01b3
-      }
-      hash ^= 0x0A
-      hash = hash &* 0x100_0000_01b3
-    }
+    var hash = FNV1a.offsetBasis
+    func mix(_ text: String) { hash = FNV1a.hash(text.utf8 + [0x0A], from: hash) }
     for file in checkpoint.files { mix(String(file.size)) }
     for tensor in checkpoint.tensors {
       mix(
         tensor.name + " " + tensor.dtype.rawValue + " "
           + tensor.shape.map(String.init).joined(separator: ","))
     }
-    let hex = String(hash, radix: 16)
-    return String(repeating: "0", count: 16 - hex.count) + hex
+    return FNV1a.hex(hash)
   }
 
   /// The state directory: `$XDG_STATE_HOME/quantscope`, else `$HOME/.local/state/quantscope`.

@@ -139,12 +139,5 @@ enum HeaderValidator {
   }
 
   /// FNV-1a 64-bit hash of `bytes` (the analysis cache keys on the header's hash).
-  static func fnv1a64(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in bytes {
-      hash ^= UInt64(byte)
-      hash = hash &* 0x0000_0100_0000_01b3
-    }
-    return hash
-  }
+  static func fnv1a64(_ bytes: UnsafeRawBufferPointer) -> UInt64 { FNV1a.hash(bytes) }
 }
