@@ -39,6 +39,7 @@ extension CUDABackendParityTests {
       gpu.normalizedHistogram == cpu.normalizedHistogram, "\(name) normalised histogram",
       sourceLocation: sourceLocation)
     #expect(gpu.outliers == cpu.outliers, "\(name) outliers", sourceLocation: sourceLocation)
+    #expect(gpu.stored == cpu.stored, "\(name) stored codes", sourceLocation: sourceLocation)
     #expect(
       Set(gpu.formats.keys) == Set(cpu.formats.keys), "\(name) formats",
       sourceLocation: sourceLocation)

@@ -17,17 +17,12 @@ import Testing
 extension KernelSourceTests {
   /// `<package root>/Sources/CQuantKernels/include/quant_kernels.h`, read as text.
   static func header() -> String? {
-    let path = FixturePaths.packageRoot + "/Sources/CQuantKernels/include/quant_kernels.h"
-    guard let file = fopen(path, "rb") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-      let count = fread(&chunk, 1, chunk.count, file)
-      if count <= 0 { break }
-      bytes += chunk[0..<count]
-    }
-    return String(decoding: bytes, as: UTF8.self)
+    text("/Sources/CQuantKernels/include/quant_kernels.h")
+  }
+
+  /// A file of the package as text (`relative` to the package root), or nil.
+  static func text(_ relative: String) -> String? {
+    try? FileContents.text(FixturePaths.packageRoot + relative)
   }
 
   /// The embedded table header (`CUDA/quant_tables.h`) as NVRTC gets it.
@@ -79,9 +74,14 @@ extension KernelSourceTests {
     }
   }
 
-  /// STYLE.md: each kernel opens with a comment naming the C function it mirrors.
+  /// STYLE.md: each kernel opens with a comment naming the C function it mirrors; the stored
+  /// dequantization kernels name the host reader's Swift function instead (`TensorDataReader.x`,
+  /// defined in Safetensors/Stored/TensorDataReader+Stored.swift).
   @Test func everyKernelNamesItsCTwin() throws {
     let header = try #require(Self.header(), "quant_kernels.h not found")
+    let reader = try #require(
+      Self.text("/Sources/Safetensors/Stored/TensorDataReader+Stored.swift"),
+      "TensorDataReader+Stored.swift not found")
     let source = CUDABackend.embeddedKernelSource
     let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
     for (index, line) in lines.enumerated() where line.hasPrefix("extern \"C\" __global__") {
@@ -92,7 +92,14 @@ extension KernelSourceTests {
         cursor -= 1
       }
       let twins = comment.matches(of: #/`(qs_\w+)`/#).map { String($0.output.1) }
-      let declared = twins.filter { header.contains($0 + "(") }
+      let swiftTwins = comment.matches(of: #/`TensorDataReader\.(\w+)`/#).map {
+        String($0.output.1)
+      }
+      let declared =
+        twins.filter { header.contains($0 + "(") }
+        + swiftTwins.filter {
+          reader.contains("func \($0)(")
+        }
       #expect(!declared.isEmpty, "no C twin named before: \(line)")
     }
   }

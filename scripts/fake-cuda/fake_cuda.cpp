@@ -40,7 +40,8 @@ static std::map<std::string, Launcher>& table() {
       K(qs_nf4_error_kernel), K(qs_fp4_error_kernel), K(qs_absmax_sum_kernel),
       K(qs_nf4dq_scales_kernel),
       K(qs_int8_rows_kernel), K(qs_int8_error_kernel), K(qs_round_f16_kernel),
-      K(qs_histogram_segment_kernel), K(qs_convert_kernel),
+      K(qs_histogram_segment_kernel), K(qs_convert_kernel), K(qs_stored_dq_scales_kernel),
+      K(qs_stored_4bit_kernel), K(qs_stored_int8_kernel), K(qs_stored_fp8_kernel),
 #undef K
   };
   return kernels;

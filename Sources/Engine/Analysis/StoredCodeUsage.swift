@@ -60,7 +60,7 @@ public struct StoredCodeUsage: Sendable, Hashable, Codable {
       throw .read(file: checkpointPath, tensor: tensor.name, reason: "stored tensor without codes")
     }
     let fourBit = stored.format == .nf4 || stored.format == .fp4
-    var counts = [UInt64](repeating: 0, count: fourBit ? 16 : stored.format == .int8 ? 255 : 256)
+    var counts = [UInt64](repeating: 0, count: binCount(stored.format))
     let elements = tensor.elementCount
     let total = Int(codes.byteCount)
     let chunk = 1 << 16
@@ -90,16 +90,16 @@ public struct StoredCodeUsage: Sendable, Hashable, Codable {
       }
       done += step
     }
-    var entropy = 0.0
-    for value in counts where value > 0 && elements > 0 {
-      let p = Double(value) / Double(elements)
-      entropy -= p * log2(p)
+    return StoredCodeUsage(counts: counts, stored: stored, elements: elements)
+  }
+
+  /// Code bins of a stored format: 16 for 4-bit, 255 for int8, 256 for FP8.
+  static func binCount(_ format: StoredQuantization.Format) -> Int {
+    switch format {
+    case .nf4, .fp4: 16
+    case .int8: 255
+    case .fp8E4M3, .fp8E5M2: 256
     }
-    return StoredCodeUsage(
-      mark: stored.mark, format: stored.format.rawValue, doubleQuant: stored.doubleQuant,
-      codeCounts: counts,
-      codeEntropyBits: entropy, storedBytes: stored.storedBytes,
-      bitsPerParam: elements > 0 ? Double(stored.storedBytes) * 8 / Double(elements) : 0)
   }
 
   /// The analysis with the stored format's metrics taken from the stored codes (error unmeasurable).
@@ -115,5 +115,21 @@ public struct StoredCodeUsage: Sendable, Hashable, Codable {
       bitsPerParam: usage.bitsPerParam,
       codeEntropyBits: usage.codeEntropyBits, codeCounts: usage.codeCounts, sumSquaredError: .nan,
       sumSquaredWeight: .nan)
+  }
+}
+
+extension StoredCodeUsage {
+  /// The usage of `elements` stored codes counted as `counts` (either backend's count).
+  init(counts: [UInt64], stored: StoredQuantization, elements: Int) {
+    var entropy = 0.0
+    for value in counts where value > 0 && elements > 0 {
+      let p = Double(value) / Double(elements)
+      entropy -= p * log2(p)
+    }
+    self.init(
+      mark: stored.mark, format: stored.format.rawValue, doubleQuant: stored.doubleQuant,
+      codeCounts: counts,
+      codeEntropyBits: entropy, storedBytes: stored.storedBytes,
+      bitsPerParam: elements > 0 ? Double(stored.storedBytes) * 8 / Double(elements) : 0)
   }
 }

@@ -12,8 +12,9 @@ import Synchronization
 /// for the device once per process (without NVRTC: the PTX compiled ahead of time,
 /// `CUDAPrecompiledPTX`, which the driver JIT-compiles), and any failure is a one-line reason
 /// (`BackendUnavailable`) so the caller can stay on the CPU. Tensors are streamed from the file
-/// through pinned buffers and two streams (`CUDATensorPipeline`); dtypes other than F32, F16 and
-/// BF16 go to the CPU backend. GPU work is serialised: one tensor at a time per backend.
+/// through pinned buffers and two streams (`CUDATensorPipeline`); stored-quantized tensors
+/// (bitsandbytes 4-bit/8-bit saves, FP8 weights) are dequantized there from their codes
+/// (`CUDAStoredDequantizer`); other dtypes than F32, F16 and BF16 go to the CPU backend. GPU work is serialised: one tensor at a time per backend.
 public final class CUDABackend: Backend {
   /// "cuda NVIDIA H200".
   public let displayName: String
@@ -305,9 +306,9 @@ public final class CUDABackend: Backend {
     cancel: CancellationFlag?, progress: (@Sendable (UInt64) -> Void)?
   ) throws(EngineError) -> TensorAnalysis {
     let role = ModelArchitecture(checkpoint).role(of: tensor)
-    // Stored-quantized tensors are dequantized on the host, by the CPU backend's reader;
-    // transposed (Conv1D) tensors are read whole and transposed on the CPU path.
-    guard [.F32, .F16, .BF16].contains(tensor.dtype), tensor.stored == nil, !role.transposed else {
+    // Stored-quantized tensors are dequantized on the device (CUDAStoredDequantizer); transposed
+    // (Conv1D) tensors are read whole and transposed on the CPU path.
+    guard [.F32, .F16, .BF16].contains(tensor.dtype), !role.transposed else {
       return try CUDATrace.measure("cpu fallback (whole tensor)") { () throws(EngineError) in
         try fallback.analyse(
           tensor, in: checkpoint, settings: settings, cancel: cancel, progress: progress)
@@ -318,7 +319,10 @@ public final class CUDABackend: Backend {
     if cancel?.isCancelled == true { throw .cancelled }
     let staged: CUDAStaging.Staged?
     do throws(CUDAError) {
-      staged = try staging.stage(tensor, reader: reader, checkpointPath: checkpoint.path)
+      // A stored tensor's codes are streamed to the device as they are, never staged.
+      staged =
+        tensor.stored == nil
+        ? try staging.stage(tensor, reader: reader, checkpointPath: checkpoint.path) : nil
     } catch {
       if case .engine(let engineError) = error { throw engineError }
       throw .backendUnavailable("GPU: \(tensor.name): \(error.description)")
@@ -326,7 +330,8 @@ public final class CUDABackend: Backend {
     // Every copy from the staged buffer has completed when the pipeline returns or throws (it
     // synchronises both streams on its way out).
     defer { if let staged { staging.release(staged) } }
-    let parts = try session.withLock { (session) throws(EngineError) -> TensorAnalysisParts in
+    let result = try session.withLock {
+      (session) throws(EngineError) -> (parts: TensorAnalysisParts, stored: StoredCodeUsage?) in
       do throws(CUDAError) { try session.makeCurrent() } catch {
         throw .backendUnavailable("GPU: \(error.description)")
       }
@@ -338,7 +343,11 @@ public final class CUDABackend: Backend {
         () throws(EngineError) in try pipeline.run(cancel: cancel, progress: progress)
       }
     }
-    return TensorAnalysis(tensor, quantizable: role.quantizable, parts: parts)
+    var analysis = TensorAnalysis(tensor, quantizable: role.quantizable, parts: result.parts)
+    if let stored = tensor.stored, let usage = result.stored {
+      StoredCodeUsage.apply(usage, stored: stored, to: &analysis)
+    }
+    return analysis
   }
 
   /// One `TensorDataReader` per checkpoint, reused across the tensors of a run.

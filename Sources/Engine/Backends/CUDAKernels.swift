@@ -7,7 +7,8 @@ struct CUDAKernels: @unchecked Sendable {
     "qs_int4_encode_kernel", "qs_dyn8_encode_kernel", "qs_block_error_kernel",
     "qs_nf4_error_kernel", "qs_fp4_error_kernel", "qs_absmax_sum_kernel", "qs_nf4dq_scales_kernel",
     "qs_int8_rows_kernel", "qs_int8_error_kernel", "qs_round_f16_kernel",
-    "qs_histogram_segment_kernel", "qs_convert_kernel",
+    "qs_histogram_segment_kernel", "qs_convert_kernel", "qs_stored_dq_scales_kernel",
+    "qs_stored_4bit_kernel", "qs_stored_int8_kernel", "qs_stored_fp8_kernel",
   ]
 
   /// Threads per block of every launch (kernels.cu `QS_THREADS`).

@@ -1,5 +1,5 @@
 /// The device state of one `CUDABackend`: primary context, module, two streams with their
-/// pinned host buffers, and two growable device buffers under a memory limit.
+/// pinned host buffers, and three growable device buffers under a memory limit.
 ///
 /// Not thread-safe: `CUDABackend` keeps it behind a mutex and makes its context current on the
 /// calling thread before each use.
@@ -19,7 +19,7 @@ final class CUDASession {
   /// Bytes per chunk: a multiple of 16 KiB, so a chunk holds a multiple of 4096 elements of any
   /// dtype (every block size divides it).
   let chunkBytes: Int
-  /// Device memory this session may hold (store + arena).
+  /// Device memory this session may hold (store + arena + parts).
   let memoryLimit: Int
   /// Blocks per grid-stride launch (4 per multiprocessor).
   let gridSize: UInt32
@@ -27,6 +27,8 @@ final class CUDASession {
   var store = DeviceBuffer()
   /// Per-tensor arrays and accumulators.
   var arena = DeviceBuffer()
+  /// A stored-quantized tensor's scales, code books and code chunk slots (`CUDAStoredDequantizer`).
+  var parts = DeviceBuffer()
 
   /// A device allocation that only grows.
   struct DeviceBuffer {
@@ -132,14 +134,28 @@ final class CUDASession {
     }
   }
 
+  /// Copies `values` to device `address` (on stream 0, waited for).
+  ///
+  /// The corresponding C function is `cuMemcpyHtoDAsync_v2`.
+  func upload<T: BitwiseCopyable>(_ values: [T], to address: UInt64) throws(CUDAError) {
+    guard !values.isEmpty else { return }
+    let status = values.withUnsafeBytes { raw in
+      api.cuMemcpyHtoDAsync(address, raw.baseAddress, raw.count, streams[0])
+    }
+    try api.check(status, "cuMemcpyHtoDAsync_v2")
+    try api.check(api.cuStreamSynchronize(streams[0]), "cuStreamSynchronize")
+  }
+
   /// Frees everything; errors are ignored (nothing useful can be done about them here).
   func release() {
     _ = api.cuCtxSetCurrent(context)
     for stream in streams { _ = api.cuStreamSynchronize(stream) }
     if store.address != 0 { _ = api.cuMemFree(store.address) }
     if arena.address != 0 { _ = api.cuMemFree(arena.address) }
+    if parts.address != 0 { _ = api.cuMemFree(parts.address) }
     store = DeviceBuffer()
     arena = DeviceBuffer()
+    parts = DeviceBuffer()
     for host in pinned { _ = api.cuMemFreeHost(host) }
     for event in copyEvents { _ = api.cuEventDestroy(event) }
     for stream in streams { _ = api.cuStreamDestroy(stream) }

@@ -9,7 +9,9 @@ import Safetensors
 /// in turn and copied asynchronously; chunk c uses stream c % 2, so the file read of chunk c+1 and
 /// the copy/kernels of chunk c overlap. A tensor whose bytes fit
 /// the memory limit stays resident in device memory and pass 2 runs on it without a second read;
-/// a larger one is streamed through two chunk slots, twice.
+/// a larger one is streamed through two chunk slots, twice. A stored-quantized tensor streams its
+/// codes instead, and `CUDAStoredDequantizer` turns each chunk into float32 values in the chunk's
+/// slot before the analysis kernels run on it (streamed twice when not resident: dequantized again).
 ///
 /// **Pass 1.** Statistics (`qs_stats_segment_kernel`), block maxima (`qs_block_absmax_kernel`, for
 /// the block size and for dyn8's 4096), row and column maxima (≥ 2-D), and the round trip of fp4
@@ -84,8 +86,9 @@ struct CUDATensorPipeline {
 
   // MARK: - Run
 
+  /// The analysis, and for a stored-quantized tensor the usage of its stored codes.
   func run(cancel: CancellationFlag?, progress: (@Sendable (UInt64) -> Void)?)
-    throws(EngineError) -> TensorAnalysisParts
+    throws(EngineError) -> (parts: TensorAnalysisParts, stored: StoredCodeUsage?)
   {
     do throws(CUDAError) {
       return try execute(cancel: cancel, progress: progress)
@@ -97,14 +100,18 @@ struct CUDATensorPipeline {
   }
 
   private func execute(cancel: CancellationFlag?, progress: (@Sendable (UInt64) -> Void)?)
-    throws(CUDAError) -> TensorAnalysisParts
+    throws(CUDAError) -> (parts: TensorAnalysisParts, stored: StoredCodeUsage?)
   {
     let api = session.api
     let kernels = session.kernels
     let grid = session.gridSize
     let n = tensor.elementCount
-    let elementSize = tensor.dtype == .F32 ? 4 : 2
-    let dtype: Int32 = tensor.dtype == .F32 ? 0 : (tensor.dtype == .F16 ? 1 : 2)
+    // A stored-quantized tensor is dequantized to float32 on the device, chunk by chunk, and
+    // analysed as its logical dtype; any other is read as its own dtype.
+    let dequantizer = CUDAStoredDequantizer(tensor: tensor, chunkElements: session.chunkBytes / 4)
+    let elementSize = dequantizer != nil || tensor.dtype == .F32 ? 4 : 2
+    let dtype = Self.kernelDType(
+      load: dequantizer != nil ? .F32 : tensor.dtype, round: tensor.dtype)
     let shape = tensor.shape
     let blocksize = settings.blocksize
     let bins = settings.bins
@@ -121,17 +128,26 @@ struct CUDATensorPipeline {
       grid: Int(grid), bins: bins, blocks: blocks, dyn8Blocks: dyn8Blocks, rows: rows, cols: cols)
     let tensorBytes = n * elementSize
     let chunkElements = session.chunkBytes / elementSize
-    let resident = layout.total + tensorBytes <= session.memoryLimit
+    let partsBytes = dequantizer?.layout.total ?? 0
+    let resident = layout.total + partsBytes + tensorBytes <= session.memoryLimit
     let storeBytes = resident ? max(tensorBytes, 256) : 2 * session.chunkBytes
-    guard layout.total + storeBytes <= session.memoryLimit else {
+    guard layout.total + partsBytes + storeBytes <= session.memoryLimit else {
       throw .unsupported(
-        "needs \((layout.total + storeBytes) >> 20) MiB of device memory, over the limit of "
-          + "\(session.memoryLimit >> 20) MiB")
+        "needs \((layout.total + partsBytes + storeBytes) >> 20) MiB of device memory, over the "
+          + "limit of \(session.memoryLimit >> 20) MiB")
     }
     try session.ensure(&session.arena, bytes: layout.total)
     try session.ensure(&session.store, bytes: storeBytes)
+    if partsBytes > 0 { try session.ensure(&session.parts, bytes: partsBytes) }
     let arena = session.arena.address
     let store = session.store.address
+    let partsBase = session.parts.address
+    if let dequantizer {
+      try CUDATrace.measure("stored tensor: scales and code books") { () throws(CUDAError) in
+        try dequantizer.prepare(
+          session: session, base: partsBase, reader: reader, checkpointPath: checkpointPath)
+      }
+    }
     let stream0 = session.streams[0]
     try CUDATrace.measure("clear the arena") { () throws(CUDAError) in
       try api.check(api.cuMemsetD8Async(arena, 0, layout.total, stream0), "cuMemsetD8Async")
@@ -155,8 +171,9 @@ struct CUDATensorPipeline {
 
     // MARK: Chunk loop
     /// Streams the tensor (or, with `upload` false, walks the resident copy) and calls `body`.
+    /// `firstPass`: reports progress and counts a stored tensor's codes.
     func forEachChunk(
-      upload: Bool, reportsProgress: Bool, _ body: (Chunk) throws(CUDAError) -> Void
+      upload: Bool, firstPass: Bool, _ body: (Chunk) throws(CUDAError) -> Void
     ) throws(CUDAError) {
       if !upload {
         try body(Chunk(first: 0, count: n, address: store, streamIndex: 0))
@@ -169,6 +186,20 @@ struct CUDATensorPipeline {
         let s = index % 2
         let bytes = count * elementSize
         if cancel?.isCancelled == true { throw .engine(.cancelled) }
+        let address =
+          resident ? store + UInt64(first * elementSize) : store + UInt64(s * session.chunkBytes)
+        if let dequantizer {
+          try dequantizer.streamChunk(
+            session: session, base: partsBase, reader: reader, checkpointPath: checkpointPath,
+            first: first, count: count, streamIndex: s, out: address, countCodes: firstPass)
+          try body(Chunk(first: first, count: count, address: address, streamIndex: s))
+          if firstPass {
+            progress?(UInt64((Double(count) * Double(tensor.byteCount) / Double(n)).rounded()))
+          }
+          first += count
+          index += 1
+          continue
+        }
         let source: UnsafeMutableRawPointer
         if let staged {
           // Copies go straight from the staged tensor (kept until the run's last synchronise).
@@ -184,14 +215,12 @@ struct CUDATensorPipeline {
           }
           source = session.pinned[s]
         }
-        let address =
-          resident ? store + UInt64(first * elementSize) : store + UInt64(s * session.chunkBytes)
         try api.check(
           api.cuMemcpyHtoDAsync(address, source, bytes, session.streams[s]),
           "cuMemcpyHtoDAsync_v2")
         try api.check(api.cuEventRecord(session.copyEvents[s], session.streams[s]), "cuEventRecord")
         try body(Chunk(first: first, count: count, address: address, streamIndex: s))
-        if reportsProgress { progress?(UInt64(bytes)) }
+        if firstPass { progress?(UInt64(bytes)) }
         first += count
         index += 1
       }
@@ -209,7 +238,7 @@ struct CUDATensorPipeline {
 
     // MARK: Pass 1
     let wantsBlockAbsmax = n > 0  // the normalised histogram always needs it
-    try forEachChunk(upload: true, reportsProgress: true) { (chunk) throws(CUDAError) in
+    try forEachChunk(upload: true, firstPass: true) { (chunk) throws(CUDAError) in
       let raw = CUDAKernels.Argument.pointer(chunk.address)
       let count = CUDAKernels.Argument.uint64(UInt64(chunk.count))
       try launch(
@@ -328,7 +357,7 @@ struct CUDATensorPipeline {
     let wantDQ = computed.contains(.nf4dq)
     let wantFP4DQ = computed.contains(.fp4dq)
     let wantInt8 = computed.contains(.int8) && int8Defined
-    try forEachChunk(upload: !resident, reportsProgress: false) { (chunk) throws(CUDAError) in
+    try forEachChunk(upload: !resident, firstPass: false) { (chunk) throws(CUDAError) in
       guard chunk.count > 0 else { return }
       let raw = CUDAKernels.Argument.pointer(chunk.address)
       let count = CUDAKernels.Argument.uint64(UInt64(chunk.count))
@@ -410,10 +439,24 @@ struct CUDATensorPipeline {
           bitsPerParam: bits)
       }
     }
-    return TensorAnalysisParts(
+    let parts = TensorAnalysisParts(
       stats: stats, histogram: Histogram(lo: loValue, hi: hiValue, counts: histogramCounts),
       normalizedHistogram: Histogram(lo: -1, hi: 1, counts: normalizedCounts), outliers: outliers,
       formats: metrics)
+    return (parts, try dequantizer?.usage(session: session, base: partsBase))
+  }
+
+  /// A kernel's `dtype` argument (kernels.cu `QS_LOAD_DTYPE` / `QS_ROUND_DTYPE`): how the chunk's
+  /// bytes are read, and the dtype round trips are rounded to.
+  static func kernelDType(load: DType, round: DType) -> Int32 {
+    func code(_ dtype: DType) -> Int32 {
+      switch dtype {
+      case .F16: 1
+      case .BF16: 2
+      default: 0
+      }
+    }
+    return code(load) | code(round) << 2
   }
 
   /// Adds the per-block float64 slots of both streams, slot by slot, in a fixed order.

@@ -94,11 +94,20 @@ __device__ __forceinline__ float qs_f16_to_f32(u16 h) {
 /// bfloat16 bits → float (a 16-bit shift; mirrors `qs_convert_bf16`).
 __device__ __forceinline__ float qs_bf16_to_f32(u16 b) { return qs_from_bits((u32)b << 16); }
 
+/// A kernel's `dtype` argument holds two `qs_dtype` codes: bits 0–1 say how the chunk's bytes are
+/// read (`qs_load`), bits 2–3 which dtype a round trip is rounded to (`qs_round_dtype`: the
+/// tensor's logical dtype). They are equal for a tensor read from its own bytes (F16: 1 | 1 << 2);
+/// a stored-quantized tensor is dequantized to float32 and analysed as its logical dtype
+/// (F32 | BF16 << 2). CUDATensorPipeline.kernelDType builds the value.
+#define QS_LOAD_DTYPE(dtype) ((dtype) & 3)
+#define QS_ROUND_DTYPE(dtype) (((dtype) >> 2) & 3)
+
 /// Element `i` of a raw chunk, converted exactly to float.
 __device__ __forceinline__ float qs_load(const u8* raw, int dtype, u64 i) {
-  if (dtype == QS_DTYPE_F32) return ((const float*)raw)[i];
+  int load = QS_LOAD_DTYPE(dtype);
+  if (load == QS_DTYPE_F32) return ((const float*)raw)[i];
   u16 h = ((const u16*)raw)[i];
-  return dtype == QS_DTYPE_F16 ? qs_f16_to_f32(h) : qs_bf16_to_f32(h);
+  return load == QS_DTYPE_F16 ? qs_f16_to_f32(h) : qs_bf16_to_f32(h);
 }
 
 /// Nearest binary16 value of x, as float (mirrors `qs_round_f16` in kernels_internal.h).
@@ -128,10 +137,12 @@ __device__ __forceinline__ float qs_round_bf16(float x) {
   return qs_from_bits(u);
 }
 
-/// ŵ = d rounded to the tensor's dtype (mirrors `qs_round_to_dtype_ref`).
+/// ŵ = d rounded to the tensor's dtype (mirrors `qs_round_to_dtype_ref`); `dtype` is a kernel's
+/// packed argument, of which the round bits count.
 __device__ __forceinline__ float qs_round_dtype(float x, int dtype) {
-  if (dtype == QS_DTYPE_F16) return qs_round_f16(x);
-  if (dtype == QS_DTYPE_BF16) return qs_round_bf16(x);
+  int round = QS_ROUND_DTYPE(dtype);
+  if (round == QS_DTYPE_F16) return qs_round_f16(x);
+  if (round == QS_DTYPE_BF16) return qs_round_bf16(x);
   return x;
 }
 
@@ -742,4 +753,113 @@ extern "C" __global__ void qs_convert_kernel(const u8* raw, int dtype, u64 count
   for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < count;
        i += (u64)gridDim.x * blockDim.x)
     out[i] = qs_load(raw, dtype, i);
+}
+
+// MARK: - Stored-quantized tensors (mirror Safetensors/Stored/TensorDataReader+Stored.swift)
+//
+// These kernels' twins are Swift, not C: the host reader's dequantization, which the CPU backend
+// uses. A checkpoint that is already quantized (bitsandbytes 4-bit / 8-bit saves, FP8 weights) is
+// analysed through its dequantized weights. These kernels turn one chunk of stored codes into
+// float32 values in the chunk's slot of the store, exactly as the host reader does (the CPU
+// backend's path), so every analysis kernel then runs on them unchanged (load dtype F32, round
+// dtype the logical one). Scales and code books are uploaded whole per tensor, as float32; the
+// element index is global (`first` + i), so no block, row or tile needs to align with a chunk.
+// With `codeCounts` non-null each kernel also counts the stored codes (StoredCodeUsage: 16 bins
+// for 4-bit, 255 for int8 with −128 counted as −127, 256 for FP8 bytes).
+
+/// Mirrors `TensorDataReader.blockScales`: double quant's float32 block scales of a 4-bit
+/// tensor, scale[b] = f32(f32(nestedMap[code[b]] · nestedAbsmax[b / nestedBlocksize]) + offset)
+/// (bitsandbytes' `dequantize_blockwise`, then `absmax += offset`).
+extern "C" __global__ void qs_stored_dq_scales_kernel(
+    const u8* absmaxCodes, u64 blocks, const float* nestedMap, const float* nestedAbsmax,
+    u64 nestedBlocksize, float offset, float* scales) {
+  for (u64 b = (u64)blockIdx.x * blockDim.x + threadIdx.x; b < blocks;
+       b += (u64)gridDim.x * blockDim.x)
+    scales[b] = __fadd_rn(
+        __fmul_rn(nestedMap[absmaxCodes[b]], nestedAbsmax[b / nestedBlocksize]), offset);
+}
+
+/// Mirrors `TensorDataReader.dequantizeFourBit` (bitsandbytes' `dequantize_4bit`): element first + i is the high nibble of packed byte i / 2 when even, the low
+/// one when odd (`first` is even); value = f32(map[code] · scale[(first + i) / blocksize]) rounded
+/// to the logical dtype (the packed `dtype`'s round bits). `signMagnitude` (fp4 written as
+/// float16): codes 8...15 are −(map[code − 8] · scale), so code 8 is −0.
+extern "C" __global__ void qs_stored_4bit_kernel(
+    const u8* packed, u64 first, u64 count, const float* map, const float* scales,
+    u64 blocksize, int signMagnitude, int dtype, float* out, u64* codeCounts) {
+  __shared__ u32 local[16];
+  __shared__ float levels[16];
+  if (threadIdx.x < 16) {
+    local[threadIdx.x] = 0;
+    levels[threadIdx.x] = map[threadIdx.x];
+  }
+  __syncthreads();
+  for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < count;
+       i += (u64)gridDim.x * blockDim.x) {
+    u8 byte = packed[i >> 1];
+    u32 code = (i & 1) == 0 ? (u32)(byte >> 4) : (u32)(byte & 15);
+    float scale = scales[(first + i) / blocksize];
+    float value = signMagnitude && code >= 8 ? -__fmul_rn(levels[code - 8], scale)
+                                             : __fmul_rn(levels[code], scale);
+    out[i] = qs_round_dtype(value, dtype);
+    if (codeCounts) atomicAdd(local + code, 1u);
+  }
+  if (codeCounts) qs_flush_counts(local, codeCounts, 16);
+}
+
+/// Mirrors `TensorDataReader.dequantizeInt8` (bitsandbytes' `int8_vectorwise_dequant`): value = f32(f32(q · SCB[row]) · f32(1/127 as bitsandbytes writes it)),
+/// float32, row = (first + i) / cols.
+extern "C" __global__ void qs_stored_int8_kernel(
+    const i8* codes, u64 first, u64 count, u64 cols, const float* rowScale, float reciprocal,
+    float* out, u64* codeCounts) {
+  __shared__ u32 local[256];
+  for (int c = threadIdx.x; c < 256; c += blockDim.x) local[c] = 0;
+  __syncthreads();
+  for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < count;
+       i += (u64)gridDim.x * blockDim.x) {
+    int q = (int)codes[i];
+    out[i] = __fmul_rn(__fmul_rn((float)q, rowScale[(first + i) / cols]), reciprocal);
+    if (codeCounts) atomicAdd(local + (q < -127 ? 0 : q + 127), 1u);
+  }
+  if (codeCounts) qs_flush_counts(local, codeCounts, 255);
+}
+
+/// OCP F8 E4M3 "fn" bits → float, exactly (bias 7, no infinities, S.1111.111 is NaN; mirrors
+/// `FloatDecoding.float8E4M3`).
+__device__ __forceinline__ float qs_e4m3_to_f32(u8 bits) {
+  u32 sign = ((u32)bits & 0x80u) << 24;
+  u32 exponent = ((u32)bits >> 3) & 15u;
+  u32 mantissa = (u32)bits & 7u;
+  if (exponent == 15u && mantissa == 7u) return qs_from_bits(sign | 0x7fc00000u);
+  if (exponent == 0) return qs_from_bits(sign | qs_bits(__fmul_rn((float)mantissa, 0x1p-9f)));
+  return qs_from_bits(sign | ((exponent + 120u) << 23) | (mantissa << 20));
+}
+
+/// Mirrors `TensorDataReader.dequantizeFP8`: FP8 × scale in float32. `e5m2`: the byte is the top of a
+/// binary16, else E4M3. `scaleMode` 0: no scale; 1: scales[0]; 2: scales[row]; 3: block tiles of
+/// `blockRows` × `blockCols`, scales[(row / blockRows) · scaleCols + col / blockCols]; with
+/// row = (first + i) / cols and col = (first + i) % cols.
+extern "C" __global__ void qs_stored_fp8_kernel(
+    const u8* codes, int e5m2, u64 first, u64 count, u64 cols, int scaleMode,
+    const float* scales, u64 blockRows, u64 blockCols, u64 scaleCols, float* out,
+    u64* codeCounts) {
+  __shared__ u32 local[256];
+  for (int c = threadIdx.x; c < 256; c += blockDim.x) local[c] = 0;
+  __syncthreads();
+  for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < count;
+       i += (u64)gridDim.x * blockDim.x) {
+    u8 byte = codes[i];
+    float value = e5m2 ? qs_f16_to_f32((u16)((u32)byte << 8)) : qs_e4m3_to_f32(byte);
+    u64 index = first + i;
+    if (scaleMode == 1) {
+      value = __fmul_rn(value, scales[0]);
+    } else if (scaleMode == 2) {
+      value = __fmul_rn(value, scales[index / cols]);
+    } else if (scaleMode == 3) {
+      u64 row = index / cols, col = index % cols;
+      value = __fmul_rn(value, scales[(row / blockRows) * scaleCols + col / blockCols]);
+    }
+    out[i] = value;
+    if (codeCounts) atomicAdd(local + byte, 1u);
+  }
+  if (codeCounts) qs_flush_counts(local, codeCounts, 256);
 }

@@ -9,7 +9,7 @@
 /// - FP8: the FP8 value × its scale (block, row or tensor), in float32.
 extension TensorDataReader {
   /// bitsandbytes' reciprocal of 127 (`7.874015718698502e-3`), as the float32 torch multiplies by.
-  static let int8Reciprocal = Float(7.874015718698502e-3)
+  package static let int8Reciprocal = Float(7.874015718698502e-3)
 
   /// Fills `destination[0..<count]` with the dequantized elements `element..<element+count`.
   func readStoredFloats(
@@ -30,7 +30,8 @@ extension TensorDataReader {
   }
 
   /// Elements `first..<first+count` of a float part (F32, F16, BF16), as Float32.
-  func floats(of part: TensorInfo, from first: Int, count: Int) throws(SafetensorsError) -> [Float]
+  package func floats(of part: TensorInfo, from first: Int, count: Int) throws(SafetensorsError)
+    -> [Float]
   {
     let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
     defer { buffer.deallocate() }
@@ -39,7 +40,9 @@ extension TensorDataReader {
   }
 
   /// Bytes `first..<first+count` of a part.
-  func bytes(of part: TensorInfo, from first: Int, count: Int) throws(SafetensorsError) -> [UInt8] {
+  package func bytes(of part: TensorInfo, from first: Int, count: Int) throws(SafetensorsError)
+    -> [UInt8]
+  {
     let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 8)
     defer { raw.deallocate() }
     try readBytes(
