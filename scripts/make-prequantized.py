@@ -11,6 +11,14 @@ Needs: bitsandbytes==0.50.2, torch (CPU), transformers, safetensors, in a virtua
         under the logical tensor's name, and for bitsandbytes saves `<name>.code_counts`
         (I64, torch.bincount of the stored codes; int8 code q counted at q + 127).
 
+    python3 scripts/make-prequantized.py --gpt2 Tests/Fixtures/prequantized
+        gpt2-nf4-dq and gpt2-int8: a tiny GPT-2 (Conv1D weights stored [in, out]) with one
+        planted weight on input feature 37 of h.0.attn.c_attn, loaded by transformers itself
+        with a BitsAndBytesConfig and written by its save_pretrained (which stores the Conv1D
+        weights transposed, as bitsandbytes quantized them: [out, in]); expected/<name>.safetensors
+        holds bitsandbytes' dequantized c_attn, c_fc and both c_proj weights, and
+        `planted_input_feature`.
+
     python3 scripts/make-prequantized.py --model DIR --out OUT [--quant-type nf4] [--double-quant]
         quantizes every Linear weight of a real checkpoint (e.g. all-MiniLM-L6-v2) as
         transformers would, writing OUT/model.safetensors and OUT/config.json.
@@ -172,6 +180,47 @@ def fixtures(out):
     save_file(expected, os.path.join(expected_dir, "fp8-row.safetensors"))
 
 
+def gpt2_fixtures(out):
+    """GPT-2 saves made by transformers and bitsandbytes themselves (see the module docstring)."""
+    import tempfile
+    import bitsandbytes as bnb
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    planted = 37
+    torch.manual_seed(1437)
+    config = GPT2Config(n_embd=64, n_layer=1, n_head=2, n_positions=32, vocab_size=128,
+                        bos_token_id=0, eos_token_id=0)
+    model = GPT2LMHeadModel(config).to(torch.float16)
+    with torch.no_grad():
+        # Conv1D weight [in, out]: row 37 is input feature 37.
+        model.transformer.h[0].attn.c_attn.weight[planted, 100] = 9.5
+    expected_dir = os.path.join(out, "expected")
+    os.makedirs(expected_dir, exist_ok=True)
+    with tempfile.TemporaryDirectory() as source:
+        model.save_pretrained(source)
+        for name, quantization in [
+            ("gpt2-nf4-dq", BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                                               bnb_4bit_use_double_quant=True,
+                                               bnb_4bit_compute_dtype=torch.float16)),
+            ("gpt2-int8", BitsAndBytesConfig(load_in_8bit=True)),
+        ]:
+            quantized = GPT2LMHeadModel.from_pretrained(
+                source, quantization_config=quantization, device_map="cpu", dtype=torch.float16)
+            target = os.path.join(out, name)
+            quantized.save_pretrained(target)
+            expected = {"planted_input_feature": torch.tensor([planted], dtype=torch.int64)}
+            for module_name, module in quantized.named_modules():
+                if isinstance(module, bnb.nn.Linear4bit):
+                    weight = F.dequantize_4bit(module.weight.data, module.weight.quant_state)
+                elif isinstance(module, bnb.nn.Linear8bitLt):
+                    weight = F.int8_vectorwise_dequant(module.weight.data, module.weight.SCB)
+                else:
+                    continue
+                expected[module_name + ".weight"] = weight.contiguous()
+            save_file(expected, os.path.join(expected_dir, f"{name}.safetensors"))
+            print(f"{target}: {len(expected) - 1} Conv1D weights quantized by bitsandbytes")
+
+
 def quantize_model(model_dir, out, quant_type, double_quant):
     """Quantizes every Linear weight (2-D `.weight` outside embeddings and norms), as transformers does."""
     source = os.path.join(model_dir, "model.safetensors")
@@ -198,8 +247,13 @@ def main():
     parser.add_argument("--out", dest="model_out", help="where --model's quantized save goes")
     parser.add_argument("--quant-type", default="nf4", choices=["nf4", "fp4"])
     parser.add_argument("--double-quant", action="store_true")
+    parser.add_argument("--gpt2", action="store_true", help="write only the GPT-2 fixtures into OUT")
     args = parser.parse_args()
-    if args.model:
+    if args.gpt2:
+        if not args.out:
+            parser.error("--gpt2 needs the fixture directory")
+        gpt2_fixtures(args.out)
+    elif args.model:
         if not args.model_out:
             sys.exit("--model needs --out")
         quantize_model(args.model, args.model_out, args.quant_type, args.double_quant)

@@ -46,7 +46,7 @@ for model in gpt2 conv1d mixtral; do
   run "$model-plan-training" plan "$path" --no-cache --budget 24GB --training
   run "$model-plan-training-json" plan "$path" --no-cache --budget 1GB --training --format json
 done
-for stored in nf4 nf4-dq fp4 int8 fp8-block fp8-row; do
+for stored in nf4 nf4-dq fp4 int8 fp8-block fp8-row gpt2-nf4-dq gpt2-int8; do
   run "stored-$stored-inspect" inspect "$fixtures/prequantized/$stored"
   run "stored-$stored-export" export "$fixtures/prequantized/$stored" --no-cache -o -
 done

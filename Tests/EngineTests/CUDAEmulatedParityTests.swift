@@ -121,13 +121,16 @@ extension CUDAEmulatedParityTests {
 extension CUDAEmulatedParityTests {
   static let prequantized = FixturePaths.root + "/prequantized"
 
-  /// Pre-quantized checkpoints (scripts/make-prequantized.py) through the device's dequantization
+  /// Pre-quantized checkpoints (scripts/make-prequantized.py, GPT-2's Conv1D saves included)
+  /// through the device's dequantization
   /// (`CUDAStoredDequantizer`): its values equal the host reader's bit for bit, hence bitsandbytes'
   /// (4-bit, int8: bit for bit; FP8 × scale: torch's within 1 ulp), and the analysis — stored code
   /// usage included — equals the CPU's. Run with the default limit (each tensor in one chunk)
   /// and with the smallest, 1 MiB (128 KiB chunks: the FP8 200 × 300 weights cross a chunk edge
   /// inside a row and a 128 × 128 tile; the 4-bit case is `streamedStoredTensorMatchesTheCPU`).
-  @Test(arguments: ["nf4", "nf4-dq", "fp4", "int8", "fp8-block", "fp8-row"])
+  @Test(arguments: [
+    "nf4", "nf4-dq", "fp4", "int8", "fp8-block", "fp8-row", "gpt2-nf4-dq", "gpt2-int8",
+  ])
   func storedCheckpointsMatchBitsandbytesAndTheCPU(_ name: String) throws {
     let checkpoint = try Checkpoint.open(Self.prequantized + "/" + name)
     let expected = try Checkpoint.open(Self.prequantized + "/expected/" + name + ".safetensors")
@@ -148,7 +151,7 @@ extension CUDAEmulatedParityTests {
         #expect(values.count == want.count)
         #expect(worst == 0 || (name.hasPrefix("fp8") && worst == 1), "\(name) \(tensor.name)")
       }
-      #expect(stored == 2)
+      #expect(stored == (name.hasPrefix("gpt2") ? 4 : 2))
       try CUDABackendParityTests.compareAll(
         checkpoint, backend: backend, settings: AnalysisSettings())
     }

@@ -96,7 +96,16 @@ public struct ModelArchitecture: Sendable {
         quantizable: false, module: .other,
         reason: "dtype \(tensor.dtype.rawValue): a buffer, not a weight")
     }
-    return role(name: tensor.name, shape: tensor.shape)
+    var role = role(name: tensor.name, shape: tensor.shape)
+    if role.transposed, tensor.stored?.isBitsandbytes == true {
+      // transformers transposed the Conv1D weight before bitsandbytes quantized it, and the save
+      // keeps that layout: the logical shape is already [out, in] (checked on GPT-2 saves made
+      // with transformers 5 and bitsandbytes 0.50.2, 4-bit and 8-bit).
+      role.transposed = false
+      role.reason =
+        "GPT-2 Conv1D weight saved by bitsandbytes as [out, in]: transformers transposed it before quantizing"
+    }
+    return role
   }
 
   /// `role(of:)` for a floating tensor with this name and shape.

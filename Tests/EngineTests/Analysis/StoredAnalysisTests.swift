@@ -83,3 +83,58 @@ import Testing
     #expect(analyses[index]?.outliers?.indices == [7])
   }
 }
+
+// MARK: - GPT-2 (Conv1D) saves
+
+extension StoredAnalysisTests {
+  static let gpt2Weights = [
+    "transformer.h.0.attn.c_attn.weight", "transformer.h.0.attn.c_proj.weight",
+    "transformer.h.0.mlp.c_fc.weight", "transformer.h.0.mlp.c_proj.weight",
+  ]
+
+  /// A GPT-2 loaded and saved by transformers with bitsandbytes (scripts/make-prequantized.py
+  /// --gpt2): transformers transposed each Conv1D weight before bitsandbytes quantized it, so the
+  /// save holds [out, in] and QuantScope must not transpose it again, as it does an unquantized
+  /// GPT-2's [in, out]. The weight planted on input feature 37 is outlier column 37 (not its
+  /// output feature 100), in_features is 64, and the values are bitsandbytes' bit for bit.
+  @Test(arguments: ["gpt2-nf4-dq", "gpt2-int8"])
+  func gpt2ConvWeightsAreAnalysedAsSaved(_ fixture: String) throws {
+    let checkpoint = try Checkpoint.open(Self.directory + "/" + fixture)
+    let reader = try TensorDataReader(checkpoint: checkpoint)
+    let architecture = ModelArchitecture(checkpoint)
+    let planted = try Self.plantedInputFeature(fixture)
+    let analyses = try Analyzer(
+      checkpoint: checkpoint, settings: AnalysisSettings(), backend: CPUBackend(threads: 2), jobs: 1
+    ).run()
+    for name in Self.gpt2Weights {
+      let index = try #require(checkpoint.tensors.firstIndex { $0.name == name })
+      let tensor = checkpoint.tensors[index]
+      #expect(tensor.stored?.isBitsandbytes == true, "\(name)")
+      let role = architecture.role(of: tensor)
+      #expect(role.quantizable && !role.transposed, "\(fixture) \(name): \(role.reason)")
+      #expect(architecture.inputFeatures(of: tensor) == tensor.shape[1])
+      let (_, want, _) = try Self.expectedValues(fixture, name)
+      var got = [Float](repeating: 0, count: tensor.elementCount)
+      try got.withUnsafeMutableBufferPointer {
+        try reader.readFloats(
+          of: tensor, from: 0, count: tensor.elementCount, into: $0.baseAddress!)
+      }
+      #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(fixture) \(name)")
+      let outliers = try #require(analyses[index]?.outliers)
+      #expect(outliers.columnAbsmax.count == tensor.shape[1])
+      #expect(outliers.indices == (name.contains("c_attn") ? [planted] : []), "\(fixture) \(name)")
+    }
+    #expect(checkpoint.tensors.first { $0.name == Self.gpt2Weights[0] }?.shape == [192, 64])
+  }
+
+  /// The input feature the fixture script planted a large weight on (an I64 in expected/).
+  static func plantedInputFeature(_ fixture: String) throws -> Int {
+    let checkpoint = try Checkpoint.open(directory + "/expected/" + fixture + ".safetensors")
+    let tensor = try #require(checkpoint.tensors.first { $0.name == "planted_input_feature" })
+    var raw = [UInt8](repeating: 0, count: 8)
+    try raw.withUnsafeMutableBytes {
+      try TensorDataReader(checkpoint: checkpoint).readBytes(of: tensor, at: 0, into: $0)
+    }
+    return Int((0..<8).reduce(UInt64(0)) { $0 | UInt64(raw[$1]) << (8 * $1) })
+  }
+}
