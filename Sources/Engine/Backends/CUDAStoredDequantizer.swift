@@ -107,7 +107,7 @@ struct CUDAStoredDequantizer {
     switch stored.format {
     case .nf4, .fp4:
       try session.upload(
-        try floats(stored.part(.quantMap)).prefix(16).map { $0 }, to: at(layout.map))
+        Array(try floats(stored.part(.quantMap)).prefix(16)), to: at(layout.map))
       guard let absmax = stored.part(.absmax) else { break }
       guard stored.doubleQuant else {
         try session.upload(try floats(absmax), to: at(layout.scales))
@@ -188,16 +188,15 @@ struct CUDAStoredDequantizer {
         counts,
       ]
     case .int8:
-      let cols = codes.shape.count >= 2 ? codes.shape[1] : max(1, codes.elementCount)
+      let cols = TensorDataReader.int8Columns(codes)
       name = "qs_stored_int8_kernel"
       arguments = [
         .pointer(codesAddress), .uint64(UInt64(first)), .uint64(UInt64(count)),
-        .uint64(UInt64(max(cols, 1))), scales, .float(TensorDataReader.int8Reciprocal),
+        .uint64(UInt64(cols)), scales, .float(TensorDataReader.int8Reciprocal),
         .pointer(out), counts,
       ]
     case .fp8E4M3, .fp8E5M2:
-      let rows = codes.shape.count >= 2 ? codes.shape[0] : 1
-      let cols = rows > 0 ? max(1, codes.elementCount / max(rows, 1)) : 1
+      let cols = TensorDataReader.fp8Columns(codes)
       var mode = FP8Scale.none
       var block = [1, 1]
       var scaleCols = 1

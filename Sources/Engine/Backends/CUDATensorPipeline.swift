@@ -189,38 +189,40 @@ struct CUDATensorPipeline {
         let address =
           resident ? store + UInt64(first * elementSize) : store + UInt64(s * session.chunkBytes)
         if let dequantizer {
+          // The chunk's codes, dequantized on the device into `address`.
           try dequantizer.streamChunk(
             session: session, base: partsBase, reader: reader, checkpointPath: checkpointPath,
             first: first, count: count, streamIndex: s, out: address, countCodes: firstPass)
-          try body(Chunk(first: first, count: count, address: address, streamIndex: s))
-          if firstPass {
-            progress?(UInt64((Double(count) * Double(tensor.byteCount) / Double(n)).rounded()))
-          }
-          first += count
-          index += 1
-          continue
-        }
-        let source: UnsafeMutableRawPointer
-        if let staged {
-          // Copies go straight from the staged tensor (kept until the run's last synchronise).
-          source = staged + first * elementSize
         } else {
-          try CUDATrace.measure("wait for a pinned buffer") { () throws(CUDAError) in
-            try api.check(api.cuEventSynchronize(session.copyEvents[s]), "cuEventSynchronize")
+          let source: UnsafeMutableRawPointer
+          if let staged {
+            // Copies go straight from the staged tensor (kept until the run's last synchronise).
+            source = staged + first * elementSize
+          } else {
+            try CUDATrace.measure("wait for a pinned buffer") { () throws(CUDAError) in
+              try api.check(api.cuEventSynchronize(session.copyEvents[s]), "cuEventSynchronize")
+            }
+            try CUDATrace.measure("read into pinned memory") { () throws(CUDAError) in
+              try CUDAStaging.readParallel(
+                reader: reader, tensor: tensor, offset: first * elementSize, bytes: bytes,
+                into: session.pinned[s], checkpointPath: checkpointPath)
+            }
+            source = session.pinned[s]
           }
-          try CUDATrace.measure("read into pinned memory") { () throws(CUDAError) in
-            try CUDAStaging.readParallel(
-              reader: reader, tensor: tensor, offset: first * elementSize, bytes: bytes,
-              into: session.pinned[s], checkpointPath: checkpointPath)
-          }
-          source = session.pinned[s]
+          try api.check(
+            api.cuMemcpyHtoDAsync(address, source, bytes, session.streams[s]),
+            "cuMemcpyHtoDAsync_v2")
+          try api.check(
+            api.cuEventRecord(session.copyEvents[s], session.streams[s]), "cuEventRecord")
         }
-        try api.check(
-          api.cuMemcpyHtoDAsync(address, source, bytes, session.streams[s]),
-          "cuMemcpyHtoDAsync_v2")
-        try api.check(api.cuEventRecord(session.copyEvents[s], session.streams[s]), "cuEventRecord")
         try body(Chunk(first: first, count: count, address: address, streamIndex: s))
-        if firstPass { progress?(UInt64(bytes)) }
+        // Progress counts file bytes: a stored tensor's share of all its parts, as on the CPU.
+        if firstPass {
+          progress?(
+            dequantizer == nil
+              ? UInt64(bytes)
+              : UInt64((Double(count) * Double(tensor.byteCount) / Double(n)).rounded()))
+        }
         first += count
         index += 1
       }

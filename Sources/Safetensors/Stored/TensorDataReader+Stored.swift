@@ -11,6 +11,19 @@ extension TensorDataReader {
   /// bitsandbytes' reciprocal of 127 (`7.874015718698502e-3`), as the float32 torch multiplies by.
   package static let int8Reciprocal = Float(7.874015718698502e-3)
 
+  /// The row length of int8 codes, the unit of their row scales `SCB`: the second dimension
+  /// (every element for 1-D codes). The CUDA backend's dequantization uses the same rule.
+  package static func int8Columns(_ codes: TensorInfo) -> Int {
+    codes.shape.count >= 2 ? codes.shape[1] : max(1, codes.elementCount)
+  }
+
+  /// The row length of FP8 codes, the unit of per-row and block scales: the elements after the
+  /// first dimension (every element for 1-D codes). The CUDA backend uses the same rule.
+  package static func fp8Columns(_ codes: TensorInfo) -> Int {
+    let rows = codes.shape.count >= 2 ? codes.shape[0] : 1
+    return rows > 0 ? max(1, codes.elementCount / max(rows, 1)) : 1
+  }
+
   /// Fills `destination[0..<count]` with the dequantized elements `element..<element+count`.
   func readStoredFloats(
     of tensor: TensorInfo, stored: StoredQuantization, from element: Int, count: Int,
@@ -116,7 +129,7 @@ extension TensorDataReader {
     codes codesPart: TensorInfo, rowScale scbPart: TensorInfo, _ element: Int, _ count: Int,
     _ destination: UnsafeMutablePointer<Float>
   ) throws(SafetensorsError) {
-    let cols = codesPart.shape.count >= 2 ? codesPart.shape[1] : max(1, codesPart.elementCount)
+    let cols = Self.int8Columns(codesPart)
     let codes = try bytes(of: codesPart, from: element, count: count)
     let firstRow = element / cols
     let rowScale = try floats(
@@ -133,8 +146,7 @@ extension TensorDataReader {
     _ destination: UnsafeMutablePointer<Float>
   ) throws(SafetensorsError) {
     try readFloats(of: codesPart, from: element, count: count, into: destination)
-    let rows = codesPart.shape.count >= 2 ? codesPart.shape[0] : 1
-    let cols = rows > 0 ? max(1, codesPart.elementCount / max(rows, 1)) : 1
+    let cols = Self.fp8Columns(codesPart)
     if let blockPart = stored.part(.blockScale), let block = stored.scaleBlock {
       let scaleCols = blockPart.shape[1]
       let scales = try floats(of: blockPart, from: 0, count: blockPart.elementCount)
