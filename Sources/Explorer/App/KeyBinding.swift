@@ -11,6 +11,9 @@ public struct KeyBinding: Sendable {
   public var summary: String
   /// The short hint-bar text (nil = not in the hint bar).
   public var hint: String?
+  /// Screens where the hint yields to the others: it goes after them in the key bar, so it is the
+  /// first to lose its label when room is short (the model screen's metric, worst, copy ...).
+  public var secondaryOn: Set<ScreenKind> = []
 
   public func applies(to screen: ScreenKind) -> Bool { screens.isEmpty || screens.contains(screen) }
 

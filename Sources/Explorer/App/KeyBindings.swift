@@ -52,7 +52,8 @@ public enum KeyBindings {
       summary: "previous tensor matching the filter", hint: nil),
     KeyBinding(
       keys: [.character("]")], action: .nextTensor, screens: [.tensor],
-      summary: "next tensor in tree order (within the filter)", hint: "] [ next/prev"),
+      summary: "next tensor in tree order (within the filter)", hint: "] [ next/prev",
+      secondaryOn: [.tensor]),
     KeyBinding(
       keys: [.character("[")], action: .previousTensor, screens: [.tensor],
       summary: "previous tensor in tree order (within the filter)", hint: nil),
@@ -85,19 +86,22 @@ public enum KeyBindings {
       hint: "e export"),
     KeyBinding(
       keys: [.character("m")], action: .toggleMetric, screens: [.model, .compare],
-      summary: "show rel_err or SQNR", hint: "m metric"),
+      summary: "show rel_err or SQNR", hint: "m metric", secondaryOn: [.model]),
     KeyBinding(
       keys: [.character("f")], action: .cycleViewFormat, screens: [.model, .compare, .tensor],
       summary: "cycle the format in view (heat, sort, bins)", hint: "f format"),
     KeyBinding(
       keys: [.character("F")], action: .cycleGlobalFormat, screens: [],
-      summary: "cycle the model's chosen format (those Axolotl can load)", hint: "F choose"),
+      summary: "cycle the model's chosen format (those Axolotl can load)", hint: "F choose",
+      secondaryOn: [.model, .tensor]),
     KeyBinding(
       keys: [.character("w")], action: .worstTensor, screens: browsing,
-      summary: "go to the tensor with the highest error of the format in view", hint: "w worst"),
+      summary: "go to the tensor with the highest error of the format in view", hint: "w worst",
+      secondaryOn: browsing),
     KeyBinding(
       keys: [.character("y")], action: .copyName, screens: browsing,
-      summary: "copy the selected tensor's name (OSC 52 clipboard)", hint: "y copy"),
+      summary: "copy the selected tensor's name (OSC 52 clipboard)", hint: "y copy",
+      secondaryOn: browsing),
     KeyBinding(
       keys: [.tab], action: .nextPanel, screens: [.tensor], summary: "focus the next panel",
       hint: "tab panel"),
@@ -113,7 +117,7 @@ public enum KeyBindings {
     KeyBinding(
       keys: [.character("+"), .character("=")], action: .thresholdUp,
       screens: [.tensor, .outlierMap, .model], summary: "raise the outlier threshold by 0.5",
-      hint: "+ - threshold"),
+      hint: "+ - threshold", secondaryOn: [.model]),
     KeyBinding(
       keys: [.character("-")], action: .thresholdDown, screens: [.tensor, .outlierMap, .model],
       summary: "lower the outlier threshold by 0.5 (down to 0.5)", hint: nil),

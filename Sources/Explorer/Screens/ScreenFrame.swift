@@ -65,12 +65,15 @@ enum ScreenFrame {
   }
 
   /// The key bar of `state.screen` for a canvas `width` wide, from the key-binding table: this
-  /// screen's keys, then the global ones, with back, help and quit pinned at the right edge.
-  /// When they do not fit, the last hints shrink to their key alone, then the last ones are
-  /// left out behind a `…` (help lists them all).
+  /// screen's keys, then the global ones, then those secondary on this screen (`secondaryOn`), with
+  /// back, help and quit pinned at the right edge. When they do not fit, the last hints shrink to
+  /// their key alone, then the last ones are left out behind a `…` (help lists them all).
   static func keyBar(_ state: AppState, width: Int) -> (entries: [KeyBarEntry], elided: Int?) {
     let all = KeyBindings.hints(for: state.screen).filter { isShown($0, state) }
-    let ordered = all.filter { !$0.screens.isEmpty } + all.filter { $0.screens.isEmpty }
+    let primary = all.filter { !$0.secondaryOn.contains(state.screen) }
+    let ordered =
+      primary.filter { !$0.screens.isEmpty } + primary.filter { $0.screens.isEmpty }
+      + all.filter { $0.secondaryOn.contains(state.screen) }
     let isPinned = { (binding: KeyBinding) in [.help, .quit, .back].contains(binding.action) }
     let pinned = ordered.filter(isPinned)
     var free = ordered.filter { !isPinned($0) }

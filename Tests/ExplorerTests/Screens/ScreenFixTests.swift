@@ -62,6 +62,28 @@ extension ScreenFixTests {
     #expect(line.contains("…"), "\(line)")
   }
 
+  /// The model screen's secondary hints (metric, choose, worst, copy, threshold) come after the
+  /// product's path, so at 120 columns keep-16-bit and compare keep their labels, and at 160 every
+  /// key of that path is labelled.
+  @Test func theModelKeyBarLabelsTheProductsPathFirst() {
+    var state = Fixture.state()
+    state.terminalWidth = 120
+    let bar = ScreenFrame.keyBar(state, width: 120).entries
+    let keys = bar.map(\.key)
+    let index = { (key: String) in keys.firstIndex(of: key) ?? -1 }
+    for (first, later) in [
+      ("space", "m"), ("c", "m"), ("e", "m"), ("e", "w"), ("e", "y"), ("e", "+"),
+    ] {
+      #expect(index(first) >= 0 && index(first) < index(later), "\(first) before \(later): \(keys)")
+    }
+    let labelled = { (entries: [ScreenFrame.KeyBarEntry]) in
+      Set(entries.filter { !$0.label.isEmpty }.map(\.key))
+    }
+    #expect(labelled(bar).isSuperset(of: ["↑↓", "⏎", "/", "s", "f", "space", "c"]), "\(bar)")
+    let wide = labelled(ScreenFrame.keyBar(state, width: 160).entries)
+    #expect(wide.isSuperset(of: ["space", "c", "o", "e", "m", "F", "w", "y"]), "\(wide)")
+  }
+
   @Test func theModelKeyBarOffersExportChooseAndMetric() {
     let bar = render(Fixture.state()).lines[23]
     for key in [" e ", " F ", " m ", " w ", " y "] {
