@@ -120,10 +120,13 @@ struct StoredRecognition {
     }
     let elements = fields.shape.reduce(1, *)
     let blocks = (elements + fields.blocksize - 1) / fields.blocksize
-    guard codes.dtype == .U8, codes.byteCount == UInt64((elements + 1) / 2) else {
+    // The packed bytes are typed U8, or as `bnb_4bit_quant_storage` says (bfloat16 for FSDP-QLoRA
+    // saves: the same bytes, [n/4, 1] BF16); only their count matters.
+    let storageTypes: [DType] = [.U8, .I8, .BF16, .F16, .F32]
+    guard storageTypes.contains(codes.dtype), codes.byteCount == UInt64((elements + 1) / 2) else {
       throw fail(
         base,
-        "packed weight is \(codes.dtype.rawValue) of \(codes.byteCount) bytes; shape \(fields.shapeText) needs U8 of \((elements + 1) / 2)"
+        "packed weight is \(codes.dtype.rawValue) of \(codes.byteCount) bytes; shape \(fields.shapeText) needs \((elements + 1) / 2) bytes (U8, or the dtype of bnb_4bit_quant_storage)"
       )
     }
     var parts = [StoredQuantization.Part(role: .codes, tensor: codes)]

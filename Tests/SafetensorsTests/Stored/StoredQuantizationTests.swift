@@ -198,6 +198,36 @@ import Testing
       try Self.openError(tensors), tensor: Self.down, saying: "packed weight is U8 of 100 bytes")
   }
 
+  /// `bnb_4bit_quant_storage=torch.bfloat16` (FSDP-QLoRA): transformers saves the same packed
+  /// bytes typed BF16, [n/4, 1] (seen on a tiny LLaMA saved by transformers 5 with bitsandbytes
+  /// 0.50.2). Such a save opens and dequantizes to bitsandbytes' values bit for bit; a storage
+  /// dtype that is not one bitsandbytes offers (F64) is still refused in one line.
+  @Test func packedBytesTypedAsTheQuantStorageDtype() throws {
+    let retyped = { (dtype: DType, size: Int) in
+      try Self.rawTensors("nf4-dq").map { tensor in
+        tensor.name == Self.up || tensor.name == Self.down
+          ? (tensor.name, dtype, [tensor.bytes.count / size, 1], tensor.bytes) : tensor
+      }
+    }
+    let directory = try TemporaryDirectory("quant-storage")
+    try SafetensorsFixture.write(
+      SafetensorsFixture.valid(try retyped(.BF16, 2)), to: directory.file("model.safetensors"))
+    let checkpoint = try Checkpoint.open(directory.path)
+    let reader = try TensorDataReader(checkpoint: checkpoint)
+    let (_, _, expectedReader, expected) = try Self.load("nf4-dq")
+    for name in [Self.up, Self.down] {
+      let tensor = try Self.tensor(checkpoint, name)
+      #expect(
+        tensor.stored?.mark == "stored nf4 (+dq)" && tensor.stored?.part(.codes)?.dtype == .BF16)
+      let want = try Self.floats(expectedReader, try Self.tensor(expected, name)).map(\.bitPattern)
+      #expect(
+        Self.mismatches(try Self.floats(reader, tensor).map(\.bitPattern), want) == 0, "\(name)")
+    }
+    Self.expectOneLine(
+      try Self.openError(try retyped(.F64, 8)), tensor: Self.down,
+      saying: "packed weight is F64 of 480 bytes")
+  }
+
   @Test func badQuantStateJSON() throws {
     let bad = Array("{\"quant_type\": \"nf4\", \"blocksize\": 64,".utf8)
     let tensors = try Self.rawTensors("nf4").map { tensor in
