@@ -36,6 +36,18 @@ final class CUDASession {
     var capacity = 0
   }
 
+  /// Lays out arrays in one device buffer: each `take` returns the next offset, 256-byte aligned
+  /// (as cuMemAlloc aligns the buffer itself), at least 8 bytes apart.
+  struct Layout {
+    private(set) var total = 0
+
+    mutating func take(_ bytes: Int) -> Int {
+      let offset = total
+      total += (max(bytes, 8) + 255) / 256 * 256
+      return offset
+    }
+  }
+
   init(
     api: CUDADriverAPI, device: Int32, image: CUDACompiler.Image, multiprocessors: Int,
     memoryLimit: Int, chunkBytes: Int

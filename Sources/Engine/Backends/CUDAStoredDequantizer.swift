@@ -39,12 +39,8 @@ struct CUDAStoredDequantizer {
     self.tensor = tensor
     self.stored = stored
     self.codes = codes
-    var cursor = 0
-    func take(_ bytes: Int) -> Int {
-      let offset = cursor
-      cursor += (max(bytes, 8) + 255) / 256 * 256
-      return offset
-    }
+    var cursor = CUDASession.Layout()
+    func take(_ bytes: Int) -> Int { cursor.take(bytes) }
     var layout = Layout()
     layout.slotBytes = (Self.codeBytes(stored.format, elements: chunkElements) + 255) / 256 * 256
     layout.codeSlots = take(2 * layout.slotBytes)
@@ -65,7 +61,7 @@ struct CUDAStoredDequantizer {
       let scale = stored.part(.blockScale) ?? stored.part(.scale)
       layout.scales = take((scale?.elementCount ?? 0) * 4)
     }
-    layout.total = cursor
+    layout.total = cursor.total
     self.layout = layout
   }
 

@@ -54,12 +54,8 @@ struct CUDATensorPipeline {
     var total = 0
 
     init(grid: Int, bins: Int, blocks: Int, dyn8Blocks: Int, rows: Int, cols: Int) {
-      var cursor = 0
-      func take(_ bytes: Int) -> Int {
-        let offset = cursor
-        cursor += (max(bytes, 8) + 255) / 256 * 256
-        return offset
-      }
+      var cursor = CUDASession.Layout()
+      func take(_ bytes: Int) -> Int { cursor.take(bytes) }
       sums = take(2 * grid * SumSlot.count * 8)
       partials = take(grid * 8)
       keys = take(KeySlot.count * 8)
@@ -72,7 +68,7 @@ struct CUDATensorPipeline {
       dyn8Absmax = take(dyn8Blocks * 4)
       rowAbsmax = take(rows * 4)
       columnAbsmax = take(cols * 4)
-      total = cursor
+      total = cursor.total
     }
   }
 
