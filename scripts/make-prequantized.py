@@ -20,8 +20,10 @@ Needs: bitsandbytes==0.50.2, torch (CPU), transformers, safetensors, in a virtua
         `planted_input_feature`.
 
     python3 scripts/make-prequantized.py --model DIR --out OUT [--quant-type nf4] [--double-quant]
-        quantizes every Linear weight of a real checkpoint (e.g. all-MiniLM-L6-v2) as
-        transformers would, writing OUT/model.safetensors and OUT/config.json.
+        quantizes every Linear weight of a real checkpoint (e.g. all-MiniLM-L6-v2; one file or
+        its shards) as transformers would, writing OUT/model.safetensors and OUT/config.json.
+        Not for GPT-2-style Conv1D weights, which transformers transposes first: --gpt2 shows
+        how such a save is made with transformers itself.
 
 The layout written is the one transformers' save_pretrained produces for a bitsandbytes model:
 Linear4bit stores `X.weight` (packed uint8, [ceil(n/2), 1]) followed by
@@ -223,13 +225,18 @@ def gpt2_fixtures(out):
 
 def quantize_model(model_dir, out, quant_type, double_quant):
     """Quantizes every Linear weight (2-D `.weight` outside embeddings and norms), as transformers does."""
-    source = os.path.join(model_dir, "model.safetensors")
-    tensors = load_file(source)
+    tensors = {}
+    for file in sorted(os.listdir(model_dir)):  # model.safetensors, or the shards of one
+        if file.endswith(".safetensors"):
+            tensors.update(load_file(os.path.join(model_dir, file)))
     with open(os.path.join(model_dir, "config.json")) as handle:
         config = json.load(handle)
     state = {}
     for name, tensor in tensors.items():
-        linear = tensor.dim() == 2 and name.endswith(".weight") and "embeddings" not in name and "LayerNorm" not in name
+        # Embeddings (BERT's `embeddings`, LLaMA's `embed_tokens`), norms and the output head stay
+        # as they are, as transformers leaves them (its default skip list holds the head).
+        kept = ("embeddings", "embed_tokens", "LayerNorm", "norm", "lm_head")
+        linear = tensor.dim() == 2 and name.endswith(".weight") and not any(k in name for k in kept)
         if linear:
             weight = tensor if tensor.dtype in (torch.float16, torch.bfloat16, torch.float32) else tensor.float()
             store_4bit(state, name, weight, quant_type, double_quant)

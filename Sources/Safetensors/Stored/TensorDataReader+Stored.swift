@@ -105,20 +105,31 @@ extension TensorDataReader {
     // bitsandbytes 0.50.2's CPU kernel treats fp4 as sign and magnitude when it writes float16
     // (code 8 becomes −0); its bfloat16 path multiplies the map entry (+0). Only the sign of zero differs.
     let signMagnitude = stored.format == .fp4 && dtype == .F16
+    // Block by block: the 16 values a code can take in this block (the same products and
+    // rounding as element by element), then one lookup per element.
+    var table = [Float](repeating: 0, count: 16)
     packed.withUnsafeBufferPointer { packedBytes in
       scales.withUnsafeBufferPointer { scale in
         map.withUnsafeBufferPointer { levels in
-          for offset in 0..<count {
-            let index = element + offset
-            let byte = packedBytes[index / 2 - firstByte]
-            let code = Int(index & 1 == 0 ? byte >> 4 : byte & 0x0F)
-            let value: Float
-            if signMagnitude && code >= 8 {
-              value = -(levels[code - 8] * scale[index / size - firstBlock])
-            } else {
-              value = levels[code] * scale[index / size - firstBlock]
+          table.withUnsafeMutableBufferPointer { values in
+            var index = element
+            let end = element + count
+            while index < end {
+              let block = index / size
+              let blockScale = scale[block - firstBlock]
+              for code in 0..<16 {
+                let value =
+                  signMagnitude && code >= 8
+                  ? -(levels[code - 8] * blockScale) : levels[code] * blockScale
+                values[code] = StoredRounding.round(value, to: dtype)
+              }
+              let blockEnd = min((block + 1) * size, end)
+              while index < blockEnd {
+                let byte = packedBytes[index / 2 - firstByte]
+                destination[index - element] = values[Int(index & 1 == 0 ? byte >> 4 : byte & 0x0F)]
+                index += 1
+              }
             }
-            destination[offset] = StoredRounding.round(value, to: dtype)
           }
         }
       }
