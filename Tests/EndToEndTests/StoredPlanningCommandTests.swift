@@ -52,6 +52,13 @@ import Testing
     #expect(plan.status == 0, "\(plan.stderr)")
     #expect(plan.stderr.contains("what the plan's errors measure"))
     #expect(plan.stdout.contains("choice "))
+    // FP8 weights kept in 16-bit cost 16-bit bytes (they load dequantized): keeping both would
+    // need twice their FP8 size, over a budget of 100 kB, so the plan keeps within it.
+    let json = try Self.run(["plan", fp8, "--budget", "100kB", "--format", "json"], cache: cache)
+    let planned = try JSONDecoder().decode(PlanDocument.self, from: Data(json.stdout.utf8))
+    #expect(planned.memory.weights_bytes <= planned.budget_bytes, "\(json.stdout)")
+    let keepBoth = try #require(planned.frontier.max { $0.skip < $1.skip })
+    #expect(keepBoth.skip == 2 && keepBoth.weights_bytes > planned.budget_bytes)
 
     // --skip-worst 1 keeps the module whose nf4-dq rel_err the report ranks highest.
     let report = try Self.run(["report", fp8, "--format", "json"], cache: cache)
@@ -110,4 +117,16 @@ private struct Totals: Decodable {
   }
   struct Body: Decodable { let formats: [String: Format] }
   let totals: Body
+}
+
+/// The fields of `plan --format json` these tests read.
+private struct PlanDocument: Decodable {
+  struct Memory: Decodable { var weights_bytes: UInt64 }
+  struct Point: Decodable {
+    var weights_bytes: UInt64
+    var skip: Int
+  }
+  var budget_bytes: UInt64
+  var memory: Memory
+  var frontier: [Point]
 }

@@ -51,11 +51,14 @@ public enum BitsandbytesStorage {
     quantizedBytes(elements: tensor.elementCount, rows: tensor.shape.first ?? 1, layout: layout)
   }
 
-  /// Bytes of `tensor` left unquantized: 2 per parameter for a floating tensor, the stored size for
-  /// an integer buffer or a tensor saved quantized (every part).
+  /// Bytes of `tensor` left unquantized: 2 per parameter for a floating tensor, and for FP8
+  /// weights, which are loaded dequantized (fp8 × scale) before bitsandbytes sees them; the stored
+  /// size for an integer buffer and for a bitsandbytes save (every part: it loads only as saved).
   public static func unquantizedBytes(_ tensor: TensorInfo) -> UInt64 {
-    tensor.stored == nil && tensor.dtype.isAnalysable
-      ? UInt64(tensor.elementCount) * 2 : tensor.byteCount
+    if let stored = tensor.stored {
+      return stored.isBitsandbytes ? tensor.byteCount : UInt64(tensor.elementCount) * 2
+    }
+    return tensor.dtype.isAnalysable ? UInt64(tensor.elementCount) * 2 : tensor.byteCount
   }
 
   /// The whole model's weights with every quantizable tensor in `layout` except those in `kept`.

@@ -43,4 +43,28 @@ import Testing
     #expect(BitsandbytesStorage.unquantizedBytes(float) == 24)
     #expect(BitsandbytesStorage.unquantizedBytes(buffer) == 40)
   }
+
+  /// Pre-quantized tensors left unquantized: a bitsandbytes save loads only as saved, so it costs
+  /// its stored parts; FP8 weights reach bitsandbytes dequantized, so one kept in 16-bit costs
+  /// what a BF16 tensor of its shape costs, not its FP8 bytes.
+  @Test func storedTensorsKeptInSixteenBitCostWhatTheyLoadAs() throws {
+    let directory = FixturePaths.root + "/prequantized/"
+    for fixture in ["fp8-block", "fp8-row", "nf4-dq", "int8"] {
+      let checkpoint = try Checkpoint.open(directory + fixture)
+      let stored = checkpoint.tensors.filter { $0.stored != nil }
+      #expect(stored.count == 2)
+      for tensor in stored {
+        let kept = BitsandbytesStorage.unquantizedBytes(tensor)
+        if fixture.hasPrefix("fp8") {
+          let plain = TensorInfo(
+            name: tensor.name, dtype: .BF16, shape: tensor.shape, fileIndex: 0, fileOffset: 0,
+            byteCount: UInt64(tensor.elementCount * 2))
+          #expect(kept == BitsandbytesStorage.unquantizedBytes(plain), "\(fixture) \(tensor.name)")
+          #expect(kept > tensor.byteCount)
+        } else {
+          #expect(kept == tensor.byteCount, "\(fixture) \(tensor.name)")
+        }
+      }
+    }
+  }
 }
