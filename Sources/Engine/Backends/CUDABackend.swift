@@ -14,7 +14,8 @@ import Synchronization
 /// (`BackendUnavailable`) so the caller can stay on the CPU. Tensors are streamed from the file
 /// through pinned buffers and two streams (`CUDATensorPipeline`); stored-quantized tensors
 /// (bitsandbytes 4-bit/8-bit saves, FP8 weights) are dequantized there from their codes
-/// (`CUDAStoredDequantizer`); other dtypes than F32, F16 and BF16 go to the CPU backend. GPU work is serialised: one tensor at a time per backend.
+/// (`CUDAStoredDequantizer`); other dtypes than F32, F16 and BF16 go to the CPU backend. GPU work
+/// is serialised: one tensor at a time per backend.
 public final class CUDABackend: Backend {
   /// "cuda NVIDIA H200".
   public let displayName: String

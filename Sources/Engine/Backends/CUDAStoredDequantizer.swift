@@ -188,8 +188,7 @@ struct CUDAStoredDequantizer {
       name = "qs_stored_int8_kernel"
       arguments = [
         .pointer(codesAddress), .uint64(UInt64(first)), .uint64(UInt64(count)),
-        .uint64(UInt64(cols)), scales, .float(TensorDataReader.int8Reciprocal),
-        .pointer(out), counts,
+        .uint64(UInt64(cols)), scales, .pointer(out), counts,
       ]
     case .fp8E4M3, .fp8E5M2:
       let cols = TensorDataReader.fp8Columns(codes)

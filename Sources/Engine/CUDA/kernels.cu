@@ -806,18 +806,19 @@ extern "C" __global__ void qs_stored_4bit_kernel(
   if (codeCounts) qs_flush_counts(local, codeCounts, 16);
 }
 
-/// Mirrors `TensorDataReader.dequantizeInt8` (bitsandbytes' `int8_vectorwise_dequant`): value = f32(f32(q · SCB[row]) · f32(1/127 as bitsandbytes writes it)),
-/// float32, row = (first + i) / cols.
+/// Mirrors `TensorDataReader.dequantizeInt8` (bitsandbytes' `int8_vectorwise_dequant`): value =
+/// f32(f32(q · SCB[row]) · QS_INT8_INV127), float32, row = (first + i) / cols. bitsandbytes'
+/// literal 7.874015718698502e-3 is f32(1/127), the same float as QS_INT8_INV127.
 extern "C" __global__ void qs_stored_int8_kernel(
-    const i8* codes, u64 first, u64 count, u64 cols, const float* rowScale, float reciprocal,
-    float* out, u64* codeCounts) {
+    const i8* codes, u64 first, u64 count, u64 cols, const float* rowScale, float* out,
+    u64* codeCounts) {
   __shared__ u32 local[256];
   for (int c = threadIdx.x; c < 256; c += blockDim.x) local[c] = 0;
   __syncthreads();
   for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < count;
        i += (u64)gridDim.x * blockDim.x) {
     int q = (int)codes[i];
-    out[i] = __fmul_rn(__fmul_rn((float)q, rowScale[(first + i) / cols]), reciprocal);
+    out[i] = __fmul_rn(__fmul_rn((float)q, rowScale[(first + i) / cols]), QS_INT8_INV127);
     if (codeCounts) atomicAdd(local + (q < -127 ? 0 : q + 127), 1u);
   }
   if (codeCounts) qs_flush_counts(local, codeCounts, 255);

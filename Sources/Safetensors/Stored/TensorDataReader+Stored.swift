@@ -9,7 +9,7 @@
 /// - FP8: the FP8 value × its scale (block, row or tensor), in float32.
 extension TensorDataReader {
   /// bitsandbytes' reciprocal of 127 (`7.874015718698502e-3`), as the float32 torch multiplies by.
-  package static let int8Reciprocal = Float(7.874015718698502e-3)
+  static let int8Reciprocal = Float(7.874015718698502e-3)
 
   /// The row length of int8 codes, the unit of their row scales `SCB`: the second dimension
   /// (every element for 1-D codes). The CUDA backend's dequantization uses the same rule.
